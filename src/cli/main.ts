@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { isErpDeltaError } from '../errors/erp-delta-error.js';
+import { registerStackCommands } from './stack-command.js';
+import { registerConnectorsCommands } from './connectors-command.js';
+
+/** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
+const EXIT_FAILURE = 1;
+const EXIT_BAD_INPUT = 2;
+
+const program = new Command('erp-delta')
+  .description('Forwards only real changes of ERP records from Debezium CDC topics to a field-sales platform.')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStackCommands(program);
+registerConnectorsCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help text).
+    return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+  }
+  if (isErpDeltaError(error)) {
+    process.stderr.write(`erp-delta: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    return error.code === 'INVALID_OPTION' ? EXIT_BAD_INPUT : EXIT_FAILURE;
+  }
+  // An unexpected failure is a bug: keep the stack trace for the report.
+  process.stderr.write(`erp-delta: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
+  return EXIT_FAILURE;
+}

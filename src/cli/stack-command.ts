@@ -1,0 +1,83 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { createLogger } from '../logging/logger.js';
+import { LocalStack, type StackStatus } from '../stack/local-stack.js';
+import type { StackOptionOverrides } from '../stack/stack-options.js';
+
+interface StackFlags {
+  dataDir?: string;
+  kafkaPort?: number;
+  kafkaControllerPort?: number;
+  connectPort?: number;
+  registryPort?: number;
+  postgresPort?: number;
+  postgresBinDir?: string;
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (1-65535).`);
+  return port;
+}
+
+/** The flags every command that talks to the local stack accepts. */
+export function addStackDirOption(command: Command): Command {
+  return command.option('--data-dir <dir>', 'the local stack\'s data dir (default: .erp-delta/stack, or $ERP_DELTA_STACK_DIR)');
+}
+
+export function openStack(flags: StackFlags, progress?: (line: string) => void): LocalStack {
+  const overrides: StackOptionOverrides = {
+    dataDir: flags.dataDir ?? process.env['ERP_DELTA_STACK_DIR'],
+    ports: {
+      kafka: flags.kafkaPort,
+      kafkaController: flags.kafkaControllerPort,
+      connect: flags.connectPort,
+      registry: flags.registryPort,
+      postgres: flags.postgresPort,
+    },
+    postgresBinDir: flags.postgresBinDir,
+  };
+  return LocalStack.open(overrides, createLogger('stack'), progress);
+}
+
+function printProgress(line: string): void {
+  process.stderr.write(`[stack] ${line}\n`);
+}
+
+function formatStatus(status: StackStatus): string {
+  return Object.entries(status)
+    .map(([name, s]) => `${name.padEnd(9)} ${(s.healthy ? 'healthy' : 'DOWN').padEnd(8)} ${s.bootstrap ?? s.url ?? ''}${s.pid === null ? '' : `  (pid ${s.pid})`}`)
+    .join('\n');
+}
+
+export function registerStackCommands(program: Command): void {
+  const stack = program.command('stack').description('the embedded local stack: Kafka, Kafka Connect with Debezium, schema registry, ERP PostgreSQL');
+
+  addStackDirOption(stack.command('up').description('start every component in the background and wait until all are healthy (idempotent)'))
+    .option('--kafka-port <port>', 'Kafka broker port (default 9092)', parsePort)
+    .option('--kafka-controller-port <port>', 'KRaft controller port (default 9093)', parsePort)
+    .option('--connect-port <port>', 'Kafka Connect REST port (default 8083)', parsePort)
+    .option('--registry-port <port>', 'schema registry port (default 8081)', parsePort)
+    .option('--postgres-port <port>', 'ERP PostgreSQL port (default 5433)', parsePort)
+    .option('--postgres-bin-dir <dir>', 'directory of initdb/pg_ctl/postgres (default: found automatically)')
+    .action(async (flags: StackFlags) => {
+      const started = Date.now();
+      const stack = openStack(flags, printProgress);
+      const status = await stack.up();
+      printProgress(`all components healthy (${((Date.now() - started) / 1000).toFixed(1)} s); data in ${stack.options.dataDir}`);
+      process.stdout.write(`${formatStatus(status)}\n`);
+    });
+
+  addStackDirOption(stack.command('status').description('show each component\'s endpoint and health; exit code 1 when any is unhealthy'))
+    .option('--json', 'print one JSON object')
+    .action(async (flags: StackFlags & { json?: boolean }) => {
+      const status = await openStack(flags).status();
+      process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : `${formatStatus(status)}\n`);
+      if (Object.values(status).some((s) => !s.healthy)) process.exitCode = 1;
+    });
+
+  addStackDirOption(stack.command('down').description('stop every component of the stack; its data stays for the next `up`'))
+    .action(async (flags: StackFlags) => {
+      const stopped = await openStack(flags, printProgress).down();
+      printProgress(stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`);
+    });
+}

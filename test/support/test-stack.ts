@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import { createLogger } from '../../src/logging/logger.js';
+import { LocalStack } from '../../src/stack/local-stack.js';
+import type { StackOptionOverrides } from '../../src/stack/stack-options.js';
+
+/** The stack the integration tests run against: own data dir and ports, apart from a demo stack. */
+export const TEST_STACK = {
+  dataDir: process.env['ERP_DELTA_TEST_STACK_DIR'] ?? join(import.meta.dirname, '..', '..', '.erp-delta', 'test-stack'),
+  ports: { kafka: 19092, kafkaController: 19093, connect: 18083, registry: 18081, postgres: 15433 },
+} satisfies StackOptionOverrides;
+
+/** The running test stack (test/run.ts started it). */
+export function testStack(): LocalStack {
+  return LocalStack.open(TEST_STACK, createLogger('test', 'warn'));
+}

@@ -15,5 +15,6 @@ export const projectFiles = {
   erpSeedSql: join(packageRoot, 'stack', 'erp', 'seed.sql'),
   connectorsDir: join(packageRoot, 'connectors'),
   schemasDir: join(packageRoot, 'schemas'),
+  defaultConfig: join(packageRoot, 'config', 'erp-delta.yaml'),
   dockerCompose: join(packageRoot, 'docker-compose.yml'),
 } as const;

@@ -6,12 +6,12 @@
  *   npm test                 everything
  *   npm test -- --unit       unit tests only (no stack)
  *   ERP_DELTA_KEEP_STACK=1   leave the test stack running afterwards (faster re-runs)
+ *
+ * The stack is started through the CLI, as a user would, and so is never a child of this process.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createLogger } from '../src/logging/logger.js';
-import { LocalStack } from '../src/stack/local-stack.js';
 import { TEST_STACK } from './support/test-stack.js';
 
 const root = join(import.meta.dirname, '..');
@@ -24,25 +24,35 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+const stackFlags = [
+  '--data-dir', TEST_STACK.dataDir,
+  '--kafka-port', String(TEST_STACK.ports.kafka),
+  '--kafka-controller-port', String(TEST_STACK.ports.kafkaController),
+  '--connect-port', String(TEST_STACK.ports.connect),
+  '--registry-port', String(TEST_STACK.ports.registry),
+  '--registry-management-port', String(TEST_STACK.ports.registryManagement),
+  '--postgres-port', String(TEST_STACK.ports.postgres),
+];
+
 const files = [...testFiles('test/unit'), ...(unitOnly ? [] : testFiles('test/integration'))];
-let stack: LocalStack | undefined;
 
 if (!unitOnly) {
   process.stderr.write(`[test] starting the test stack in ${TEST_STACK.dataDir}\n`);
-  stack = LocalStack.open(TEST_STACK, createLogger('test-stack'), (line) => process.stderr.write(`[test-stack] ${line}\n`));
-  try {
-    await stack.up();
-  } catch (error) {
-    process.stderr.write(`\n[test] FAILED: the test stack could not start, so the integration tests cannot run.\n${(error as Error).message}\n${(error as { hint?: string }).hint ?? ''}\n`);
+  if (await run(['bin/erp-delta.js', 'stack', 'up', ...stackFlags]) !== 0) {
+    process.stderr.write('\n[test] FAILED: the test stack could not start (see above), so the integration tests cannot run.\n');
     process.exit(1);
   }
 }
 
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, ERP_DELTA_TEST_STACK_DIR: TEST_STACK.dataDir },
-});
+const status = await run(['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  { ...process.env, ERP_DELTA_TEST_STACK_DIR: TEST_STACK.dataDir });
 
-if (stack && process.env['ERP_DELTA_KEEP_STACK'] !== '1') await stack.down();
-process.exit(result.status ?? 1);
+if (!unitOnly && process.env['ERP_DELTA_KEEP_STACK'] !== '1') await run(['bin/erp-delta.js', 'stack', 'down', '--data-dir', TEST_STACK.dataDir]);
+process.exit(status);

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { applyConnectors } from '../capture/apply-connectors.js';
 import { ConnectRestClient } from '../capture/connect-rest.js';
 import { fillPlaceholders, loadConnectorFiles } from '../capture/connector-file.js';
+import { ensureSignalTopics } from '../capture/signal-topic.js';
 import { projectFiles } from '../project-files.js';
 import type { StackOptions } from '../stack/stack-options.js';
 import { addStackDirOption, openStack } from './stack-command.js';
@@ -13,7 +14,9 @@ export function stackPlaceholderValues(options: StackOptions): Record<string, st
     'postgres.port': String(options.ports.postgres),
     'postgres.user': options.postgres.user,
     'postgres.database': options.postgres.database,
-    'kafka.bootstrap': `${options.host}:${options.ports.kafka}`,
+    // The stack's cluster trusts local connections (it listens on the host's loopback only).
+    'postgres.password': '',
+    'kafka.bootstrap.servers': `${options.host}:${options.ports.kafka}`,
   };
 }
 
@@ -35,6 +38,7 @@ export function registerConnectorsCommands(program: Command): void {
       const stack = openStack(flags);
       const values = { ...stackPlaceholderValues(stack.options), ...flags.set };
       const definitions = loadConnectorFiles(flags.dir).map((connector) => fillPlaceholders(connector, values));
+      for (const topic of await ensureSignalTopics(definitions)) process.stderr.write(`[connectors] created signal topic ${topic}\n`);
       const client = new ConnectRestClient(flags.connectUrl ?? stack.component('connect').endpoint());
       const applied = await applyConnectors(client, definitions, {
         timeoutMs: flags.timeout * 1000,

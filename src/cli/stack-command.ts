@@ -9,6 +9,7 @@ interface StackFlags {
   kafkaControllerPort?: number;
   connectPort?: number;
   registryPort?: number;
+  registryManagementPort?: number;
   postgresPort?: number;
   postgresBinDir?: string;
 }
@@ -32,6 +33,7 @@ export function openStack(flags: StackFlags, progress?: (line: string) => void):
       kafkaController: flags.kafkaControllerPort,
       connect: flags.connectPort,
       registry: flags.registryPort,
+      registryManagement: flags.registryManagementPort,
       postgres: flags.postgresPort,
     },
     postgresBinDir: flags.postgresBinDir,
@@ -57,6 +59,7 @@ export function registerStackCommands(program: Command): void {
     .option('--kafka-controller-port <port>', 'KRaft controller port (default 9093)', parsePort)
     .option('--connect-port <port>', 'Kafka Connect REST port (default 8083)', parsePort)
     .option('--registry-port <port>', 'schema registry port (default 8081)', parsePort)
+    .option('--registry-management-port <port>', 'schema registry health/metrics port (default 8085)', parsePort)
     .option('--postgres-port <port>', 'ERP PostgreSQL port (default 5433)', parsePort)
     .option('--postgres-bin-dir <dir>', 'directory of initdb/pg_ctl/postgres (default: found automatically)')
     .action(async (flags: StackFlags) => {

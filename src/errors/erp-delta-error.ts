@@ -15,7 +15,10 @@ export type ErrorCode =
   | 'CONNECTOR_PLACEHOLDER_UNKNOWN'
   | 'CONNECTOR_FAILED'
   | 'CONNECT_REQUEST_FAILED'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'INVALID_CONFIG'
+  | 'NORMALIZE_FAILED'
+  | 'DECODE_FAILED';
 
 export interface ErpDeltaErrorOptions {
   retriable?: boolean;

@@ -46,15 +46,29 @@ export function runningPid(pidFile: string, marker: string): number | undefined 
   if (!existsSync(pidFile)) return undefined;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return isAlive(pid) && commandLineContains(pid, marker) ? pid : undefined;
+  return isProcessRunning(pid) && commandLineContains(pid, marker) ? pid : undefined;
 }
 
-function isAlive(pid: number): boolean {
+/** True while the process runs; an exited one awaiting its parent's reaping does not count. */
+export function isProcessRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A process that exited but was not yet reaped by its parent (the CLI that started it, while that
+ * still runs) still answers signal 0; /proc tells it apart.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
@@ -106,11 +120,12 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The group counts as gone once its leader is: PostgreSQL's postmaster outlives its children. */
 function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
 }

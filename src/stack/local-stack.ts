@@ -43,14 +43,14 @@ export class LocalStack {
   /** Options come from flags, else from the stack.json of an earlier `up`, else the defaults. */
   static open(overrides: StackOptionOverrides, logger: Logger, progress: (line: string) => void = () => undefined): LocalStack {
     const probe = resolveStackOptions({ dataDir: overrides.dataDir });
-    const stateFile = stackLayout(probe.dataDir).stateFile;
+    const stateFile = stackLayout(probe.dataDir, probe.libDir).stateFile;
     const saved: unknown = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : undefined;
     return new LocalStack(resolveStackOptions(overrides, saved), logger, progress);
   }
 
   constructor(options: StackOptions, logger: Logger, progress: (line: string) => void) {
     this.options = options;
-    this.layout = stackLayout(options.dataDir);
+    this.layout = stackLayout(options.dataDir, options.libDir);
     const context: ComponentContext = { options, layout: this.layout, progress, logger };
     this.components = new Map([
       ['postgres', postgresComponent(context)],

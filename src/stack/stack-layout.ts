@@ -13,11 +13,11 @@ export interface StackLayout {
   logFile(name: ComponentName): string;
 }
 
-export function stackLayout(dataDir: string): StackLayout {
+export function stackLayout(dataDir: string, libDir: string): StackLayout {
   return {
     dataDir,
     stateFile: join(dataDir, 'stack.json'),
-    libDir: join(dataDir, 'lib'),
+    libDir,
     componentDir: (name) => join(dataDir, name),
     pidFile: (name) => join(dataDir, name, `${name}.pid`),
     logFile: (name) => join(dataDir, name, `${name}.log`),

@@ -8,12 +8,16 @@ import { ErpDeltaError } from '../errors/erp-delta-error.js';
  */
 export const STACK_DEFAULTS = {
   dataDir: '.erp-delta/stack',
+  /** Shared by every stack data dir (the demo's and the tests'): the jars are the same. */
+  libDir: '.erp-delta/lib',
   host: '127.0.0.1',
   ports: {
     kafka: 9092,
     kafkaController: 9093,
     connect: 8083,
     registry: 8081,
+    /** Apicurio's health and metrics, on a port of their own (Quarkus management interface). */
+    registryManagement: 8085,
     postgres: 5433,
   },
   postgres: { user: 'postgres', database: 'erp' },
@@ -23,12 +27,14 @@ const port = z.number().int().min(1).max(65535);
 
 const stackOptionsSchema = z.strictObject({
   dataDir: z.string().min(1),
+  libDir: z.string().min(1),
   host: z.string().min(1),
   ports: z.strictObject({
     kafka: port,
     kafkaController: port,
     connect: port,
     registry: port,
+    registryManagement: port,
     postgres: port,
   }),
   postgres: z.strictObject({ user: z.string().min(1), database: z.string().min(1) }),
@@ -41,6 +47,7 @@ export type ComponentPorts = StackOptions['ports'];
 
 export interface StackOptionOverrides {
   dataDir?: string | undefined;
+  libDir?: string | undefined;
   ports?: Partial<Record<keyof ComponentPorts, number | undefined>> | undefined;
   postgresBinDir?: string | undefined;
 }
@@ -53,6 +60,7 @@ export function resolveStackOptions(overrides: StackOptionOverrides = {}, saved?
   const savedOptions = saved === undefined ? undefined : parseStackOptions(saved, 'the saved stack.json');
   const base: StackOptions = savedOptions ?? {
     dataDir: STACK_DEFAULTS.dataDir,
+    libDir: STACK_DEFAULTS.libDir,
     host: STACK_DEFAULTS.host,
     ports: { ...STACK_DEFAULTS.ports },
     postgres: { ...STACK_DEFAULTS.postgres },
@@ -64,6 +72,7 @@ export function resolveStackOptions(overrides: StackOptionOverrides = {}, saved?
   const candidate = {
     ...base,
     dataDir: resolve(overrides.dataDir ?? base.dataDir),
+    libDir: resolve(overrides.libDir ?? base.libDir),
     ports,
     ...(overrides.postgresBinDir === undefined ? {} : { postgresBinDir: overrides.postgresBinDir }),
   };

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
 import { createLogger } from '../../src/logging/logger.js';
 import { LocalStack } from '../../src/stack/local-stack.js';
 import type { StackOptionOverrides } from '../../src/stack/stack-options.js';
@@ -6,10 +8,28 @@ import type { StackOptionOverrides } from '../../src/stack/stack-options.js';
 /** The stack the integration tests run against: own data dir and ports, apart from a demo stack. */
 export const TEST_STACK = {
   dataDir: process.env['ERP_DELTA_TEST_STACK_DIR'] ?? join(import.meta.dirname, '..', '..', '.erp-delta', 'test-stack'),
-  ports: { kafka: 19092, kafkaController: 19093, connect: 18083, registry: 18081, postgres: 15433 },
+  ports: { kafka: 19092, kafkaController: 19093, connect: 18083, registry: 18081, registryManagement: 18085, postgres: 15433 },
 } satisfies StackOptionOverrides;
 
 /** The running test stack (test/run.ts started it). */
 export function testStack(): LocalStack {
   return LocalStack.open(TEST_STACK, createLogger('test', 'warn'));
+}
+
+/** The CLI flag that points a command at the test stack. */
+export const STACK_DIR_FLAG = ['--data-dir', TEST_STACK.dataDir] as const;
+
+export function testKafka(): Kafka {
+  return new Kafka({
+    clientId: 'erp-delta-test',
+    brokers: [testStack().component('kafka').endpoint()],
+    logLevel: logLevel.WARN,
+  });
+}
+
+/** A client of the ERP database; the caller ends it. */
+export async function erpDatabase(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: testStack().component('postgres').endpoint() });
+  await client.connect();
+  return client;
 }

@@ -109,18 +109,21 @@ export function postgresComponent(context: ComponentContext): StackComponent {
 
 /**
  * PostgreSQL refuses to run as root. Started by root (CI, containers), the cluster belongs to the
- * `postgres` OS user that PostgreSQL's packages create.
+ * `postgres` OS user that PostgreSQL's packages create, else to `nobody`.
  */
 async function serverOsUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
-  try {
-    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
-    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
-  } catch {
-    throw new ErpDeltaError('PREREQUISITE_MISSING', 'Running as root, the stack needs the "postgres" OS user to run PostgreSQL, and there is none.', {
-      hint: 'Run erp-delta as an ordinary user, or create the user (useradd --system postgres).',
-    });
+  for (const name of ['postgres', 'nobody']) {
+    try {
+      const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
+      return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+    } catch {
+      // Try the next one.
+    }
   }
+  throw new ErpDeltaError('PREREQUISITE_MISSING', 'Running as root, the stack needs an unprivileged OS user ("postgres" or "nobody") to run PostgreSQL, and there is none.', {
+    hint: 'Run erp-delta as an ordinary user, or create one (useradd --system postgres).',
+  });
 }
 
 function chownTree(path: string, owner: { uid: number; gid: number }): void {

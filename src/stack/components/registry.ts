@@ -26,7 +26,10 @@ export function registryComponent(context: ComponentContext): StackComponent {
   return {
     name: 'registry',
     dependsOn: [],
-    ports: [{ port: options.ports.registry, flag: '--registry-port' }],
+    ports: [
+      { port: options.ports.registry, flag: '--registry-port' },
+      { port: options.ports.registryManagement, flag: '--registry-management-port' },
+    ],
     marker,
     startTimeoutMs: 90_000,
     endpoint: () => `${base}${CCOMPAT_PATH}`,
@@ -51,8 +54,13 @@ export function registryComponent(context: ComponentContext): StackComponent {
         systemProperties: {
           'quarkus.http.host': options.host,
           'quarkus.http.port': String(options.ports.registry),
-          // Health and metrics on the main port: one port per component to configure.
-          'quarkus.management.enabled': 'false',
+          // Health and metrics have their own listener, fixed at build time; by default 0.0.0.0:9000.
+          'quarkus.management.host': options.host,
+          'quarkus.management.port': String(options.ports.registryManagement),
+          // Enforced on every subject, also those a client creates without setting one.
+          'apicurio.rules.global.compatibility': 'BACKWARD',
+          'apicurio.storage.snapshot.location': join(dir, 'tmp'),
+          'apicurio.import.work-dir': join(dir, 'tmp'),
           'quarkus.http.access-log.enabled': 'false',
           'java.io.tmpdir': join(dir, 'tmp'),
           'vertx.cacheDirBase': join(dir, 'tmp', 'vertx-cache'),
@@ -67,8 +75,11 @@ export function registryComponent(context: ComponentContext): StackComponent {
 
     async probe() {
       try {
-        const response = await fetch(`${base}${CCOMPAT_PATH}/subjects`, { signal: AbortSignal.timeout(2000) });
-        return response.ok;
+        const [ready, api] = await Promise.all([
+          fetch(`http://${options.host}:${options.ports.registryManagement}/health/ready`, { signal: AbortSignal.timeout(2000) }),
+          fetch(`${base}${CCOMPAT_PATH}/subjects`, { signal: AbortSignal.timeout(2000) }),
+        ]);
+        return ready.ok && api.ok;
       } catch {
         return false;
       }

@@ -29,7 +29,7 @@ function reportError(error: unknown): number {
   if (isErpDeltaError(error)) {
     process.stderr.write(`erp-delta: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  ${error.hint}\n`);
-    return error.code === 'INVALID_OPTION' ? EXIT_BAD_INPUT : EXIT_FAILURE;
+    return error.code === 'INVALID_OPTION' || error.code === 'INVALID_CONFIG' ? EXIT_BAD_INPUT : EXIT_FAILURE;
   }
   // An unexpected failure is a bug: keep the stack trace for the report.
   process.stderr.write(`erp-delta: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);

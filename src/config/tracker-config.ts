@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import { booleanSpec } from '../normalize/boolean.js';
+import { dateSpec } from '../normalize/date.js';
+import { decimalSpec } from '../normalize/decimal.js';
+import { integerSpec } from '../normalize/integer.js';
+import { textSpec } from '../normalize/text.js';
+import { timestampSpec } from '../normalize/timestamp.js';
+
+export const CONFIG_DEFAULTS = {
+  clientId: 'erp-delta',
+  groupId: 'erp-delta',
+  dlqTopic: 'erp-delta.dlq',
+  /** Relative to the working directory, like every relative path erp-delta is given. */
+  dataDir: '.erp-delta/data',
+  deltaTopicPrefix: 'erp-delta.',
+  assignmentTopic: 'erp-delta.user-assignments',
+  manualAssignmentTopic: 'erp-delta.manual-assignments',
+} as const;
+
+/** The field the assignment join adds to the records of the assignment entity (issue 4). */
+export const ASSIGNED_USER_FIELD = 'assignedUserId';
+
+// Names that end up in Avro schemas and Kafka topic names, so they are restricted to what both accept.
+const entityName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and "_", starting with a letter');
+const fieldName = z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'must be camelCase: a lowercase letter, then letters and digits');
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name: 1-249 letters, digits, ".", "_" or "-"');
+const broker = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port');
+
+// A field reads flat in the file, `{ column: credit_limit, normalizer: decimal, scale: 2 }`, so the
+// normalizer's own parameters sit next to `column` and each normalizer refuses the others' keys.
+const column = { column: z.string().min(1) };
+const fieldSchema = z.discriminatedUnion('normalizer', [
+  textSpec.extend(column),
+  decimalSpec.extend(column),
+  integerSpec.extend(column),
+  booleanSpec.extend(column),
+  dateSpec.extend(column),
+  timestampSpec.extend(column),
+]);
+
+const entitySchema = z.strictObject({
+  /** The CDC topic of the table, `<prefix>.<schema>.<table>`. */
+  topic: topicName,
+  /** Canonical names of the fields that make the key, in the order the Kafka key writes them. */
+  keyFields: z.array(fieldName).min(1, 'must list at least one field'),
+  /** Tracked fields, in the order deltas list them: canonical name -> source column and normalizer. */
+  fields: z.record(fieldName, fieldSchema),
+  /** Default `erp-delta.<entity>`. */
+  deltaTopic: topicName.optional(),
+});
+
+const assignmentSchema = z.strictObject({
+  topic: topicName.default(CONFIG_DEFAULTS.assignmentTopic),
+  manualTopic: topicName.default(CONFIG_DEFAULTS.manualAssignmentTopic),
+  /** The entity whose records carry `assignedUserId`. */
+  entity: entityName,
+  /** The canonical field of that entity holding the sales rep code the mapping is keyed by. */
+  repField: fieldName,
+  /** false: the mapping wins over manual assignments, as the batch integration does today. */
+  respectManual: z.boolean().default(false),
+});
+
+const configSchema = z.strictObject({
+  kafka: z.strictObject({
+    brokers: z.array(broker).min(1, 'must list at least one broker'),
+    clientId: z.string().min(1).default(CONFIG_DEFAULTS.clientId),
+    groupId: z.string().min(1).default(CONFIG_DEFAULTS.groupId),
+  }),
+  registry: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }),
+  dlqTopic: topicName.default(CONFIG_DEFAULTS.dlqTopic),
+  dataDir: z.string().min(1).default(CONFIG_DEFAULTS.dataDir),
+  /** Absent: no entity is joined with the user assignment mapping. */
+  assignment: assignmentSchema.optional(),
+  entities: z.record(entityName, entitySchema),
+});
+
+export type FieldConfig = z.infer<typeof fieldSchema>;
+export type AssignmentConfig = z.infer<typeof assignmentSchema>;
+
+export interface EntityConfig {
+  name: string;
+  topic: string;
+  keyFields: string[];
+  fields: Record<string, FieldConfig>;
+  deltaTopic: string;
+}
+
+export type TrackerConfig = Omit<z.infer<typeof configSchema>, 'entities'> & {
+  entities: Record<string, EntityConfig>;
+};
+
+interface ConfigIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/**
+ * Validates a config object once, at start-up: later code trusts it. Every problem is reported at
+ * once, each with the exact key path (`entities.customers.fields.creditLimit.normalizer`), so that
+ * a user fixes the file in one go. `origin` names the file in the message.
+ */
+export function parseConfig(input: unknown, origin: string): TrackerConfig {
+  const parsed = configSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw invalidConfig(origin, parsed.error.issues.flatMap(describeIssue));
+  const { entities, ...rest } = parsed.data;
+  const config: TrackerConfig = {
+    ...rest,
+    entities: Object.fromEntries(Object.entries(entities).map(([name, entity]) => [name, {
+      name,
+      topic: entity.topic,
+      keyFields: entity.keyFields,
+      fields: entity.fields,
+      deltaTopic: entity.deltaTopic ?? `${CONFIG_DEFAULTS.deltaTopicPrefix}${name}`,
+    }])),
+  };
+  const issues = crossCheck(config);
+  if (issues.length > 0) throw invalidConfig(origin, issues);
+  return config;
+}
+
+/** What a schema cannot say alone: references between keys, and topics used twice. */
+function crossCheck(config: TrackerConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const entities = Object.values(config.entities);
+  if (entities.length === 0) issues.push({ path: ['entities'], message: 'declares no entity: at least one is needed' });
+
+  for (const entity of entities) {
+    const fieldNames = Object.keys(entity.fields);
+    entity.keyFields.forEach((keyField, index) => {
+      const path = ['entities', entity.name, 'keyFields', index];
+      if (!fieldNames.includes(keyField)) {
+        issues.push({ path, message: `"${keyField}" is not among the entity's fields (${fieldNames.join(', ') || 'none'})` });
+      } else if (entity.keyFields.indexOf(keyField) !== index) {
+        issues.push({ path, message: `"${keyField}" is listed twice` });
+      }
+    });
+  }
+
+  // Each topic has one role: two entities on one CDC topic would each see the other's rows, and a
+  // delta topic shared with anything else would not be a changelog of one entity.
+  const topicRoles = new Map<string, string>();
+  const claimTopic = (topic: string, path: readonly PropertyKey[]): void => {
+    const owner = topicRoles.get(topic);
+    if (owner !== undefined) issues.push({ path, message: `topic "${topic}" is already used by "${owner}": each topic has one role` });
+    else topicRoles.set(topic, path.join('.'));
+  };
+  for (const entity of entities) claimTopic(entity.topic, ['entities', entity.name, 'topic']);
+  for (const entity of entities) claimTopic(entity.deltaTopic, ['entities', entity.name, 'deltaTopic']);
+  claimTopic(config.dlqTopic, ['dlqTopic']);
+
+  const assignment = config.assignment;
+  if (assignment !== undefined) {
+    claimTopic(assignment.topic, ['assignment', 'topic']);
+    claimTopic(assignment.manualTopic, ['assignment', 'manualTopic']);
+    const entity = config.entities[assignment.entity];
+    if (entity === undefined) {
+      issues.push({ path: ['assignment', 'entity'], message: `"${assignment.entity}" is not an entity (${Object.keys(config.entities).join(', ') || 'none'})` });
+    } else {
+      if (entity.fields[assignment.repField] === undefined) {
+        issues.push({ path: ['assignment', 'repField'], message: `"${assignment.repField}" is not a field of entity "${entity.name}"` });
+      }
+      if (entity.fields[ASSIGNED_USER_FIELD] !== undefined) {
+        issues.push({ path: ['entities', entity.name, 'fields', ASSIGNED_USER_FIELD], message: 'is set by the assignment join, not read from a column: remove it' });
+      }
+    }
+  }
+  return issues;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: [...issue.path, key], message: 'is not a known key' }));
+    case 'invalid_type':
+      return [{ path: issue.path, message: issue.input === undefined ? 'is required' : `must be ${article(issue.expected)}, not ${describeInput(issue.input)}` }];
+    case 'invalid_key':
+      return [{ path: issue.path, message: issue.issues.map((inner) => inner.message).join('; ') }];
+    case 'invalid_union': {
+      if (issue.discriminator === undefined || 'matches' in issue) break;
+      const chosen = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
+      const path = issue.path.at(-1) === issue.discriminator ? issue.path : [...issue.path, issue.discriminator];
+      const known = (issue.options ?? []).join(', ');
+      return [{ path, message: chosen === undefined ? `is required (one of: ${known})` : `${JSON.stringify(chosen)} is unknown; known: ${known}` }];
+    }
+    default:
+      break;
+  }
+  return [{ path: issue.path, message: issue.message }];
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function describeInput(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  return typeof input === 'object' ? 'an object' : `${typeof input} ${JSON.stringify(input)}`;
+}
+
+function invalidConfig(origin: string, issues: readonly ConfigIssue[]): ErpDeltaError {
+  const lines = issues.map((issue) => `"${issue.path.map(String).join('.') || '(root)'}" ${issue.message}`);
+  const message = lines.length === 1
+    ? `Invalid config in ${origin}: ${lines[0]}`
+    : `Invalid config in ${origin} (${lines.length} problems):\n  ${lines.join('\n  ')}`;
+  return new ErpDeltaError('INVALID_CONFIG', message);
+}

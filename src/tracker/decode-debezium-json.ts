@@ -1,0 +1,60 @@
+import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
+import type { DecodedSourceRecord, SourceRow } from './source-change.js';
+
+/** The first byte of the Confluent wire format: worth naming, it is the usual wrong-converter case. */
+const CONFLUENT_MAGIC_BYTE = 0;
+
+/**
+ * Decodes a record written by Kafka Connect's JsonConverter from a Debezium source: key and value
+ * with the schema part (`schemas.enable=true`: {schema, payload}) or without it (the bare key
+ * columns and the bare envelope). A null value is a tombstone. Anything else that is not a c, u,
+ * d or r change of a keyed row throws DECODE_FAILED saying what is wrong.
+ */
+export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): DecodedSourceRecord {
+  const keyColumns = decodeKey(key);
+  if (value === null) return { kind: 'tombstone', key: keyColumns };
+  const json = parseJson(value, 'value');
+  const envelope = withoutSchemaPart(json);
+  if (envelope === null) return { kind: 'tombstone', key: keyColumns };
+  if (envelope === json && isRow(json) && !('op' in json)) {
+    throw decodeFailed('the value has neither a payload (JsonConverter with schemas) nor an op (a bare Debezium envelope)');
+  }
+  return sourceChangeFromEnvelope(envelope, keyColumns);
+}
+
+function decodeKey(key: Buffer | null): SourceRow {
+  if (key === null || key.length === 0) throw decodeFailed('the record has no key');
+  const columns = withoutSchemaPart(parseJson(key, 'key'));
+  if (!isRow(columns) || Object.keys(columns).length === 0) throw decodeFailed('the key is not an object of key columns');
+  return columns;
+}
+
+function parseJson(bytes: Buffer, part: 'key' | 'value'): unknown {
+  if (bytes.length === 0) throw decodeFailed(`the ${part} is empty`);
+  if (bytes[0] === CONFLUENT_MAGIC_BYTE) {
+    throw decodeFailed(`the ${part} starts with byte 0, the Confluent wire format (Avro); this decoder reads JSON`);
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw decodeFailed(`the ${part} is not JSON (${(error as Error).message})`, error);
+  }
+}
+
+/**
+ * JsonConverter with schemas wraps every key and value as exactly {schema, payload}. Exactly those
+ * two keys: a bare envelope never has them, and a bare key has them only if the table's key
+ * columns are named "schema" and "payload".
+ */
+function withoutSchemaPart(json: unknown): unknown {
+  if (!isRow(json)) return json;
+  const keys = Object.keys(json);
+  if (keys.length === 2 && 'schema' in json && 'payload' in json) return json['payload'];
+  if (isConnectSchema(json['schema']) && !('payload' in json)) throw decodeFailed('the JSON has a schema part but no payload');
+  return json;
+}
+
+/** A Kafka Connect schema as JsonConverter writes it: {type: "struct", fields: [...], ...}. */
+function isConnectSchema(value: unknown): boolean {
+  return isRow(value) && typeof value['type'] === 'string';
+}

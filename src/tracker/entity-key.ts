@@ -1,0 +1,39 @@
+import type { CanonicalValue } from '../normalize/canonical-value.js';
+import { decodeFailed } from './debezium-envelope.js';
+import type { SourceRow } from './source-change.js';
+import type { TrackedEntity } from './tracked-entity.js';
+
+/**
+ * The Kafka key of an entity's deltas, and the key of its loaded records.
+ *
+ * - One key field: the canonical value as text, e.g. `C0001`: what a consumer expects, no quoting.
+ * - Several key fields: a JSON array of the canonical values in `keyFields` order, e.g.
+ *   `["P0001","WH01"]`. JSON's quoting keeps it unambiguous whatever the values contain (commas,
+ *   quotes, brackets), and it is stable: the same values always give the same bytes.
+ *
+ * The format is fixed per entity by its number of key fields, so the two forms never meet. The
+ * values are normalized first, so the key matches the key fields in the record's data.
+ */
+export function formatEntityKey(values: readonly CanonicalValue[]): string {
+  if (values.length === 1) return String(values[0]);
+  return JSON.stringify(values);
+}
+
+/**
+ * The entity key of a source record, from its Kafka key (the key columns): for a delete it is all
+ * there is. The key columns must be exactly the key fields' columns: a key with other columns
+ * would fold distinct rows onto one key, so such a record is refused rather than guessed at.
+ */
+export function entityKey(entity: TrackedEntity, sourceKey: SourceRow): string {
+  const columns = Object.keys(sourceKey);
+  const expected = entity.keyFields.map((field) => field.column);
+  if (columns.length !== expected.length || !expected.every((column) => column in sourceKey)) {
+    throw decodeFailed(`the key has columns (${columns.join(', ')}) but entity "${entity.name}" is keyed by (${expected.join(', ')})`);
+  }
+  const values = entity.keyFields.map((field) => {
+    const value = field.normalize(sourceKey[field.column]);
+    if (value === null) throw decodeFailed(`key field "${field.name}" of entity "${entity.name}" is empty`);
+    return value;
+  });
+  return formatEntityKey(values);
+}

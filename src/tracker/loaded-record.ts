@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import type { CanonicalRecord } from '../normalize/canonical-value.js';
+import { canonicalJson } from './canonical-json.js';
+import type { Delta, SourcePosition } from './delta.js';
+
+/**
+ * What erp-delta last emitted for a key: what the target has or will have. Kept in the state store
+ * and restorable from the changelog (the delta topic), since every UPSERT carries it whole.
+ */
+export interface LoadedRecord {
+  key: string;
+  data: CanonicalRecord;
+  /** recordHash(data): compares and checks a stored record without reading it field by field. */
+  hash: string;
+  /** The source record it came from, so that an older version is never emitted after a newer one. */
+  source: SourcePosition;
+}
+
+/** SHA-256 of the record's canonical JSON, base64url: stable across processes, versions and field order. */
+export function recordHash(data: CanonicalRecord): string {
+  return createHash('sha256').update(canonicalJson(data)).digest('base64url');
+}
+
+/**
+ * The loaded record a delta leaves behind once it is committed: the UPSERT's record, or nothing
+ * after a DELETE. Used after emitting and when restoring from the changelog alike.
+ */
+export function loadedRecordOf(delta: Delta): LoadedRecord | undefined {
+  if (delta.op === 'DELETE' || delta.data === null) return undefined;
+  const { topic, partition, offset } = delta.source;
+  return { key: delta.key, data: delta.data, hash: recordHash(delta.data), source: { topic, partition, offset } };
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
+import { desiredRecord } from '../../../src/tracker/desired-record.js';
+import { recordHash, type LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import { DEBEZIUM_UNAVAILABLE_VALUE } from '../../../src/tracker/source-change.js';
+import { defaultEntity } from '../../support/default-entities.js';
+
+const customers = defaultEntity('customers');
+const ROW = {
+  code: 'C0001',
+  name: ' Alpine Foods Ltd ',
+  address: '38 Station Road',
+  city: 'Berlin',
+  sales_rep_code: 'SAL002',
+  credit_limit: '8919.3',
+  updated_at: '2024-03-01T08:00:00.123456Z',
+};
+
+function loadedCustomer(data: Record<string, string | null>): LoadedRecord {
+  const record = { code: 'C0001', name: 'Alpine Foods Ltd', address: null, city: 'Berlin', salesRepCode: 'SAL002', creditLimit: '8919.30', assignedUserId: null, ...data };
+  return { key: 'C0001', data: record, hash: recordHash(record), source: { topic: 'erp.public.customers', partition: 0, offset: 41 } };
+}
+
+describe('desiredRecord', () => {
+  it('maps source columns to canonical fields through their normalizers, in the entity\'s order', () => {
+    const desired = desiredRecord(customers, ROW);
+    assert.deepEqual(desired.data, {
+      code: 'C0001',
+      name: 'Alpine Foods Ltd',
+      address: '38 Station Road',
+      city: 'Berlin',
+      salesRepCode: 'SAL002',
+      creditLimit: '8919.30',
+      assignedUserId: null,
+    });
+    assert.deepEqual(Object.keys(desired.data), [...customers.recordFields]);
+    assert.deepEqual(desired.unknownFields, []);
+  });
+
+  it('leaves untracked columns out', () => {
+    const desired = desiredRecord(customers, { ...ROW, updated_at: '2030-01-01T00:00:00Z' });
+    assert.deepEqual(desired, desiredRecord(customers, ROW));
+    assert.ok(!('updatedAt' in desired.data) && !('updated_at' in desired.data));
+  });
+
+  it('gives only the assignment entity an assignedUserId, null until the join sets it', () => {
+    assert.equal(desiredRecord(customers, ROW).data['assignedUserId'], null);
+    const product = desiredRecord(defaultEntity('products'), { code: 'P0001', description: 'Bolt', unit_price: '0.5', active: true, updated_at: null });
+    assert.deepEqual(product.data, { code: 'P0001', description: 'Bolt', unitPrice: '0.50', active: true });
+  });
+
+  it('keeps the loaded value for an unchanged TOASTed column', () => {
+    const longAddress = 'x'.repeat(10_000);
+    const loaded = loadedCustomer({ address: longAddress });
+    const desired = desiredRecord(customers, { ...ROW, address: DEBEZIUM_UNAVAILABLE_VALUE }, loaded);
+    assert.equal(desired.data['address'], longAddress);
+    assert.deepEqual(desired.unknownFields, []);
+  });
+
+  it('keeps a loaded null for an unchanged TOASTed column', () => {
+    const desired = desiredRecord(customers, { ...ROW, address: DEBEZIUM_UNAVAILABLE_VALUE }, loadedCustomer({ address: null }));
+    assert.equal(desired.data['address'], null);
+    assert.deepEqual(desired.unknownFields, []);
+  });
+
+  it('marks an unchanged TOASTed column unknown (null) when nothing is loaded', () => {
+    const desired = desiredRecord(customers, { ...ROW, address: DEBEZIUM_UNAVAILABLE_VALUE });
+    assert.equal(desired.data['address'], null);
+    assert.deepEqual(desired.unknownFields, ['address']);
+    assert.equal(desired.data['city'], 'Berlin');
+  });
+
+  it('never normalizes the placeholder as a value', () => {
+    // As a decimal it would fail; as text it would be a change to the placeholder string.
+    const desired = desiredRecord(customers, { ...ROW, credit_limit: DEBEZIUM_UNAVAILABLE_VALUE }, loadedCustomer({}));
+    assert.equal(desired.data['creditLimit'], '8919.30');
+  });
+
+  it('refuses a row without a configured column, naming field and column', () => {
+    const { credit_limit: _dropped, ...row } = ROW;
+    assert.throws(() => desiredRecord(customers, row), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
+      && error.message.includes('"creditLimit"') && error.message.includes('"credit_limit"'));
+  });
+
+  it('refuses a value its normalizer cannot read, naming field and value', () => {
+    assert.throws(() => desiredRecord(customers, { ...ROW, credit_limit: 'n/a' }), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
+      && error.message.includes('"creditLimit"') && error.message.includes('"n/a"'));
+  });
+
+  it('refuses an empty key field', () => {
+    assert.throws(() => desiredRecord(customers, { ...ROW, code: ' ' }), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('key field'));
+  });
+});

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import { registerStackCommands } from './stack-command.js';
 import { registerConnectorsCommands } from './connectors-command.js';
+import { registerRunCommand } from './run-command.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
 const EXIT_FAILURE = 1;
@@ -14,6 +15,7 @@ const program = new Command('erp-delta')
 
 registerStackCommands(program);
 registerConnectorsCommands(program);
+registerRunCommand(program);
 
 try {
   await program.parseAsync(process.argv);

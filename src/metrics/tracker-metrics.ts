@@ -1,0 +1,38 @@
+import { Counter, Registry } from 'prom-client';
+import type { DeltaReason } from '../tracker/delta.js';
+
+/**
+ * The tracker's counters per entity (issue 3: seen, suppressed, emitted by reason, dead-lettered).
+ * prom-client keeps them so that the admin endpoint can serve them as Prometheus text as they are.
+ */
+export class TrackerMetrics {
+  readonly registry = new Registry();
+  private readonly seen = new Counter({ name: 'erp_delta_records_seen_total', help: 'CDC records read', labelNames: ['entity'], registers: [this.registry] });
+  private readonly suppressed = new Counter({ name: 'erp_delta_records_suppressed_total', help: 'CDC changes that left the loaded record as it was', labelNames: ['entity'], registers: [this.registry] });
+  private readonly emitted = new Counter({ name: 'erp_delta_deltas_emitted_total', help: 'deltas committed to the delta topics', labelNames: ['entity', 'reason', 'op'], registers: [this.registry] });
+  private readonly deadLettered = new Counter({ name: 'erp_delta_records_dead_lettered_total', help: 'records sent to the dead-letter topic', labelNames: ['entity'], registers: [this.registry] });
+  private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
+
+  recordBatch(entity: string, counts: { seen: number; suppressed: number; deadLettered: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
+    this.seen.inc({ entity }, counts.seen);
+    if (counts.suppressed > 0) this.suppressed.inc({ entity }, counts.suppressed);
+    if (counts.deadLettered > 0) this.deadLettered.inc({ entity }, counts.deadLettered);
+    for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
+  }
+
+  recordRestored(entity: string, count: number): void {
+    this.restored.inc({ entity }, count);
+  }
+
+  /** A flat snapshot for log lines and tests: `name{labels}` -> value. */
+  async snapshot(): Promise<Record<string, number>> {
+    const result: Record<string, number> = {};
+    for (const metric of await this.registry.getMetricsAsJSON()) {
+      for (const value of metric.values) {
+        const labels = Object.entries(value.labels).map(([key, label]) => `${key}=${String(label)}`).join(',');
+        result[`${metric.name}{${labels}}`] = value.value;
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,52 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { TrackerConfig } from '../config/tracker-config.js';
+import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { Delta } from './delta.js';
+import { deltaSchemaFor } from './delta-schema.js';
+
+/**
+ * Deltas as Avro in the Confluent wire format. Each entity's schema is registered at start-up under
+ * `<deltaTopic>-value`; the registry's compatibility rule refuses a schema that would break the
+ * readers of a topic, and that stops erp-delta before it writes anything.
+ */
+export class DeltaCodec {
+  private constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly schemaIds: ReadonlyMap<string, number>,
+  ) {}
+
+  static async register(config: TrackerConfig): Promise<DeltaCodec> {
+    const registry = new SchemaRegistry({ host: config.registry.url });
+    const schemaIds = new Map<string, number>();
+    for (const entity of Object.values(config.entities)) {
+      const subject = `${entity.deltaTopic}-value`;
+      const schema = deltaSchemaFor(entity, config.assignment?.entity === entity.name);
+      try {
+        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+        schemaIds.set(entity.name, id);
+      } catch (error) {
+        const message = (error as Error).message;
+        const unreachable = /ECONNREFUSED|ENOTFOUND|fetch failed|socket hang up/i.test(message);
+        throw new ErpDeltaError(unreachable ? 'REGISTRY_UNAVAILABLE' : 'SCHEMA_REJECTED', unreachable
+          ? `The schema registry at ${config.registry.url} cannot be reached: ${message}`
+          : `The registry refused the delta schema of entity "${entity.name}" under subject ${subject}: ${message}`, {
+          retriable: unreachable,
+          cause: error,
+          hint: unreachable ? 'Check registry.url in the config, and that the registry runs.' : 'A schema change must stay backward compatible for the readers of the delta topic.',
+        });
+      }
+    }
+    return new DeltaCodec(registry, schemaIds);
+  }
+
+  encode(entityName: string, delta: Delta): Promise<Buffer> {
+    const id = this.schemaIds.get(entityName);
+    if (id === undefined) throw new Error(`no delta schema registered for entity ${entityName}`);
+    return this.registry.encode(id, delta);
+  }
+
+  /** Reads a delta back (restoring a store from its changelog); any registered version decodes. */
+  async decode(value: Buffer): Promise<Delta> {
+    return (await this.registry.decode(value)) as Delta;
+  }
+}

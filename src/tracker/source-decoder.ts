@@ -1,0 +1,46 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
+import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
+import { decodeDebeziumJson } from './decode-debezium-json.js';
+import type { DecodedSourceRecord, SourceRow } from './source-change.js';
+
+const CONFLUENT_MAGIC_BYTE = 0;
+
+/**
+ * Decodes CDC records whatever converter Connect used: JSON (with or without the schema part) or
+ * Avro in the Confluent wire format, read through the registry. Throws DECODE_FAILED for a record
+ * that cannot be read (dead-lettered), and a retriable REGISTRY_UNAVAILABLE when the registry
+ * cannot be asked (the batch is retried: the record is not at fault).
+ */
+export class SourceDecoder {
+  constructor(private readonly registry: SchemaRegistry) {}
+
+  async decode(key: Buffer | null, value: Buffer | null): Promise<DecodedSourceRecord> {
+    const avroKey = isConfluentFramed(key);
+    const avroValue = isConfluentFramed(value);
+    if (!avroKey && !avroValue) return decodeDebeziumJson(key, value);
+    const keyColumns = avroKey ? await this.decodeAvro(key as Buffer, 'key') : decodeDebeziumJson(key, null).key;
+    if (!isRow(keyColumns) || Object.keys(keyColumns).length === 0) throw decodeFailed('the key is not a record of key columns');
+    if (value === null) return { kind: 'tombstone', key: keyColumns };
+    if (!avroValue) return decodeDebeziumJson(key, value);
+    return sourceChangeFromEnvelope(await this.decodeAvro(value, 'value'), keyColumns as SourceRow);
+  }
+
+  private async decodeAvro(bytes: Buffer, part: 'key' | 'value'): Promise<unknown> {
+    try {
+      // avsc yields class instances; the decisions work on plain rows.
+      return JSON.parse(JSON.stringify(await this.registry.decode(bytes)));
+    } catch (error) {
+      if (isErpDeltaError(error)) throw error;
+      const message = (error as Error).message;
+      if (/ECONNREFUSED|ENOTFOUND|fetch failed|socket hang up|ETIMEDOUT/i.test(message)) {
+        throw new ErpDeltaError('REGISTRY_UNAVAILABLE', `The schema registry could not be asked for the ${part}'s schema: ${message}`, { retriable: true, cause: error });
+      }
+      throw decodeFailed(`the ${part} is in the Confluent wire format but cannot be decoded: ${message}`, error);
+    }
+  }
+}
+
+function isConfluentFramed(bytes: Buffer | null): boolean {
+  return bytes !== null && bytes.length >= 5 && bytes[0] === CONFLUENT_MAGIC_BYTE;
+}

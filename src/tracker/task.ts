@@ -1,0 +1,161 @@
+import { join } from 'node:path';
+import kafkajs, { type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
+import { StateStore } from '../state/state-store.js';
+import { decideBatch, keyRecords, type DecodedRecord } from './batch-decision.js';
+import type { DeltaCodec } from './delta-codec.js';
+import { deadLetter } from './dead-letter.js';
+import type { LoadedRecord } from './loaded-record.js';
+import type { SourceDecoder } from './source-decoder.js';
+import type { TrackedEntity } from './tracked-entity.js';
+
+// kafkajs is CommonJS: its partitioners are reachable through the default export only.
+const { Partitioners } = kafkajs;
+
+export interface TaskContext {
+  kafka: Kafka;
+  groupId: string;
+  dataDir: string;
+  dlqTopic: string;
+  codec: DeltaCodec;
+  decoder: SourceDecoder;
+  metrics: TrackerMetrics;
+  logger: Logger;
+}
+
+/**
+ * The unit of work for one input partition (DESIGN "task"): it alone owns the loaded records of
+ * that partition's keys, in its own state store, and writes its deltas to the same partition of
+ * the entity's delta topic, which is therefore its changelog.
+ *
+ * Its transactional producer's id is derived from the input partition, so that a task started
+ * elsewhere after a rebalance fences this one (Kafka aborts a zombie's open transaction), which is
+ * how exactly-once holds with kafkajs's pre-KIP-447 transactional offset commit.
+ */
+export class Task {
+  readonly id: string;
+  private constructor(
+    readonly entity: TrackedEntity,
+    readonly partition: number,
+    readonly store: StateStore,
+    private readonly producer: Producer,
+    private readonly context: TaskContext,
+  ) {
+    this.id = `${entity.topic}-${partition}`;
+  }
+
+  static async open(entity: TrackedEntity, partition: number, context: TaskContext): Promise<Task> {
+    const store = await StateStore.open(join(context.dataDir, 'tasks', `${entity.topic}-${partition}`));
+    const producer = context.kafka.producer({
+      transactionalId: `${context.groupId}-${entity.topic}-${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // A new transaction right after a commit can meet CONCURRENT_TRANSACTIONS while the broker
+      // writes the markers; kafkajs's 300 ms first retry would then dominate each batch.
+      retry: { initialRetryTime: 20, maxRetryTime: 2000 },
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    try {
+      await producer.connect();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return new Task(entity, partition, store, producer, context);
+  }
+
+  /** The offset of the next changelog record the store has not seen (0 for an empty store). */
+  async changelogNextOffset(): Promise<string> {
+    return (await this.store.changelogNextOffset()) ?? '0';
+  }
+
+  /**
+   * Processes one fetched batch: decide, then commit deltas, dead letters and the input offset in
+   * one Kafka transaction, and only then write the store (DESIGN guarantee 1: state is written
+   * after the delta is acknowledged). Returns the next input offset to resume from.
+   */
+  async processBatch(messages: readonly KafkaMessage[]): Promise<string> {
+    const { entity, partition, context } = this;
+    const last = messages.at(-1);
+    if (!last) throw new Error('processBatch needs at least one message');
+    const decoded: DecodedRecord[] = [];
+    for (const message of messages) {
+      const position = { topic: entity.topic, partition, offset: Number(message.offset) };
+      const raw = { key: message.key, value: message.value };
+      try {
+        decoded.push({ position, raw, decoded: await context.decoder.decode(message.key, message.value) });
+      } catch (error) {
+        if (!isErpDeltaError(error) || error.retriable) throw error;
+        decoded.push({ position, raw, decoded: error });
+      }
+    }
+    const keyed = keyRecords(entity, decoded);
+    const keys = [...new Set(keyed.flatMap((record) => (record.kind === 'change' ? [record.key] : [])))];
+    const loadedValues = await this.store.getMany(keys);
+    const loadedBefore = new Map<string, LoadedRecord | undefined>(keys.map((key, index) => [key, loadedValues[index]]));
+    const decision = decideBatch(entity, keyed, loadedBefore, Date.now());
+
+    const deltaMessages: Message[] = [];
+    for (const delta of decision.deltas) {
+      deltaMessages.push({ key: delta.key, value: await context.codec.encode(entity.name, delta), partition });
+      // A DELETE is an explicit delta; the tombstone after it lets compaction drop the key.
+      if (delta.op === 'DELETE') deltaMessages.push({ key: delta.key, value: null, partition });
+    }
+    const nextOffset = String(Number(last.offset) + 1);
+    const changelogNextOffset = await this.commitTransaction(deltaMessages, decision.deadLetters.map(({ record, error }) => deadLetter(entity.name, record.position, record.raw, error)), nextOffset);
+
+    const put: LoadedRecord[] = [];
+    const deleted: string[] = [];
+    for (const [key, loaded] of decision.loadedAfter) {
+      if (loaded) put.push(loaded);
+      else deleted.push(key);
+    }
+    await this.store.write({ put, delete: deleted, changelogNextOffset });
+
+    context.metrics.recordBatch(entity.name, {
+      seen: messages.length,
+      suppressed: decision.suppressed,
+      deadLettered: decision.deadLetters.length,
+      emitted: decision.deltas,
+    });
+    for (const { record, error } of decision.deadLetters) {
+      context.logger.warn({ entity: entity.name, topic: record.position.topic, partition, offset: record.position.offset, code: error.code, reason: error.message }, 'record dead-lettered');
+    }
+    if (decision.unknownFieldRecords > 0) {
+      context.logger.warn({ entity: entity.name, partition, records: decision.unknownFieldRecords }, 'unchanged TOASTed columns with no loaded value: sent as null');
+    }
+    return nextOffset;
+  }
+
+  /** Returns the changelog offset after this batch's deltas, if it wrote any. */
+  private async commitTransaction(deltas: Message[], deadLetters: Message[], nextOffset: string): Promise<string | undefined> {
+    const { entity, partition, context } = this;
+    const transaction = await this.producer.transaction();
+    try {
+      let changelogNextOffset: string | undefined;
+      if (deltas.length > 0) {
+        const metadata = await transaction.send({ topic: entity.deltaTopic, messages: deltas });
+        const written = metadata.find((entry) => entry.topicName === entity.deltaTopic && entry.partition === partition);
+        if (!written?.baseOffset) throw new ErpDeltaError('KAFKA_UNAVAILABLE', `No offset came back for the deltas written to ${entity.deltaTopic}-${partition}`, { retriable: true });
+        changelogNextOffset = String(Number(written.baseOffset) + deltas.length);
+      }
+      if (deadLetters.length > 0) await transaction.send({ topic: context.dlqTopic, messages: deadLetters });
+      await transaction.sendOffsets({
+        consumerGroupId: context.groupId,
+        topics: [{ topic: entity.topic, partitions: [{ partition, offset: nextOffset }] }],
+      });
+      await transaction.commit();
+      return changelogNextOffset;
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+    await this.store.close();
+  }
+}

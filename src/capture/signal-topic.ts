@@ -14,8 +14,9 @@ export async function ensureSignalTopics(connectors: ConnectorDefinition[]): Pro
     const admin = new Kafka({ clientId: 'erp-delta-connectors', brokers: bootstrap.split(','), logLevel: logLevel.ERROR }).admin();
     await admin.connect();
     try {
-      // createTopics answers false when the topic exists already: applying twice is harmless.
-      if (await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })) created.push(topic);
+      if ((await admin.listTopics()).includes(topic)) continue;
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      created.push(topic);
     } finally {
       await admin.disconnect();
     }

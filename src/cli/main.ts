@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import { registerStackCommands } from './stack-command.js';
 import { registerConnectorsCommands } from './connectors-command.js';
+import { registerDemoCommand } from './demo-command.js';
 import { registerRunCommand } from './run-command.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
@@ -16,6 +17,7 @@ const program = new Command('erp-delta')
 registerStackCommands(program);
 registerConnectorsCommands(program);
 registerRunCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);

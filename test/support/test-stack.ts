@@ -11,9 +11,9 @@ export const TEST_STACK = {
   ports: { kafka: 19092, kafkaController: 19093, connect: 18083, registry: 18081, registryManagement: 18085, postgres: 15433 },
 } satisfies StackOptionOverrides;
 
-/** The running test stack (test/run.ts started it). */
+/** The running test stack (test/run.ts started it; its stack.json knows the ports). */
 export function testStack(): LocalStack {
-  return LocalStack.open(TEST_STACK, createLogger('test', 'warn'));
+  return LocalStack.open({ dataDir: TEST_STACK.dataDir }, createLogger('test', 'warn'));
 }
 
 /** The CLI flag that points a command at the test stack. */

@@ -27,9 +27,8 @@ const TARGET_DIR: Record<JarSet, string> = {
  */
 export async function ensureJars(libDir: string, set: JarSet, progress: (line: string) => void): Promise<string> {
   const target = join(libDir, TARGET_DIR[set]);
-  const pomHash = createHash('sha256').update(readFileSync(projectFiles.stackPom)).digest('hex');
-  const marker = join(target, MARKER);
-  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === pomHash) return target;
+  if (jarsCached(libDir, set)) return target;
+  const pomHash = pomDigest();
 
   await checkMaven();
   progress(`resolving the ${set} jars with Maven (first start only; later starts work offline)`);
@@ -38,8 +37,23 @@ export async function ensureJars(libDir: string, set: JarSet, progress: (line: s
   await runMaven(['-q', '-B', '-f', projectFiles.stackPom, '-P', set, 'dependency:copy-dependencies',
     `-DoutputDirectory=${target}`, '-DincludeScope=runtime'], set);
   if (set === 'registry') await unpackArchives(target);
-  writeFileSync(marker, `${pomHash}\n`);
+  writeFileSync(join(target, MARKER), `${pomHash}\n`);
   return target;
+}
+
+/** True when the set's jars were resolved from the current pom: no Maven needed. */
+export function jarsCached(libDir: string, set: JarSet): boolean {
+  const marker = join(libDir, TARGET_DIR[set], MARKER);
+  return existsSync(marker) && readFileSync(marker, 'utf8').trim() === pomDigest();
+}
+
+/** Checks, before anything starts, what resolving these sets would need. */
+export async function checkJarPrerequisites(libDir: string, sets: readonly JarSet[]): Promise<void> {
+  if (sets.some((set) => !jarsCached(libDir, set))) await checkMaven();
+}
+
+function pomDigest(): string {
+  return createHash('sha256').update(readFileSync(projectFiles.stackPom)).digest('hex');
 }
 
 async function unpackArchives(dir: string): Promise<void> {

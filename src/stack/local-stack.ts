@@ -74,6 +74,7 @@ export class LocalStack {
       for (const { port, flag } of component.ports) await checkPortFree(this.options.host, port, name, flag);
       toStart.push(component);
     }
+    for (const component of toStart) await component.checkPrerequisites();
     // Jar downloads share ~/.m2, so preparation runs one component at a time; starts overlap.
     for (const component of toStart) await component.prepare();
 

@@ -21,6 +21,8 @@ export interface StackComponent {
   readonly marker: string;
   /** What clients connect to: the value `stack status` prints. */
   endpoint(): string;
+  /** Fails with PREREQUISITE_MISSING, naming what to install, before anything of the stack starts. */
+  checkPrerequisites(): Promise<void>;
   /** Idempotent first-time work: jars, configuration files, storage formatting. */
   prepare(): Promise<void>;
   /** Spawns the process in the background. */

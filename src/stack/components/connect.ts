@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startBackgroundProcess } from '../background-process.js';
-import { ensureJars } from '../jar-cache.js';
+import { checkJarPrerequisites, ensureJars } from '../jar-cache.js';
 import { javaProcessSpec } from '../java-launch.js';
 import { findJava } from '../prerequisites.js';
 import type { ComponentContext, StackComponent } from '../stack-component.js';
@@ -31,6 +31,11 @@ export function connectComponent(context: ComponentContext): StackComponent {
     marker,
     startTimeoutMs: 120_000,
     endpoint: () => url,
+
+    async checkPrerequisites() {
+      await findJava(17);
+      await checkJarPrerequisites(layout.libDir, ['kafka', 'debezium']);
+    },
 
     async prepare() {
       java = await findJava(17);

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErpDeltaError } from '../../errors/erp-delta-error.js';
 import { startBackgroundProcess } from '../background-process.js';
-import { ensureJars } from '../jar-cache.js';
+import { checkJarPrerequisites, ensureJars } from '../jar-cache.js';
 import { javaProcessSpec } from '../java-launch.js';
 import { findJava } from '../prerequisites.js';
 import type { ComponentContext, StackComponent } from '../stack-component.js';
@@ -34,6 +34,11 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
     marker,
     startTimeoutMs: 90_000,
     endpoint: () => bootstrap,
+
+    async checkPrerequisites() {
+      await findJava(17);
+      await checkJarPrerequisites(layout.libDir, ['kafka']);
+    },
 
     async prepare() {
       java = await findJava(17);

@@ -31,6 +31,11 @@ export function postgresComponent(context: ComponentContext): StackComponent {
     startTimeoutMs: 60_000,
     endpoint: () => `postgres://${user}@${host}:${port}/${database}`,
 
+    async checkPrerequisites() {
+      findPostgresBinDir(options.postgresBinDir);
+      await serverOsUser();
+    },
+
     async prepare() {
       const binDir = findPostgresBinDir(options.postgresBinDir);
       const osUser = await serverOsUser();

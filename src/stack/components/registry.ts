@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErpDeltaError } from '../../errors/erp-delta-error.js';
 import { startBackgroundProcess } from '../background-process.js';
-import { ensureJars } from '../jar-cache.js';
+import { checkJarPrerequisites, ensureJars } from '../jar-cache.js';
 import { javaProcessSpec } from '../java-launch.js';
 import { findJava } from '../prerequisites.js';
 import type { ComponentContext, StackComponent } from '../stack-component.js';
@@ -33,6 +33,11 @@ export function registryComponent(context: ComponentContext): StackComponent {
     marker,
     startTimeoutMs: 90_000,
     endpoint: () => `${base}${CCOMPAT_PATH}`,
+
+    async checkPrerequisites() {
+      await findJava(21);
+      await checkJarPrerequisites(layout.libDir, ['registry']);
+    },
 
     async prepare() {
       // Apicurio Registry 3.3 is compiled for Java 21.

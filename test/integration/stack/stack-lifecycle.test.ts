@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,23 @@ describe('stack: prerequisites', () => {
     assert.match(result.stderr, new RegExp(`Port ${port} on 127\\.0\\.0\\.1, wanted by registry, is already in use`));
     assert.match(result.stderr, /--registry-port <port>/);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('says Maven is missing when the jars are not cached yet, before starting anything', async () => {
+    // A fresh working directory has no jar cache (.erp-delta/lib); a PATH without mvn hides Maven.
+    const cwd = join(dataDir, 'fresh-checkout');
+    const bin = join(dataDir, 'bin-without-maven');
+    mkdirSync(cwd, { recursive: true });
+    mkdirSync(bin, { recursive: true });
+    symlinkSync('/usr/bin/id', join(bin, 'id'));
+    const result = await runCli(['stack', 'up', '--data-dir', join(cwd, 'stack'),
+      '--kafka-port', '29392', '--kafka-controller-port', '29393', '--connect-port', '29383', '--postgres-port', '29332', '--registry-port', '29381', '--registry-management-port', '29385'],
+    { cwd, env: { PATH: bin, JAVA_HOME: '' } });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /Maven \("mvn"\) was not found/);
+    assert.match(result.stderr, /apt-get install maven/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+    assert.doesNotMatch(result.stderr, /starting/, 'nothing was started');
   });
 
   it('says which PostgreSQL programs are missing and how to fix it', async () => {

@@ -59,6 +59,10 @@ export class Task {
     });
     try {
       await producer.connect();
+      // kafkajs sends InitProducerId with the transactional id only when the first transaction
+      // begins; that is what fences a zombie of this task and settles its open transaction, so it
+      // must happen now, before the restore reads the changelog's end.
+      await (await producer.transaction()).abort();
     } catch (error) {
       await store.close();
       throw error;

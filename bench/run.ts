@@ -1,0 +1,370 @@
+/**
+ * `npm run bench`: the change tracker's benchmark (issue 3 part 7). See bench/README.md.
+ *
+ * Phases, in one run, on the bench's own topics of the local stack:
+ *   1. produce N synthetic Debezium events (bench/generator.ts) into bench.public.items;
+ *   2. the ceiling: Kafka's ConsumerPerformance reads them (raw consume rate);
+ *   3. erp-delta end to end: `erp-delta run` from a fresh group and data dir, timed until every
+ *      expected delta is visible to a read_committed consumer and the group's lag is 0;
+ *   4. latency: a steady rate of real changes, produce time to delta visible (p50, p99);
+ *   5. one table on stdout, then one JSON line. Progress goes to stderr.
+ * Exit code 0 when the counts are exact and the tracker stopped cleanly, 1 otherwise, 2 for bad flags.
+ */
+import './v8-flags.js';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.js';
+import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, writeBenchConfig } from './bench-config.js';
+import { measureCeiling, type CeilingResult } from './ceiling.js';
+import { CommittedCounter } from './delta-counter.js';
+import { BenchGenerator } from './generator.js';
+import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, startOffsets } from './kafka.js';
+import { produceBulk, produceSteady } from './produce.js';
+import { formatInteger, formatTable, machineInfo, percentile, round, type Machine } from './report.js';
+import { ensureStack } from './stack.js';
+import { TrackerProcess } from './tracker-process.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+/** Seconds without any progress (deltas or committed offsets) before the tracker is declared stalled. */
+const STALL_SECONDS = 120;
+/** Once the group's lag is 0, how long to wait for deltas still missing before giving up. */
+const MISSING_DELTAS_SECONDS = 30;
+/** After the end-to-end phase, how long to watch for late (duplicate) deltas. */
+const SETTLE_SECONDS = 5;
+
+function progress(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+interface EndToEnd {
+  /** Seconds from the tracker's start until caught up (undefined if it never was). */
+  seconds: number | undefined;
+  deltasAtCatchUp: number;
+  emitted: number;
+  dlqRecords: number;
+  failure: string | undefined;
+}
+
+interface Latency {
+  sent: number;
+  seconds: number;
+  deltas: number;
+  unmatched: number;
+  latencies: number[];
+}
+
+let tracker: TrackerProcess | undefined;
+
+async function main(): Promise<number> {
+  let args: BenchArgs | 'help';
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { plan } = args;
+  const machine = machineInfo();
+  warnIfDistStale();
+
+  const stack = await ensureStack(ROOT, resolve(args.stackDir), progress);
+  progress(`stack ${stack.dataDir}: Kafka ${stack.bootstrap}, registry ${stack.registryUrl}`);
+
+  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  const runDir = join(ROOT, '.erp-delta', 'bench', runId);
+  const trackerDataDir = join(runDir, 'data');
+  const configPath = join(runDir, 'erp-delta-bench.yaml');
+  const logFile = join(runDir, 'tracker.log');
+  mkdirSync(runDir, { recursive: true });
+  const trackerGroup = `erp-delta-bench-${runId}`;
+  writeBenchConfig(configPath, { bootstrap: stack.bootstrap, registryUrl: stack.registryUrl, groupId: trackerGroup, dataDir: trackerDataDir });
+  progress(`run ${runId}: config ${relative(ROOT, configPath)}, tracker log ${relative(ROOT, logFile)}`);
+
+  const kafka = benchKafka(stack.bootstrap, 'erp-delta-bench');
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const counter = new CommittedCounter(kafka, `erp-delta-bench-counter-${runId}`, [BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC]);
+  try {
+    await recreateTopics(admin, [
+      { topic: BENCH_CDC_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
+      { topic: BENCH_DELTA_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
+      { topic: BENCH_DLQ_TOPIC, partitions: 1, compact: false },
+    ], progress);
+
+    // 1. Produce.
+    const generator = new BenchGenerator({ events: plan.events, keys: plan.keys, seed: args.seed });
+    const partitionOf = keyPartitioner(BENCH_PARTITIONS);
+    progress(`producing ${formatInteger(plan.events)} events over ${formatInteger(plan.keys)} keys `
+      + `(${formatInteger(plan.changes)} real changes after the snapshot; expected deltas ${formatInteger(plan.expectedEmitted)})`);
+    const produced = await produceBulk(producer, BENCH_CDC_TOPIC, BENCH_PARTITIONS, partitionOf, generator.events(),
+      (sent, ms) => progress(`  produced ${formatInteger(sent)} (${formatInteger(sent / (ms / 1000))} events/s)`));
+    const produceRate = produced.events / (produced.ms / 1000);
+    progress(`produced ${formatInteger(produced.events)} events (${round(produced.bytes / 1024 ** 2, 1)} MB) in ${round(produced.ms / 1000, 1)} s: ${formatInteger(produceRate)} events/s`);
+    if (generator.expectedEmitted !== plan.expectedEmitted) {
+      throw new Error(`generator bug: it counted ${generator.expectedEmitted} emitting events, the plan says ${plan.expectedEmitted}`);
+    }
+    const cdcEnds = await endOffsets(admin, BENCH_CDC_TOPIC);
+    const cdcStarts = await startOffsets(admin, BENCH_CDC_TOPIC);
+    const inTopic = [...cdcEnds.values()].reduce((sum, end) => sum + end, 0n);
+    if (inTopic !== BigInt(plan.events)) throw new Error(`${BENCH_CDC_TOPIC} holds ${inTopic} records after producing ${plan.events}`);
+
+    // 2. The ceiling.
+    progress(`ceiling: Kafka's ConsumerPerformance reading ${formatInteger(plan.events)} records of ${BENCH_CDC_TOPIC}`);
+    const ceiling = await measureCeiling({
+      java: stack.java, libDir: stack.libDir, bootstrap: stack.bootstrap, topic: BENCH_CDC_TOPIC, messages: plan.events, groupId: `erp-delta-bench-ceiling-${runId}`,
+    });
+    progress(`ceiling: ${formatInteger(ceiling.eventsPerSecond)} events/s (fetch only: ${formatInteger(ceiling.fetchEventsPerSecond)} events/s)`);
+
+    // 3. erp-delta end to end.
+    await counter.start();
+    tracker = new TrackerProcess({ ...trackerCommand(configPath, trackerDataDir), cwd: ROOT, logFile });
+    progress(`erp-delta: started (pid ${tracker.pid}); waiting for ${formatInteger(plan.expectedEmitted)} deltas and a lag of 0 on ${BENCH_CDC_TOPIC}`);
+    const endToEnd = await awaitCatchUp(tracker, admin, counter, trackerGroup, cdcEnds, cdcStarts, plan.expectedEmitted);
+
+    // 4. Latency.
+    let latency: Latency | undefined;
+    if (args.latencySeconds > 0 && endToEnd.failure === undefined && tracker.exitStatus === undefined) {
+      latency = await measureLatency(args, producer, partitionOf, generator, counter);
+    }
+
+    const stopped = await tracker.stop();
+    progress(`erp-delta: stopped (exit code ${stopped.code ?? 'none'}${stopped.signal ? `, signal ${stopped.signal}` : ''}${stopped.killed ? ', killed after 30 s' : ''})`);
+    const peakRssMb = tracker.peakRssMb;
+    const trackerCounters = tracker.lastLoggedCounters();
+    if (stopped.code === 0) rmSync(trackerDataDir, { recursive: true, force: true });
+
+    // 5. Report.
+    const failures: string[] = [];
+    if (endToEnd.failure !== undefined) failures.push(endToEnd.failure);
+    if (endToEnd.emitted !== plan.expectedEmitted) failures.push(`emitted ${endToEnd.emitted} deltas, expected exactly ${plan.expectedEmitted}`);
+    if (endToEnd.dlqRecords !== 0) failures.push(`${endToEnd.dlqRecords} records went to the DLQ ${BENCH_DLQ_TOPIC}`);
+    if (latency !== undefined && (latency.deltas !== latency.sent || latency.unmatched !== 0)) {
+      failures.push(`latency phase: ${latency.sent} changes produced, ${latency.deltas} deltas seen (${latency.unmatched} not matching a change)`);
+    }
+    if (stopped.code !== 0) failures.push(`the tracker did not exit 0 on SIGTERM (exit code ${stopped.code}, signal ${stopped.signal}); log: ${relative(ROOT, logFile)}`);
+
+    printReport({ args, machine, produceRate, ceiling, endToEnd, latency, peakRssMb, failures, runId, trackerCounters });
+    return failures.length === 0 ? 0 : 1;
+  } finally {
+    await tracker?.stop(10_000).catch(() => undefined);
+    await counter.stop().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** `node bin/erp-delta.js run ...`, or ERP_DELTA_BENCH_TRACKER's command (for developing the bench) with the same arguments. */
+function trackerCommand(configPath: string, dataDir: string): { command: string; args: string[] } {
+  const args = ['run', '--config', configPath, '--data-dir', dataDir];
+  const override = process.env['ERP_DELTA_BENCH_TRACKER']?.trim();
+  if (override) {
+    const [command, ...prefix] = override.split(/\s+/);
+    return { command: command as string, args: [...prefix, ...args] };
+  }
+  return { command: process.execPath, args: [join(ROOT, 'bin', 'erp-delta.js'), ...args] };
+}
+
+async function awaitCatchUp(
+  process_: TrackerProcess,
+  admin: Admin,
+  counter: CommittedCounter,
+  groupId: string,
+  cdcEnds: Map<number, bigint>,
+  cdcStarts: Map<number, bigint>,
+  expected: number,
+): Promise<EndToEnd> {
+  let lastLag = -1n;
+  let lastCount = -1;
+  let lastProgressAt = performance.now();
+  let lastReport = performance.now();
+  let lagZeroSince: number | undefined;
+  let seconds: number | undefined;
+  let failure: string | undefined;
+  for (;;) {
+    const exit = process_.exitStatus;
+    if (exit !== undefined) {
+      failure = `the tracker exited early (exit code ${exit.code}, signal ${exit.signal}):\n${process_.logTail()}`;
+      break;
+    }
+    const lag = await groupLag(admin, groupId, BENCH_CDC_TOPIC, cdcEnds, cdcStarts).catch(() => lastLag);
+    const count = counter.count(BENCH_DELTA_TOPIC);
+    const now = performance.now();
+    if (lag !== lastLag || count !== lastCount) lastProgressAt = now;
+    lastLag = lag;
+    lastCount = count;
+    if (count >= expected && lag === 0n) {
+      seconds = (now - process_.startedAt) / 1000;
+      break;
+    }
+    if (lag === 0n) lagZeroSince ??= now;
+    else lagZeroSince = undefined;
+    if (lagZeroSince !== undefined && now - lagZeroSince > MISSING_DELTAS_SECONDS * 1000) {
+      failure = `the group's lag has been 0 for ${MISSING_DELTAS_SECONDS} s but only ${count} of ${expected} deltas are visible`;
+      break;
+    }
+    if (now - lastProgressAt > STALL_SECONDS * 1000) {
+      failure = `no progress for ${STALL_SECONDS} s: ${count} of ${expected} deltas, lag ${lag}; see the tracker log:\n${process_.logTail()}`;
+      break;
+    }
+    if (now - lastReport >= 2_000) {
+      lastReport = now;
+      progress(`  erp-delta: ${formatInteger(count)}/${formatInteger(expected)} deltas, lag ${formatInteger(Number(lag))}, `
+        + `${round((now - process_.startedAt) / 1000, 1)} s, peak RSS ${round(process_.peakRssMb)} MB`);
+    }
+    await sleep(100);
+  }
+  const deltasAtCatchUp = counter.count(BENCH_DELTA_TOPIC);
+  if (seconds !== undefined) {
+    progress(`erp-delta: caught up in ${round(seconds, 2)} s; watching ${SETTLE_SECONDS} s more for late deltas`);
+    await sleep(SETTLE_SECONDS * 1000);
+  }
+  const emitted = counter.count(BENCH_DELTA_TOPIC);
+  progress(`erp-delta: ${formatInteger(emitted)} deltas emitted, ${formatInteger(expected)} expected`);
+  return { seconds, deltasAtCatchUp, emitted, dlqRecords: counter.count(BENCH_DLQ_TOPIC), failure };
+}
+
+async function measureLatency(args: BenchArgs, producer: Producer, partitionOf: (key: string) => number, generator: BenchGenerator, counter: CommittedCounter): Promise<Latency> {
+  const pending = new Map<string, number[]>();
+  const latencies: number[] = [];
+  let deltas = 0;
+  let unmatched = 0;
+  // Each latency event is a real change, so each yields one delta, in order per key: the n-th
+  // delta of a key answers the n-th change of that key sent in this phase.
+  counter.onRecord = (topic, key, arrivedAtMs) => {
+    if (topic !== BENCH_DELTA_TOPIC) return;
+    deltas++;
+    const sentAt = pending.get(key)?.shift();
+    if (sentAt === undefined) unmatched++;
+    else latencies.push(arrivedAtMs - sentAt);
+  };
+  progress(`latency: producing ${formatInteger(args.latencyRate)} real changes/s for ${args.latencySeconds} s`);
+  const steady = await produceSteady(producer, BENCH_CDC_TOPIC, partitionOf, args.latencyRate, args.latencySeconds,
+    (sentAtMs) => generator.latencyChange(sentAtMs),
+    (event, sentAtMs) => {
+      const queue = pending.get(event.code);
+      if (queue) queue.push(sentAtMs);
+      else pending.set(event.code, [sentAtMs]);
+    },
+    (sent, ms) => progress(`  latency: ${formatInteger(sent)} sent (${formatInteger(sent / (ms / 1000))}/s), ${formatInteger(latencies.length)} deltas`));
+  progress(`latency: ${formatInteger(steady.sent)} changes sent in ${round(steady.ms / 1000, 1)} s; waiting for their deltas`);
+  let lastSeen = latencies.length;
+  let lastChange = performance.now();
+  while (latencies.length < steady.sent && performance.now() - lastChange < 15_000) {
+    await sleep(100);
+    if (latencies.length !== lastSeen) {
+      lastSeen = latencies.length;
+      lastChange = performance.now();
+    }
+  }
+  await sleep(1_000);
+  counter.onRecord = undefined;
+  latencies.sort((a, b) => a - b);
+  return { sent: steady.sent, seconds: steady.ms / 1000, deltas, unmatched, latencies };
+}
+
+function printReport(input: {
+  args: BenchArgs;
+  machine: Machine;
+  produceRate: number;
+  ceiling: CeilingResult;
+  endToEnd: EndToEnd;
+  latency: Latency | undefined;
+  peakRssMb: number;
+  failures: string[];
+  runId: string;
+  trackerCounters: Record<string, number> | undefined;
+}): void {
+  const { args, machine, produceRate, ceiling, endToEnd, latency, peakRssMb, failures } = input;
+  const { plan } = args;
+  const eventsPerSecond = endToEnd.seconds === undefined ? null : plan.events / endToEnd.seconds;
+  const ratio = eventsPerSecond === null ? null : eventsPerSecond / ceiling.eventsPerSecond;
+  const p50 = latency ? percentile(latency.latencies, 50) : null;
+  const p99 = latency ? percentile(latency.latencies, 99) : null;
+  const max = latency ? latency.latencies.at(-1) ?? null : null;
+  const ms = (value: number | null): string => (value === null ? 'n/a' : `${formatInteger(value)} ms`);
+
+  const rows: Array<[string, string]> = [
+    ['events', formatInteger(plan.events)],
+    ['keys', formatInteger(plan.keys)],
+    ['produce rate', `${formatInteger(produceRate)} events/s`],
+    ['ceiling (Kafka ConsumerPerformance)', `${formatInteger(ceiling.eventsPerSecond)} events/s`],
+    ['erp-delta end to end', eventsPerSecond === null ? 'n/a (did not catch up)' : `${formatInteger(eventsPerSecond)} events/s (${round(endToEnd.seconds ?? 0, 1)} s)`],
+    ['erp-delta / ceiling', ratio === null ? 'n/a' : `${round(ratio * 100, 1)} %`],
+    ['emitted / expected', `${formatInteger(endToEnd.emitted)} / ${formatInteger(plan.expectedEmitted)}${endToEnd.emitted === plan.expectedEmitted ? ' (exact)' : ' (MISMATCH)'}`],
+    ['latency p50', latency ? ms(p50) : 'n/a (skipped)'],
+    ['latency p99', latency ? ms(p99) : 'n/a (skipped)'],
+    ['latency phase', latency ? `${formatInteger(latency.sent / latency.seconds)} changes/s, ${formatInteger(latency.deltas)}/${formatInteger(latency.sent)} deltas, max ${ms(max)}` : 'n/a'],
+    ['peak RSS (tracker)', `${formatInteger(peakRssMb)} MB`],
+    ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
+  ];
+  process.stdout.write(`${formatTable(rows)}\n`);
+  for (const failure of failures) process.stdout.write(`FAILED: ${failure}\n`);
+  const result = {
+    events: plan.events,
+    keys: plan.keys,
+    emitted: endToEnd.emitted,
+    expectedEmitted: plan.expectedEmitted,
+    eventsPerSecond: eventsPerSecond === null ? null : round(eventsPerSecond),
+    ceilingEventsPerSecond: round(ceiling.eventsPerSecond),
+    p50Ms: p50,
+    p99Ms: p99,
+    peakRssMb: round(peakRssMb, 1),
+    ok: failures.length === 0,
+    produceEventsPerSecond: round(produceRate),
+    ceilingFetchEventsPerSecond: ceiling.fetchEventsPerSecond === undefined ? null : round(ceiling.fetchEventsPerSecond),
+    ratio: ratio === null ? null : round(ratio, 3),
+    trackerSeconds: endToEnd.seconds === undefined ? null : round(endToEnd.seconds, 3),
+    dlqRecords: endToEnd.dlqRecords,
+    latencyRate: latency ? args.latencyRate : null,
+    latencySeconds: latency ? args.latencySeconds : null,
+    latencyEvents: latency?.sent ?? null,
+    latencyDeltas: latency?.deltas ?? null,
+    maxLatencyMs: max,
+    seed: args.seed,
+    runId: input.runId,
+    trackerCounters: input.trackerCounters ?? null,
+    machine,
+    failures,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** The tracker runs from dist/: a source newer than the build would be benchmarked stale. */
+function warnIfDistStale(): void {
+  const built = join(ROOT, 'dist', 'cli', 'main.js');
+  if (!existsSync(built)) {
+    progress('WARNING: dist/ is missing: run `npm run build` first');
+    return;
+  }
+  const builtAt = statSync(built).mtimeMs;
+  const newer = sourceFiles(join(ROOT, 'src')).filter((file) => statSync(file).mtimeMs > builtAt);
+  if (newer.length > 0) progress(`WARNING: ${newer.length} file(s) in src/ are newer than dist/ (e.g. ${relative(ROOT, newer[0] as string)}): run \`npm run build\` to benchmark the current code`);
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts')).map((name) => join(dir, name));
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping the tracker`);
+    void (tracker?.stop(5_000) ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    progress(`FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    void (tracker?.stop(5_000) ?? Promise.resolve()).finally(() => process.exit(1));
+  },
+);

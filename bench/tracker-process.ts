@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
+
+export interface TrackerCommand {
+  command: string;
+  args: string[];
+  cwd: string;
+  logFile: string;
+}
+
+export interface TrackerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * The tracker as a child process (its stdout and stderr, pino JSON, go to `logFile`), with its
+ * memory sampled from /proc every 200 ms: VmRSS of it and its descendants, and its own VmHWM
+ * (the kernel's high-water mark, which catches a peak between two samples).
+ */
+export class TrackerProcess {
+  readonly startedAtMs: number;
+  readonly startedAt: number;
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<TrackerExit>;
+  private exit: TrackerExit | undefined;
+  private readonly sampler: NodeJS.Timeout;
+  private peakTreeRssKb = 0;
+  private peakHwmKb = 0;
+
+  constructor(private readonly spec: TrackerCommand) {
+    const log = openSync(spec.logFile, 'a');
+    this.startedAt = performance.now();
+    this.startedAtMs = Date.now();
+    this.child = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: ['ignore', log, log], env: process.env });
+    closeSync(log);
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+      this.child.on('error', (error) => {
+        this.exit = { code: null, signal: null };
+        process.stderr.write(`[bench] the tracker could not be started: ${error.message}\n`);
+        resolve(this.exit);
+      });
+    });
+    this.sampler = setInterval(() => this.sample(), 200);
+    this.sample();
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Undefined while it runs. */
+  get exitStatus(): TrackerExit | undefined {
+    return this.exit;
+  }
+
+  /** Peak resident memory in MB: the larger of the sampled VmRSS (process tree) and VmHWM. */
+  get peakRssMb(): number {
+    return Math.max(this.peakTreeRssKb, this.peakHwmKb) / 1024;
+  }
+
+  sample(): void {
+    const pid = this.child.pid;
+    if (pid === undefined || this.exit !== undefined) return;
+    const own = readStatus(pid);
+    if (own === undefined) return;
+    this.peakHwmKb = Math.max(this.peakHwmKb, own.hwmKb);
+    let tree = own.rssKb;
+    for (const descendant of descendants(pid)) tree += readStatus(descendant)?.rssKb ?? 0;
+    this.peakTreeRssKb = Math.max(this.peakTreeRssKb, tree);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 30_000): Promise<TrackerExit & { killed: boolean }> {
+    this.sample();
+    clearInterval(this.sampler);
+    if (this.exit !== undefined) return { ...this.exit, killed: false };
+    this.child.kill('SIGTERM');
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+    const outcome = await Promise.race([this.exited, timer]);
+    if (outcome !== 'timeout') return { ...outcome, killed: false };
+    this.child.kill('SIGKILL');
+    return { ...(await this.exited), killed: true };
+  }
+
+  /** Resolves when the process exits by itself (or is stopped). */
+  whenExited(): Promise<TrackerExit> {
+    return this.exited;
+  }
+
+  /**
+   * The counters of the tracker's last `counters` log line (erp-delta run logs them every 10 s and
+   * on stop), or undefined when there is none: a cross-check of what the bench counted.
+   */
+  lastLoggedCounters(): Record<string, number> | undefined {
+    if (!existsSync(this.spec.logFile)) return undefined;
+    const lines = readFileSync(this.spec.logFile, 'utf8').trimEnd().split('\n').reverse();
+    for (const line of lines) {
+      if (!line.includes('"counters"')) continue;
+      try {
+        const entry = JSON.parse(line) as { msg?: unknown; counters?: unknown };
+        if (entry.msg === 'counters' && typeof entry.counters === 'object' && entry.counters !== null) return entry.counters as Record<string, number>;
+      } catch {
+        // Not a JSON line: keep looking.
+      }
+    }
+    return undefined;
+  }
+
+  logTail(lines = 20): string {
+    if (!existsSync(this.spec.logFile)) return '(no log written)';
+    return readFileSync(this.spec.logFile, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  | ${line}`).join('\n');
+  }
+}
+
+function readStatus(pid: number): { rssKb: number; hwmKb: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+}
+
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift() as number;
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${parent}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      let children: string;
+      try {
+        children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const child of children.split(' ').filter((entry) => entry !== '')) {
+        const childPid = Number(child);
+        found.push(childPid);
+        queue.push(childPid);
+      }
+    }
+  }
+  return found;
+}

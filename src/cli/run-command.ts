@@ -5,7 +5,7 @@ import { createLogger } from '../logging/logger.js';
 import { Tracker } from '../tracker/tracker.js';
 
 /** How often the counters go to the log while running. */
-const METRICS_LOG_INTERVAL_MS = 10_000;
+const METRICS_LOG_INTERVAL_MS = Number(process.env['ERP_DELTA_COUNTERS_INTERVAL_MS'] ?? 10_000);
 
 export function registerRunCommand(program: Command): void {
   program.command('run')
@@ -18,7 +18,9 @@ export function registerRunCommand(program: Command): void {
       const tracker = new Tracker({ config, dataDir: resolve(flags.dataDir ?? config.dataDir), logger });
       await tracker.start();
       const logMetrics = async (): Promise<void> => {
-        logger.info({ counters: await tracker.metrics.snapshot() }, 'counters');
+        const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+        const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+        logger.info({ counters: await tracker.metrics.snapshot(), memoryMb: { rss: mb(rss), heapUsed: mb(heapUsed), external: mb(external), arrayBuffers: mb(arrayBuffers) } }, 'counters');
       };
       const timer = setInterval(() => void logMetrics(), METRICS_LOG_INTERVAL_MS);
       await new Promise<void>((done) => {

@@ -34,7 +34,9 @@ export class StateStore {
 
   static async open(dir: string): Promise<StateStore> {
     mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', keyEncoding: 'utf8' });
+    // A task's store is one of many in the process: small caches keep the whole tracker's memory
+    // bounded whatever the key count; the OS page cache serves the rest.
+    const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', keyEncoding: 'utf8', cacheSize: 2 * 1024 * 1024, writeBufferSize: 2 * 1024 * 1024 });
     await db.open();
     return new StateStore(db);
   }

@@ -15,6 +15,11 @@ const CONFLUENT_MAGIC_BYTE = 0;
 export class SourceDecoder {
   constructor(private readonly registry: SchemaRegistry) {}
 
+  /** True when the record needs the registry (Avro); JSON records decode synchronously. */
+  static needsRegistry(key: Buffer | null, value: Buffer | null): boolean {
+    return isConfluentFramed(key) || isConfluentFramed(value);
+  }
+
   async decode(key: Buffer | null, value: Buffer | null): Promise<DecodedSourceRecord> {
     const avroKey = isConfluentFramed(key);
     const avroValue = isConfluentFramed(value);

@@ -8,11 +8,34 @@ import { decideBatch, keyRecords, type DecodedRecord } from './batch-decision.js
 import type { DeltaCodec } from './delta-codec.js';
 import { deadLetter } from './dead-letter.js';
 import type { LoadedRecord } from './loaded-record.js';
-import type { SourceDecoder } from './source-decoder.js';
+import { SourceDecoder } from './source-decoder.js';
+import { decodeDebeziumJson } from './decode-debezium-json.js';
 import type { TrackedEntity } from './tracked-entity.js';
 
 // kafkajs is CommonJS: its partitioners are reachable through the default export only.
 const { Partitioners } = kafkajs;
+
+/**
+ * kafkajs writes one send to one partition as one record batch, and the broker refuses a batch
+ * over message.max.bytes (1 MiB by default): a big fetched batch of first loads must be split.
+ */
+const MAX_SEND_BYTES = 512 * 1024;
+
+function* chunksUnderBytes(messages: readonly Message[], maxBytes: number): Generator<Message[]> {
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.value as Buffer | null)?.length ?? 0;
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size + 64;
+  }
+  if (chunk.length > 0) yield chunk;
+}
 
 export interface TaskContext {
   kafka: Kafka;
@@ -89,7 +112,11 @@ export class Task {
       const position = { topic: entity.topic, partition, offset: Number(message.offset) };
       const raw = { key: message.key, value: message.value };
       try {
-        decoded.push({ position, raw, decoded: await context.decoder.decode(message.key, message.value) });
+        // JSON, the common case, decodes without a promise per record.
+        const change = SourceDecoder.needsRegistry(message.key, message.value)
+          ? await context.decoder.decode(message.key, message.value)
+          : decodeDebeziumJson(message.key, message.value);
+        decoded.push({ position, raw, decoded: change });
       } catch (error) {
         if (!isErpDeltaError(error) || error.retriable) throw error;
         decoded.push({ position, raw, decoded: error });
@@ -139,13 +166,13 @@ export class Task {
     const transaction = await this.producer.transaction();
     try {
       let changelogNextOffset: string | undefined;
-      if (deltas.length > 0) {
-        const metadata = await transaction.send({ topic: entity.deltaTopic, messages: deltas });
+      for (const chunk of chunksUnderBytes(deltas, MAX_SEND_BYTES)) {
+        const metadata = await transaction.send({ topic: entity.deltaTopic, messages: chunk });
         const written = metadata.find((entry) => entry.topicName === entity.deltaTopic && entry.partition === partition);
         if (!written?.baseOffset) throw new ErpDeltaError('KAFKA_UNAVAILABLE', `No offset came back for the deltas written to ${entity.deltaTopic}-${partition}`, { retriable: true });
-        changelogNextOffset = String(Number(written.baseOffset) + deltas.length);
+        changelogNextOffset = String(Number(written.baseOffset) + chunk.length);
       }
-      if (deadLetters.length > 0) await transaction.send({ topic: context.dlqTopic, messages: deadLetters });
+      for (const chunk of chunksUnderBytes(deadLetters, MAX_SEND_BYTES)) await transaction.send({ topic: context.dlqTopic, messages: chunk });
       await transaction.sendOffsets({
         consumerGroupId: context.groupId,
         topics: [{ topic: entity.topic, partitions: [{ partition, offset: nextOffset }] }],

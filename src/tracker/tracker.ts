@@ -83,6 +83,9 @@ export class Tracker {
       readUncommitted: false,
       // kafkajs waits 5 s by default on a quiet topic: a change would wait as long to be seen.
       maxWaitTimeInMs: 100,
+      // Each fetched batch costs a transaction (a few round trips): bigger batches amortize it.
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      maxBytes: 8 * 1024 * 1024,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
 import { Tracker } from '../tracker/tracker.js';
 
 /** How often the counters go to the log while running. */
+/** How long a stop during start-up waits for the start to reach a point where it can be undone. */
+const START_SETTLE_MS = 5_000;
+
 const METRICS_LOG_INTERVAL_MS = Number(process.env['ERP_DELTA_COUNTERS_INTERVAL_MS'] ?? 10_000);
 
 export function registerRunCommand(program: Command): void {
@@ -16,21 +20,31 @@ export function registerRunCommand(program: Command): void {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
       const logger = createLogger('erp-delta');
       const tracker = new Tracker({ config, dataDir: resolve(flags.dataDir ?? config.dataDir), logger });
-      await tracker.start();
+      // Handlers first: start-up can wait minutes for a CDC topic, and a process manager's SIGTERM
+      // in that window must still end in a clean stop with exit code 0.
+      const stopRequested = new Promise<string>((requested) => {
+        process.once('SIGTERM', () => requested('SIGTERM'));
+        process.once('SIGINT', () => requested('SIGINT'));
+      });
+      const starting = tracker.start();
+      const stoppedWhileStarting = await Promise.race([starting.then(() => undefined), stopRequested]);
+      if (stoppedWhileStarting !== undefined) {
+        // Let start-up settle a moment, so that what it has opened is closed by stop() below.
+        await Promise.race([starting.catch(() => undefined), sleep(START_SETTLE_MS)]);
+      }
       const logMetrics = async (): Promise<void> => {
         const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
         const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
         logger.info({ counters: await tracker.metrics.snapshot(), memoryMb: { rss: mb(rss), heapUsed: mb(heapUsed), external: mb(external), arrayBuffers: mb(arrayBuffers) } }, 'counters');
       };
       const timer = setInterval(() => void logMetrics(), METRICS_LOG_INTERVAL_MS);
-      await new Promise<void>((done) => {
-        const stop = (signal: string): void => {
-          logger.info({ signal }, 'stopping');
-          clearInterval(timer);
-          void tracker.stop().then(logMetrics).then(done);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      const signal = stoppedWhileStarting ?? await stopRequested;
+      logger.info({ signal }, 'stopping');
+      clearInterval(timer);
+      await tracker.stop();
+      await logMetrics();
+      // A start-up cut short may still hold a connection or a timer (waiting for a CDC topic):
+      // everything that holds state is closed, so nothing is left to wait for.
+      if (stoppedWhileStarting !== undefined) process.exit(0);
     });
 }

@@ -26,9 +26,14 @@ export async function restoreFromChangelogs(kafka: Kafka, tasks: readonly Task[]
   try {
     for (const task of tasks) {
       const offsets = await admin.fetchTopicOffsets(task.entity.deltaTopic);
+      // On a transactional topic this is the last stable offset: a pending transaction's records
+      // lie beyond it, and the zombie that wrote them has just been fenced.
       const end = offsets.find((entry) => entry.partition === task.partition)?.high ?? '0';
       const from = await task.changelogNextOffset();
-      if (BigInt(from) < BigInt(end)) pending.set(changelogId(task.entity.deltaTopic, task.partition), { task, from, end });
+      // The checkpoint is one past the last delta the store saw; the commit marker of that
+      // transaction follows it. One record left is that marker: any other transaction adds at
+      // least a record and its own marker.
+      if (BigInt(end) - BigInt(from) > 1n) pending.set(changelogId(task.entity.deltaTopic, task.partition), { task, from, end });
     }
   } finally {
     await admin.disconnect();
@@ -40,8 +45,9 @@ export async function restoreFromChangelogs(kafka: Kafka, tasks: readonly Task[]
   const wanted: Record<string, number[]> = {};
   for (const { task } of pending.values()) (wanted[task.entity.deltaTopic] ??= []).push(task.partition);
 
+  const groupId = `erp-delta-restore-${randomUUID()}`;
   const consumer = kafka.consumer({
-    groupId: `erp-delta-restore-${randomUUID()}`,
+    groupId,
     partitionAssigners: [exactAssigner(wanted)],
     readUncommitted: false,
     maxWaitTimeInMs: 100,
@@ -66,10 +72,12 @@ export async function restoreFromChangelogs(kafka: Kafka, tasks: readonly Task[]
             const entry = pending.get(changelogId(batch.topic, batch.partition));
             if (!entry) return;
             const put = new Map<string, LoadedRecord | undefined>();
+            let applied = 0;
             for (const message of batch.messages) {
               // Until the seek lands, the consumer may read from the partition's start: records the
               // store already reflects would set keys back to older versions.
               if (BigInt(message.offset) < BigInt(entry.from) || !message.key) continue;
+              applied += 1;
               const key = message.key.toString();
               put.set(key, message.value === null ? undefined : loadedRecordOf(await codec.decode(message.value)));
             }
@@ -77,8 +85,8 @@ export async function restoreFromChangelogs(kafka: Kafka, tasks: readonly Task[]
             const deleted = [...put.entries()].filter(([, record]) => record === undefined).map(([key]) => key);
             if (BigInt(batch.lastOffset()) < BigInt(entry.from)) return;
             await entry.task.store.write({ put: records, delete: deleted, changelogNextOffset: String(BigInt(batch.lastOffset()) + 1n) });
-            restored += batch.messages.length;
-            metrics.recordRestored(entry.task.entity.name, batch.messages.length);
+            restored += applied;
+            metrics.recordRestored(entry.task.entity.name, applied);
           },
         }))
         .then(() => {
@@ -88,8 +96,22 @@ export async function restoreFromChangelogs(kafka: Kafka, tasks: readonly Task[]
     });
   } finally {
     await consumer.disconnect();
+    await deleteGroup(kafka, groupId);
   }
   logger.info({ records: restored, ms: Date.now() - started }, 'state stores restored');
+}
+
+/** The restore group is used once; left behind, every restart would add one to the cluster. */
+async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // An empty group also expires on its own (offsets.retention.minutes).
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function changelogId(topic: string, partition: number): string {

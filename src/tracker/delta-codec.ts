@@ -21,8 +21,14 @@ export class DeltaCodec {
     for (const entity of Object.values(config.entities)) {
       const subject = `${entity.deltaTopic}-value`;
       const schema = deltaSchemaFor(entity, config.assignment?.entity === entity.name);
+      const register = () => registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
       try {
-        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+        // Two instances registering a new subject at once both set its compatibility rule, and
+        // Apicurio refuses the second ("already exists"); the retry finds the rule in place.
+        const { id } = await register().catch((error: unknown) => {
+          if (/already exists/i.test((error as Error).message)) return register();
+          throw error;
+        });
         schemaIds.set(entity.name, id);
       } catch (error) {
         const message = (error as Error).message;

@@ -41,7 +41,7 @@ export class SourceDecoder {
       if (/ECONNREFUSED|ENOTFOUND|fetch failed|socket hang up|ETIMEDOUT/i.test(message)) {
         throw new ErpDeltaError('REGISTRY_UNAVAILABLE', `The schema registry could not be asked for the ${part}'s schema: ${message}`, { retriable: true, cause: error });
       }
-      throw decodeFailed(`the ${part} is in the Confluent wire format but cannot be decoded: ${message}`, error);
+      throw decodeFailed(`the ${part} is in the Confluent wire format but cannot be decoded: ${message.replace(/\.$/, '')}`, error);
     }
   }
 }

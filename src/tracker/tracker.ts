@@ -124,11 +124,20 @@ export class Tracker {
         }
       }
     }
-    if (fresh.length > 0) {
+    if (fresh.length === 0) return;
+    try {
       const opened = await Promise.all(fresh);
-      const context = this.requireContext();
-      await restoreFromChangelogs(this.kafka, opened, context.codec, this.metrics, this.options.logger);
+      await restoreFromChangelogs(this.kafka, opened, this.requireContext().codec, this.metrics, this.options.logger);
       this.options.logger.info({ tasks: opened.map((task) => task.id) }, 'tasks ready');
+    } catch (error) {
+      // A task must never compare against a store that was not restored: forget these tasks, so
+      // that their next batch opens and restores them again (or fails and is retried).
+      for (const [id, task] of this.tasks) {
+        if (!fresh.includes(task)) continue;
+        this.tasks.delete(id);
+        await (await task.catch(() => undefined))?.close();
+      }
+      throw error;
     }
   }
 

@@ -1,0 +1,698 @@
+/**
+ * Runs the change tracker against the real test stack, as a user would: the built CLI
+ * (`erp-delta run`) as a child process with a config of its own, and Kafka clients that look at
+ * what it wrote.
+ *
+ * Isolation: each TrackerTest has its own consumer group, delta topics, dead-letter topic,
+ * assignment topics and data directories, so tests never see each other's deltas. They share the
+ * CDC topics and the ERP database (as every instance of erp-delta would): tests use row codes of
+ * their own (uniqueCode) and only ever assert on those keys, except where a test asserts on
+ * everything its own tracker wrote.
+ *
+ * For a look afterwards: ERP_DELTA_TEST_LOG_DIR=/some/dir keeps each instance's stderr there;
+ * ERP_DELTA_KEEP_TEST_TOPICS=1 keeps the test's topics, group and data directories.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type pg from 'pg';
+import kafkajs, { type Admin, type Consumer, type IHeaders, type Message, type RecordMetadata } from 'kafkajs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { projectFiles } from '../../src/project-files.js';
+import type { Delta } from '../../src/tracker/delta.js';
+import { leaveGroup } from './leave-group.js';
+import { erpDatabase, testKafka, testStack } from './test-stack.js';
+
+// kafkajs is CommonJS: its protocol helpers are reachable through the default export only.
+const { AssignerProtocol, Partitioners } = kafkajs;
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'erp-delta.js');
+
+/** A schema as the registry client holds it (for Avro: an avsc type). */
+type Schema = Awaited<ReturnType<SchemaRegistry['getSchema']>>;
+
+export type EntityName = 'customers' | 'products' | 'stock_levels';
+export const ENTITY_NAMES: readonly EntityName[] = ['customers', 'products', 'stock_levels'];
+
+/** The Debezium topics of the sample ERP (config/erp-delta.yaml). */
+export const CDC_TOPICS: Readonly<Record<EntityName, string>> = {
+  customers: 'erp.public.customers',
+  products: 'erp.public.products',
+  stock_levels: 'erp.public.stock_levels',
+};
+
+/** A row code no other test (or earlier run) uses, e.g. `T-1a2b3c4d`. */
+export function uniqueCode(prefix = 'T'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Polls `check` until it returns something other than undefined or false. */
+export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, describe?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result !== undefined && result !== false) return result;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `\n${describe()}` : ''}`);
+    await sleep(100);
+  }
+}
+
+async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tracker process
+
+export interface LogLine {
+  msg?: string;
+  level?: number;
+  [field: string]: unknown;
+}
+
+export interface TrackerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One `erp-delta run` child process, its stderr parsed as pino JSON lines. */
+export class TrackerProcess {
+  readonly lines: LogLine[] = [];
+  readonly exited: Promise<TrackerExit>;
+  private stderrText = '';
+  private exit: TrackerExit | undefined;
+  private readonly events = new EventEmitter();
+  private readonly child: ChildProcess;
+
+  constructor(readonly name: string, args: readonly string[]) {
+    this.child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+    let partial = '';
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      this.stderrText += text;
+      partial += text;
+      const complete = partial.split('\n');
+      partial = complete.pop() ?? '';
+      for (const raw of complete) this.addLine(raw);
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        if (partial !== '') this.addLine(partial);
+        // For a look at what the instances did: ERP_DELTA_TEST_LOG_DIR=/tmp/logs.
+        const logDir = process.env['ERP_DELTA_TEST_LOG_DIR'];
+        if (logDir) {
+          mkdirSync(logDir, { recursive: true });
+          writeFileSync(join(logDir, `${this.name.replace(/[^A-Za-z0-9_-]+/g, '_')}-${this.pid}.log`), this.stderrText);
+        }
+        this.exit = { code, signal };
+        this.events.emit('exit');
+        resolve(this.exit);
+      });
+    });
+  }
+
+  private addLine(raw: string): void {
+    if (raw.trim() === '') return;
+    let line: LogLine;
+    try {
+      line = JSON.parse(raw) as LogLine;
+    } catch {
+      line = { msg: raw };
+    }
+    this.lines.push(line);
+    this.events.emit('line', line);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  /** The last lines of stderr, for failure messages. */
+  tail(lines = 30): string {
+    return `--- ${this.name} (pid ${this.pid}, ${this.exit ? `exited ${JSON.stringify(this.exit)}` : 'running'}) stderr, last ${lines} lines:\n${this.stderrText.split('\n').slice(-lines - 1).join('\n')}`;
+  }
+
+  logs(msg: string): LogLine[] {
+    return this.lines.filter((line) => line.msg === msg);
+  }
+
+  /** The first log line (from `from` on) that matches; fails early if the process exits first. */
+  waitForLog(match: string | ((line: LogLine) => boolean), timeoutMs = 60_000, from = 0): Promise<LogLine> {
+    const matches = typeof match === 'string' ? (line: LogLine) => line.msg === match : match;
+    const found = this.lines.slice(from).find(matches);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.events.off('line', onLine);
+        this.events.off('exit', onExit);
+      };
+      const onLine = (line: LogLine): void => {
+        if (!matches(line)) return;
+        cleanup();
+        resolve(line);
+      };
+      const onExit = (): void => {
+        cleanup();
+        reject(new Error(`${this.name} exited before logging ${String(match)}\n${this.tail()}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${this.name} did not log ${String(match)} within ${timeoutMs} ms\n${this.tail()}`));
+      }, timeoutMs);
+      this.events.on('line', onLine);
+      this.events.on('exit', onExit);
+      if (!this.running) onExit();
+    });
+  }
+
+  /** SIGTERM, as a process manager stops it: it must exit 0 in time. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (!this.running) throw new Error(`${this.name} had already exited\n${this.tail()}`);
+    this.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([this.exited, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), timeoutMs); })]);
+    clearTimeout(timer);
+    if (exit === undefined) {
+      this.child.kill('SIGKILL');
+      throw new Error(`${this.name} did not stop within ${timeoutMs} ms of SIGTERM\n${this.tail()}`);
+    }
+    assert.deepEqual(exit, { code: 0, signal: null }, `${this.name} must exit 0 on SIGTERM\n${this.tail()}`);
+  }
+
+  /** SIGSTOP: frozen mid-flight (as in a long GC pause or a hung host), until thaw() or kill(). */
+  freeze(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after freeze(). */
+  thaw(): void {
+    this.child.kill('SIGCONT');
+  }
+
+  /** `kill -9`: no chance to commit, close or leave the group. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One test's tracker: config, processes, and what it wrote
+
+/** One record of a delta topic; the Avro value is decoded when first looked at. */
+export class DeltaRecord {
+  private decoded: Delta | null | undefined;
+
+  constructor(
+    readonly entity: EntityName,
+    readonly partition: number,
+    readonly offset: number,
+    readonly key: string,
+    private readonly value: Buffer | null,
+    private readonly schemas: ReadonlyMap<number, Schema>,
+  ) {}
+
+  get tombstone(): boolean {
+    return this.value === null;
+  }
+
+  /** The delta; null for a tombstone. */
+  get delta(): Delta | null {
+    if (this.decoded === undefined) {
+      if (this.value === null) {
+        this.decoded = null;
+      } else {
+        // Confluent wire format: magic byte 0, 4-byte schema id, Avro body.
+        const schema = this.schemas.get(this.value.readInt32BE(1));
+        if (!schema || this.value[0] !== 0) throw new Error(`delta ${this.entity} ${this.partition}:${this.offset} is not in the Confluent wire format of a known schema`);
+        // avsc decodes into record class instances: plain JSON compares with deepEqual.
+        this.decoded = JSON.parse(JSON.stringify(schema.fromBuffer(this.value.subarray(5)))) as Delta;
+      }
+    }
+    return this.decoded;
+  }
+
+  toJSON(): object {
+    return { entity: this.entity, partition: this.partition, offset: this.offset, key: this.key, delta: this.delta };
+  }
+}
+
+export class TrackerTest {
+  readonly id: string;
+  readonly groupId: string;
+  readonly deltaTopics: Readonly<Record<EntityName, string>>;
+  readonly dlqTopic: string;
+  readonly workDir: string;
+  readonly configPath: string;
+  private readonly processes: TrackerProcess[] = [];
+  private readonly registry: SchemaRegistry;
+
+  /** Writes a tracker config for the test stack, with topics and a group of this test's own. */
+  constructor(label = 'tracker') {
+    this.id = `t${randomUUID().slice(0, 8)}`;
+    this.groupId = `erp-delta-test-${this.id}`;
+    this.deltaTopics = {
+      customers: `erp-delta.${this.id}.customers`,
+      products: `erp-delta.${this.id}.products`,
+      stock_levels: `erp-delta.${this.id}.stock_levels`,
+    };
+    this.dlqTopic = `erp-delta.${this.id}.dlq`;
+    this.workDir = mkdtempSync(join(tmpdir(), `erp-delta-${label}-${this.id}-`));
+    this.configPath = join(this.workDir, 'erp-delta.yaml');
+    const stack = testStack();
+    const registryUrl = stack.component('registry').endpoint();
+    this.registry = new SchemaRegistry({ host: registryUrl });
+
+    const config = parseYaml(readFileSync(projectFiles.defaultConfig, 'utf8')) as {
+      kafka: Record<string, unknown>;
+      registry: Record<string, unknown>;
+      assignment?: Record<string, unknown>;
+      entities: Record<string, Record<string, unknown>>;
+      [key: string]: unknown;
+    };
+    config.kafka['brokers'] = [stack.component('kafka').endpoint()];
+    config.kafka['clientId'] = `erp-delta-${this.id}`;
+    config.kafka['groupId'] = this.groupId;
+    config.registry['url'] = registryUrl;
+    config['dlqTopic'] = this.dlqTopic;
+    config['dataDir'] = join(this.workDir, 'data');
+    if (config.assignment) {
+      config.assignment['topic'] = `erp-delta.${this.id}.user-assignments`;
+      config.assignment['manualTopic'] = `erp-delta.${this.id}.manual-assignments`;
+    }
+    for (const name of ENTITY_NAMES) {
+      const entity = config.entities[name];
+      if (!entity) throw new Error(`config/erp-delta.yaml has no entity ${name}`);
+      assert.equal(entity['topic'], CDC_TOPICS[name]);
+      entity['deltaTopic'] = this.deltaTopics[name];
+    }
+    writeFileSync(this.configPath, stringifyYaml(config));
+  }
+
+  /** A data directory of this test (an instance name gives each instance its own). */
+  dataDir(instance = 'a'): string {
+    return join(this.workDir, `data-${instance}`);
+  }
+
+  /** Starts `erp-delta run` with this test's config; wait for it with ready() or waitForLog(). */
+  start(instance = 'a', dataDir = this.dataDir(instance)): TrackerProcess {
+    const tracker = new TrackerProcess(`tracker ${this.id}/${instance}`, ['--config', this.configPath, '--data-dir', dataDir]);
+    this.processes.push(tracker);
+    return tracker;
+  }
+
+  /** Starts a tracker and waits until its tasks are ready and it has caught up with the CDC topics. */
+  async startCaughtUp(instance = 'a', dataDir = this.dataDir(instance)): Promise<TrackerProcess> {
+    const tracker = this.start(instance, dataDir);
+    await tracker.waitForLog('tasks ready');
+    await this.waitCaughtUp();
+    return tracker;
+  }
+
+  /** The last lines of every instance's stderr, for failure messages. */
+  describeProcesses(): string {
+    return this.processes.map((tracker) => tracker.tail(15)).join('\n');
+  }
+
+  /**
+   * Waits until the group's committed offsets reach the current end of every CDC partition. The
+   * tracker commits input offsets in the transactions that carry the deltas, so from then on
+   * every delta answering a CDC record written before this call is committed.
+   * Callers first wait for their database changes to reach the CDC topics (CdcRecorder).
+   */
+  async waitCaughtUp(timeoutMs = 60_000): Promise<void> {
+    await withAdmin(async (admin) => {
+      const targets: Array<{ topic: string; partition: number; high: bigint }> = [];
+      for (const topic of Object.values(CDC_TOPICS)) {
+        for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+          if (BigInt(high) > BigInt(low)) targets.push({ topic, partition, high: BigInt(high) });
+        }
+      }
+      let lag = '';
+      await waitUntil(`group ${this.groupId} to catch up with the CDC topics`, async () => {
+        const committed = new Map<string, bigint>();
+        for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics: Object.values(CDC_TOPICS) })) {
+          for (const { partition, offset } of partitions) committed.set(`${topic}-${partition}`, BigInt(offset));
+        }
+        const behind = targets.filter(({ topic, partition, high }) => (committed.get(`${topic}-${partition}`) ?? -1n) < high);
+        lag = behind.map(({ topic, partition, high }) => `${topic}-${partition}: committed ${committed.get(`${topic}-${partition}`) ?? -1n}, end ${high}`).join('; ');
+        return behind.length === 0;
+      }, timeoutMs, () => `still behind: ${lag}\n${this.describeProcesses()}`);
+    });
+  }
+
+  /** The group's members and the CDC partitions each one holds (ids like `erp.public.customers-0`). */
+  async groupAssignment(): Promise<Array<{ memberId: string; partitions: string[] }>> {
+    return withAdmin(async (admin) => {
+      const { groups } = await admin.describeGroups([this.groupId]);
+      const group = groups[0];
+      if (!group || group.state !== 'Stable') return [];
+      return group.members.map((member) => {
+        const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+        const partitions = Object.entries(decoded?.assignment ?? {}).flatMap(([topic, numbers]) => numbers.map((partition) => `${topic}-${partition}`));
+        return { memberId: member.memberId, partitions: partitions.sort() };
+      });
+    });
+  }
+
+  /**
+   * Removes every member from the group: after a `kill -9`, the dead instance's member would hold
+   * its partitions until its session times out (see leave-group.ts). Only call it when no live
+   * instance is in the group.
+   */
+  async evictGroupMembers(): Promise<void> {
+    const members = await withAdmin(async (admin) => (await admin.describeGroups([this.groupId])).groups[0]?.members ?? []);
+    await leaveGroup(testStack().component('kafka').endpoint(), this.groupId, members.map((member) => member.memberId));
+  }
+
+  /** Every delta of this test's delta topics (of some entities), read committed, up to their current end. */
+  async readDeltas(entities: readonly EntityName[] = ENTITY_NAMES, timeoutMs = 60_000): Promise<Deltas> {
+    const byTopic = new Map(entities.map((name) => [this.deltaTopics[name], name]));
+    const raw = await readToEnd([...byTopic.keys()], timeoutMs);
+    const schemas = new Map<number, Schema>();
+    for (const record of raw) {
+      if (record.value === null || record.value.length < 5) continue;
+      const id = record.value.readInt32BE(1);
+      if (!schemas.has(id)) schemas.set(id, await this.registry.getSchema(id));
+    }
+    const records: DeltaRecord[] = [];
+    for (const record of raw) {
+      const entity = byTopic.get(record.topic);
+      if (entity) records.push(new DeltaRecord(entity, record.partition, record.offset, record.key?.toString('utf8') ?? '', record.value, schemas));
+    }
+    return new Deltas(records);
+  }
+
+  /** Every record of this test's dead-letter topic, up to its current end. */
+  async readDeadLetters(timeoutMs = 60_000): Promise<RawRecord[]> {
+    return readToEnd([this.dlqTopic], timeoutMs);
+  }
+
+  /** Stops (kill -9) whatever still runs, deletes the test's topics, group and directories. */
+  async cleanup(): Promise<void> {
+    await Promise.all(this.processes.map((tracker) => tracker.kill()));
+    if (process.env['ERP_DELTA_KEEP_TEST_TOPICS'] === '1') return;
+    // A killed instance is still a member until its session times out: a group with members cannot be deleted.
+    await this.evictGroupMembers().catch(() => undefined);
+    await withAdmin(async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const topics = [...Object.values(this.deltaTopics), this.dlqTopic].filter((topic) => existing.has(topic));
+      if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.deleteGroups([this.groupId]).catch(() => undefined);
+    }).catch(() => undefined);
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+/** The deltas a test's tracker wrote, in the order of each partition. */
+export class Deltas {
+  constructor(readonly all: readonly DeltaRecord[]) {}
+
+  /** The deltas and tombstones of one key, in the order they were written. */
+  of(entity: EntityName, key: string): DeltaRecord[] {
+    return this.all.filter((record) => record.entity === entity && record.key === key).sort((a, b) => a.offset - b.offset);
+  }
+
+  /** Deltas and tombstones of the given keys of an entity. */
+  ofKeys(entity: EntityName, keys: Iterable<string>): DeltaRecord[] {
+    const wanted = new Set(keys);
+    return this.all.filter((record) => record.entity === entity && wanted.has(record.key));
+  }
+
+  count(entity?: EntityName): number {
+    return entity === undefined ? this.all.length : this.all.filter((record) => record.entity === entity).length;
+  }
+
+  /** The records written after `earlier` was read (by partition offset). */
+  since(earlier: Deltas): Deltas {
+    const ends = new Map<string, number>();
+    for (const record of earlier.all) {
+      const id = `${record.entity}-${record.partition}`;
+      ends.set(id, Math.max(ends.get(id) ?? -1, record.offset));
+    }
+    return new Deltas(this.all.filter((record) => record.offset > (ends.get(`${record.entity}-${record.partition}`) ?? -1)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading topics
+
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+/**
+ * A consumer of its own group that records every record of some topics from their beginning,
+ * read committed (aborted transactions never show), and knows how far it has read each partition
+ * (transaction markers included, which eachBatch never shows).
+ */
+export class TopicRecorder {
+  readonly records: RawRecord[] = [];
+  private readonly positions = new Map<string, bigint>();
+  private readonly listeners = new Set<(record: RawRecord) => void>();
+  private crashed: Error | undefined;
+
+  private constructor(readonly topics: readonly string[], private readonly consumer: Consumer, private readonly groupId: string) {}
+
+  /** readUncommitted: also records of aborted and open transactions (to see what read_committed hides). */
+  static async start(topics: readonly string[], options: { readUncommitted?: boolean } = {}): Promise<TopicRecorder> {
+    const groupId = `erp-delta-test-reader-${randomUUID()}`;
+    const consumer = testKafka().consumer({ groupId, maxWaitTimeInMs: 100, readUncommitted: options.readUncommitted ?? false });
+    const recorder = new TopicRecorder(topics, consumer, groupId);
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const id = `${payload.topic}-${payload.partition}`;
+      const next = BigInt(payload.lastOffset) + 1n;
+      if (next > (recorder.positions.get(id) ?? 0n)) recorder.positions.set(id, next);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      recorder.crashed = payload.error;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const record = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: Number(message.offset),
+            key: message.key,
+            value: message.value,
+            headers: message.headers ?? {},
+          };
+          recorder.records.push(record);
+          for (const listener of recorder.listeners) listener(record);
+        }
+      },
+    });
+    return recorder;
+  }
+
+  /** Waits until `check` over the records so far returns something. */
+  waitFor<T>(what: string, check: (records: readonly RawRecord[]) => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+    return waitUntil(what, () => {
+      if (this.crashed) throw this.crashed;
+      return check(this.records);
+    }, timeoutMs);
+  }
+
+  /** The offset after the last record (or transaction marker) read from a partition. */
+  position(topic: string, partition: number): bigint {
+    return this.positions.get(`${topic}-${partition}`) ?? 0n;
+  }
+
+  /** The next record read from now on, as soon as it is read (no polling). */
+  nextRecord(timeoutMs = 60_000): Promise<RawRecord> {
+    return new Promise((resolve, reject) => {
+      const listener = (record: RawRecord): void => {
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve(record);
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        reject(new Error(`no record of ${this.topics.join(', ')} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.listeners.add(listener);
+    });
+  }
+
+  /**
+   * Waits until every partition has been read up to its end as of this call. (kafkajs's admin asks
+   * for offsets read committed: on a transactional topic the end is the last stable offset.)
+   */
+  async readToEnd(timeoutMs = 60_000): Promise<readonly RawRecord[]> {
+    const targets = await withAdmin(async (admin) => {
+      const result: Array<{ id: string; high: bigint }> = [];
+      for (const topic of this.topics) {
+        for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+          if (BigInt(high) > BigInt(low)) result.push({ id: `${topic}-${partition}`, high: BigInt(high) });
+        }
+      }
+      return result;
+    });
+    await waitUntil(`reading ${this.topics.join(', ')} to the end`, () => {
+      if (this.crashed) throw this.crashed;
+      return targets.every(({ id, high }) => (this.positions.get(id) ?? 0n) >= high);
+    }, timeoutMs, () => targets.map(({ id, high }) => `${id}: at ${this.positions.get(id) ?? 0n} of ${high}`).join('; '));
+    return this.records;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await withAdmin((admin) => admin.deleteGroups([this.groupId])).catch(() => undefined);
+  }
+}
+
+/** Every record of `topics` from the beginning to their end as of the call, read committed. */
+export async function readToEnd(topics: readonly string[], timeoutMs = 60_000, options: { readUncommitted?: boolean } = {}): Promise<RawRecord[]> {
+  const recorder = await TopicRecorder.start(topics, options);
+  try {
+    return [...await recorder.readToEnd(timeoutMs)];
+  } finally {
+    await recorder.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CDC topics
+
+export interface CdcEvent {
+  partition: number;
+  offset: number;
+  /** c, u, d, r; 'tombstone' for the null value after a delete. */
+  op: string;
+  after: Record<string, unknown> | null;
+  source: Record<string, unknown> | null;
+}
+
+/** Records the CDC topics, so that a test knows its database changes reached Kafka. */
+export class CdcRecorder {
+  private constructor(private readonly recorder: TopicRecorder) {}
+
+  static async start(entities: readonly EntityName[] = ENTITY_NAMES): Promise<CdcRecorder> {
+    return new CdcRecorder(await TopicRecorder.start(entities.map((entity) => CDC_TOPICS[entity])));
+  }
+
+  /** The CDC events of one row (by its `code` key column), in order. */
+  events(entity: EntityName, code: string): CdcEvent[] {
+    return this.recorder.records
+      .filter((record) => record.topic === CDC_TOPICS[entity] && keyCode(record.key) === code)
+      .sort((a, b) => a.offset - b.offset)
+      .map((record) => {
+        if (record.value === null) return { partition: record.partition, offset: record.offset, op: 'tombstone', after: null, source: null };
+        let value: { op?: string; after?: Record<string, unknown> | null; source?: Record<string, unknown> | null };
+        try {
+          value = JSON.parse(record.value.toString('utf8')) as typeof value;
+        } catch {
+          return { partition: record.partition, offset: record.offset, op: 'not JSON', after: null, source: null };
+        }
+        return { partition: record.partition, offset: record.offset, op: value.op ?? 'no op', after: value.after ?? null, source: value.source ?? null };
+      });
+  }
+
+  /** Waits until the row has at least `count` CDC records (a delete counts two: d and tombstone). */
+  async waitForEvents(entity: EntityName, code: string, count: number, timeoutMs = 60_000): Promise<CdcEvent[]> {
+    await this.recorder.waitFor(`${count} CDC records of ${entity} ${code}`, () => this.events(entity, code).length >= count, timeoutMs)
+      .catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; got: ${JSON.stringify(this.events(entity, code))}`);
+      });
+    return this.events(entity, code);
+  }
+
+  /** Waits until `check` over all recorded CDC records returns something. */
+  waitFor<T>(what: string, check: (records: readonly RawRecord[]) => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+    return this.recorder.waitFor(what, check, timeoutMs);
+  }
+
+  get records(): readonly RawRecord[] {
+    return this.recorder.records;
+  }
+
+  stop(): Promise<void> {
+    return this.recorder.stop();
+  }
+}
+
+/**
+ * Writes records to a topic as any producer would (Kafka's default partitioner, like Debezium's):
+ * how tests put records on a CDC topic that the database cannot produce.
+ */
+export async function produce(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+  const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    return await producer.send({ topic, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The `code` column of a CDC key (`{"code": "..."}`), or undefined for any other key. */
+export function keyCode(key: Buffer | null): string | undefined {
+  if (key === null || key.length === 0) return undefined;
+  try {
+    const parsed = JSON.parse(key.toString('utf8')) as unknown;
+    const code = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['code'] : undefined;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What most tracker tests stand on: their own topics, the ERP database, the CDC events, a caught-up tracker. */
+export interface CaughtUpTracker {
+  test: TrackerTest;
+  tracker: TrackerProcess;
+  cdc: CdcRecorder;
+  db: pg.Client;
+}
+
+/**
+ * Registers the suite's before/after hooks for that fixture; its fields are set once `before` ran.
+ * `entities` limits the CDC events recorded (all three tables by default).
+ */
+export function useCaughtUpTracker(name: string, entities?: readonly EntityName[]): CaughtUpTracker {
+  const fixture = {} as CaughtUpTracker;
+  before(async () => {
+    fixture.test = new TrackerTest(name);
+    fixture.db = await erpDatabase();
+    fixture.cdc = await CdcRecorder.start(entities);
+    fixture.tracker = await fixture.test.startCaughtUp();
+  });
+  after(async () => {
+    await fixture.tracker?.stop();
+    await fixture.cdc?.stop();
+    await fixture.db?.end();
+    await fixture.test?.cleanup();
+  });
+  return fixture;
+}

@@ -39,6 +39,7 @@ export class LocalStack {
   readonly options: StackOptions;
   readonly layout: StackLayout;
   private readonly components: Map<ComponentName, StackComponent>;
+  private readonly progress: (line: string) => void;
 
   /** Options come from flags, else from the stack.json of an earlier `up`, else the defaults. */
   static open(overrides: StackOptionOverrides, logger: Logger, progress: (line: string) => void = () => undefined): LocalStack {
@@ -60,8 +61,6 @@ export class LocalStack {
     ]);
     this.progress = progress;
   }
-
-  private readonly progress: (line: string) => void;
 
   async up(): Promise<StackStatus> {
     for (const name of START_ORDER) mkdirSync(this.layout.componentDir(name), { recursive: true });

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createLogger } from '../src/logging/logger.js';
 import { LocalStack } from '../src/stack/local-stack.js';
 import { findJava } from '../src/stack/prerequisites.js';
 
@@ -43,7 +42,7 @@ export async function ensureStack(root: string, dataDir: string, progress: (line
   const bootstrap = status?.['kafka']?.bootstrap;
   const registryUrl = status?.['registry']?.url;
   if (bootstrap === undefined || registryUrl === undefined) throw new Error(`\`stack status --json\` gave no Kafka bootstrap or registry URL: ${JSON.stringify(status)}`);
-  const stack = LocalStack.open({ dataDir }, createLogger('bench', 'silent'));
+  const stack = LocalStack.open({ dataDir });
   return { dataDir: stack.options.dataDir, bootstrap, registryUrl, libDir: stack.options.libDir, java: await findJava(17), started };
 }
 

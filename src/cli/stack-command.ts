@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createLogger } from '../logging/logger.js';
 import { LocalStack, type StackStatus } from '../stack/local-stack.js';
 import type { StackOptionOverrides } from '../stack/stack-options.js';
 
@@ -38,7 +37,7 @@ export function openStack(flags: StackFlags, progress?: (line: string) => void):
     },
     postgresBinDir: flags.postgresBinDir,
   };
-  return LocalStack.open(overrides, createLogger('stack'), progress);
+  return LocalStack.open(overrides, progress);
 }
 
 function printProgress(line: string): void {

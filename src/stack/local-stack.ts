@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import type { Logger } from '../logging/logger.js';
 import { runningPid, stopBackgroundProcess } from './background-process.js';
 import { connectComponent } from './components/connect.js';
 import { kafkaComponent } from './components/kafka.js';
@@ -42,17 +41,17 @@ export class LocalStack {
   private readonly progress: (line: string) => void;
 
   /** Options come from flags, else from the stack.json of an earlier `up`, else the defaults. */
-  static open(overrides: StackOptionOverrides, logger: Logger, progress: (line: string) => void = () => undefined): LocalStack {
+  static open(overrides: StackOptionOverrides, progress: (line: string) => void = () => undefined): LocalStack {
     const probe = resolveStackOptions({ dataDir: overrides.dataDir });
     const stateFile = stackLayout(probe.dataDir, probe.libDir).stateFile;
     const saved: unknown = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : undefined;
-    return new LocalStack(resolveStackOptions(overrides, saved), logger, progress);
+    return new LocalStack(resolveStackOptions(overrides, saved), progress);
   }
 
-  constructor(options: StackOptions, logger: Logger, progress: (line: string) => void) {
+  constructor(options: StackOptions, progress: (line: string) => void) {
     this.options = options;
     this.layout = stackLayout(options.dataDir, options.libDir);
-    const context: ComponentContext = { options, layout: this.layout, progress, logger };
+    const context: ComponentContext = { options, layout: this.layout, progress };
     this.components = new Map([
       ['postgres', postgresComponent(context)],
       ['kafka', kafkaComponent(context)],

@@ -1,4 +1,3 @@
-import type { Logger } from '../logging/logger.js';
 import type { StackLayout, ComponentName } from './stack-layout.js';
 import type { StackOptions } from './stack-options.js';
 
@@ -7,7 +6,6 @@ export interface ComponentContext {
   layout: StackLayout;
   /** Human-readable progress of slow steps (jar downloads, first-time initialisation). */
   progress: (line: string) => void;
-  logger: Logger;
 }
 
 /** One process of the local stack, as `stack up`, `status` and `down` see it. */

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { createLogger } from '../../src/logging/logger.js';
 import { LocalStack } from '../../src/stack/local-stack.js';
 import type { StackOptionOverrides } from '../../src/stack/stack-options.js';
 
@@ -13,7 +12,7 @@ export const TEST_STACK = {
 
 /** The running test stack (test/run.ts started it; its stack.json knows the ports). */
 export function testStack(): LocalStack {
-  return LocalStack.open({ dataDir: TEST_STACK.dataDir }, createLogger('test', 'warn'));
+  return LocalStack.open({ dataDir: TEST_STACK.dataDir });
 }
 
 /** The CLI flag that points a command at the test stack. */

@@ -12,12 +12,12 @@ import { deltaSchemaFor } from './delta-schema.js';
 export class DeltaCodec {
   private constructor(
     private readonly registry: SchemaRegistry,
-    private readonly schemaIds: ReadonlyMap<string, number>,
+    private readonly writers: ReadonlyMap<string, DeltaWriter>,
   ) {}
 
   static async register(config: TrackerConfig): Promise<DeltaCodec> {
     const registry = new SchemaRegistry({ host: config.registry.url });
-    const schemaIds = new Map<string, number>();
+    const writers = new Map<string, DeltaWriter>();
     for (const entity of Object.values(config.entities)) {
       const subject = `${entity.deltaTopic}-value`;
       const schema = deltaSchemaFor(entity, config.assignment?.entity === entity.name);
@@ -29,7 +29,7 @@ export class DeltaCodec {
           if (/already exists/i.test((error as Error).message)) return register();
           throw error;
         });
-        schemaIds.set(entity.name, id);
+        writers.set(entity.name, await deltaWriter(registry, id));
       } catch (error) {
         const message = (error as Error).message;
         const unreachable = /ECONNREFUSED|ENOTFOUND|fetch failed|socket hang up/i.test(message);
@@ -42,17 +42,33 @@ export class DeltaCodec {
         });
       }
     }
-    return new DeltaCodec(registry, schemaIds);
+    return new DeltaCodec(registry, writers);
   }
 
-  encode(entityName: string, delta: Delta): Promise<Buffer> {
-    const id = this.schemaIds.get(entityName);
-    if (id === undefined) throw new Error(`no delta schema registered for entity ${entityName}`);
-    return this.registry.encode(id, delta);
+  /** Synchronous: on the hot path, a promise per delta costs more than the encoding itself. */
+  encode(entityName: string, delta: Delta): Buffer {
+    const writer = this.writers.get(entityName);
+    if (writer === undefined) throw new Error(`no delta schema registered for entity ${entityName}`);
+    return Buffer.concat([writer.header, writer.type.toBuffer(delta)]);
   }
 
   /** Reads a delta back (restoring a store from its changelog); any registered version decodes. */
   async decode(value: Buffer): Promise<Delta> {
     return (await this.registry.decode(value)) as Delta;
   }
+}
+
+/** An entity's registered schema: its Confluent wire-format header and the Avro type to write. */
+interface DeltaWriter {
+  header: Buffer;
+  type: { toBuffer(value: unknown): Buffer };
+}
+
+/** The wire format is byte 0, the schema id as a big-endian int32, then the Avro binary. */
+async function deltaWriter(registry: SchemaRegistry, id: number): Promise<DeltaWriter> {
+  const header = Buffer.alloc(5);
+  header.writeUInt8(0, 0);
+  header.writeInt32BE(id, 1);
+  const type = (await registry.getSchema(id)) as unknown as DeltaWriter['type'];
+  return { header, type };
 }

@@ -130,7 +130,7 @@ export class Task {
 
     const deltaMessages: Message[] = [];
     for (const delta of decision.deltas) {
-      deltaMessages.push({ key: delta.key, value: await context.codec.encode(entity.name, delta), partition });
+      deltaMessages.push({ key: delta.key, value: context.codec.encode(entity.name, delta), partition });
       // A DELETE is an explicit delta; the tombstone after it lets compaction drop the key.
       if (delta.op === 'DELETE') deltaMessages.push({ key: delta.key, value: null, partition });
     }

@@ -2,9 +2,11 @@
  * A stream of real changes to products rows of the ERP database, recording every state each row
  * went through, in commit order: the desired records the tracker must emit, each exactly once.
  */
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { Deltas } from './tracker-harness.js';
+import { erpDatabase } from './test-stack.js';
+import { CdcRecorder, TrackerTest, type Deltas } from './tracker-harness.js';
 
 /** A products row as the tracker's desired record writes it (config/erp-delta.yaml). */
 export interface ProductRecord {
@@ -127,4 +129,31 @@ export function checkExactlyOnce(writer: ProductWriter, deltas: Deltas): Exactly
     }
   }
   return report;
+}
+
+/** The fixture of the tests that stream product changes: their topics, the ERP database, its CDC events. */
+export interface ProductStream {
+  test: TrackerTest;
+  cdc: CdcRecorder;
+  db: pg.Client;
+  /** Set by the test once it has inserted its rows; stopped and its rows deleted afterwards. */
+  writer?: ProductWriter;
+}
+
+/** Registers the suite's before/after hooks for that fixture; its fields are set once `before` ran. */
+export function useProductStream(name: string): ProductStream {
+  const fixture = {} as ProductStream;
+  before(async () => {
+    fixture.test = new TrackerTest(name);
+    fixture.db = await erpDatabase();
+    fixture.cdc = await CdcRecorder.start(['products']);
+  });
+  after(async () => {
+    await fixture.writer?.stop().catch(() => undefined);
+    await fixture.writer?.deleteRows();
+    await fixture.cdc?.stop();
+    await fixture.db?.end();
+    await fixture.test?.cleanup();
+  });
+  return fixture;
 }

@@ -6,13 +6,12 @@
  * states the row went through: none missing, none twice, in order.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
-import type pg from 'pg';
-import { checkExactlyOnce, ProductWriter } from '../../support/product-writer.js';
-import { erpDatabase, testKafka } from '../../support/test-stack.js';
-import { CdcRecorder, keyCode, readToEnd, TopicRecorder, TrackerTest, uniqueCode, waitUntil, type TrackerProcess } from '../../support/tracker-harness.js';
+import { checkExactlyOnce, ProductWriter, useProductStream } from '../../support/product-writer.js';
+import { testKafka } from '../../support/test-stack.js';
+import { keyCode, readToEnd, TopicRecorder, uniqueCode, waitUntil, type TrackerProcess } from '../../support/tracker-harness.js';
 
 const ROWS = 300;
 /**
@@ -47,27 +46,11 @@ async function freezeInsideTransaction(tracker: TrackerProcess, uncommitted: Top
 }
 
 describe('tracker: kill -9 during a stream of changes, then restart, repeated', () => {
-  let test: TrackerTest;
-  let cdc: CdcRecorder;
-  let db: pg.Client;
-  let writer: ProductWriter | undefined;
-
-  before(async () => {
-    test = new TrackerTest('kill');
-    db = await erpDatabase();
-    cdc = await CdcRecorder.start(['products']);
-  });
-
-  after(async () => {
-    await writer?.stop().catch(() => undefined);
-    await writer?.deleteRows();
-    await cdc?.stop();
-    await db?.end();
-    await test?.cleanup();
-  });
+  const fixture = useProductStream('kill');
 
   it('a read_committed consumer finds each change exactly once, in order', async () => {
-    writer = await ProductWriter.insert(db, uniqueCode('K'), ROWS);
+    const { test, cdc, db } = fixture;
+    const writer = fixture.writer = await ProductWriter.insert(db, uniqueCode('K'), ROWS);
     const codes = new Set(writer.codes);
     // The first load (the whole CDC history) is done before the stream starts: the kills land
     // among the stream's changes, whatever history an older test stack holds.
@@ -107,7 +90,7 @@ describe('tracker: kill -9 during a stream of changes, then restart, repeated', 
     // The last instance also processes live changes before the stream ends.
     await tracker.waitForLog('tasks ready');
     const updatesAtReady = writer.updates;
-    await waitUntil('more updates after the last restart', () => writer !== undefined && writer.updates >= updatesAtReady + 200, 60_000);
+    await waitUntil('more updates after the last restart', () => writer.updates >= updatesAtReady + 200, 60_000);
     await writer.stop();
     const changes = writer.changes;
     await cdc.waitFor(`${changes} CDC records of the test's products`, (records) =>

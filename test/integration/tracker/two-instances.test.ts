@@ -6,11 +6,9 @@
  * again, its stale stores catch up from their checkpoints).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type pg from 'pg';
-import { checkExactlyOnce, ProductWriter } from '../../support/product-writer.js';
-import { erpDatabase } from '../../support/test-stack.js';
-import { CdcRecorder, keyCode, TrackerTest, uniqueCode, waitUntil, type LogLine, type TrackerProcess } from '../../support/tracker-harness.js';
+import { describe, it } from 'node:test';
+import { checkExactlyOnce, ProductWriter, useProductStream } from '../../support/product-writer.js';
+import { keyCode, TrackerTest, uniqueCode, waitUntil, type LogLine, type TrackerProcess } from '../../support/tracker-harness.js';
 
 const ROWS = 200;
 const ALL_PARTITIONS = ['customers', 'products', 'stock_levels'].flatMap((table) => [0, 1, 2].map((partition) => `erp.public.${table}-${partition}`)).sort();
@@ -25,45 +23,29 @@ function emittedBy(tracker: TrackerProcess): number {
 }
 
 describe('tracker: two instances in one group', () => {
-  let test: TrackerTest;
-  let cdc: CdcRecorder;
-  let db: pg.Client;
-  let writer: ProductWriter | undefined;
-
-  before(async () => {
-    test = new TrackerTest('group');
-    db = await erpDatabase();
-    cdc = await CdcRecorder.start(['products']);
-  });
-
-  after(async () => {
-    await writer?.stop().catch(() => undefined);
-    await writer?.deleteRows();
-    await cdc?.stop();
-    await db?.end();
-    await test?.cleanup();
-  });
+  const fixture = useProductStream('group');
 
   /** Waits until the group is stable with `members` members, each holding partitions, all 9 held once. */
   async function waitForSplit(members: number): Promise<Array<{ memberId: string; partitions: string[] }>> {
     let seen = '';
     return waitUntil(`${members} member(s) splitting the partitions`, async () => {
-      const assignment = await test.groupAssignment();
+      const assignment = await fixture.test.groupAssignment();
       seen = JSON.stringify(assignment);
       const held = assignment.flatMap((member) => member.partitions).sort();
       return assignment.length === members && assignment.every((member) => member.partitions.length > 0) && JSON.stringify(held) === JSON.stringify(ALL_PARTITIONS)
         ? assignment : undefined;
-    }, 60_000, () => `group: ${seen}\n${test.describeProcesses()}`);
+    }, 60_000, () => `group: ${seen}\n${fixture.test.describeProcesses()}`);
   }
 
   /** Lets the writer make `count` more changes. */
   async function changes(count: number): Promise<void> {
-    const target = (writer?.updates ?? 0) + count;
-    await waitUntil(`${count} more updates`, () => (writer?.updates ?? 0) >= target, 60_000);
+    const target = (fixture.writer?.updates ?? 0) + count;
+    await waitUntil(`${count} more updates`, () => (fixture.writer?.updates ?? 0) >= target, 60_000);
   }
 
   it('split the partitions and together emit each change once, across rebalances', async () => {
-    writer = await ProductWriter.insert(db, uniqueCode('G'), ROWS);
+    const { test, cdc, db } = fixture;
+    const writer = fixture.writer = await ProductWriter.insert(db, uniqueCode('G'), ROWS);
     // b starts once a has registered the delta schemas: two instances registering a new subject at
     // the same moment used to fail (see the last test).
     const a = test.start('a');

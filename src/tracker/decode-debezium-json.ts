@@ -1,8 +1,7 @@
 import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
+import { CONFLUENT_MAGIC_BYTE } from './confluent-wire-format.js';
 import type { DecodedSourceRecord, SourceRow } from './source-change.js';
 
-/** The first byte of the Confluent wire format: worth naming, it is the usual wrong-converter case. */
-const CONFLUENT_MAGIC_BYTE = 0;
 
 /**
  * Decodes a record written by Kafka Connect's JsonConverter from a Debezium source: key and value

@@ -2,6 +2,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Delta } from './delta.js';
+import { confluentHeader, isRegistryUnreachable } from './confluent-wire-format.js';
 import { deltaSchemaFor } from './delta-schema.js';
 
 /**
@@ -32,7 +33,7 @@ export class DeltaCodec {
         writers.set(entity.name, await deltaWriter(registry, id));
       } catch (error) {
         const message = (error as Error).message;
-        const unreachable = /ECONNREFUSED|ENOTFOUND|fetch failed|socket hang up/i.test(message);
+        const unreachable = isRegistryUnreachable(error);
         throw new ErpDeltaError(unreachable ? 'REGISTRY_UNAVAILABLE' : 'SCHEMA_REJECTED', unreachable
           ? `The schema registry at ${config.registry.url} cannot be reached: ${message}`
           : `The registry refused the delta schema of entity "${entity.name}" under subject ${subject}: ${message}`, {
@@ -64,11 +65,8 @@ interface DeltaWriter {
   type: { toBuffer(value: unknown): Buffer };
 }
 
-/** The wire format is byte 0, the schema id as a big-endian int32, then the Avro binary. */
 async function deltaWriter(registry: SchemaRegistry, id: number): Promise<DeltaWriter> {
-  const header = Buffer.alloc(5);
-  header.writeUInt8(0, 0);
-  header.writeInt32BE(id, 1);
+  const header = confluentHeader(id);
   const type = (await registry.getSchema(id)) as unknown as DeltaWriter['type'];
   return { header, type };
 }

@@ -2,9 +2,8 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
 import { decodeDebeziumJson } from './decode-debezium-json.js';
+import { isConfluentFramed, isRegistryUnreachable } from './confluent-wire-format.js';
 import type { DecodedSourceRecord, SourceRow } from './source-change.js';
-
-const CONFLUENT_MAGIC_BYTE = 0;
 
 /**
  * Decodes CDC records whatever converter Connect used: JSON (with or without the schema part) or
@@ -15,15 +14,18 @@ const CONFLUENT_MAGIC_BYTE = 0;
 export class SourceDecoder {
   constructor(private readonly registry: SchemaRegistry) {}
 
-  /** True when the record needs the registry (Avro); JSON records decode synchronously. */
-  static needsRegistry(key: Buffer | null, value: Buffer | null): boolean {
-    return isConfluentFramed(key) || isConfluentFramed(value);
+  /**
+   * JSON, the common case, decodes synchronously: a promise per record would cost more on the hot
+   * path than the decoding. Only a record that needs the registry (Avro) returns a promise.
+   */
+  decode(key: Buffer | null, value: Buffer | null): DecodedSourceRecord | Promise<DecodedSourceRecord> {
+    if (!isConfluentFramed(key) && !isConfluentFramed(value)) return decodeDebeziumJson(key, value);
+    return this.decodeWithRegistry(key, value);
   }
 
-  async decode(key: Buffer | null, value: Buffer | null): Promise<DecodedSourceRecord> {
+  private async decodeWithRegistry(key: Buffer | null, value: Buffer | null): Promise<DecodedSourceRecord> {
     const avroKey = isConfluentFramed(key);
     const avroValue = isConfluentFramed(value);
-    if (!avroKey && !avroValue) return decodeDebeziumJson(key, value);
     const keyColumns = avroKey ? await this.decodeAvro(key as Buffer, 'key') : decodeDebeziumJson(key, null).key;
     if (!isRow(keyColumns) || Object.keys(keyColumns).length === 0) throw decodeFailed('the key is not a record of key columns');
     if (value === null) return { kind: 'tombstone', key: keyColumns };
@@ -38,14 +40,10 @@ export class SourceDecoder {
     } catch (error) {
       if (isErpDeltaError(error)) throw error;
       const message = (error as Error).message;
-      if (/ECONNREFUSED|ENOTFOUND|fetch failed|socket hang up|ETIMEDOUT/i.test(message)) {
+      if (isRegistryUnreachable(error)) {
         throw new ErpDeltaError('REGISTRY_UNAVAILABLE', `The schema registry could not be asked for the ${part}'s schema: ${message}`, { retriable: true, cause: error });
       }
       throw decodeFailed(`the ${part} is in the Confluent wire format but cannot be decoded: ${message.replace(/\.$/, '')}`, error);
     }
   }
-}
-
-function isConfluentFramed(bytes: Buffer | null): boolean {
-  return bytes !== null && bytes.length >= 5 && bytes[0] === CONFLUENT_MAGIC_BYTE;
 }

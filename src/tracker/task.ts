@@ -8,8 +8,7 @@ import { decideBatch, keyRecords, type DecodedRecord } from './batch-decision.js
 import type { DeltaCodec } from './delta-codec.js';
 import { deadLetter } from './dead-letter.js';
 import type { LoadedRecord } from './loaded-record.js';
-import { SourceDecoder } from './source-decoder.js';
-import { decodeDebeziumJson } from './decode-debezium-json.js';
+import type { SourceDecoder } from './source-decoder.js';
 import type { TrackedEntity } from './tracked-entity.js';
 
 // kafkajs is CommonJS: its partitioners are reachable through the default export only.
@@ -112,11 +111,8 @@ export class Task {
       const position = { topic: entity.topic, partition, offset: Number(message.offset) };
       const raw = { key: message.key, value: message.value };
       try {
-        // JSON, the common case, decodes without a promise per record.
-        const change = SourceDecoder.needsRegistry(message.key, message.value)
-          ? await context.decoder.decode(message.key, message.value)
-          : decodeDebeziumJson(message.key, message.value);
-        decoded.push({ position, raw, decoded: change });
+        const change = context.decoder.decode(message.key, message.value);
+        decoded.push({ position, raw, decoded: change instanceof Promise ? await change : change });
       } catch (error) {
         if (!isErpDeltaError(error) || error.retriable) throw error;
         decoded.push({ position, raw, decoded: error });

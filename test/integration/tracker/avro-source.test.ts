@@ -50,7 +50,7 @@ describe('source decoder: Debezium records in Avro through the registry', () => 
 
   it('refuses a record whose schema id the registry does not know, as a decode failure (dead letter)', async () => {
     const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2, 3]);
-    await assert.rejects(new SourceDecoder(new SchemaRegistry({ host })).decode(Buffer.from('{"code":"X"}'), unknownId),
+    await assert.rejects(async () => new SourceDecoder(new SchemaRegistry({ host })).decode(Buffer.from('{"code":"X"}'), unknownId),
       (error) => isErpDeltaError(error, 'DECODE_FAILED') && /Confluent wire format/.test(error.message));
   });
 });

@@ -49,6 +49,12 @@ if (!unitOnly) {
     process.stderr.write('\n[test] FAILED: the test stack could not start (see above), so the integration tests cannot run.\n');
     process.exit(1);
   }
+  // Every tracker test needs the CDC topics, whatever order the files run in (applying is idempotent;
+  // test/integration/capture checks what applying does).
+  if (await run(['bin/erp-delta.js', 'connectors', 'apply', '--data-dir', TEST_STACK.dataDir]) !== 0) {
+    process.stderr.write('\n[test] FAILED: the Debezium connector could not be applied to the test stack (see above).\n');
+    process.exit(1);
+  }
 }
 
 const status = await run(['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],

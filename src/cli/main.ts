@@ -4,6 +4,7 @@ import { registerStackCommands } from './stack-command.js';
 import { registerConnectorsCommands } from './connectors-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerAssignmentCommands } from './assignment-commands.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
 const EXIT_FAILURE = 1;
@@ -17,6 +18,7 @@ const program = new Command('erp-delta')
 registerStackCommands(program);
 registerConnectorsCommands(program);
 registerRunCommand(program);
+registerAssignmentCommands(program);
 registerDemoCommand(program);
 
 try {

@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'TOPIC_MISMATCH'
   | 'INVALID_CONFIG'
   | 'NORMALIZE_FAILED'
-  | 'DECODE_FAILED';
+  | 'DECODE_FAILED'
+  | 'INVALID_ASSIGNMENT'
+  | 'TASK_CLOSED';
 
 export interface ErpDeltaErrorOptions {
   retriable?: boolean;

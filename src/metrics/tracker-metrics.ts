@@ -11,12 +11,18 @@ export class TrackerMetrics {
   private readonly suppressed = new Counter({ name: 'erp_delta_records_suppressed_total', help: 'CDC changes that left the loaded record as it was', labelNames: ['entity'], registers: [this.registry] });
   private readonly emitted = new Counter({ name: 'erp_delta_deltas_emitted_total', help: 'deltas committed to the delta topics', labelNames: ['entity', 'reason', 'op'], registers: [this.registry] });
   private readonly deadLettered = new Counter({ name: 'erp_delta_records_dead_lettered_total', help: 'records sent to the dead-letter topic', labelNames: ['entity'], registers: [this.registry] });
+  private readonly rechecked = new Counter({ name: 'erp_delta_records_rechecked_total', help: 'loaded records re-checked against the assignment table', labelNames: ['entity'], registers: [this.registry] });
   private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
 
   recordBatch(entity: string, counts: { seen: number; suppressed: number; deadLettered: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
     this.seen.inc({ entity }, counts.seen);
     if (counts.suppressed > 0) this.suppressed.inc({ entity }, counts.suppressed);
     if (counts.deadLettered > 0) this.deadLettered.inc({ entity }, counts.deadLettered);
+    for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
+  }
+
+  recordRecheck(entity: string, counts: { checked: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
+    this.rechecked.inc({ entity }, counts.checked);
     for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
   }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import type { LoadedRecord } from '../tracker/loaded-record.js';
+import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
 
 /** Loaded records sit under this prefix; task metadata (the checkpoint) under another. */
 const RECORD_PREFIX = 'r:';
@@ -17,6 +18,23 @@ export interface StoreWrite {
   changelogNextOffset?: string | undefined;
 }
 
+/** Which fields of the loaded records the rep index reads (the assignment entity's tasks only). */
+export interface RepIndexFields {
+  repField: string;
+  userField: string;
+}
+
+export interface StateStoreOptions {
+  repIndex?: RepIndexFields | undefined;
+}
+
+/** Reads a key range page by page, from a snapshot taken when it was made. */
+export interface KeyPages {
+  /** The next customer keys, at most `size`; empty once the ranges are read. */
+  next(size: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
 /** The compact form stored per key: the record, its hash, and the source position it came from. */
 interface StoredRecord {
   d: LoadedRecord['data'];
@@ -30,15 +48,15 @@ interface StoredRecord {
  * that the records and the checkpoint never disagree. Losing it costs a restore, nothing more.
  */
 export class StateStore {
-  private constructor(private readonly db: ClassicLevel<string, string>) {}
+  private constructor(private readonly db: ClassicLevel<string, string>, private readonly repIndex: RepIndexFields | undefined) {}
 
-  static async open(dir: string): Promise<StateStore> {
+  static async open(dir: string, options: StateStoreOptions = {}): Promise<StateStore> {
     mkdirSync(dir, { recursive: true });
     // A task's store is one of many in the process: small caches keep the whole tracker's memory
     // bounded whatever the key count; the OS page cache serves the rest.
     const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', keyEncoding: 'utf8', cacheSize: 2 * 1024 * 1024, writeBufferSize: 2 * 1024 * 1024 });
     await db.open();
-    return new StateStore(db);
+    return new StateStore(db, options.repIndex);
   }
 
   /** Loaded records of many keys in one LevelDB call, in the order of `keys`. */
@@ -54,10 +72,61 @@ export class StateStore {
 
   async write(change: StoreWrite): Promise<void> {
     const batch = this.db.batch();
+    if (this.repIndex) await this.updateRepIndex(batch, change, this.repIndex);
     for (const record of change.put) batch.put(RECORD_PREFIX + record.key, encode(record));
     for (const key of change.delete) batch.del(RECORD_PREFIX + key);
     if (change.changelogNextOffset !== undefined) batch.put(CHECKPOINT_KEY, change.changelogNextOffset);
     await batch.write();
+  }
+
+  /**
+   * Moves each written key's index entry: the old one (read from the store, so that a restore and
+   * a processed batch keep the index the same way) goes, the new one comes. Deletes come before
+   * puts in the batch, so an unchanged entry stays.
+   */
+  private async updateRepIndex(batch: ReturnType<ClassicLevel<string, string>['batch']>, change: StoreWrite, fields: RepIndexFields): Promise<void> {
+    const keys = [...change.put.map((record) => record.key), ...change.delete];
+    const previous = await this.getMany(keys);
+    for (const record of previous) {
+      const entry = record && indexEntry(record, fields);
+      if (entry) batch.del(entry);
+    }
+    for (const record of change.put) {
+      const entry = indexEntry(record, fields);
+      if (entry) batch.put(entry, '');
+    }
+  }
+
+  /** The reps of the index that have at least one loaded record, in key order. */
+  async indexedReps(): Promise<string[]> {
+    const reps: string[] = [];
+    let from = REP_INDEX_PREFIX;
+    for (;;) {
+      const [first] = await this.db.keys({ gte: from, lt: `${REP_INDEX_PREFIX.slice(0, -1)};`, limit: 1 }).all();
+      if (first === undefined) return reps;
+      const { rep } = parseRepIndexKey(first);
+      reps.push(rep);
+      from = repRange(rep).lt;
+    }
+  }
+
+  /** The customer keys of index entries in the given ranges, page by page, from a snapshot of now. */
+  indexPages(ranges: readonly KeyRange[]): KeyPages {
+    const iterators = ranges.map((range) => this.db.keys(range));
+    return {
+      next: async (size) => {
+        const keys: string[] = [];
+        while (keys.length < size && iterators.length > 0) {
+          const page = await (iterators[0] as (typeof iterators)[number]).nextv(size - keys.length);
+          if (page.length === 0) await iterators.shift()?.close();
+          for (const indexKey of page) keys.push(parseRepIndexKey(indexKey).customerKey);
+        }
+        return keys;
+      },
+      close: async () => {
+        for (const iterator of iterators.splice(0)) await iterator.close();
+      },
+    };
   }
 
   /** Every loaded record, in key order: for a refresh's reconcile pass and for inspection. */
@@ -70,6 +139,13 @@ export class StateStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+function indexEntry(record: LoadedRecord, fields: RepIndexFields): string | undefined {
+  const rep = record.data[fields.repField];
+  if (typeof rep !== 'string') return undefined;
+  const user = record.data[fields.userField];
+  return repIndexKey(rep, typeof user === 'string' ? user : null, record.key);
 }
 
 function encode(record: LoadedRecord): string {

@@ -1,3 +1,4 @@
+import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { compareWithLoaded } from './compare.js';
 import type { Delta, SourcePosition } from './delta.js';
@@ -54,12 +55,16 @@ export function keyRecords(entity: TrackedEntity, records: readonly DecodedRecor
  * re-read after a rebalance or a crash) and is skipped: that keeps per-key order, and nothing older
  * than what was emitted is ever emitted again. Tombstones are skipped: the delete before them
  * already carried the change.
+ *
+ * For the assignment entity, `join` sets the joined user from the assignment table as it is now:
+ * a customer moved to another rep gets that rep's user in the same CHANGE delta.
  */
 export function decideBatch(
   entity: TrackedEntity,
   records: readonly KeyedRecord[],
   loadedBefore: ReadonlyMap<string, LoadedRecord | undefined>,
   emittedAtMs: number,
+  join?: AssignmentJoin,
 ): BatchDecision {
   const current = new Map(loadedBefore);
   const decision: BatchDecision = { deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, unknownFieldRecords: 0 };
@@ -83,6 +88,7 @@ export function decideBatch(
       decision.deadLetters.push({ record, error });
       continue;
     }
+    if (desired && join) desired.data[join.field] = join.userFor(desired.data, key);
     if (desired && desired.unknownFields.length > 0) decision.unknownFieldRecords += 1;
     const delta = compareWithLoaded(entity, { key, desired, source: { ...record.position, tsMs: change.sourceTsMs } }, loaded, 'CHANGE', emittedAtMs);
     if (!delta) {

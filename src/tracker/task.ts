@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import kafkajs, { type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import type { AssignmentJoin } from '../assignment/assigned-user.js';
+import { reassignmentDeltas } from '../assignment/reassign.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
@@ -7,7 +9,7 @@ import { StateStore } from '../state/state-store.js';
 import { decideBatch, keyRecords, type DecodedRecord } from './batch-decision.js';
 import type { DeltaCodec } from './delta-codec.js';
 import { deadLetter } from './dead-letter.js';
-import type { LoadedRecord } from './loaded-record.js';
+import { loadedRecordOf, type LoadedRecord } from './loaded-record.js';
 import type { SourceDecoder } from './source-decoder.js';
 import type { TrackedEntity } from './tracked-entity.js';
 
@@ -45,6 +47,8 @@ export interface TaskContext {
   decoder: SourceDecoder;
   metrics: TrackerMetrics;
   logger: Logger;
+  /** The assignment join, for the tasks of the entity it applies to. */
+  assignment?: { entity: string; join: AssignmentJoin } | undefined;
 }
 
 /**
@@ -58,6 +62,12 @@ export interface TaskContext {
  */
 export class Task {
   readonly id: string;
+  /** The assignment join, when this task's entity is the one joined with the assignment mapping. */
+  readonly join: AssignmentJoin | undefined;
+  private closing: Promise<void> | undefined;
+  /** Batches and re-checks run one at a time: each reads the store as the one before left it. */
+  private turn: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly entity: TrackedEntity,
     readonly partition: number,
@@ -66,10 +76,14 @@ export class Task {
     private readonly context: TaskContext,
   ) {
     this.id = `${entity.topic}-${partition}`;
+    this.join = joinOf(entity, context);
   }
 
   static async open(entity: TrackedEntity, partition: number, context: TaskContext): Promise<Task> {
-    const store = await StateStore.open(join(context.dataDir, 'tasks', `${entity.topic}-${partition}`));
+    const assignmentJoin = joinOf(entity, context);
+    const store = await StateStore.open(join(context.dataDir, 'tasks', `${entity.topic}-${partition}`), {
+      repIndex: assignmentJoin && { repField: assignmentJoin.repField, userField: assignmentJoin.field },
+    });
     const producer = context.kafka.producer({
       transactionalId: `${context.groupId}-${entity.topic}-${partition}`,
       idempotent: true,
@@ -102,7 +116,11 @@ export class Task {
    * one Kafka transaction, and only then write the store (DESIGN guarantee 1: state is written
    * after the delta is acknowledged). Returns the next input offset to resume from.
    */
-  async processBatch(messages: readonly KafkaMessage[]): Promise<string> {
+  processBatch(messages: readonly KafkaMessage[]): Promise<string> {
+    return this.inTurn(() => this.decideAndCommit(messages));
+  }
+
+  private async decideAndCommit(messages: readonly KafkaMessage[]): Promise<string> {
     const { entity, partition, context } = this;
     const last = messages.at(-1);
     if (!last) throw new Error('processBatch needs at least one message');
@@ -122,7 +140,7 @@ export class Task {
     const keys = [...new Set(keyed.flatMap((record) => (record.kind === 'change' ? [record.key] : [])))];
     const loadedValues = await this.store.getMany(keys);
     const loadedBefore = new Map<string, LoadedRecord | undefined>(keys.map((key, index) => [key, loadedValues[index]]));
-    const decision = decideBatch(entity, keyed, loadedBefore, Date.now());
+    const decision = decideBatch(entity, keyed, loadedBefore, Date.now(), this.join);
 
     const deltaMessages: Message[] = [];
     for (const delta of decision.deltas) {
@@ -132,14 +150,7 @@ export class Task {
     }
     const nextOffset = String(Number(last.offset) + 1);
     const changelogNextOffset = await this.commitTransaction(deltaMessages, decision.deadLetters.map(({ record, error }) => deadLetter(entity.name, record.position, record.raw, error)), nextOffset);
-
-    const put: LoadedRecord[] = [];
-    const deleted: string[] = [];
-    for (const [key, loaded] of decision.loadedAfter) {
-      if (loaded) put.push(loaded);
-      else deleted.push(key);
-    }
-    await this.store.write({ put, delete: deleted, changelogNextOffset });
+    await this.writeLoaded(decision.loadedAfter, changelogNextOffset);
 
     context.metrics.recordBatch(entity.name, {
       seen: messages.length,
@@ -156,8 +167,59 @@ export class Task {
     return nextOffset;
   }
 
-  /** Returns the changelog offset after this batch's deltas, if it wrote any. */
-  private async commitTransaction(deltas: Message[], deadLetters: Message[], nextOffset: string): Promise<string | undefined> {
+  /**
+   * Re-checks the loaded records of some keys against the assignment table as it is now, and
+   * commits the ASSIGNMENT deltas of those whose user differs (keys not loaded are skipped).
+   * `nextKeys` is called in the task's turn, so that the keys it reads from the store's index
+   * include everything the batches before wrote. Returns how many keys it re-checked: 0 at the end.
+   */
+  recheck(nextKeys: () => Promise<readonly string[]>, tsMs: number): Promise<{ checked: number; emitted: number }> {
+    return this.inTurn(async () => {
+      const { entity, partition, context } = this;
+      if (!this.join) throw new Error(`task ${this.id} has no assignment join`);
+      const keys = await nextKeys();
+      if (keys.length === 0) return { checked: 0, emitted: 0 };
+      const loaded = (await this.store.getMany(keys)).filter((record): record is LoadedRecord => record !== undefined);
+      const deltas = reassignmentDeltas(entity, this.join, loaded, tsMs, Date.now());
+      if (deltas.length > 0) {
+        const messages = deltas.map((delta): Message => ({ key: delta.key, value: context.codec.encode(entity.name, delta), partition }));
+        const changelogNextOffset = await this.commitTransaction(messages, [], undefined);
+        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedRecordOf(delta)])), changelogNextOffset);
+      }
+      context.metrics.recordRecheck(entity.name, { checked: keys.length, emitted: deltas });
+      return { checked: keys.length, emitted: deltas.length };
+    });
+  }
+
+  /** Runs `work` after everything queued before it; a failure does not block what comes after. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(() => {
+      if (this.closing) throw new ErpDeltaError('TASK_CLOSED', `Task ${this.id} is closed: its partition moved away or it failed.`, { retriable: true });
+      return work();
+    });
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  private async writeLoaded(loadedAfter: ReadonlyMap<string, LoadedRecord | undefined>, changelogNextOffset: string | undefined): Promise<void> {
+    const put: LoadedRecord[] = [];
+    const deleted: string[] = [];
+    for (const [key, loaded] of loadedAfter) {
+      if (loaded) put.push(loaded);
+      else deleted.push(key);
+    }
+    await this.store.write({ put, delete: deleted, changelogNextOffset });
+  }
+
+  /**
+   * Returns the changelog offset after this transaction's deltas, if it wrote any. `nextOffset`,
+   * the input offset to resume from, is committed with them; a re-check has none.
+   */
+  private async commitTransaction(deltas: Message[], deadLetters: Message[], nextOffset: string | undefined): Promise<string | undefined> {
     const { entity, partition, context } = this;
     const transaction = await this.producer.transaction();
     try {
@@ -169,10 +231,12 @@ export class Task {
         changelogNextOffset = String(Number(written.baseOffset) + chunk.length);
       }
       for (const chunk of chunksUnderBytes(deadLetters, MAX_SEND_BYTES)) await transaction.send({ topic: context.dlqTopic, messages: chunk });
-      await transaction.sendOffsets({
-        consumerGroupId: context.groupId,
-        topics: [{ topic: entity.topic, partitions: [{ partition, offset: nextOffset }] }],
-      });
+      if (nextOffset !== undefined) {
+        await transaction.sendOffsets({
+          consumerGroupId: context.groupId,
+          topics: [{ topic: entity.topic, partitions: [{ partition, offset: nextOffset }] }],
+        });
+      }
       await transaction.commit();
       return changelogNextOffset;
     } catch (error) {
@@ -181,8 +245,17 @@ export class Task {
     }
   }
 
-  async close(): Promise<void> {
-    await this.producer.disconnect().catch(() => undefined);
-    await this.store.close();
+  /** Waits for the batch or re-check in its turn, then closes; later work is refused. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.turn;
+      await this.producer.disconnect().catch(() => undefined);
+      await this.store.close();
+    })();
+    return this.closing;
   }
+}
+
+function joinOf(entity: TrackedEntity, context: TaskContext): AssignmentJoin | undefined {
+  return context.assignment?.entity === entity.name ? context.assignment.join : undefined;
 }

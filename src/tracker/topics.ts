@@ -10,7 +10,8 @@ const CDC_TOPIC_WAIT_MS = 120_000;
 /**
  * Creates what the tracker writes to. Delta topics are compacted and have exactly the partitions
  * of their CDC topic: delta partition p is the changelog of task p (DESIGN "Why co-partitioned"),
- * so a delta topic with another partition count is refused rather than used.
+ * so a delta topic with another partition count is refused rather than used. The assignment topics
+ * are compacted too: the latest record of each rep (or customer) is the table.
  * Returns the partition count per CDC topic.
  */
 export async function ensureTopics(admin: Admin, config: TrackerConfig, logger: Logger): Promise<Map<string, number>> {
@@ -23,6 +24,7 @@ export async function ensureTopics(admin: Admin, config: TrackerConfig, logger: 
     .filter((entity) => !existing.has(entity.deltaTopic))
     .map((entity) => ({ topic: entity.deltaTopic, numPartitions: partitions.get(entity.topic) ?? 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }));
   if (!existing.has(config.dlqTopic)) toCreate.push({ topic: config.dlqTopic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] });
+  for (const topic of assignmentTopics(config)) if (!existing.has(topic)) toCreate.push(assignmentTopic(topic));
   if (toCreate.length > 0) {
     await admin.createTopics({ topics: toCreate, waitForLeaders: true });
     logger.info({ topics: toCreate.map((topic) => topic.topic) }, 'created topics');
@@ -60,4 +62,24 @@ async function waitForTopic(admin: Admin, topic: string, logger: Logger): Promis
     }
     await sleep(1000);
   }
+}
+
+/**
+ * Creates the assignment topics that do not exist yet (for the CLI's writes: a topic the broker
+ * created on its own would not be compacted).
+ */
+export async function ensureAssignmentTopics(admin: Admin, config: Pick<TrackerConfig, 'assignment'>): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const toCreate = assignmentTopics(config).filter((topic) => !existing.has(topic)).map(assignmentTopic);
+  if (toCreate.length > 0) await admin.createTopics({ topics: toCreate, waitForLeaders: true });
+}
+
+/** One partition is plenty: the table is small, and every instance reads all of it anyway. */
+function assignmentTopic(topic: string): { topic: string; numPartitions: number; configEntries: Array<{ name: string; value: string }> } {
+  return { topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] };
+}
+
+/** The assignment mapping topic and the manual assignment topic, when the config joins assignments. */
+export function assignmentTopics(config: Pick<TrackerConfig, 'assignment'>): string[] {
+  return config.assignment ? [config.assignment.topic, config.assignment.manualTopic] : [];
 }

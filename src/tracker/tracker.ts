@@ -1,7 +1,12 @@
+import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { assignmentJoin } from '../assignment/assigned-user.js';
+import { AssignmentFeed } from '../assignment/assignment-feed.js';
+import { AssignmentRecheck } from '../assignment/assignment-recheck.js';
+import { AssignmentTable, type AssignmentChange } from '../assignment/assignment-table.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
-import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { restoreFromChangelogs } from './changelog-restore.js';
@@ -31,36 +36,21 @@ export class Tracker {
   private readonly tasks = new Map<string, Promise<Task>>();
   private consumer: Consumer | undefined;
   private context: TaskContext | undefined;
-  private assignment = Promise.resolve();
+  private partitionAssignment = Promise.resolve();
+  private assignmentTable: AssignmentTable | undefined;
+  private assignmentFeed: AssignmentFeed | undefined;
+  /** The re-check driver of each ready task of the assignment entity, by task id. */
+  private readonly rechecks = new Map<string, AssignmentRecheck>();
 
   constructor(private readonly options: TrackerOptions) {
     const { config, logger } = options;
-    this.kafka = new Kafka({
-      clientId: config.kafka.clientId,
-      brokers: config.kafka.brokers,
-      logLevel: logLevel.WARN,
-      logCreator: () => ({ namespace, level, log }) => {
-        const { message, ...extra } = log;
-        const line = { kafkajs: namespace, ...extra };
-        // kafkajs logs every error response of a request it then retries (a coordinator still
-        // loading, a rebalance); what it gives up on reaches us as an exception instead.
-        if (namespace === 'Connection' || level > logLevel.ERROR) logger.debug(line, message);
-        else logger.error(line, message);
-      },
-    });
+    this.kafka = kafkaClient(config.kafka, logger);
     this.entitiesByTopic = new Map(trackedEntities(config).map((entity) => [entity.topic, entity]));
   }
 
   async start(): Promise<void> {
     const { config, logger, dataDir } = this.options;
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-    } catch (error) {
-      throw new ErpDeltaError('KAFKA_UNAVAILABLE', `Kafka at ${config.kafka.brokers.join(', ')} cannot be reached: ${(error as Error).message}`, {
-        retriable: true, cause: error, hint: 'Check kafka.brokers in the config, and that the brokers run.',
-      });
-    }
+    const admin = await connectAdmin(this.kafka, config.kafka.brokers);
     try {
       await ensureTopics(admin, config, logger);
     } finally {
@@ -76,6 +66,7 @@ export class Tracker {
       decoder: new SourceDecoder(new SchemaRegistry({ host: config.registry.url })),
       metrics: this.metrics,
       logger,
+      assignment: config.assignment && await this.startAssignmentTable(config.assignment),
     };
 
     const consumer = this.kafka.consumer({
@@ -90,7 +81,7 @@ export class Tracker {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // Assignments are handled one after the other, and batches wait for theirs (taskFor).
-      this.assignment = this.assignment.then(() => this.onAssignment(payload.memberAssignment)).catch((error: unknown) => {
+      this.partitionAssignment = this.partitionAssignment.then(() => this.onAssignment(payload.memberAssignment)).catch((error: unknown) => {
         logger.error({ err: error }, 'assignment failed');
       });
     });
@@ -105,40 +96,102 @@ export class Tracker {
     logger.info({ entities: [...this.entitiesByTopic.values()].map((entity) => entity.name), group: config.kafka.groupId }, 'tracker running');
   }
 
+  /**
+   * Reads the whole assignment mapping into the global table before any task processes a record
+   * (DESIGN "Assignment join"), and keeps reading it: each change is handed to the re-check of
+   * every ready task of the assignment entity.
+   */
+  private async startAssignmentTable(assignment: NonNullable<TrackerConfig['assignment']>): Promise<NonNullable<TaskContext['assignment']>> {
+    const { config, dataDir, logger } = this.options;
+    const table = await AssignmentTable.open(join(dataDir, 'assignments', assignment.topic));
+    this.assignmentTable = table;
+    this.assignmentFeed = await AssignmentFeed.start({
+      kafka: this.kafka, assignment, table, dlqTopic: config.dlqTopic, logger, onChanges: (changes) => this.onAssignmentChanges(changes),
+    });
+    return { entity: assignment.entity, join: assignmentJoin(table, assignment) };
+  }
+
+  private onAssignmentChanges(changes: readonly AssignmentChange[]): void {
+    for (const recheck of this.rechecks.values()) {
+      for (const change of changes) {
+        if (change.role === 'mapping') recheck.requestRep(change.key, change.tsMs);
+        else recheck.requestKey(change.key, change.tsMs);
+      }
+    }
+  }
+
+  /** A restored task starts processing; one of the assignment entity first checks every rep. */
+  private taskReady(task: Task): void {
+    const { assignmentTable, options } = this;
+    if (!task.join || !assignmentTable) return;
+    const recheck = new AssignmentRecheck(task, {
+      table: assignmentTable,
+      respectManual: options.config.assignment?.respectManual ?? false,
+      logger: options.logger,
+      onFailure: (failed) => this.replaceTask(failed),
+    });
+    this.rechecks.set(task.id, recheck);
+    recheck.requestAll(Date.now());
+  }
+
+  /**
+   * A task whose re-check failed (its producer fenced, Kafka gone) is closed and, if its partition
+   * is still assigned here, opened and restored again; its new re-check picks up where the state
+   * stands. A batch that finds no task does the same.
+   */
+  private replaceTask(failed: Task): void {
+    this.partitionAssignment = this.partitionAssignment.then(async () => {
+      const current = this.tasks.get(failed.id);
+      if (!current || await current.catch(() => undefined) !== failed) return;
+      this.tasks.delete(failed.id);
+      this.rechecks.delete(failed.id);
+      await failed.close();
+      await this.openReadyTasks([{ topic: failed.entity.topic, partition: failed.partition }]);
+    }).catch((error: unknown) => {
+      this.options.logger.error({ task: failed.id, err: error }, 'reopening a failed task failed');
+    });
+  }
+
   private async onAssignment(assignment: Record<string, number[]>): Promise<void> {
     const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => `${topic}-${partition}`)));
     for (const [id, task] of this.tasks) {
       if (assigned.has(id)) continue;
-      this.tasks.delete(id);
-      await (await task.catch(() => undefined))?.close();
+      await this.closeTask(id, task);
       this.options.logger.info({ task: id }, 'task closed: its partition moved away');
     }
+    const missing = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
+      .filter(({ topic, partition }) => !this.tasks.has(`${topic}-${partition}`));
+    await this.openReadyTasks(missing);
+  }
+
+  /** Opens tasks, restores their stores together, and only then lets them process. */
+  private async openReadyTasks(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    if (partitions.length === 0) return;
     const fresh: Array<Promise<Task>> = [];
-    for (const [topic, partitions] of Object.entries(assignment)) {
-      for (const partition of partitions) {
-        const id = `${topic}-${partition}`;
-        if (!this.tasks.has(id)) {
-          const task = this.openTask(topic, partition);
-          this.tasks.set(id, task);
-          fresh.push(task);
-        }
-      }
+    for (const { topic, partition } of partitions) {
+      const task = this.openTask(topic, partition);
+      this.tasks.set(`${topic}-${partition}`, task);
+      fresh.push(task);
     }
-    if (fresh.length === 0) return;
     try {
       const opened = await Promise.all(fresh);
       await restoreFromChangelogs(this.kafka, opened, this.requireContext().codec, this.metrics, this.options.logger);
+      for (const task of opened) this.taskReady(task);
       this.options.logger.info({ tasks: opened.map((task) => task.id) }, 'tasks ready');
     } catch (error) {
       // A task must never compare against a store that was not restored: forget these tasks, so
       // that their next batch opens and restores them again (or fails and is retried).
       for (const [id, task] of this.tasks) {
-        if (!fresh.includes(task)) continue;
-        this.tasks.delete(id);
-        await (await task.catch(() => undefined))?.close();
+        if (fresh.includes(task)) await this.closeTask(id, task);
       }
       throw error;
     }
+  }
+
+  private async closeTask(id: string, task: Promise<Task>): Promise<void> {
+    this.tasks.delete(id);
+    this.rechecks.delete(id);
+    await (await task.catch(() => undefined))?.close();
   }
 
   private openTask(topic: string, partition: number): Promise<Task> {
@@ -150,23 +203,18 @@ export class Tracker {
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     // The assignment's restore must finish before this partition's records are compared.
-    await this.assignment;
+    await this.partitionAssignment;
     const id = `${batch.topic}-${batch.partition}`;
-    let task = this.tasks.get(id);
-    if (!task) {
-      task = this.openTask(batch.topic, batch.partition);
-      this.tasks.set(id, task);
-      await restoreFromChangelogs(this.kafka, [await task], this.requireContext().codec, this.metrics, this.options.logger);
-    }
-    if (!isRunning() || isStale()) return;
+    if (!this.tasks.has(id)) await this.openReadyTasks([{ topic: batch.topic, partition: batch.partition }]);
+    const task = this.tasks.get(id);
+    if (!task || !isRunning() || isStale()) return;
     let nextOffset: string;
     try {
       nextOffset = await (await task).processBatch(batch.messages);
     } catch (error) {
       // When in doubt, re-check: the retried batch gets a fresh task, whose new producer fences
       // anything left of this one and whose store restores whatever this one committed.
-      this.tasks.delete(id);
-      await (await task.catch(() => undefined))?.close();
+      if (this.tasks.get(id) === task) await this.closeTask(id, task);
       throw error;
     }
     resolveOffset(String(BigInt(nextOffset) - 1n));
@@ -180,8 +228,9 @@ export class Tracker {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
-    await this.assignment;
-    for (const task of this.tasks.values()) await (await task.catch(() => undefined))?.close();
-    this.tasks.clear();
+    await this.partitionAssignment;
+    for (const [id, task] of [...this.tasks]) await this.closeTask(id, task);
+    await this.assignmentFeed?.stop();
+    await this.assignmentTable?.close();
   }
 }

@@ -27,6 +27,7 @@ import kafkajs, { type Admin, type Consumer, type IHeaders, type Message, type R
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { projectFiles } from '../../src/project-files.js';
 import type { Delta } from '../../src/tracker/delta.js';
+import { runCli, type CliResult } from './cli.js';
 import { leaveGroup } from './leave-group.js';
 import { erpDatabase, testKafka, testStack } from './test-stack.js';
 
@@ -260,19 +261,32 @@ export class DeltaRecord {
   }
 }
 
+export interface TrackerTestOptions {
+  /** assignment.respectManual of the config (default false, as in config/erp-delta.yaml). */
+  respectManual?: boolean;
+  /** CDC topics of the test's own for some entities, instead of Debezium's (see produce()). */
+  cdcTopics?: Partial<Record<EntityName, string>>;
+}
+
 export class TrackerTest {
   readonly id: string;
   readonly groupId: string;
   readonly deltaTopics: Readonly<Record<EntityName, string>>;
+  readonly cdcTopics: Readonly<Record<EntityName, string>>;
   readonly dlqTopic: string;
+  readonly assignmentTopic: string;
+  readonly manualAssignmentTopic: string;
   readonly workDir: string;
   readonly configPath: string;
   private readonly processes: TrackerProcess[] = [];
   private readonly registry: SchemaRegistry;
 
   /** Writes a tracker config for the test stack, with topics and a group of this test's own. */
-  constructor(label = 'tracker') {
+  constructor(label = 'tracker', options: TrackerTestOptions = {}) {
     this.id = `t${randomUUID().slice(0, 8)}`;
+    this.cdcTopics = { ...CDC_TOPICS, ...options.cdcTopics };
+    this.assignmentTopic = `erp-delta.${this.id}.user-assignments`;
+    this.manualAssignmentTopic = `erp-delta.${this.id}.manual-assignments`;
     this.groupId = `erp-delta-test-${this.id}`;
     this.deltaTopics = {
       customers: `erp-delta.${this.id}.customers`,
@@ -299,14 +313,15 @@ export class TrackerTest {
     config.registry['url'] = registryUrl;
     config['dlqTopic'] = this.dlqTopic;
     config['dataDir'] = join(this.workDir, 'data');
-    if (config.assignment) {
-      config.assignment['topic'] = `erp-delta.${this.id}.user-assignments`;
-      config.assignment['manualTopic'] = `erp-delta.${this.id}.manual-assignments`;
-    }
+    if (!config.assignment) throw new Error('config/erp-delta.yaml has no assignment section');
+    config.assignment['topic'] = this.assignmentTopic;
+    config.assignment['manualTopic'] = this.manualAssignmentTopic;
+    config.assignment['respectManual'] = options.respectManual ?? false;
     for (const name of ENTITY_NAMES) {
       const entity = config.entities[name];
       if (!entity) throw new Error(`config/erp-delta.yaml has no entity ${name}`);
       assert.equal(entity['topic'], CDC_TOPICS[name]);
+      entity['topic'] = this.cdcTopics[name];
       entity['deltaTopic'] = this.deltaTopics[name];
     }
     writeFileSync(this.configPath, stringifyYaml(config));
@@ -332,6 +347,11 @@ export class TrackerTest {
     return tracker;
   }
 
+  /** Runs an `erp-delta` command with this test's config (`assign`, `assignments`, ...). */
+  cli(args: readonly string[]): Promise<CliResult> {
+    return runCli([...args, '--config', this.configPath]);
+  }
+
   /** The last lines of every instance's stderr, for failure messages. */
   describeProcesses(): string {
     return this.processes.map((tracker) => tracker.tail(15)).join('\n');
@@ -346,7 +366,7 @@ export class TrackerTest {
   async waitCaughtUp(timeoutMs = 60_000): Promise<void> {
     await withAdmin(async (admin) => {
       const targets: Array<{ topic: string; partition: number; high: bigint }> = [];
-      for (const topic of Object.values(CDC_TOPICS)) {
+      for (const topic of Object.values(this.cdcTopics)) {
         for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
           if (BigInt(high) > BigInt(low)) targets.push({ topic, partition, high: BigInt(high) });
         }
@@ -354,7 +374,7 @@ export class TrackerTest {
       let lag = '';
       await waitUntil(`group ${this.groupId} to catch up with the CDC topics`, async () => {
         const committed = new Map<string, bigint>();
-        for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics: Object.values(CDC_TOPICS) })) {
+        for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics: Object.values(this.cdcTopics) })) {
           for (const { partition, offset } of partitions) committed.set(`${topic}-${partition}`, BigInt(offset));
         }
         const behind = targets.filter(({ topic, partition, high }) => (committed.get(`${topic}-${partition}`) ?? -1n) < high);
@@ -419,7 +439,8 @@ export class TrackerTest {
     await this.evictGroupMembers().catch(() => undefined);
     await withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics());
-      const topics = [...Object.values(this.deltaTopics), this.dlqTopic].filter((topic) => existing.has(topic));
+      const ownCdcTopics = Object.values(this.cdcTopics).filter((topic) => !Object.values(CDC_TOPICS).includes(topic));
+      const topics = [...Object.values(this.deltaTopics), this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
       if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.deleteGroups([this.groupId]).catch(() => undefined);
     }).catch(() => undefined);

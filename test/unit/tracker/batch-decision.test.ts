@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { assignmentJoin } from '../../../src/assignment/assigned-user.js';
 import { decideBatch, keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
 import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
 import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
@@ -93,5 +94,18 @@ describe('batch decision', () => {
     ]);
     assert.deepEqual(decision.deadLetters.map((dead) => [dead.record.position.offset, dead.error.code]), [[0, 'DECODE_FAILED'], [1, 'DECODE_FAILED'], [2, 'NORMALIZE_FAILED']]);
     assert.deepEqual(decision.deltas.map((delta) => delta.key), ['C4']);
+  });
+});
+
+describe('batch decision with the assignment join', () => {
+  const join = assignmentJoin({ userOfRep: (rep) => ({ SAL001: 'u-1', SAL002: 'u-2' })[rep], manualUserOf: () => undefined }, { repField: 'salesRepCode', respectManual: false });
+
+  it('gives a customer moved to another rep that rep\'s user in the same CHANGE delta', () => {
+    const decision = decideBatch(customers, keyRecords(customers, [change(0, 'r', row('C1')), change(1, 'u', row('C1', { sales_rep_code: 'SAL002' })), change(2, 'u', row('C1', { sales_rep_code: 'SAL003' }))]), new Map(), 1_000, join);
+    assert.deepEqual(decision.deltas.map((delta) => [delta.reason, delta.changedFields, delta.data?.['assignedUserId']]), [
+      ['CHANGE', ['code', 'name', 'address', 'city', 'salesRepCode', 'creditLimit', 'assignedUserId'], 'u-1'],
+      ['CHANGE', ['salesRepCode', 'assignedUserId'], 'u-2'],
+      ['CHANGE', ['salesRepCode', 'assignedUserId'], null],
+    ]);
   });
 });

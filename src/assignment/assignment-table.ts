@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { ClassicLevel } from 'classic-level';
+import type { AssignmentLookup } from './assigned-user.js';
+import type { AssignmentValue } from './assignment-value.js';
+
+/** Which assignment topic a record came from: the rep mapping, or manual customer assignments. */
+export type AssignmentRole = 'mapping' | 'manual';
+
+/** One effective change of the table: a rep's (or a customer's manual) user is now another one. */
+export interface AssignmentChange {
+  role: AssignmentRole;
+  /** The sales rep code (mapping) or the customer key (manual). */
+  key: string;
+  before: string | undefined;
+  after: string | undefined;
+  /** When the assignment record was written (its Kafka timestamp). */
+  tsMs: number;
+}
+
+const PREFIX: Readonly<Record<AssignmentRole, string>> = { mapping: 'rep:', manual: 'manual:' };
+const OFFSET_PREFIX = 'offset:';
+
+/**
+ * The global table of the assignment join (DESIGN "Assignment join"): every instance holds the
+ * whole mapping (and the manual assignments, when they are respected), read from the compacted
+ * assignment topics. It is kept in LevelDB with the offsets it has read up to, so that a restart
+ * reads only what is new; it is also held in memory, since the join looks it up for every
+ * customer record on the hot path (the mapping has one entry per rep, the manual table one per
+ * hand-assigned customer).
+ */
+export class AssignmentTable implements AssignmentLookup {
+  private readonly users: Record<AssignmentRole, Map<string, string>> = { mapping: new Map(), manual: new Map() };
+  private readonly offsets = new Map<string, string>();
+
+  private constructor(private readonly db: ClassicLevel<string, string>) {}
+
+  static async open(dir: string): Promise<AssignmentTable> {
+    mkdirSync(dir, { recursive: true });
+    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.open();
+    const table = new AssignmentTable(db);
+    for await (const [key, value] of db.iterator()) {
+      if (key.startsWith(OFFSET_PREFIX)) table.offsets.set(key.slice(OFFSET_PREFIX.length), value);
+      else if (key.startsWith(PREFIX.mapping)) table.users.mapping.set(key.slice(PREFIX.mapping.length), value);
+      else if (key.startsWith(PREFIX.manual)) table.users.manual.set(key.slice(PREFIX.manual.length), value);
+    }
+    return table;
+  }
+
+  userOfRep(repCode: string): string | undefined {
+    return this.users.mapping.get(repCode);
+  }
+
+  manualUserOf(customerKey: string): string | undefined {
+    return this.users.manual.get(customerKey);
+  }
+
+  /** Every entry of one role, sorted by key: for listing and for re-checks after a restore. */
+  entries(role: AssignmentRole): Array<[string, string]> {
+    return [...this.users[role]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** The offset to read a partition of an assignment topic from; undefined: from its start. */
+  nextOffset(topic: string, partition: number): string | undefined {
+    return this.offsets.get(`${topic}:${partition}`);
+  }
+
+  /**
+   * Applies read records of one partition, in order, and stores them together with the offset
+   * read up to. Returns the effective changes (a record that repeats the current user changes
+   * nothing, whatever its other fields say).
+   */
+  async apply(role: AssignmentRole, topic: string, partition: number, records: ReadonlyArray<AssignmentValue & { tsMs: number }>, nextOffset: string): Promise<AssignmentChange[]> {
+    const users = this.users[role];
+    const changes: AssignmentChange[] = [];
+    const batch = this.db.batch();
+    for (const { key, userId, tsMs } of records) {
+      const before = users.get(key);
+      const after = userId ?? undefined;
+      if (before === after) continue;
+      if (after === undefined) {
+        users.delete(key);
+        batch.del(PREFIX[role] + key);
+      } else {
+        users.set(key, after);
+        batch.put(PREFIX[role] + key, after);
+      }
+      changes.push({ role, key, before, after, tsMs });
+    }
+    batch.put(`${OFFSET_PREFIX}${topic}:${partition}`, nextOffset);
+    await batch.write();
+    this.offsets.set(`${topic}:${partition}`, nextOffset);
+    return changes;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { exactAssigner } from './exact-assigner.js';
+
+/** A partition to read, from `from` on (default: its earliest offset). */
+export interface PartitionStart {
+  topic: string;
+  partition: number;
+  from?: string | undefined;
+}
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  /** Only records at or after the partition's `from`, read committed. */
+  messages: KafkaMessage[];
+  /** The offset after the last record of the fetched batch (transaction markers included). */
+  nextOffset: string;
+}
+
+export interface PartitionReaderOptions {
+  /** Prefix of the reader's own consumer group; a random suffix makes it unique. */
+  groupPrefix: string;
+  partitions: readonly PartitionStart[];
+  onBatch: (batch: PartitionBatch) => Promise<void>;
+}
+
+/**
+ * Reads chosen partitions from chosen offsets, read committed, and knows how far it has read
+ * each one: what restoring a changelog partition, keeping a global table and listing a compacted
+ * topic all need. Its consumer group is its own (kafkajs has no manual assignment; see
+ * exact-assigner.ts) and is deleted on stop; no offset is ever committed to it, the caller keeps
+ * its own positions.
+ */
+export class PartitionReader {
+  private readonly positions = new Map<string, bigint>();
+  private readonly progress = new Set<() => void>();
+  private failure: Error | undefined;
+
+  private constructor(private readonly kafka: Kafka, private readonly groupId: string, private readonly consumer: ReturnType<Kafka['consumer']>) {}
+
+  static async start(kafka: Kafka, options: PartitionReaderOptions): Promise<PartitionReader> {
+    const wanted: Record<string, number[]> = {};
+    for (const { topic, partition } of options.partitions) (wanted[topic] ??= []).push(partition);
+    const from = new Map(options.partitions.map((start) => [id(start.topic, start.partition), BigInt(start.from ?? '0')]));
+    const groupId = `${options.groupPrefix}-${randomUUID()}`;
+    const consumer = kafka.consumer({ groupId, partitionAssigners: [exactAssigner(wanted)], readUncommitted: false, maxWaitTimeInMs: 100 });
+    const reader = new PartitionReader(kafka, groupId, consumer);
+    for (const [partitionId, offset] of from) reader.positions.set(partitionId, offset);
+
+    // Batches holding only transaction markers never reach eachBatch; this event still reports them.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => reader.advance(id(payload.topic, payload.partition), BigInt(payload.lastOffset) + 1n));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      reader.failure = payload.error;
+      reader.notify();
+    });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: Object.keys(wanted), fromBeginning: true });
+      await consumer.run({
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          const start = from.get(id(batch.topic, batch.partition)) ?? 0n;
+          // Until the seek below lands, the consumer may read from the partition's start: records
+          // before `from` were already seen by the caller and would set its state back.
+          const messages = batch.messages.filter((message) => BigInt(message.offset) >= start);
+          if (BigInt(batch.lastOffset()) < start) return;
+          await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, nextOffset: String(BigInt(batch.lastOffset()) + 1n) });
+        },
+      });
+      for (const start of options.partitions) {
+        if (start.from !== undefined) consumer.seek({ topic: start.topic, partition: start.partition, offset: start.from });
+      }
+    } catch (error) {
+      await reader.stop();
+      throw error;
+    }
+    return reader;
+  }
+
+  private advance(partitionId: string, next: bigint): void {
+    if (next > (this.positions.get(partitionId) ?? 0n)) this.positions.set(partitionId, next);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of this.progress) listener();
+  }
+
+  /** The offset after the last record (or marker) read from a partition, or where reading starts. */
+  position(topic: string, partition: number): bigint {
+    return this.positions.get(id(topic, partition)) ?? 0n;
+  }
+
+  /**
+   * Resolves once every partition has been read up to its end as of this call (on a
+   * transactional topic: its last stable offset). A partition whose records before `from` were
+   * all deleted counts from its low watermark.
+   */
+  async caughtUp(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const ends = new Map<string, bigint>();
+    try {
+      for (const topic of new Set([...this.positions.keys()].map((partitionId) => partitionId.slice(0, partitionId.lastIndexOf('-'))))) {
+        for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+          const partitionId = id(topic, partition);
+          if (!this.positions.has(partitionId)) continue;
+          ends.set(partitionId, BigInt(high));
+          if (BigInt(low) > this.position(topic, partition) && BigInt(low) === BigInt(high)) this.advance(partitionId, BigInt(low));
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const done = (): boolean => [...ends].every(([partitionId, end]) => (this.positions.get(partitionId) ?? 0n) >= end);
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (this.failure) {
+          this.progress.delete(check);
+          reject(this.failure);
+        } else if (done()) {
+          this.progress.delete(check);
+          resolve();
+        }
+      };
+      this.progress.add(check);
+      check();
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.groupId]);
+    } catch {
+      // A group with no committed offsets is removed by the broker once it is empty anyway.
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+function id(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}

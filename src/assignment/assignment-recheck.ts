@@ -86,7 +86,9 @@ export class AssignmentRecheck {
           continue;
         }
         if (this.keys.size === 0) return;
-        await this.recheckKeys(this.takeKeys(RECHECK_PAGE_SIZE));
+        const page = this.takeKeys(RECHECK_PAGE_SIZE);
+        const { emitted } = await this.recheckKeys(page);
+        options.logger.info({ task: task.id, customers: page.map(([key]) => key).slice(0, 10), requested: page.length, emitted }, 'manually assigned customers re-checked');
       }
     } catch (error) {
       if (task.closed || isErpDeltaError(error, 'TASK_CLOSED')) return;

@@ -701,10 +701,10 @@ export interface CaughtUpTracker {
  * Registers the suite's before/after hooks for that fixture; its fields are set once `before` ran.
  * `entities` limits the CDC events recorded (all three tables by default).
  */
-export function useCaughtUpTracker(name: string, entities?: readonly EntityName[]): CaughtUpTracker {
+export function useCaughtUpTracker(name: string, entities?: readonly EntityName[], options?: TrackerTestOptions): CaughtUpTracker {
   const fixture = {} as CaughtUpTracker;
   before(async () => {
-    fixture.test = new TrackerTest(name);
+    fixture.test = new TrackerTest(name, options);
     fixture.db = await erpDatabase();
     fixture.cdc = await CdcRecorder.start(entities);
     fixture.tracker = await fixture.test.startCaughtUp();

@@ -42,8 +42,13 @@ export class AssignmentFeed {
     await admin.connect();
     const partitions: Array<{ topic: string; partition: number; from: string | undefined }> = [];
     try {
-      for (const topic of roles.keys()) {
-        for (const { partition } of await admin.fetchTopicOffsets(topic)) partitions.push({ topic, partition, from: table.nextOffset(topic, partition) });
+      for (const [topic, role] of roles) {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        if (offsets.some(({ partition, high }) => BigInt(table.nextOffset(topic, partition) ?? '0') > BigInt(high))) {
+          logger.warn({ topic }, 'the assignment topic ends before where the table stood (was it recreated?): reading it again from its start');
+          await table.forget(role, topic);
+        }
+        for (const { partition } of offsets) partitions.push({ topic, partition, from: table.nextOffset(topic, partition) });
       }
     } finally {
       await admin.disconnect();

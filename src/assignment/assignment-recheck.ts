@@ -9,7 +9,7 @@ import type { AssignmentLookup } from './assigned-user.js';
  * partition wait for at most one page (about 0.1 s at 2,000 keys), and other partitions' tasks do
  * not wait at all.
  */
-export const RECHECK_PAGE_SIZE = 2_000;
+export const RECHECK_PAGE_SIZE = 1_000;
 
 export interface AssignmentRecheckOptions {
   table: AssignmentLookup & { entries(role: 'manual'): Array<[string, string]> };

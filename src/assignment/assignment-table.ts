@@ -93,6 +93,20 @@ export class AssignmentTable implements AssignmentLookup {
     return changes;
   }
 
+  /**
+   * Forgets what was read of a topic (its entries and offsets): for a topic that was recreated,
+   * whose offsets start again below where the table stood. It is then read again from its start;
+   * the tasks' re-check after restore brings every customer in line with the result.
+   */
+  async forget(role: AssignmentRole, topic: string): Promise<void> {
+    this.users[role].clear();
+    await this.db.clear({ gte: PREFIX[role], lt: `${PREFIX[role].slice(0, -1)};` });
+    for (const id of [...this.offsets.keys()].filter((id) => id.startsWith(`${topic}:`))) {
+      this.offsets.delete(id);
+      await this.db.del(`${OFFSET_PREFIX}${id}`);
+    }
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }

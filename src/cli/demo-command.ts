@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { readAssignments, writeAssignment } from '../assignment/assignment-topic.js';
 import { applyConnectors } from '../capture/apply-connectors.js';
 import { ConnectRestClient } from '../capture/connect-rest.js';
 import { fillPlaceholders, loadConnectorFiles } from '../capture/connector-file.js';
@@ -66,7 +67,10 @@ export function registerDemoCommand(program: Command): void {
         },
       });
 
-      if (flags.sampleChanges) await runSampleChanges(stack.component('postgres').endpoint());
+      if (flags.sampleChanges) {
+        await runSampleChanges(stack.component('postgres').endpoint());
+        if (config.assignment) await runSampleAssignment(kafka, config.assignment.topic);
+      }
       say(`try it yourself: psql ${stack.component('postgres').endpoint()} -c "UPDATE customers SET city = 'Durban' WHERE code = 'C0002'"`);
       say('Ctrl-C stops the tracker; `npx erp-delta stack down` stops the stack.');
 
@@ -78,6 +82,16 @@ export function registerDemoCommand(program: Command): void {
         process.once('SIGTERM', stop);
       });
     });
+}
+
+/** A mapping change: every customer of one rep is re-sent with the rep's new user. */
+async function runSampleAssignment(kafka: Kafka, topic: string): Promise<void> {
+  const rep = 'SAL002';
+  const current = (await readAssignments(kafka, topic)).assignments.find((entry) => entry.key === rep)?.userId;
+  const user = current === 'demo-user-a' ? 'demo-user-b' : 'demo-user-a';
+  say(`a mapping change: \`erp-delta assign ${rep} ${user}\` (one ASSIGNMENT delta per customer of ${rep}, changed=[assignedUserId])`);
+  await writeAssignment(kafka, topic, rep, user);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
 }
 
 /** Statements that show the rules of the article: which updates are changes and which are noise. */

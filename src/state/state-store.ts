@@ -6,6 +6,10 @@ import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRang
 /** Loaded records sit under this prefix; task metadata (the checkpoint) under another. */
 const RECORD_PREFIX = 'r:';
 const CHECKPOINT_KEY = 'meta:changelog-next-offset';
+/** Which fields the rep index was built from; absent: the store has no index. */
+const REP_INDEX_KEY = 'meta:rep-index';
+/** Index entries rewritten per LevelDB batch while an index is (re)built. */
+const REBUILD_BATCH = 5_000;
 
 /** What one committed batch changes in the store. */
 export interface StoreWrite {
@@ -16,6 +20,11 @@ export interface StoreWrite {
    * the last delta of the batch. Undefined when the batch emitted nothing (checkpoint unchanged).
    */
   changelogNextOffset?: string | undefined;
+  /**
+   * The records these keys had before, when the caller has just read them (a batch, a re-check):
+   * the rep index needs them, and would otherwise read them again.
+   */
+  previous?: ReadonlyMap<string, LoadedRecord | undefined> | undefined;
 }
 
 /** Which fields of the loaded records the rep index reads (the assignment entity's tasks only). */
@@ -56,7 +65,37 @@ export class StateStore {
     // bounded whatever the key count; the OS page cache serves the rest.
     const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', keyEncoding: 'utf8', cacheSize: 2 * 1024 * 1024, writeBufferSize: 2 * 1024 * 1024 });
     await db.open();
-    return new StateStore(db, options.repIndex);
+    const store = new StateStore(db, options.repIndex);
+    await store.matchRepIndex();
+    return store;
+  }
+
+  /**
+   * The index must describe the loaded records with the fields the task uses now: a store written
+   * without an index (an older version, an assignment section added to the config) or with other
+   * fields gets its index rebuilt from its records before the task uses it; a store that no
+   * longer needs one drops it.
+   */
+  private async matchRepIndex(): Promise<void> {
+    const wanted = this.repIndex ? JSON.stringify(this.repIndex) : undefined;
+    const built = await this.db.get(REP_INDEX_KEY);
+    if (built === wanted) return;
+    await this.db.clear({ gte: REP_INDEX_PREFIX, lt: `${REP_INDEX_PREFIX.slice(0, -1)};` });
+    if (!this.repIndex || wanted === undefined) {
+      await this.db.del(REP_INDEX_KEY);
+      return;
+    }
+    let batch = this.db.batch();
+    for await (const record of this.records()) {
+      const entry = indexEntry(record, this.repIndex);
+      if (entry) batch.put(entry, '');
+      if (batch.length >= REBUILD_BATCH) {
+        await batch.write();
+        batch = this.db.batch();
+      }
+    }
+    batch.put(REP_INDEX_KEY, wanted);
+    await batch.write();
   }
 
   /** Loaded records of many keys in one LevelDB call, in the order of `keys`. */
@@ -86,7 +125,8 @@ export class StateStore {
    */
   private async updateRepIndex(batch: ReturnType<ClassicLevel<string, string>['batch']>, change: StoreWrite, fields: RepIndexFields): Promise<void> {
     const keys = [...change.put.map((record) => record.key), ...change.delete];
-    const previous = await this.getMany(keys);
+    const known = change.previous;
+    const previous = known && keys.every((key) => known.has(key)) ? keys.map((key) => known.get(key)) : await this.getMany(keys);
     for (const record of previous) {
       const entry = record && indexEntry(record, fields);
       if (entry) batch.del(entry);

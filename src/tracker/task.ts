@@ -150,7 +150,7 @@ export class Task {
     }
     const nextOffset = String(Number(last.offset) + 1);
     const changelogNextOffset = await this.commitTransaction(deltaMessages, decision.deadLetters.map(({ record, error }) => deadLetter(entity.name, record.position, record.raw, error)), nextOffset);
-    await this.writeLoaded(decision.loadedAfter, changelogNextOffset);
+    await this.writeLoaded(decision.loadedAfter, changelogNextOffset, loadedBefore);
 
     context.metrics.recordBatch(entity.name, {
       seen: messages.length,
@@ -184,7 +184,7 @@ export class Task {
       if (deltas.length > 0) {
         const messages = deltas.map((delta): Message => ({ key: delta.key, value: context.codec.encode(entity.name, delta), partition }));
         const changelogNextOffset = await this.commitTransaction(messages, [], undefined);
-        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedRecordOf(delta)])), changelogNextOffset);
+        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedRecordOf(delta)])), changelogNextOffset, new Map(loaded.map((record) => [record.key, record])));
       }
       context.metrics.recordRecheck(entity.name, { checked: keys.length, emitted: deltas });
       return { checked: keys.length, emitted: deltas.length };
@@ -205,14 +205,14 @@ export class Task {
     return this.closing !== undefined;
   }
 
-  private async writeLoaded(loadedAfter: ReadonlyMap<string, LoadedRecord | undefined>, changelogNextOffset: string | undefined): Promise<void> {
+  private async writeLoaded(loadedAfter: ReadonlyMap<string, LoadedRecord | undefined>, changelogNextOffset: string | undefined, previous: ReadonlyMap<string, LoadedRecord | undefined>): Promise<void> {
     const put: LoadedRecord[] = [];
     const deleted: string[] = [];
     for (const [key, loaded] of loadedAfter) {
       if (loaded) put.push(loaded);
       else deleted.push(key);
     }
-    await this.store.write({ put, delete: deleted, changelogNextOffset });
+    await this.store.write({ put, delete: deleted, changelogNextOffset, previous });
   }
 
   /**

@@ -32,3 +32,24 @@ describe('assignment table (a real LevelDB)', () => {
     await reopened.close();
   });
 });
+
+describe('assignment table: a recreated topic', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'erp-delta-assignment-forget-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('forgets the entries and offsets of one role and topic, and keeps the other role', async () => {
+    const table = await AssignmentTable.open(dir);
+    await table.apply('mapping', 'm', 0, [{ key: 'SAL1', userId: 'u-1', tsMs: 1 }], '7');
+    await table.apply('manual', 'x', 0, [{ key: 'C1', userId: 'u-hand', tsMs: 2 }], '3');
+    await table.forget('mapping', 'm');
+    assert.deepEqual(table.entries('mapping'), []);
+    assert.equal(table.nextOffset('m', 0), undefined);
+    await table.close();
+    const reopened = await AssignmentTable.open(dir);
+    assert.deepEqual(reopened.entries('mapping'), []);
+    assert.equal(reopened.nextOffset('m', 0), undefined);
+    assert.deepEqual(reopened.entries('manual'), [['C1', 'u-hand']]);
+    assert.equal(reopened.nextOffset('x', 0), '3');
+    await reopened.close();
+  });
+});

@@ -82,10 +82,24 @@ describe('state store rep index (a real LevelDB)', () => {
     await store.close();
   });
 
-  it('keeps no index for a store without one', async () => {
-    const store = await StateStore.open(join(dir, 'c'));
-    await store.write({ put: [customer('C1', 'SAL1', 'u-1')], delete: [] });
-    assert.deepEqual(await store.indexedReps(), []);
-    await store.close();
+  it('builds the index of a store written without one, and drops it when no longer wanted', async () => {
+    const fields = { repField: 'salesRepCode', userField: 'assignedUserId' };
+    const plain = await StateStore.open(join(dir, 'c'));
+    await plain.write({ put: [customer('C1', 'SAL1', 'u-1'), customer('C2', 'SAL2', null)], delete: [] });
+    assert.deepEqual(await plain.indexedReps(), []);
+    await plain.close();
+
+    const indexed = await StateStore.open(join(dir, 'c'), { repIndex: fields });
+    assert.deepEqual(await indexed.indexedReps(), ['SAL1', 'SAL2']);
+    assert.deepEqual(await keysOf(indexed, 'SAL1', null), ['C1']);
+    await indexed.close();
+
+    const dropped = await StateStore.open(join(dir, 'c'));
+    assert.deepEqual(await dropped.indexedReps(), []);
+    await dropped.close();
+
+    const other = await StateStore.open(join(dir, 'c'), { repIndex: { repField: 'code', userField: 'assignedUserId' } });
+    assert.deepEqual(await other.indexedReps(), ['C1', 'C2'], 'an index of other fields is rebuilt');
+    await other.close();
   });
 });

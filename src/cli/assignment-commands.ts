@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { AssignmentConfig, TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
-import { createLogger } from '../logging/logger.js';
+import { cliLogger } from '../logging/logger.js';
 import { ensureAssignmentTopics } from '../tracker/topics.js';
 
 interface AssignmentFlags {
@@ -77,7 +77,7 @@ async function prepareWrite(flags: AssignmentFlags, rawKey: string): Promise<{ k
 async function connectToAssignments(configPath: string | undefined): Promise<{ kafka: Kafka; assignment: AssignmentConfig }> {
   const config = loadConfig(configPath === undefined ? undefined : resolve(configPath));
   const assignment = requireAssignment(config);
-  const kafka = kafkaClient(config.kafka, createLogger('erp-delta'));
+  const kafka = kafkaClient(config.kafka, cliLogger());
   const admin = await connectAdmin(kafka, config.kafka.brokers);
   try {
     await ensureAssignmentTopics(admin, config);

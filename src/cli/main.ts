@@ -5,6 +5,7 @@ import { registerConnectorsCommands } from './connectors-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerAssignmentCommands } from './assignment-commands.js';
+import { registerRefreshCommand } from './refresh-command.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
 const EXIT_FAILURE = 1;
@@ -19,6 +20,7 @@ registerStackCommands(program);
 registerConnectorsCommands(program);
 registerRunCommand(program);
 registerAssignmentCommands(program);
+registerRefreshCommand(program);
 registerDemoCommand(program);
 
 try {

@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { booleanSpec } from '../normalize/boolean.js';
@@ -16,6 +17,13 @@ export const CONFIG_DEFAULTS = {
   deltaTopicPrefix: 'erp-delta.',
   assignmentTopic: 'erp-delta.user-assignments',
   manualAssignmentTopic: 'erp-delta.manual-assignments',
+  refreshTopic: 'erp-delta.refreshes',
+  /** Sunday 22:00 UTC: the end of the week, as the batch integration's full refresh. */
+  refreshCron: '0 22 * * 0',
+  refreshTimeZone: 'UTC',
+  refreshMaxRecordsPerSecond: 5_000,
+  refreshMaxLoaderLag: 50_000,
+  loaderGroupId: 'erp-delta-loader',
 } as const;
 
 /** The field the assignment join adds to the records of the assignment entity (issue 4). */
@@ -61,6 +69,25 @@ const assignmentSchema = z.strictObject({
   respectManual: z.boolean().default(false),
 });
 
+const scheduleSchema = z.strictObject({
+  /** Five fields (minute hour day-of-month month day-of-week), as croner reads them. */
+  cron: z.string().refine((value) => cronProblem(value) === undefined, { error: (issue) => `is not a cron expression: ${cronProblem(String(issue.input)) ?? ''}` }),
+  timeZone: z.string().refine((value) => timeZoneKnown(value), { error: 'is not an IANA time zone such as UTC or Africa/Johannesburg' }).default(CONFIG_DEFAULTS.refreshTimeZone),
+});
+
+const refreshSchema = z.strictObject({
+  /** The compacted topic holding refresh requests and progress, shared by the consumer group. */
+  topic: topicName.default(CONFIG_DEFAULTS.refreshTopic),
+  /** When a full refresh runs by itself; null: only on request. */
+  schedule: scheduleSchema.nullable().prefault({ cron: CONFIG_DEFAULTS.refreshCron }),
+  /** Replayed records per second, for the whole group. */
+  maxRecordsPerSecond: z.number().int().positive().default(CONFIG_DEFAULTS.refreshMaxRecordsPerSecond),
+  /** The refresh pauses while the loader group lags more than this many deltas behind. */
+  maxLoaderLag: z.number().int().positive().default(CONFIG_DEFAULTS.refreshMaxLoaderLag),
+  /** The consumer group that delivers the delta topics to the target. */
+  loaderGroupId: z.string().min(1).default(CONFIG_DEFAULTS.loaderGroupId),
+});
+
 const configSchema = z.strictObject({
   kafka: z.strictObject({
     brokers: z.array(broker).min(1, 'must list at least one broker'),
@@ -72,11 +99,13 @@ const configSchema = z.strictObject({
   dataDir: z.string().min(1).default(CONFIG_DEFAULTS.dataDir),
   /** Absent: no entity is joined with the user assignment mapping. */
   assignment: assignmentSchema.optional(),
+  refresh: refreshSchema.prefault({}),
   entities: z.record(entityName, entitySchema),
 });
 
 export type FieldConfig = z.infer<typeof fieldSchema>;
 export type AssignmentConfig = z.infer<typeof assignmentSchema>;
+export type RefreshConfig = z.infer<typeof refreshSchema>;
 
 export interface EntityConfig {
   name: string;
@@ -148,6 +177,7 @@ function crossCheck(config: TrackerConfig): ConfigIssue[] {
   for (const entity of entities) claimTopic(entity.topic, ['entities', entity.name, 'topic']);
   for (const entity of entities) claimTopic(entity.deltaTopic, ['entities', entity.name, 'deltaTopic']);
   claimTopic(config.dlqTopic, ['dlqTopic']);
+  claimTopic(config.refresh.topic, ['refresh', 'topic']);
 
   const assignment = config.assignment;
   if (assignment !== undefined) {
@@ -187,6 +217,24 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
       break;
   }
   return [{ path: issue.path, message: issue.message }];
+}
+
+function cronProblem(expression: string): string | undefined {
+  try {
+    new Cron(expression, { paused: true });
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function timeZoneKnown(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function article(expected: string): string {

@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'NORMALIZE_FAILED'
   | 'DECODE_FAILED'
   | 'INVALID_ASSIGNMENT'
-  | 'TASK_CLOSED';
+  | 'TASK_CLOSED'
+  | 'REFRESH_REFUSED';
 
 export interface ErpDeltaErrorOptions {
   retriable?: boolean;

@@ -16,6 +16,8 @@ export interface PartitionBatch {
   messages: KafkaMessage[];
   /** The offset after the last record of the fetched batch (transaction markers included). */
   nextOffset: string;
+  /** Keeps the reader's group membership alive while a batch takes long (a throttled refresh). */
+  heartbeat: () => Promise<void>;
 }
 
 export interface PartitionReaderOptions {
@@ -59,13 +61,13 @@ export class PartitionReader {
       await consumer.subscribe({ topics: Object.keys(wanted), fromBeginning: true });
       await consumer.run({
         eachBatchAutoResolve: true,
-        eachBatch: async ({ batch }) => {
+        eachBatch: async ({ batch, heartbeat }) => {
           const start = from.get(id(batch.topic, batch.partition)) ?? 0n;
           // Until the seek below lands, the consumer may read from the partition's start: records
           // before `from` were already seen by the caller and would set its state back.
           const messages = batch.messages.filter((message) => BigInt(message.offset) >= start);
           if (BigInt(batch.lastOffset()) < start) return;
-          await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, nextOffset: String(BigInt(batch.lastOffset()) + 1n) });
+          await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, nextOffset: String(BigInt(batch.lastOffset()) + 1n), heartbeat });
         },
       });
       for (const start of options.partitions) {

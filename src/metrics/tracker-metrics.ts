@@ -12,6 +12,7 @@ export class TrackerMetrics {
   private readonly emitted = new Counter({ name: 'erp_delta_deltas_emitted_total', help: 'deltas committed to the delta topics', labelNames: ['entity', 'reason', 'op'], registers: [this.registry] });
   private readonly deadLettered = new Counter({ name: 'erp_delta_records_dead_lettered_total', help: 'records sent to the dead-letter topic', labelNames: ['entity'], registers: [this.registry] });
   private readonly rechecked = new Counter({ name: 'erp_delta_records_rechecked_total', help: 'loaded records re-checked against the assignment table', labelNames: ['entity'], registers: [this.registry] });
+  private readonly replayed = new Counter({ name: 'erp_delta_refresh_records_replayed_total', help: 'CDC records replayed by refreshes', labelNames: ['entity'], registers: [this.registry] });
   private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
 
   recordBatch(entity: string, counts: { seen: number; suppressed: number; deadLettered: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
@@ -23,6 +24,11 @@ export class TrackerMetrics {
 
   recordRecheck(entity: string, counts: { checked: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
     this.rechecked.inc({ entity }, counts.checked);
+    for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
+  }
+
+  recordRefresh(entity: string, counts: { replayed: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
+    if (counts.replayed > 0) this.replayed.inc({ entity }, counts.replayed);
     for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
   }
 

@@ -169,6 +169,15 @@ export class StateStore {
     };
   }
 
+  /** Every loaded record, page by page, from a snapshot taken when it was made (a refresh's reconcile pass). */
+  recordPages(): { next(size: number): Promise<LoadedRecord[]>; close(): Promise<void> } {
+    const iterator = this.db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\uffff` });
+    return {
+      next: async (size) => (await iterator.nextv(size)).map(([key, value]) => decode(key.slice(RECORD_PREFIX.length), value)),
+      close: () => iterator.close(),
+    };
+  }
+
   /** Every loaded record, in key order: for a refresh's reconcile pass and for inspection. */
   async *records(): AsyncGenerator<LoadedRecord> {
     for await (const [key, value] of this.db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\uffff` })) {

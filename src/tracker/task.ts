@@ -6,7 +6,9 @@ import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { StateStore } from '../state/state-store.js';
-import { decideBatch, keyRecords, type DecodedRecord } from './batch-decision.js';
+import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
+import { decideBatch, keyRecords, type DecodedRecord, type KeyedRecord } from './batch-decision.js';
+import type { Delta } from './delta.js';
 import type { DeltaCodec } from './delta-codec.js';
 import { deadLetter } from './dead-letter.js';
 import { loadedRecordOf, type LoadedRecord } from './loaded-record.js';
@@ -124,32 +126,11 @@ export class Task {
     const { entity, partition, context } = this;
     const last = messages.at(-1);
     if (!last) throw new Error('processBatch needs at least one message');
-    const decoded: DecodedRecord[] = [];
-    for (const message of messages) {
-      const position = { topic: entity.topic, partition, offset: Number(message.offset) };
-      const raw = { key: message.key, value: message.value };
-      try {
-        const change = context.decoder.decode(message.key, message.value);
-        decoded.push({ position, raw, decoded: change instanceof Promise ? await change : change });
-      } catch (error) {
-        if (!isErpDeltaError(error) || error.retriable) throw error;
-        decoded.push({ position, raw, decoded: error });
-      }
-    }
-    const keyed = keyRecords(entity, decoded);
-    const keys = [...new Set(keyed.flatMap((record) => (record.kind === 'change' ? [record.key] : [])))];
-    const loadedValues = await this.store.getMany(keys);
-    const loadedBefore = new Map<string, LoadedRecord | undefined>(keys.map((key, index) => [key, loadedValues[index]]));
+    const { keyed, loadedBefore } = await this.readBatch(messages);
     const decision = decideBatch(entity, keyed, loadedBefore, Date.now(), this.join);
-
-    const deltaMessages: Message[] = [];
-    for (const delta of decision.deltas) {
-      deltaMessages.push({ key: delta.key, value: context.codec.encode(entity.name, delta), partition });
-      // A DELETE is an explicit delta; the tombstone after it lets compaction drop the key.
-      if (delta.op === 'DELETE') deltaMessages.push({ key: delta.key, value: null, partition });
-    }
     const nextOffset = String(Number(last.offset) + 1);
-    const changelogNextOffset = await this.commitTransaction(deltaMessages, decision.deadLetters.map(({ record, error }) => deadLetter(entity.name, record.position, record.raw, error)), nextOffset);
+    const deadLetters = decision.deadLetters.map(({ record, error }) => deadLetter(entity.name, record.position, record.raw, error));
+    const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), deadLetters, { groupId: context.groupId, offset: nextOffset });
     await this.writeLoaded(decision.loadedAfter, changelogNextOffset, loadedBefore);
 
     context.metrics.recordBatch(entity.name, {
@@ -167,6 +148,75 @@ export class Task {
     return nextOffset;
   }
 
+  /** Decodes fetched CDC records, keys them, and reads the loaded records of their keys at once. */
+  private async readBatch(messages: readonly KafkaMessage[]): Promise<{ keyed: KeyedRecord[]; loadedBefore: Map<string, LoadedRecord | undefined> }> {
+    const { entity, partition, context } = this;
+    const decoded: DecodedRecord[] = [];
+    for (const message of messages) {
+      const position = { topic: entity.topic, partition, offset: Number(message.offset) };
+      const raw = { key: message.key, value: message.value };
+      try {
+        const change = context.decoder.decode(message.key, message.value);
+        decoded.push({ position, raw, decoded: change instanceof Promise ? await change : change });
+      } catch (error) {
+        if (!isErpDeltaError(error) || error.retriable) throw error;
+        decoded.push({ position, raw, decoded: error });
+      }
+    }
+    const keyed = keyRecords(entity, decoded);
+    const keys = [...new Set(keyed.flatMap((record) => (record.kind === 'change' ? [record.key] : [])))];
+    const loadedValues = await this.store.getMany(keys);
+    return { keyed, loadedBefore: new Map(keys.map((key, index) => [key, loadedValues[index]])) };
+  }
+
+  /** The Kafka records of some deltas: a DELETE is followed by a tombstone, so that compaction drops the key. */
+  private deltaMessages(deltas: readonly Delta[]): Message[] {
+    const messages: Message[] = [];
+    for (const delta of deltas) {
+      messages.push({ key: delta.key, value: this.context.codec.encode(this.entity.name, delta), partition: this.partition });
+      if (delta.op === 'DELETE') messages.push({ key: delta.key, value: null, partition: this.partition });
+    }
+    return messages;
+  }
+
+  /**
+   * One page of a refresh's replay of this task's CDC partition (DESIGN "Refresh"), in the task's
+   * turn, so that it never races live changes: REFRESH upserts, committed together with the
+   * replay's position (the offset `commitOffset` of the refresh's own consumer group), then the
+   * store. A page entirely before the committed position only updates `state`.
+   */
+  refreshPage(messages: readonly KafkaMessage[], state: ReplayState, window: ReplayWindow, position: { groupId: string; offset: string } | undefined): Promise<{ emitted: number; failed: number }> {
+    return this.inTurn(async () => {
+      const { entity } = this;
+      const { keyed, loadedBefore } = await this.readBatch(messages);
+      const decision = decideReplay(entity, keyed, loadedBefore, state, window, Date.now(), this.join);
+      if (position !== undefined) {
+        const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), [], position);
+        await this.writeLoaded(decision.loadedAfter, changelogNextOffset, loadedBefore);
+      }
+      this.context.metrics.recordRefresh(entity.name, { replayed: messages.length, emitted: decision.deltas });
+      return { emitted: decision.deltas.length, failed: decision.failed };
+    });
+  }
+
+  /**
+   * One page of a refresh's reconcile pass: RECONCILE deletes of the loaded keys `nextRecords`
+   * returns (read in the task's turn) that are not present at the source.
+   */
+  reconcilePage(nextRecords: () => Promise<readonly LoadedRecord[]>, state: ReplayState, end: number): Promise<{ checked: number; deleted: number }> {
+    return this.inTurn(async () => {
+      const loaded = await nextRecords();
+      if (loaded.length === 0) return { checked: 0, deleted: 0 };
+      const deltas = decideReconcile(this.entity, loaded, state, end, Date.now());
+      if (deltas.length > 0) {
+        const changelogNextOffset = await this.commitTransaction(this.deltaMessages(deltas), [], undefined);
+        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, undefined])), changelogNextOffset, new Map(loaded.map((record) => [record.key, record])));
+      }
+      this.context.metrics.recordRefresh(this.entity.name, { replayed: 0, emitted: deltas });
+      return { checked: loaded.length, deleted: deltas.length };
+    });
+  }
+
   /**
    * Re-checks the loaded records of some keys against the assignment table as it is now, and
    * commits the ASSIGNMENT deltas of those whose user differs (keys not loaded are skipped).
@@ -182,8 +232,7 @@ export class Task {
       const loaded = (await this.store.getMany(keys)).filter((record): record is LoadedRecord => record !== undefined);
       const deltas = reassignmentDeltas(entity, this.join, loaded, tsMs, Date.now());
       if (deltas.length > 0) {
-        const messages = deltas.map((delta): Message => ({ key: delta.key, value: context.codec.encode(entity.name, delta), partition }));
-        const changelogNextOffset = await this.commitTransaction(messages, [], undefined);
+        const changelogNextOffset = await this.commitTransaction(this.deltaMessages(deltas), [], undefined);
         await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedRecordOf(delta)])), changelogNextOffset, new Map(loaded.map((record) => [record.key, record])));
       }
       context.metrics.recordRecheck(entity.name, { checked: keys.length, emitted: deltas });
@@ -216,10 +265,11 @@ export class Task {
   }
 
   /**
-   * Returns the changelog offset after this transaction's deltas, if it wrote any. `nextOffset`,
-   * the input offset to resume from, is committed with them; a re-check has none.
+   * Returns the changelog offset after this transaction's deltas, if it wrote any. `position`, the
+   * offset of this task's CDC partition to resume from, for the live group or a refresh's group,
+   * is committed with them; a re-check has none.
    */
-  private async commitTransaction(deltas: Message[], deadLetters: Message[], nextOffset: string | undefined): Promise<string | undefined> {
+  private async commitTransaction(deltas: Message[], deadLetters: Message[], position: { groupId: string; offset: string } | undefined): Promise<string | undefined> {
     const { entity, partition, context } = this;
     const transaction = await this.producer.transaction();
     try {
@@ -231,10 +281,10 @@ export class Task {
         changelogNextOffset = String(Number(written.baseOffset) + chunk.length);
       }
       for (const chunk of chunksUnderBytes(deadLetters, MAX_SEND_BYTES)) await transaction.send({ topic: context.dlqTopic, messages: chunk });
-      if (nextOffset !== undefined) {
+      if (position !== undefined) {
         await transaction.sendOffsets({
-          consumerGroupId: context.groupId,
-          topics: [{ topic: entity.topic, partitions: [{ partition, offset: nextOffset }] }],
+          consumerGroupId: position.groupId,
+          topics: [{ topic: entity.topic, partitions: [{ partition, offset: position.offset }] }],
         });
       }
       await transaction.commit();

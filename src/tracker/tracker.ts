@@ -1,12 +1,19 @@
 import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { Cron } from 'croner';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { assignmentJoin } from '../assignment/assigned-user.js';
 import { AssignmentFeed } from '../assignment/assignment-feed.js';
 import { AssignmentRecheck } from '../assignment/assignment-recheck.js';
 import { AssignmentTable, type AssignmentChange } from '../assignment/assignment-table.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
+import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { assertCompacted } from '../refresh/compaction-check.js';
+import { RefreshControl, refreshGroupId } from '../refresh/refresh-control.js';
+import type { RefreshRequest } from '../refresh/refresh-record.js';
+import { RefreshRunner } from '../refresh/refresh-runner.js';
+import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { restoreFromChangelogs } from './changelog-restore.js';
@@ -41,6 +48,13 @@ export class Tracker {
   private assignmentFeed: AssignmentFeed | undefined;
   /** The re-check driver of each ready task of the assignment entity, by task id. */
   private readonly rechecks = new Map<string, AssignmentRecheck>();
+  /** The refresh driver of each ready task, by task id. */
+  private readonly refreshRunners = new Map<string, RefreshRunner>();
+  private readonly lagGates = new Map<string, LoaderLagGate>();
+  private refreshControl: RefreshControl | undefined;
+  private refreshSchedule: Cron | undefined;
+  /** Kept open for the refresh's offset and lag lookups. */
+  private admin: Admin | undefined;
 
   constructor(private readonly options: TrackerOptions) {
     const { config, logger } = options;
@@ -51,11 +65,9 @@ export class Tracker {
   async start(): Promise<void> {
     const { config, logger, dataDir } = this.options;
     const admin = await connectAdmin(this.kafka, config.kafka.brokers);
-    try {
-      await ensureTopics(admin, config, logger);
-    } finally {
-      await admin.disconnect();
-    }
+    this.admin = admin;
+    await ensureTopics(admin, config, logger);
+    await this.startRefreshControl(admin);
     const codec = await DeltaCodec.register(config);
     this.context = {
       kafka: this.kafka,
@@ -111,6 +123,71 @@ export class Tracker {
     return { entity: assignment.entity, join: assignmentJoin(table, assignment) };
   }
 
+  /**
+   * Reads the refresh topic (requests and progress of the whole group) and keeps reading it; runs
+   * the configured schedule. A refresh needs compacted CDC topics: checked now, and again by each
+   * request.
+   */
+  private async startRefreshControl(admin: Admin): Promise<void> {
+    const { config, logger } = this.options;
+    await assertCompacted(admin, Object.values(config.entities).map((entity) => entity.topic)).catch((error: unknown) => {
+      if (!isErpDeltaError(error, 'REFRESH_REFUSED')) throw error;
+      logger.error({ code: error.code, hint: error.hint }, error.message);
+    });
+    this.refreshControl = await RefreshControl.open(this.kafka, admin, config.refresh.topic, config.kafka.groupId, () => this.onRefreshBoardChange());
+    const schedule = config.refresh.schedule;
+    if (schedule) {
+      this.refreshSchedule = new Cron(schedule.cron, { timezone: schedule.timeZone, protect: true }, (job: Cron) => {
+        const due = job.currentRun() ?? new Date();
+        void this.requestScheduledRefresh(due);
+      });
+      logger.info({ cron: schedule.cron, timeZone: schedule.timeZone, next: this.refreshSchedule.nextRun()?.toISOString() }, 'refresh schedule');
+    }
+  }
+
+  /** Every instance runs the schedule; the refresh id is the due time, so the group runs it once. */
+  private async requestScheduledRefresh(due: Date): Promise<void> {
+    const { config, logger } = this.options;
+    const control = this.refreshControl;
+    if (!control || !this.admin) return;
+    const id = `scheduled-${due.toISOString().slice(0, 16).replace(/[-:]/g, '')}`;
+    try {
+      await control.caughtUp();
+      if (control.board.request(id)) return;
+      const request = await control.request(this.admin, config, { trigger: `schedule ${due.toISOString()}`, id });
+      logger.info({ refresh: request.id, entities: request.entities }, 'scheduled refresh requested');
+    } catch (error) {
+      logger.warn({ refresh: id, err: error }, 'scheduled refresh not started');
+    }
+  }
+
+  private onRefreshBoardChange(): void {
+    const control = this.refreshControl;
+    if (!control) return;
+    for (const runner of this.refreshRunners.values()) runner.kick();
+    const running = control.board.running();
+    if (running && control.board.isDone(running)) {
+      void control.complete(running)
+        .then(async () => {
+          this.options.logger.info({ refresh: running.id, entities: running.entities, ms: Date.now() - running.requestedAtMs }, 'refresh completed');
+          // The replay positions are of no use any more; left behind, each refresh would add a group.
+          await this.admin?.deleteGroups([refreshGroupId(this.options.config.kafka.groupId, running.id)]).catch(() => undefined);
+        })
+        .catch((error: unknown) => this.options.logger.warn({ refresh: running.id, err: error }, 'could not mark the refresh completed'));
+    }
+  }
+
+  private lagGateFor(request: RefreshRequest): LoaderLagGate {
+    let gate = this.lagGates.get(request.id);
+    if (!gate) {
+      const { config, logger } = this.options;
+      const deltaTopics = request.entities.flatMap((name) => (config.entities[name] ? [config.entities[name].deltaTopic] : []));
+      gate = new LoaderLagGate(this.admin as Admin, config.refresh.loaderGroupId, deltaTopics, config.refresh.maxLoaderLag, logger);
+      this.lagGates.set(request.id, gate);
+    }
+    return gate;
+  }
+
   private onAssignmentChanges(changes: readonly AssignmentChange[]): void {
     for (const recheck of this.rechecks.values()) {
       for (const change of changes) {
@@ -120,9 +197,20 @@ export class Tracker {
     }
   }
 
-  /** A restored task starts processing; one of the assignment entity first checks every rep. */
+  /**
+   * A restored task starts processing: it takes part in a running refresh, and one of the
+   * assignment entity first checks every rep.
+   */
   private taskReady(task: Task): void {
-    const { assignmentTable, options } = this;
+    const { assignmentTable, options, refreshControl, admin } = this;
+    if (refreshControl && admin) {
+      const runner = new RefreshRunner(task, {
+        kafka: this.kafka, admin, control: refreshControl, groupId: options.config.kafka.groupId,
+        maxRecordsPerSecond: options.config.refresh.maxRecordsPerSecond, gateFor: (request) => this.lagGateFor(request), logger: options.logger,
+      });
+      this.refreshRunners.set(task.id, runner);
+      runner.kick();
+    }
     if (!task.join || !assignmentTable) return;
     const recheck = new AssignmentRecheck(task, {
       table: assignmentTable,
@@ -143,9 +231,7 @@ export class Tracker {
     this.partitionAssignment = this.partitionAssignment.then(async () => {
       const current = this.tasks.get(failed.id);
       if (!current || await current.catch(() => undefined) !== failed) return;
-      this.tasks.delete(failed.id);
-      this.rechecks.delete(failed.id);
-      await failed.close();
+      await this.closeTask(failed.id, current);
       await this.openReadyTasks([{ topic: failed.entity.topic, partition: failed.partition }]);
     }).catch((error: unknown) => {
       this.options.logger.error({ task: failed.id, err: error }, 'reopening a failed task failed');
@@ -191,6 +277,9 @@ export class Tracker {
   private async closeTask(id: string, task: Promise<Task>): Promise<void> {
     this.tasks.delete(id);
     this.rechecks.delete(id);
+    const runner = this.refreshRunners.get(id);
+    this.refreshRunners.delete(id);
+    await runner?.stop();
     await (await task.catch(() => undefined))?.close();
   }
 
@@ -230,7 +319,10 @@ export class Tracker {
     await this.consumer?.disconnect();
     await this.partitionAssignment;
     for (const [id, task] of [...this.tasks]) await this.closeTask(id, task);
+    this.refreshSchedule?.stop();
     await this.assignmentFeed?.stop();
     await this.assignmentTable?.close();
+    await this.refreshControl?.close();
+    await this.admin?.disconnect();
   }
 }

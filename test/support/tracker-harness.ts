@@ -262,6 +262,8 @@ export class DeltaRecord {
 }
 
 export interface TrackerTestOptions {
+  /** The refresh section of the config (topic and loader group are the test's own; no schedule by default). */
+  refresh?: Record<string, unknown>;
   /** assignment.respectManual of the config (default false, as in config/erp-delta.yaml). */
   respectManual?: boolean;
   /** CDC topics of the test's own for some entities, instead of Debezium's (see produce()). */
@@ -276,6 +278,9 @@ export class TrackerTest {
   readonly dlqTopic: string;
   readonly assignmentTopic: string;
   readonly manualAssignmentTopic: string;
+  readonly refreshTopic: string;
+  /** The group the config names as the loader (a refresh pauses while it lags). */
+  readonly loaderGroupId: string;
   readonly workDir: string;
   readonly configPath: string;
   private readonly processes: TrackerProcess[] = [];
@@ -287,6 +292,8 @@ export class TrackerTest {
     this.cdcTopics = { ...CDC_TOPICS, ...options.cdcTopics };
     this.assignmentTopic = `erp-delta.${this.id}.user-assignments`;
     this.manualAssignmentTopic = `erp-delta.${this.id}.manual-assignments`;
+    this.refreshTopic = `erp-delta.${this.id}.refreshes`;
+    this.loaderGroupId = `erp-delta-test-${this.id}-loader`;
     this.groupId = `erp-delta-test-${this.id}`;
     this.deltaTopics = {
       customers: `erp-delta.${this.id}.customers`,
@@ -317,6 +324,7 @@ export class TrackerTest {
     config.assignment['topic'] = this.assignmentTopic;
     config.assignment['manualTopic'] = this.manualAssignmentTopic;
     config.assignment['respectManual'] = options.respectManual ?? false;
+    config['refresh'] = { topic: this.refreshTopic, loaderGroupId: this.loaderGroupId, schedule: null, ...options.refresh };
     for (const name of ENTITY_NAMES) {
       const entity = config.entities[name];
       if (!entity) throw new Error(`config/erp-delta.yaml has no entity ${name}`);
@@ -426,6 +434,23 @@ export class TrackerTest {
     return new Deltas(records);
   }
 
+  /**
+   * Writes deltas to an entity's delta topic as the tracker would (Avro with its registered
+   * schema): how a test gives a task loaded records its CDC topic does not explain.
+   */
+  async writeDeltas(entity: EntityName, deltas: readonly Delta[]): Promise<void> {
+    const schemaId = await this.registry.getLatestSchemaId(`${this.deltaTopics[entity]}-value`);
+    const messages: Message[] = [];
+    for (const delta of deltas) messages.push({ key: delta.key, value: await this.registry.encode(schemaId, delta) });
+    const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      await producer.send({ topic: this.deltaTopics[entity], acks: -1, messages });
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
   /** Every record of this test's dead-letter topic, up to its current end. */
   async readDeadLetters(timeoutMs = 60_000): Promise<RawRecord[]> {
     return readToEnd([this.dlqTopic], timeoutMs);
@@ -440,7 +465,7 @@ export class TrackerTest {
     await withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics());
       const ownCdcTopics = Object.values(this.cdcTopics).filter((topic) => !Object.values(CDC_TOPICS).includes(topic));
-      const topics = [...Object.values(this.deltaTopics), this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
+      const topics = [...Object.values(this.deltaTopics), this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, this.refreshTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
       if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.deleteGroups([this.groupId]).catch(() => undefined);
     }).catch(() => undefined);

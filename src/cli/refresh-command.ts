@@ -1,0 +1,126 @@
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { sendIncrementalSnapshotSignal } from '../capture/snapshot-signal.js';
+import { loadConfig } from '../config/load-config.js';
+import type { TrackerConfig } from '../config/tracker-config.js';
+import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { cliLogger } from '../logging/logger.js';
+import { projectFiles } from '../project-files.js';
+import { RefreshControl } from '../refresh/refresh-control.js';
+import { refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
+
+interface RefreshFlags {
+  config?: string;
+  entity?: string[];
+  wait?: boolean;
+  fromSource?: boolean;
+  connectors?: string;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * `refresh`: request a full refresh of the consumer group now (the running trackers do it), or
+ * with --from-source a Debezium incremental snapshot of the entities' tables. `refresh status`:
+ * where the running refresh stands, and the last completed one.
+ */
+export function registerRefreshCommand(program: Command): void {
+  const refresh = program.command('refresh')
+    .description('start a full refresh now: every live record re-sent (REFRESH), records gone at the source deleted (RECONCILE)')
+    .option('--entity <name>', 'refresh only this entity (repeatable; default: all)', collect)
+    .option('--wait', 'wait until the refresh has completed, showing its progress')
+    .option('--from-source', 'instead, ask Debezium for an incremental snapshot of the tables (unchanged rows emit nothing)')
+    .option('--connectors <dir>', 'with --from-source: where the connector files are (for the signal topic)', projectFiles.connectorsDir)
+    .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
+    .action(async (flags: RefreshFlags) => {
+      const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
+      if (flags.fromSource) {
+        const sent = await sendIncrementalSnapshotSignal(config, flags.entity ?? [], resolve(flags.connectors ?? projectFiles.connectorsDir));
+        for (const line of sent) process.stdout.write(`${line}\n`);
+        return;
+      }
+      await withControl(config, async (control, admin) => {
+        const request = await control.request(admin, config, { entities: flags.entity ?? [], trigger: 'cli' });
+        process.stdout.write(`refresh ${request.id} requested: ${request.entities.join(', ')}\n`);
+        if (!flags.wait) return;
+        await waitForCompletion(control, request.id);
+      });
+    });
+
+  refresh.command('status')
+    .description('where the running refresh stands, per entity, and the last completed one')
+    .option('--json', 'print JSON for scripts')
+    .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
+    .action(async (_flags: unknown, command: Command) => {
+      // `--config` may be parsed by `refresh` itself, before the subcommand: read both.
+      const flags = command.optsWithGlobals<{ config?: string; json?: boolean }>();
+      const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
+      await withControl(config, async (control) => {
+        const status = refreshStatus(control.board, config, Date.now());
+        process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : describeStatus(status));
+      });
+    });
+}
+
+async function withControl(config: TrackerConfig, use: (control: RefreshControl, admin: Awaited<ReturnType<typeof connectAdmin>>) => Promise<void>): Promise<void> {
+  const kafka = kafkaClient(config.kafka, cliLogger());
+  const admin = await connectAdmin(kafka, config.kafka.brokers);
+  try {
+    const control = await RefreshControl.open(kafka, admin, config.refresh.topic, config.kafka.groupId);
+    try {
+      await use(control, admin);
+    } finally {
+      await control.close();
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A progress bar on a terminal, a plain line every few seconds otherwise. */
+async function waitForCompletion(control: RefreshControl, id: string): Promise<void> {
+  const tty = process.stderr.isTTY === true;
+  let lastLineAtMs = 0;
+  await control.caughtUp();
+  for (;;) {
+    const request = control.board.request(id);
+    if (!request) throw new ErpDeltaError('REFRESH_REFUSED', `Refresh ${id} is no longer on the refresh topic.`);
+    const status = refreshStatus(control.board, undefined, Date.now(), id);
+    const { replayed, total, emitted } = status.running?.totals ?? status.last?.totals ?? { replayed: 0, total: 0, emitted: 0 };
+    const ratio = total === 0 ? 1 : replayed / total;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round(ratio * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(1)}% ${replayed}/${total} replayed, ${emitted} emitted   `);
+    } else if (Date.now() - lastLineAtMs > 5_000 || request.status === 'completed') {
+      lastLineAtMs = Date.now();
+      process.stderr.write(`refresh ${id}: ${(ratio * 100).toFixed(1)}% (${replayed}/${total} replayed, ${emitted} emitted)\n`);
+    }
+    if (request.status === 'completed') {
+      if (tty) process.stderr.write('\n');
+      process.stdout.write(`refresh ${id} completed in ${Math.round(((request.completedAtMs ?? Date.now()) - request.requestedAtMs) / 1000)} s: ${emitted} deltas\n`);
+      return;
+    }
+    await sleep(500);
+  }
+}
+
+function describeStatus(status: RefreshStatus): string {
+  const lines: string[] = [];
+  const describe = (label: string, refresh: NonNullable<RefreshStatus['running']>): void => {
+    lines.push(`${label}: ${refresh.id} (${refresh.trigger}), requested ${refresh.requestedAt}${refresh.completedAt ? `, completed ${refresh.completedAt}` : ''}`);
+    for (const entity of refresh.entities) {
+      const eta = entity.etaSeconds === null ? '' : `, ETA ${entity.etaSeconds} s`;
+      lines.push(`  ${entity.entity.padEnd(14)} ${entity.replayed}/${entity.total} replayed, ${entity.emitted} emitted, ${entity.reconciled} reconciled, ${entity.recordsPerSecond} records/s${eta}${entity.done ? ', done' : ''}`);
+    }
+  };
+  if (status.running) describe('running', status.running);
+  else lines.push('no refresh is running');
+  if (status.last) describe('last completed', status.last);
+  else lines.push('no refresh has completed yet');
+  return `${lines.join('\n')}\n`;
+}

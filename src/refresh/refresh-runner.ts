@@ -1,0 +1,171 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
+import { PartitionReader } from '../kafka/partition-reader.js';
+import type { Logger } from '../logging/logger.js';
+import type { Task } from '../tracker/task.js';
+import { refreshGroupId, type RefreshControl } from './refresh-control.js';
+import { replayRanges, type RefreshProgress, type RefreshRequest } from './refresh-record.js';
+import type { LoaderLagGate } from './refresh-throttle.js';
+import { RatePacer } from './refresh-throttle.js';
+import type { ReplayState } from './replay-decision.js';
+
+/** Replayed records per task turn: live batches of the partition wait for one page at most. */
+const REPLAY_PAGE = 500;
+const RECONCILE_PAGE = 1_000;
+const PROGRESS_EVERY_MS = 1_000;
+const RETRY_AFTER_MS = 5_000;
+
+export interface RefreshRunnerOptions {
+  kafka: Kafka;
+  admin: Admin;
+  control: RefreshControl;
+  groupId: string;
+  maxRecordsPerSecond: number;
+  /** The loader lag gate of a refresh (its delta topics). */
+  gateFor: (request: RefreshRequest) => LoaderLagGate;
+  logger: Logger;
+}
+
+/**
+ * Runs the refresh of one task's partition (DESIGN "Refresh") when the refresh topic says one is
+ * running for its entity: replays the CDC partition from its start to the end fixed in the
+ * request, through the task (so it never races live changes), paced and paused as configured,
+ * then reconciles, then reports the partition done. Its replay position is committed with its
+ * deltas, so a task killed in the middle resumes where it stood.
+ */
+export class RefreshRunner {
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly stopListeners = new Set<() => void>();
+
+  constructor(readonly task: Task, private readonly options: RefreshRunnerOptions) {}
+
+  /** Looks at the board again: starts the replay if a refresh of this task's entity is running. */
+  kick(): void {
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Stops the replay in progress (the task is closing); resolves once it has stopped. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const listener of this.stopListeners) listener();
+    await this.running;
+  }
+
+  private pending(): RefreshRequest | undefined {
+    const { task, options } = this;
+    const request = options.control.board.running();
+    if (!request || !request.entities.includes(task.entity.name)) return undefined;
+    if (request.ends[task.entity.topic]?.[String(task.partition)] === undefined) return undefined;
+    return options.control.board.progressOf(request.id, task.entity.topic, task.partition)?.done ? undefined : request;
+  }
+
+  private async drain(): Promise<void> {
+    for (let request = this.pending(); request && !this.halted(); request = this.pending()) {
+      try {
+        await this.run(request);
+        // The board learns of this task's "done" when the report has been read back.
+        await this.options.control.caughtUp();
+      } catch (error) {
+        if (this.halted() || isErpDeltaError(error, 'TASK_CLOSED')) return;
+        this.options.logger.error({ task: this.task.id, refresh: request.id, err: error }, 'refresh of a task failed; retrying');
+        await sleep(RETRY_AFTER_MS);
+      }
+    }
+  }
+
+  private halted(): boolean {
+    return this.stopped || this.task.closed;
+  }
+
+  private async run(request: RefreshRequest): Promise<void> {
+    const { task, options } = this;
+    const { topic, partition } = { topic: task.entity.topic, partition: task.partition };
+    const start = request.starts[topic]?.[String(partition)] ?? 0;
+    const end = request.ends[topic]?.[String(partition)] ?? 0;
+    const groupId = refreshGroupId(options.groupId, request.id);
+    const committed = (await options.admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions.find((entry) => entry.partition === partition)?.offset;
+    const emitFrom = Math.max(start, Number(committed ?? -1));
+    const pacer = new RatePacer(options.maxRecordsPerSecond / replayRanges(request).length);
+    const gate = options.gateFor(request);
+    const state: ReplayState = { refreshed: new Set(), present: new Set() };
+    const progress: RefreshProgress = {
+      id: request.id, groupId: request.groupId, topic, partition, replayed: Math.max(0, emitFrom - start), total: Math.max(0, end - start), emitted: 0, reconciled: 0,
+      startedAtMs: Date.now(), updatedAtMs: Date.now(), done: false,
+    };
+    let reportedAtMs = 0;
+    const report = async (force = false): Promise<void> => {
+      if (!force && Date.now() - reportedAtMs < PROGRESS_EVERY_MS) return;
+      reportedAtMs = Date.now();
+      await options.control.reportProgress({ ...progress, updatedAtMs: reportedAtMs });
+    };
+    options.logger.info({ refresh: request.id, task: task.id, from: emitFrom, end, resumed: emitFrom > start }, 'refresh of a task started');
+    await report(true);
+
+    if (end > start) {
+      const reader = await PartitionReader.start(options.kafka, {
+        groupPrefix: 'erp-delta-refresh-replay',
+        partitions: [{ topic, partition }],
+        onBatch: async ({ messages, heartbeat }) => {
+          if (this.halted()) return;
+          const inRange = messages.filter((message) => Number(message.offset) < end);
+          const size = pacer.pageSize(REPLAY_PAGE);
+          for (let index = 0; index < inRange.length; index += size) {
+            const page = inRange.slice(index, index + size);
+            if (this.halted()) return;
+            await this.replayPage(page, { state, emitFrom, end, groupId, pacer, gate, heartbeat, progress });
+            progress.replayed = Math.max(progress.replayed, Number((page.at(-1) as KafkaMessage).offset) + 1 - start);
+            await report();
+          }
+        },
+      });
+      let onStop: (() => void) | undefined;
+      try {
+        await Promise.race([reader.caughtUp(), new Promise<never>((_, reject) => {
+          onStop = () => reject(new ErpDeltaError('TASK_CLOSED', `The refresh of task ${task.id} stopped: the task is closing.`, { retriable: true }));
+          this.stopListeners.add(onStop);
+          if (this.halted()) onStop();
+        })]);
+      } finally {
+        if (onStop) this.stopListeners.delete(onStop);
+        await reader.stop();
+      }
+    }
+    progress.replayed = progress.total;
+
+    const pages = { iterator: undefined as ReturnType<Task['store']['recordPages']> | undefined };
+    try {
+      for (;;) {
+        const result = await task.reconcilePage(async () => {
+          pages.iterator ??= task.store.recordPages();
+          return pages.iterator.next(RECONCILE_PAGE);
+        }, state, end);
+        if (result.checked === 0) break;
+        progress.reconciled += result.deleted;
+      }
+    } finally {
+      await pages.iterator?.close().catch(() => undefined);
+    }
+    progress.done = true;
+    await report(true);
+    options.logger.info({ refresh: request.id, task: task.id, emitted: progress.emitted, reconciled: progress.reconciled, ms: Date.now() - progress.startedAtMs }, 'refresh of a task done');
+  }
+
+  private async replayPage(page: readonly KafkaMessage[], run: {
+    state: ReplayState; emitFrom: number; end: number; groupId: string; pacer: RatePacer; gate: LoaderLagGate; heartbeat: () => Promise<void>; progress: RefreshProgress;
+  }): Promise<void> {
+    const last = Number((page.at(-1) as KafkaMessage).offset);
+    const toEmit = page.filter((message) => Number(message.offset) >= run.emitFrom).length;
+    if (toEmit > 0) {
+      await run.gate.open(() => this.halted(), run.heartbeat);
+      await run.pacer.take(toEmit);
+      await run.heartbeat();
+    }
+    const position = last + 1 > run.emitFrom ? { groupId: run.groupId, offset: String(last + 1) } : undefined;
+    const result = await this.task.refreshPage(page, run.state, { emitFrom: run.emitFrom, end: run.end }, position);
+    run.progress.emitted += result.emitted;
+  }
+}

@@ -1,0 +1,115 @@
+import type { AssignmentJoin } from '../assignment/assigned-user.js';
+import { isErpDeltaError } from '../errors/erp-delta-error.js';
+import type { KeyedRecord } from '../tracker/batch-decision.js';
+import { compareWithLoaded } from '../tracker/compare.js';
+import type { Delta } from '../tracker/delta.js';
+import { desiredRecord } from '../tracker/desired-record.js';
+import { loadedRecordOf, type LoadedRecord } from '../tracker/loaded-record.js';
+import type { TrackedEntity } from '../tracker/tracked-entity.js';
+
+/**
+ * What a task's replay has learnt so far, from the start of its CDC partition. It is rebuilt by
+ * every (re)start of the replay, from the partition's first record: the decisions below depend
+ * only on it, the records and the loaded records, so a replay resumed after a crash makes the same
+ * decisions again, and emits only from where its committed position stood.
+ */
+export interface ReplayState {
+  /** Keys whose REFRESH was emitted (or was not needed: a live change after the refresh began). */
+  refreshed: Set<string>;
+  /** Keys whose latest record so far is a row (not a delete). */
+  present: Set<string>;
+}
+
+export interface ReplayWindow {
+  /** Records before this offset were handled before a crash: they update the state, emit nothing. */
+  emitFrom: number;
+  /** The end of the replay range: a loaded record from at or after it is a live change. */
+  end: number;
+}
+
+export interface ReplayDecision {
+  deltas: Delta[];
+  loadedAfter: Map<string, LoadedRecord | undefined>;
+  /** Records that cannot be decoded or normalized: the live path dead-lettered them already. */
+  failed: number;
+}
+
+/**
+ * The refresh's decision for one page of replayed CDC records (DESIGN "Refresh"): every key whose
+ * row exists gets one UPSERT with reason REFRESH, its desired record recomputed under the current
+ * config and assignment mapping, with changedFields naming what differs from the loaded record
+ * (often nothing). Only loaded keys are refreshed: the target has nothing else. The record used is
+ * the first one of the key at or after its loaded version:
+ * older versions are skipped, so nothing older than what was emitted is emitted again, and a key
+ * changed live since the refresh began keeps its live delta. Deletes emit nothing here: the
+ * reconcile pass deletes loaded keys that are not present at the end.
+ */
+export function decideReplay(
+  entity: TrackedEntity,
+  records: readonly KeyedRecord[],
+  loadedBefore: ReadonlyMap<string, LoadedRecord | undefined>,
+  state: ReplayState,
+  window: ReplayWindow,
+  emittedAtMs: number,
+  join?: AssignmentJoin,
+): ReplayDecision {
+  const current = new Map(loadedBefore);
+  const decision: ReplayDecision = { deltas: [], loadedAfter: new Map(), failed: 0 };
+  for (const keyed of records) {
+    if (keyed.kind === 'tombstone') continue;
+    if (keyed.kind === 'dead') {
+      decision.failed += 1;
+      continue;
+    }
+    const { key, change, record } = keyed;
+    if (change.op === 'd' || change.after === null) {
+      state.present.delete(key);
+      continue;
+    }
+    state.present.add(key);
+    if (state.refreshed.has(key)) continue;
+    const offset = record.position.offset;
+    const loaded = current.get(key);
+    // Never loaded: deleted later in the partition, or a record the live path could not read (it
+    // was dead-lettered), or one it has yet to reach, where its CHANGE will load it.
+    if (!loaded) continue;
+    if (loaded.source.offset > offset) {
+      if (loaded.source.offset >= window.end) state.refreshed.add(key);
+      continue;
+    }
+    state.refreshed.add(key);
+    if (offset < window.emitFrom) continue;
+    let desired;
+    try {
+      desired = desiredRecord(entity, change.after, loaded);
+    } catch (error) {
+      if (!isErpDeltaError(error)) throw error;
+      decision.failed += 1;
+      continue;
+    }
+    if (join) desired.data[join.field] = join.userFor(desired.data, key);
+    const delta = compareWithLoaded(entity, { key, desired, source: { ...record.position, tsMs: change.sourceTsMs } }, loaded, 'REFRESH', emittedAtMs);
+    if (!delta) continue;
+    decision.deltas.push(delta);
+    const after = loadedRecordOf(delta);
+    current.set(key, after);
+    decision.loadedAfter.set(key, after);
+  }
+  return decision;
+}
+
+/**
+ * The reconcile pass after the replay: a loaded key that is not present at the source any more
+ * (its row vanished and the delete is long compacted away, or a delete the tracker never saw) gets
+ * a DELETE with reason RECONCILE. A key loaded from a record at or after the end of the replay
+ * range changed live since the refresh began: it exists.
+ */
+export function decideReconcile(entity: TrackedEntity, loaded: readonly LoadedRecord[], state: ReplayState, end: number, emittedAtMs: number): Delta[] {
+  const deltas: Delta[] = [];
+  for (const record of loaded) {
+    if (state.present.has(record.key) || record.source.offset >= end) continue;
+    const delta = compareWithLoaded(entity, { key: record.key, desired: null, source: { ...record.source, tsMs: emittedAtMs } }, record, 'RECONCILE', emittedAtMs);
+    if (delta) deltas.push(delta);
+  }
+  return deltas;
+}

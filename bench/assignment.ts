@@ -15,10 +15,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Partitioners } from 'kafkajs';
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/tracker-config.js';
-import { CommittedCounter } from './delta-counter.js';
+import { openBenchClients } from './delta-counter.js';
 import type { BenchEvent } from './generator.js';
 import { benchKafka, keyPartitioner, recreateTopics } from './kafka.js';
 import { produceBulk, produceSteady } from './produce.js';
@@ -105,11 +104,8 @@ async function main(): Promise<number> {
   progress(`run ${runId}: config ${relative(ROOT, configPath)}, tracker log ${relative(ROOT, logFile)}`);
 
   const kafka = benchKafka(stack.bootstrap, 'erp-delta-bench');
-  const admin = kafka.admin();
-  await admin.connect();
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const counter = new CommittedCounter(kafka, `erp-delta-bench-counter-${runId}`, [DELTA_TOPIC, DLQ_TOPIC]);
+  const clients = await openBenchClients(kafka, runId, [DELTA_TOPIC, DLQ_TOPIC]);
+  const { admin, producer, counter } = clients;
   let tracker: TrackerProcess | undefined;
   try {
     await recreateTopics(admin, [
@@ -220,9 +216,7 @@ async function main(): Promise<number> {
     return failures.length === 0 ? 0 : 1;
   } finally {
     await tracker?.stop(10_000).catch(() => undefined);
-    await counter.stop().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    await clients.close();
   }
 }
 

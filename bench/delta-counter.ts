@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
 
 /**
  * Counts the records of some topics as a read_committed consumer sees them: what a delta consumer
@@ -55,4 +55,21 @@ export class CommittedCounter {
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
   }
+}
+
+/** The clients of a bench run: an admin, a producer of the CDC events, and a committed counter of some topics. */
+export async function openBenchClients(kafka: Kafka, runId: string, countedTopics: readonly string[]): Promise<{ admin: Admin; producer: Producer; counter: CommittedCounter; close(): Promise<void> }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const counter = new CommittedCounter(kafka, `erp-delta-bench-counter-${runId}`, countedTopics);
+  return {
+    admin, producer, counter,
+    close: async () => {
+      await counter.stop().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+    },
+  };
 }

@@ -14,11 +14,11 @@ import './v8-flags.js';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.js';
 import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, writeBenchConfig } from './bench-config.js';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
-import { CommittedCounter } from './delta-counter.js';
+import { openBenchClients, type CommittedCounter } from './delta-counter.js';
 import { BenchGenerator } from './generator.js';
 import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, startOffsets } from './kafka.js';
 import { produceBulk, produceSteady } from './produce.js';
@@ -88,11 +88,8 @@ async function main(): Promise<number> {
   progress(`run ${runId}: config ${relative(ROOT, configPath)}, tracker log ${relative(ROOT, logFile)}`);
 
   const kafka = benchKafka(stack.bootstrap, 'erp-delta-bench');
-  const admin = kafka.admin();
-  await admin.connect();
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const counter = new CommittedCounter(kafka, `erp-delta-bench-counter-${runId}`, [BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC]);
+  const clients = await openBenchClients(kafka, runId, [BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC]);
+  const { admin, producer, counter } = clients;
   try {
     await recreateTopics(admin, [
       { topic: BENCH_CDC_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
@@ -156,9 +153,7 @@ async function main(): Promise<number> {
     return failures.length === 0 ? 0 : 1;
   } finally {
     await tracker?.stop(10_000).catch(() => undefined);
-    await counter.stop().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
+    await clients.close();
   }
 }
 

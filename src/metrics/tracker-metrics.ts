@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { DeltaReason } from '../tracker/delta.js';
 
 /**
@@ -13,6 +13,7 @@ export class TrackerMetrics {
   private readonly deadLettered = new Counter({ name: 'erp_delta_records_dead_lettered_total', help: 'records sent to the dead-letter topic', labelNames: ['entity'], registers: [this.registry] });
   private readonly rechecked = new Counter({ name: 'erp_delta_records_rechecked_total', help: 'loaded records re-checked against the assignment table', labelNames: ['entity'], registers: [this.registry] });
   private readonly replayed = new Counter({ name: 'erp_delta_refresh_records_replayed_total', help: 'CDC records replayed by refreshes', labelNames: ['entity'], registers: [this.registry] });
+  private readonly refreshProgress = new Gauge({ name: 'erp_delta_refresh_progress_ratio', help: 'share of the running refresh\'s replay range this task has replayed (1 when done)', labelNames: ['entity', 'partition'], registers: [this.registry] });
   private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
 
   recordBatch(entity: string, counts: { seen: number; suppressed: number; deadLettered: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
@@ -30,6 +31,10 @@ export class TrackerMetrics {
   recordRefresh(entity: string, counts: { replayed: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
     if (counts.replayed > 0) this.replayed.inc({ entity }, counts.replayed);
     for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
+  }
+
+  recordRefreshProgress(entity: string, partition: number, ratio: number): void {
+    this.refreshProgress.set({ entity, partition: String(partition) }, ratio);
   }
 
   recordRestored(entity: string, count: number): void {

@@ -3,6 +3,7 @@ import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { Logger } from '../logging/logger.js';
+import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import type { Task } from '../tracker/task.js';
 import { refreshGroupId, type RefreshControl } from './refresh-control.js';
 import { replayRanges, type RefreshProgress, type RefreshRequest } from './refresh-record.js';
@@ -24,6 +25,7 @@ export interface RefreshRunnerOptions {
   maxRecordsPerSecond: number;
   /** The loader lag gate of a refresh (its delta topics). */
   gateFor: (request: RefreshRequest) => LoaderLagGate;
+  metrics: TrackerMetrics;
   logger: Logger;
 }
 
@@ -100,6 +102,7 @@ export class RefreshRunner {
     const report = async (force = false): Promise<void> => {
       if (!force && Date.now() - reportedAtMs < PROGRESS_EVERY_MS) return;
       reportedAtMs = Date.now();
+      options.metrics.recordRefreshProgress(task.entity.name, partition, progress.done || progress.total === 0 ? 1 : progress.replayed / progress.total);
       await options.control.reportProgress({ ...progress, updatedAtMs: reportedAtMs });
     };
     options.logger.info({ refresh: request.id, task: task.id, from: emitFrom, end, resumed: emitFrom > start }, 'refresh of a task started');

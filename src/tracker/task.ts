@@ -225,7 +225,7 @@ export class Task {
    */
   recheck(nextKeys: () => Promise<readonly string[]>, tsMs: number): Promise<{ checked: number; emitted: number }> {
     return this.inTurn(async () => {
-      const { entity, partition, context } = this;
+      const { entity, context } = this;
       if (!this.join) throw new Error(`task ${this.id} has no assignment join`);
       const keys = await nextKeys();
       if (keys.length === 0) return { checked: 0, emitted: 0 };

@@ -13,6 +13,7 @@ import { assertCompacted } from '../refresh/compaction-check.js';
 import { RefreshControl, refreshGroupId } from '../refresh/refresh-control.js';
 import type { RefreshRequest } from '../refresh/refresh-record.js';
 import { RefreshRunner } from '../refresh/refresh-runner.js';
+import { refreshStatus } from '../refresh/refresh-status.js';
 import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
@@ -51,6 +52,8 @@ export class Tracker {
   /** The refresh driver of each ready task, by task id. */
   private readonly refreshRunners = new Map<string, RefreshRunner>();
   private readonly lagGates = new Map<string, LoaderLagGate>();
+  /** Refreshes this instance has logged the start of. */
+  private readonly announcedRefreshes = new Set<string>();
   private refreshControl: RefreshControl | undefined;
   private refreshSchedule: Cron | undefined;
   /** Kept open for the refresh's offset and lag lookups. */
@@ -166,10 +169,15 @@ export class Tracker {
     if (!control) return;
     for (const runner of this.refreshRunners.values()) runner.kick();
     const running = control.board.running();
+    if (running && !this.announcedRefreshes.has(running.id)) {
+      this.announcedRefreshes.add(running.id);
+      this.options.logger.info({ refresh: running.id, entities: running.entities, trigger: running.trigger, records: refreshStatus(control.board, this.options.config, Date.now(), running.id).running?.totals.total }, 'refresh started');
+    }
     if (running && control.board.isDone(running)) {
       void control.complete(running)
         .then(async () => {
-          this.options.logger.info({ refresh: running.id, entities: running.entities, ms: Date.now() - running.requestedAtMs }, 'refresh completed');
+          const totals = refreshStatus(control.board, this.options.config, Date.now(), running.id).running?.totals;
+          this.options.logger.info({ refresh: running.id, entities: running.entities, ...totals, ms: Date.now() - running.requestedAtMs }, 'refresh completed');
           // The replay positions are of no use any more; left behind, each refresh would add a group.
           await this.admin?.deleteGroups([refreshGroupId(this.options.config.kafka.groupId, running.id)]).catch(() => undefined);
         })
@@ -206,7 +214,7 @@ export class Tracker {
     if (refreshControl && admin) {
       const runner = new RefreshRunner(task, {
         kafka: this.kafka, admin, control: refreshControl, groupId: options.config.kafka.groupId,
-        maxRecordsPerSecond: options.config.refresh.maxRecordsPerSecond, gateFor: (request) => this.lagGateFor(request), logger: options.logger,
+        maxRecordsPerSecond: options.config.refresh.maxRecordsPerSecond, gateFor: (request) => this.lagGateFor(request), metrics: this.metrics, logger: options.logger,
       });
       this.refreshRunners.set(task.id, runner);
       runner.kick();

@@ -222,4 +222,29 @@ describe('tracker config', () => {
     assertRejects(['a list'], '(root)', /must be an object, not an array/);
     assertRejects(null, '(root)');
   });
+
+  it('fills the refresh defaults: Sunday 22:00 UTC, paced, loader-aware', () => {
+    assert.deepEqual(parseConfig(validConfig(), ORIGIN).refresh, {
+      topic: 'erp-delta.refreshes',
+      schedule: { cron: '0 22 * * 0', timeZone: 'UTC' },
+      maxRecordsPerSecond: 5_000,
+      maxLoaderLag: 50_000,
+      loaderGroupId: 'erp-delta-loader',
+    });
+    const manual = validConfig();
+    manual['refresh'] = { schedule: null };
+    assert.equal(parseConfig(manual, ORIGIN).refresh.schedule, null, 'null: only on request');
+  });
+
+  it('refuses a cron expression or a time zone it cannot read, and a rate of 0', () => {
+    const badCron = validConfig();
+    badCron['refresh'] = { schedule: { cron: 'every sunday' } };
+    assertRejects(badCron, 'refresh.schedule.cron', /is not a cron expression/);
+    const badZone = validConfig();
+    badZone['refresh'] = { schedule: { cron: '0 22 * * 0', timeZone: 'Mars/Olympus' } };
+    assertRejects(badZone, 'refresh.schedule.timeZone', /IANA time zone/);
+    const zero = validConfig();
+    zero['refresh'] = { maxRecordsPerSecond: 0 };
+    assertRejects(zero, 'refresh.maxRecordsPerSecond');
+  });
 });

@@ -160,3 +160,27 @@ describe('refresh: capacity and crashes', () => {
     assert.deepEqual([...refreshed].filter(([, list]) => list.length !== 1).map(([key]) => key), [], 'no key refreshed twice');
   });
 });
+
+describe('refresh: safety', () => {
+  it('refuses a refresh of a CDC topic that is not compacted, naming it', async (t) => {
+    const topic = `erp-delta-test.${uniqueCode('cdc')}.products`;
+    const admin = testKafka().admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }], waitForLeaders: true });
+    await admin.disconnect();
+    const test = new TrackerTest('refresh-safety', { cdcTopics: { products: topic } });
+    t.after(() => test.cleanup());
+    const refused = await test.cli(['refresh', '--entity', 'products']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`A refresh needs compacted CDC topics, and these are not: ${topic.replace(/\./g, '\\.')} \\(cleanup\\.policy=delete\\)`));
+    assert.match(refused.stderr, /cleanup\.policy=compact/, 'the hint says what to set');
+    const status = await test.cli(['refresh', 'status']);
+    assert.match(status.stdout, /no refresh is running/);
+    // The tracker says so at start-up too, and runs.
+    const tracker = test.start();
+    const logged = await tracker.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('A refresh needs compacted CDC topics'));
+    assert.equal(logged['code'], 'REFRESH_REFUSED');
+    await tracker.waitForLog('tasks ready');
+    await tracker.stop();
+  });
+});

@@ -91,6 +91,7 @@ async function main(): Promise<number> {
     registry: { url: stack.registryUrl },
     dlqTopic: DLQ_TOPIC,
     dataDir,
+    admin: { port: 0 },
     assignment: { topic: MAPPING_TOPIC, manualTopic: MANUAL_TOPIC, entity: ENTITY, repField: 'salesRepCode', respectManual: false },
     entities: {
       [ENTITY]: {

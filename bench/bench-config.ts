@@ -28,6 +28,8 @@ export function benchConfigObject(input: BenchConfigInput): Record<string, unkno
     registry: { url: input.registryUrl },
     dlqTopic: BENCH_DLQ_TOPIC,
     dataDir: input.dataDir,
+    // Any free port, out of the way of a tracker the developer may run on the default one.
+    admin: { port: 0 },
     entities: {
       [BENCH_ENTITY]: {
         topic: BENCH_CDC_TOPIC,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { AdminServer } from '../admin/admin-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
 import { Tracker } from '../tracker/tracker.js';
@@ -11,14 +12,22 @@ const START_SETTLE_MS = 5_000;
 
 const METRICS_LOG_INTERVAL_MS = Number(process.env['ERP_DELTA_COUNTERS_INTERVAL_MS'] ?? 10_000);
 
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port (0-65535).`);
+  return port;
+}
+
 export function registerRunCommand(program: Command): void {
   program.command('run')
     .description('join the consumer group and turn CDC events into deltas, until SIGTERM or SIGINT')
     .option('--config <file>', 'tracker config, YAML or JSON (default: config/erp-delta.yaml of the package)')
     .option('--data-dir <dir>', 'where the state stores live (default: dataDir of the config, .erp-delta/data)')
-    .action(async (flags: { config?: string; dataDir?: string }) => {
+    .option('--admin-port <port>', 'port of /healthz, /readyz and /metrics (default: admin.port of the config, 9464; 0: any free port)', parsePort)
+    .action(async (flags: { config?: string; dataDir?: string; adminPort?: number }) => {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
       const logger = createLogger('erp-delta');
+      const adminPort = flags.adminPort ?? config.admin.port;
       const tracker = new Tracker({ config, dataDir: resolve(flags.dataDir ?? config.dataDir), logger });
       // Handlers first: start-up can wait minutes for a CDC topic, and a process manager's SIGTERM
       // in that window must still end in a clean stop with exit code 0.
@@ -26,6 +35,10 @@ export function registerRunCommand(program: Command): void {
         process.once('SIGTERM', () => requested('SIGTERM'));
         process.once('SIGINT', () => requested('SIGINT'));
       });
+      // The admin endpoint comes first, so that probes see "not ready" (rather than nothing) while
+      // the tracker starts and restores.
+      const admin = adminPort === null ? undefined : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness() });
+      if (admin) logger.info({ host: config.admin.host, port: admin.port }, 'admin endpoint: /healthz /readyz /metrics');
       const starting = tracker.start();
       const stoppedWhileStarting = await Promise.race([starting.then(() => undefined), stopRequested]);
       if (stoppedWhileStarting !== undefined) {
@@ -42,6 +55,7 @@ export function registerRunCommand(program: Command): void {
       logger.info({ signal }, 'stopping');
       clearInterval(timer);
       await tracker.stop();
+      await admin?.stop();
       await logMetrics();
       // A start-up cut short may still hold a connection or a timer (waiting for a CDC topic):
       // everything that holds state is closed, so nothing is left to wait for.

@@ -24,6 +24,8 @@ export const CONFIG_DEFAULTS = {
   refreshMaxRecordsPerSecond: 5_000,
   refreshMaxLoaderLag: 50_000,
   loaderGroupId: 'erp-delta-loader',
+  adminHost: '127.0.0.1',
+  adminPort: 9464,
 } as const;
 
 /** The field the assignment join adds to the records of the assignment entity (issue 4). */
@@ -88,6 +90,13 @@ const refreshSchema = z.strictObject({
   loaderGroupId: z.string().min(1).default(CONFIG_DEFAULTS.loaderGroupId),
 });
 
+const adminSchema = z.strictObject({
+  /** Localhost by default: the probes and the scraper run next to erp-delta, or set 0.0.0.0. */
+  host: z.string().min(1).default(CONFIG_DEFAULTS.adminHost),
+  /** null: no admin endpoint; 0: any free port (logged). */
+  port: z.number().int().min(0).max(65535).nullable().default(CONFIG_DEFAULTS.adminPort),
+});
+
 const configSchema = z.strictObject({
   kafka: z.strictObject({
     brokers: z.array(broker).min(1, 'must list at least one broker'),
@@ -100,6 +109,7 @@ const configSchema = z.strictObject({
   /** Absent: no entity is joined with the user assignment mapping. */
   assignment: assignmentSchema.optional(),
   refresh: refreshSchema.prefault({}),
+  admin: adminSchema.prefault({}),
   entities: z.record(entityName, entitySchema),
 });
 

@@ -14,6 +14,15 @@ export class TrackerMetrics {
   private readonly rechecked = new Counter({ name: 'erp_delta_records_rechecked_total', help: 'loaded records re-checked against the assignment table', labelNames: ['entity'], registers: [this.registry] });
   private readonly replayed = new Counter({ name: 'erp_delta_refresh_records_replayed_total', help: 'CDC records replayed by refreshes', labelNames: ['entity'], registers: [this.registry] });
   private readonly refreshProgress = new Gauge({ name: 'erp_delta_refresh_progress_ratio', help: 'share of the running refresh\'s replay range this task has replayed (1 when done)', labelNames: ['entity', 'partition'], registers: [this.registry] });
+  /** Set by the tracker: the lag of its consumer group per entity, read when scraped. */
+  lagSource: (() => Promise<Record<string, number>>) | undefined;
+  private readonly lag = new Gauge({
+    name: 'erp_delta_consumer_lag', help: 'CDC records not yet processed by the consumer group (end offsets minus committed offsets)', labelNames: ['entity'], registers: [this.registry],
+    collect: async () => {
+      const lags = await this.lagSource?.().catch(() => undefined);
+      for (const [entity, value] of Object.entries(lags ?? {})) this.lag.set({ entity }, value);
+    },
+  });
   private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
 
   recordBatch(entity: string, counts: { seen: number; suppressed: number; deadLettered: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { readiness, type Readiness, type ReadinessInputs } from '../admin/readiness.js';
 import { assignmentJoin } from '../assignment/assigned-user.js';
 import { AssignmentFeed } from '../assignment/assignment-feed.js';
 import { AssignmentRecheck } from '../assignment/assignment-recheck.js';
@@ -58,6 +60,10 @@ export class Tracker {
   private refreshSchedule: Cron | undefined;
   /** Kept open for the refresh's offset and lag lookups. */
   private admin: Admin | undefined;
+  private started = false;
+  /** Tasks opened whose restore has not finished. */
+  private restoring = 0;
+  private probes: { atMs: number; kafka: ReadinessInputs['kafka']; registry: ReadinessInputs['registry'] } | undefined;
 
   constructor(private readonly options: TrackerOptions) {
     const { config, logger } = options;
@@ -108,6 +114,8 @@ export class Tracker {
       partitionsConsumedConcurrently: 3,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    this.metrics.lagSource = () => this.consumerLag();
+    this.started = true;
     logger.info({ entities: [...this.entitiesByTopic.values()].map((entity) => entity.name), group: config.kafka.groupId }, 'tracker running');
   }
 
@@ -261,6 +269,15 @@ export class Tracker {
   /** Opens tasks, restores their stores together, and only then lets them process. */
   private async openReadyTasks(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
     if (partitions.length === 0) return;
+    this.restoring += partitions.length;
+    try {
+      await this.openAndRestore(partitions);
+    } finally {
+      this.restoring -= partitions.length;
+    }
+  }
+
+  private async openAndRestore(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
     const fresh: Array<Promise<Task>> = [];
     for (const { topic, partition } of partitions) {
       const task = this.openTask(topic, partition);
@@ -318,12 +335,64 @@ export class Tracker {
     await heartbeat();
   }
 
+  /**
+   * For /readyz: started, no task restoring, Kafka and the registry answering (probed at most
+   * every 2 s, each within 2 s).
+   */
+  async readiness(): Promise<Readiness> {
+    if (!this.probes || Date.now() - this.probes.atMs > 2_000) {
+      const [kafka, registry] = await Promise.all([this.probeKafka(), this.probeRegistry()]);
+      this.probes = { atMs: Date.now(), kafka, registry };
+    }
+    return readiness({ started: this.started, restoring: this.restoring, tasks: this.tasks.size, kafka: this.probes.kafka, registry: this.probes.registry });
+  }
+
+  private async probeKafka(): Promise<ReadinessInputs['kafka']> {
+    if (!this.admin) return { reachable: false, error: 'not connected yet' };
+    try {
+      await Promise.race([this.admin.describeCluster(), sleep(2_000, undefined, { ref: false }).then(() => { throw new Error('no answer within 2 s'); })]);
+      return { reachable: true };
+    } catch (error) {
+      return { reachable: false, error: (error as Error).message };
+    }
+  }
+
+  private async probeRegistry(): Promise<ReadinessInputs['registry']> {
+    try {
+      const response = await fetch(`${this.options.config.registry.url}/subjects`, { signal: AbortSignal.timeout(2_000) });
+      return response.ok ? { reachable: true } : { reachable: false, error: `HTTP ${response.status}` };
+    } catch (error) {
+      return { reachable: false, error: (error as Error).message };
+    }
+  }
+
+  /** Per entity: CDC end offsets minus the group's committed offsets. */
+  private async consumerLag(): Promise<Record<string, number>> {
+    const admin = this.admin;
+    if (!admin) return {};
+    const { groupId } = this.options.config.kafka;
+    const lags: Record<string, number> = {};
+    for (const [topic, entity] of this.entitiesByTopic) {
+      const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
+      let lag = 0;
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+        const offset = Number(committed.find((entry) => entry.partition === partition)?.offset ?? -1);
+        lag += Number(high) - (offset < 0 ? Number(low) : offset);
+      }
+      lags[entity.name] = lag;
+    }
+    return lags;
+  }
+
   private requireContext(): TaskContext {
     if (!this.context) throw new Error('tracker not started');
     return this.context;
   }
 
   async stop(): Promise<void> {
+    // A scrape after this must not reconnect the admin client (it would keep the process alive).
+    this.metrics.lagSource = undefined;
+    this.started = false;
     await this.consumer?.disconnect();
     await this.partitionAssignment;
     for (const [id, task] of [...this.tasks]) await this.closeTask(id, task);

@@ -325,6 +325,8 @@ export class TrackerTest {
     config.assignment['manualTopic'] = this.manualAssignmentTopic;
     config.assignment['respectManual'] = options.respectManual ?? false;
     config['refresh'] = { topic: this.refreshTopic, loaderGroupId: this.loaderGroupId, schedule: null, ...options.refresh };
+    // Any free port: several instances run at once; each logs the port it got.
+    config['admin'] = { port: 0 };
     for (const name of ENTITY_NAMES) {
       const entity = config.entities[name];
       if (!entity) throw new Error(`config/erp-delta.yaml has no entity ${name}`);

@@ -1,0 +1,67 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { Readiness } from './readiness.js';
+
+export interface AdminSources {
+  metrics: Registry;
+  readiness: () => Promise<Readiness>;
+}
+
+/**
+ * The admin HTTP endpoint of `run` (issue 6): /healthz (the process answers), /readyz (ready to
+ * process: 200, or 503 with the reasons as JSON), /metrics (Prometheus text, from prom-client).
+ * It listens on localhost by default: it is for the operator's probes and scraper, not the world.
+ */
+export class AdminServer {
+  private constructor(private readonly server: Server) {}
+
+  static async start(host: string, port: number, sources: AdminSources): Promise<AdminServer> {
+    const server = createServer((request, response) => {
+      void handle(request, response, sources).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(`${(error as Error).message}\n`);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE'
+        ? new ErpDeltaError('PORT_IN_USE', `The admin port ${host}:${port} is in use.`, { hint: 'Choose another with --admin-port (0 picks a free one), or admin.port in the config.' })
+        : error));
+      server.listen(port, host, () => resolve());
+    });
+    return new AdminServer(server);
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, sources: AdminSources): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://admin').pathname;
+  if (request.method !== 'GET') {
+    response.writeHead(405, { allow: 'GET', 'content-type': 'text/plain; charset=utf-8' }).end('only GET\n');
+    return;
+  }
+  switch (path) {
+    case '/healthz':
+      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok\n');
+      return;
+    case '/readyz': {
+      const state = await sources.readiness();
+      response.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(state)}\n`);
+      return;
+    }
+    case '/metrics':
+      response.writeHead(200, { 'content-type': sources.metrics.contentType }).end(await sources.metrics.metrics());
+      return;
+    default:
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: /healthz, /readyz, /metrics\n');
+  }
+}

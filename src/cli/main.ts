@@ -6,6 +6,8 @@ import { registerDemoCommand } from './demo-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerAssignmentCommands } from './assignment-commands.js';
 import { registerRefreshCommand } from './refresh-command.js';
+import { registerStateCommand } from './state-command.js';
+import { registerDlqCommand } from './dlq-command.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
 const EXIT_FAILURE = 1;
@@ -21,6 +23,8 @@ registerConnectorsCommands(program);
 registerRunCommand(program);
 registerAssignmentCommands(program);
 registerRefreshCommand(program);
+registerStateCommand(program);
+registerDlqCommand(program);
 registerDemoCommand(program);
 
 try {

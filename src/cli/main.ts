@@ -8,6 +8,7 @@ import { registerAssignmentCommands } from './assignment-commands.js';
 import { registerRefreshCommand } from './refresh-command.js';
 import { registerStateCommand } from './state-command.js';
 import { registerDlqCommand } from './dlq-command.js';
+import { registerDeliveryCommands } from './delivery-commands.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
 const EXIT_FAILURE = 1;
@@ -25,6 +26,7 @@ registerAssignmentCommands(program);
 registerRefreshCommand(program);
 registerStateCommand(program);
 registerDlqCommand(program);
+registerDeliveryCommands(program);
 registerDemoCommand(program);
 
 try {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { parsePort } from './port-option.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
@@ -11,12 +12,6 @@ import { Tracker } from '../tracker/tracker.js';
 const START_SETTLE_MS = 5_000;
 
 const METRICS_LOG_INTERVAL_MS = Number(process.env['ERP_DELTA_COUNTERS_INTERVAL_MS'] ?? 10_000);
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port (0-65535).`);
-  return port;
-}
 
 export function registerRunCommand(program: Command): void {
   program.command('run')

@@ -24,6 +24,8 @@ export const CONFIG_DEFAULTS = {
   refreshMaxRecordsPerSecond: 5_000,
   refreshMaxLoaderLag: 50_000,
   loaderGroupId: 'erp-delta-loader',
+  deliveryBatchSize: 500,
+  deliveryTimeoutMs: 10_000,
   adminHost: '127.0.0.1',
   adminPort: 9464,
 } as const;
@@ -90,6 +92,24 @@ const refreshSchema = z.strictObject({
   loaderGroupId: z.string().min(1).default(CONFIG_DEFAULTS.loaderGroupId),
 });
 
+const deliverySchema = z.strictObject({
+  /** The loader's consumer group: its lag is what the refresh watches (refresh.loaderGroupId). */
+  groupId: z.string().min(1).default(CONFIG_DEFAULTS.loaderGroupId),
+  /** The target's base URL; `deliver --target` overrides it. */
+  target: z.url({ protocol: /^https?$/ }).optional(),
+  /** Path per entity under the target (default `/<entity>`). */
+  paths: z.record(entityName, z.string().regex(/^\//, 'must start with "/"')).default({}),
+  /** Deltas per POST at most. */
+  batchSize: z.number().int().positive().default(CONFIG_DEFAULTS.deliveryBatchSize),
+  /** How long the broker may wait to fill a fetch before handing it over (ms): the batching linger. */
+  lingerMs: z.number().int().min(0).default(100),
+  /** A POST without an answer within this is retried (ms). */
+  timeoutMs: z.number().int().positive().default(CONFIG_DEFAULTS.deliveryTimeoutMs),
+  /** First retry delay and the cap of the exponential backoff (ms), with jitter. */
+  retryInitialMs: z.number().int().positive().default(200),
+  retryMaxMs: z.number().int().positive().default(30_000),
+});
+
 const adminSchema = z.strictObject({
   /** Localhost by default: the probes and the scraper run next to erp-delta, or set 0.0.0.0. */
   host: z.string().min(1).default(CONFIG_DEFAULTS.adminHost),
@@ -110,12 +130,14 @@ const configSchema = z.strictObject({
   assignment: assignmentSchema.optional(),
   refresh: refreshSchema.prefault({}),
   admin: adminSchema.prefault({}),
+  delivery: deliverySchema.prefault({}),
   entities: z.record(entityName, entitySchema),
 });
 
 export type FieldConfig = z.infer<typeof fieldSchema>;
 export type AssignmentConfig = z.infer<typeof assignmentSchema>;
 export type RefreshConfig = z.infer<typeof refreshSchema>;
+export type DeliveryConfig = z.infer<typeof deliverySchema>;
 
 export interface EntityConfig {
   name: string;

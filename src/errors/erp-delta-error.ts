@@ -25,7 +25,9 @@ export type ErrorCode =
   | 'DECODE_FAILED'
   | 'INVALID_ASSIGNMENT'
   | 'TASK_CLOSED'
-  | 'REFRESH_REFUSED';
+  | 'REFRESH_REFUSED'
+  | 'DELIVERY_REJECTED'
+  | 'TARGET_UNAVAILABLE';
 
 export interface ErpDeltaErrorOptions {
   retriable?: boolean;

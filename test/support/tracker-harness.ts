@@ -262,6 +262,8 @@ export class DeltaRecord {
 }
 
 export interface TrackerTestOptions {
+  /** The delivery section of the config (the group is the test's loader group). */
+  delivery?: Record<string, unknown>;
   /** The refresh section of the config (topic and loader group are the test's own; no schedule by default). */
   refresh?: Record<string, unknown>;
   /** assignment.respectManual of the config (default false, as in config/erp-delta.yaml). */
@@ -327,6 +329,7 @@ export class TrackerTest {
     config['refresh'] = { topic: this.refreshTopic, loaderGroupId: this.loaderGroupId, schedule: null, ...options.refresh };
     // Any free port: several instances run at once; each logs the port it got.
     config['admin'] = { port: 0 };
+    config['delivery'] = { groupId: this.loaderGroupId, ...options.delivery };
     for (const name of ENTITY_NAMES) {
       const entity = config.entities[name];
       if (!entity) throw new Error(`config/erp-delta.yaml has no entity ${name}`);
@@ -469,7 +472,7 @@ export class TrackerTest {
       const ownCdcTopics = Object.values(this.cdcTopics).filter((topic) => !Object.values(CDC_TOPICS).includes(topic));
       const topics = [...Object.values(this.deltaTopics), this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, this.refreshTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
       if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
-      await admin.deleteGroups([this.groupId]).catch(() => undefined);
+      await admin.deleteGroups([this.groupId, this.loaderGroupId]).catch(() => undefined);
     }).catch(() => undefined);
     rmSync(this.workDir, { recursive: true, force: true });
   }

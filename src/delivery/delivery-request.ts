@@ -1,0 +1,49 @@
+import type { Delta } from '../tracker/delta.js';
+
+/** A delta as the target receives it: the delta, and the key that identifies this one delta. */
+export interface DeliveredDelta extends Delta {
+  /** `<delta topic>-<partition>-<offset>`: the same delta re-sent has the same key. */
+  idempotencyKey: string;
+}
+
+export interface DeliveryRequest {
+  entity: string;
+  deltas: DeliveredDelta[];
+}
+
+export function idempotencyKey(topic: string, partition: number, offset: string): string {
+  return `${topic}-${partition}-${offset}`;
+}
+
+/**
+ * The body of one POST: the entity and its deltas in partition order. The request's
+ * `Idempotency-Key` header names the range (`<topic>-<partition>-<first>-<last>`), each delta its
+ * own key, so that a target can drop a re-sent batch or re-sent deltas alike.
+ */
+export function deliveryRequest(entity: string, topic: string, partition: number, deltas: ReadonlyArray<{ offset: string; delta: Delta }>): { body: DeliveryRequest; idempotencyKey: string } {
+  const first = deltas[0]?.offset ?? '0';
+  const last = deltas.at(-1)?.offset ?? first;
+  return {
+    body: { entity, deltas: deltas.map(({ offset, delta }) => ({ ...delta, idempotencyKey: idempotencyKey(topic, partition, offset) })) },
+    idempotencyKey: `${topic}-${partition}-${first}-${last}`,
+  };
+}
+
+/** Exponential backoff with full jitter between half and all of the step: retries of many loaders do not line up. */
+export function retryDelayMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const step = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(step / 2 + (random() * step) / 2);
+}
+
+/** What became of one POST. */
+export type PostOutcome =
+  | { kind: 'delivered' }
+  | { kind: 'rejected'; status: number; body: string }
+  | { kind: 'retry'; reason: string };
+
+/** 2xx delivered; 4xx rejected for good (the deltas go to the DLQ with the answer); anything else is retried. */
+export function classifyResponse(status: number, body: string): PostOutcome {
+  if (status >= 200 && status < 300) return { kind: 'delivered' };
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'rejected', status, body };
+  return { kind: 'retry', reason: `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}` };
+}

@@ -1,0 +1,204 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { readiness, type Readiness } from '../admin/readiness.js';
+import type { TrackerConfig } from '../config/tracker-config.js';
+import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import type { Logger } from '../logging/logger.js';
+import { DeliveryMetrics } from '../metrics/delivery-metrics.js';
+import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
+import type { Delta } from '../tracker/delta.js';
+import { classifyResponse, deliveryRequest, retryDelayMs, type PostOutcome } from './delivery-request.js';
+
+export interface LoaderOptions {
+  config: TrackerConfig;
+  /** The target's base URL. */
+  target: string;
+  /** Re-send from this point first: `earliest` (every record's latest version) or an ISO time. */
+  replayFrom?: string | undefined;
+  logger: Logger;
+}
+
+/**
+ * The loader (`erp-delta deliver`): a consumer group over the delta topics, read committed, that
+ * POSTs the deltas to the target, batch by batch, each partition in order and the partitions side
+ * by side. A batch's offsets are committed only once the target acknowledged it; a 5xx, a timeout
+ * or a connection error is retried with exponential backoff and jitter (logged once per change of
+ * state); a 4xx sends the batch's deltas to the dead-letter topic with the target's answer.
+ */
+export class Loader {
+  readonly metrics = new DeliveryMetrics();
+  private readonly kafka: Kafka;
+  private readonly registry: SchemaRegistry;
+  private readonly entityByTopic: Map<string, string>;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private started = false;
+  private targetFailing: string | undefined;
+
+  constructor(private readonly options: LoaderOptions) {
+    this.kafka = kafkaClient(options.config.kafka, options.logger);
+    this.registry = new SchemaRegistry({ host: options.config.registry.url });
+    this.entityByTopic = new Map(Object.values(options.config.entities).map((entity) => [entity.deltaTopic, entity.name]));
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.options;
+    await this.checkTarget();
+    this.admin = await connectAdmin(this.kafka, config.kafka.brokers);
+    const topics = [...this.entityByTopic.keys()];
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      throw new ErpDeltaError('TOPIC_MISMATCH', `The delta topics ${missing.join(', ')} do not exist.`, { hint: 'Start `erp-delta run` first: it creates them.' });
+    }
+    if (this.options.replayFrom !== undefined) await this.rewind(this.options.replayFrom, topics);
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    const { delivery } = config;
+    const consumer = this.kafka.consumer({
+      groupId: delivery.groupId, readUncommitted: false, maxWaitTimeInMs: Math.max(delivery.lingerMs, 10), minBytes: delivery.lingerMs > 0 ? 64 * 1024 : 1,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    let partitions = 0;
+    for (const topic of topics) partitions += (await this.admin.fetchTopicOffsets(topic)).length;
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: Math.max(1, partitions), eachBatch: (payload) => this.onBatch(payload) });
+    this.started = true;
+    logger.info({ target: this.options.target, group: delivery.groupId, topics }, 'loader running');
+  }
+
+  /** At start-up an unreachable target is one clear error; later, outages are retried. */
+  private async checkTarget(): Promise<void> {
+    try {
+      await fetch(this.options.target, { method: 'HEAD', signal: AbortSignal.timeout(this.options.config.delivery.timeoutMs) });
+    } catch (error) {
+      throw new ErpDeltaError('TARGET_UNAVAILABLE', `The target ${this.options.target} cannot be reached: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}.`, {
+        retriable: true, hint: 'Check --target (or delivery.target in the config) and that the target runs.',
+      });
+    }
+  }
+
+  /** Moves the group's offsets back before it joins: to the earliest offsets, or to a time. */
+  private async rewind(from: string, topics: readonly string[]): Promise<void> {
+    const admin = this.admin as Admin;
+    const { groupId } = this.options.config.delivery;
+    const atMs = from === 'earliest' ? undefined : Date.parse(from);
+    if (atMs !== undefined && Number.isNaN(atMs)) throw new ErpDeltaError('INVALID_OPTION', `--replay-from "${from}" is neither "earliest" nor an ISO time such as 2026-11-25T10:00:00Z.`);
+    try {
+      for (const topic of topics) {
+        if (atMs === undefined) await admin.resetOffsets({ groupId, topic, earliest: true });
+        else await admin.setOffsets({ groupId, topic, partitions: (await admin.fetchTopicOffsetsByTimestamp(topic, atMs)).map(({ partition, offset }) => ({ partition, offset })) });
+      }
+    } catch (error) {
+      throw new ErpDeltaError('INVALID_OPTION', `Cannot move the offsets of group ${groupId}: ${(error as Error).message}.`, { cause: error, hint: 'Stop every other loader of the group first: offsets move only while the group is empty.' });
+    }
+    this.options.logger.info({ group: groupId, from }, 'loader rewound: re-sending from there');
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const entity = this.entityByTopic.get(batch.topic) ?? batch.topic;
+    const size = this.options.config.delivery.batchSize;
+    for (let index = 0; index < batch.messages.length; index += size) {
+      const chunk = batch.messages.slice(index, index + size);
+      if (!isRunning() || isStale()) return;
+      const delivered = await this.deliver(entity, batch.topic, batch.partition, chunk, heartbeat, () => isRunning() && !isStale());
+      if (!delivered) return;
+      const last = (chunk.at(-1) as KafkaMessage).offset;
+      resolveOffset(last);
+      await this.consumer?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }]);
+      await heartbeat();
+    }
+  }
+
+  /** Delivers one chunk (or dead-letters it on a 4xx); false when the loader stopped first. */
+  private async deliver(entity: string, topic: string, partition: number, chunk: readonly KafkaMessage[], heartbeat: () => Promise<void>, running: () => boolean): Promise<boolean> {
+    const records: Array<{ offset: string; delta: Delta; message: KafkaMessage }> = [];
+    for (const message of chunk) {
+      if (message.value === null) continue;
+      records.push({ offset: message.offset, delta: (await this.registry.decode(message.value)) as Delta, message });
+    }
+    if (records.length === 0) return true;
+    const request = deliveryRequest(entity, topic, partition, records);
+    const { delivery } = this.options.config;
+    for (let attempt = 0; ; attempt += 1) {
+      if (!running()) return false;
+      const outcome = await this.post(entity, request.body, request.idempotencyKey);
+      if (outcome.kind === 'delivered') {
+        if (this.targetFailing !== undefined) this.options.logger.info({ target: this.options.target }, 'target reachable again');
+        this.targetFailing = undefined;
+        this.metrics.recordDelivered(entity, records.map(({ delta }) => delta.emittedAtMs), Date.now());
+        return true;
+      }
+      if (outcome.kind === 'rejected') {
+        await this.deadLetter(entity, topic, partition, records.map(({ message }) => message), outcome);
+        return true;
+      }
+      if (this.targetFailing !== outcome.reason) this.options.logger.warn({ target: this.options.target, reason: outcome.reason }, 'target unavailable: retrying with backoff');
+      this.targetFailing = outcome.reason;
+      this.metrics.recordRetry(entity);
+      const wait = retryDelayMs(attempt, delivery.retryInitialMs, delivery.retryMaxMs);
+      for (let waited = 0; waited < wait && running(); waited += 1_000) {
+        await sleep(Math.min(1_000, wait - waited));
+        await heartbeat();
+      }
+    }
+  }
+
+  private async post(entity: string, body: unknown, idempotencyKey: string): Promise<PostOutcome> {
+    const path = this.options.config.delivery.paths[entity] ?? `/${entity}`;
+    try {
+      const response = await fetch(new URL(path, this.options.target), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.config.delivery.timeoutMs),
+      });
+      return classifyResponse(response.status, await response.text());
+    } catch (error) {
+      const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
+      return { kind: 'retry', reason: (error as Error).name === 'TimeoutError' ? `no answer within ${this.options.config.delivery.timeoutMs} ms` : cause };
+    }
+  }
+
+  private async deadLetter(entity: string, topic: string, partition: number, messages: readonly KafkaMessage[], outcome: Extract<PostOutcome, { kind: 'rejected' }>): Promise<void> {
+    const reason = `The target answered HTTP ${outcome.status}: ${outcome.body.slice(0, 2_000)}`;
+    await this.producer?.send({
+      topic: this.options.config.dlqTopic,
+      messages: messages.map((message) => ({
+        key: message.key, value: message.value,
+        headers: {
+          [DEAD_LETTER_HEADERS.topic]: topic, [DEAD_LETTER_HEADERS.partition]: String(partition), [DEAD_LETTER_HEADERS.offset]: message.offset,
+          [DEAD_LETTER_HEADERS.errorCode]: 'DELIVERY_REJECTED', [DEAD_LETTER_HEADERS.reason]: reason, [DEAD_LETTER_HEADERS.entity]: entity,
+        },
+      })),
+    });
+    this.metrics.recordRejected(entity, messages.length);
+    this.options.logger.warn({ entity, topic, partition, from: messages[0]?.offset, to: messages.at(-1)?.offset, status: outcome.status }, 'target rejected deltas: sent to the dead-letter topic');
+  }
+
+  async readiness(): Promise<Readiness> {
+    let kafka: { reachable: boolean; error?: string } = { reachable: false, error: 'not connected yet' };
+    if (this.admin) {
+      try {
+        await this.admin.describeCluster();
+        kafka = { reachable: true };
+      } catch (error) {
+        kafka = { reachable: false, error: (error as Error).message };
+      }
+    }
+    const state = readiness({ started: this.started, restoring: 0, tasks: 0, kafka, registry: { reachable: true } });
+    if (this.targetFailing !== undefined) state.reasons.push(`the target is failing: ${this.targetFailing}`);
+    return { ready: state.reasons.length === 0, reasons: state.reasons };
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Issue 6, the loader, on the real stack: `erp-delta deliver` against the project's own target
+ * (`erp-delta target`, real HTTP on localhost), both as child processes, with failures injected at
+ * the target: 500s, answers that never come in time, and a 4xx for some records.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { ReceivedDelta } from '../../../src/delivery/target-server.js';
+import { codes, ProductTopic } from '../../support/product-topic.js';
+import { TrackerTest, uniqueCode, waitUntil } from '../../support/tracker-harness.js';
+
+const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'erp-delta.js');
+
+/** `erp-delta target --port 0`, its URL read from its first line. */
+async function startTarget(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [bin, 'target', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const match = /target listening on (\S+)/.exec(chunk.toString());
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', () => reject(new Error('the target exited')));
+  });
+  return { url, child };
+}
+
+async function received(url: string): Promise<{ requests: number; received: ReceivedDelta[] }> {
+  return (await fetch(`${url}/received`)).json() as Promise<{ requests: number; received: ReceivedDelta[] }>;
+}
+
+describe('deliver: from the delta topics to the target', () => {
+  it('delivers every delta through 500s, timeouts and a 4xx: nothing lost, a re-send keeps its idempotency key', async (t) => {
+    const products = new ProductTopic();
+    await products.create();
+    const rows = codes(uniqueCode('P'), 150);
+    await products.upsert(rows);
+    const test = new TrackerTest('deliver', { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: 500, retryInitialMs: 50, retryMaxMs: 400 } });
+    t.after(() => test.cleanup());
+    const tracker = await test.startCaughtUp();
+    await tracker.stop();
+    const target = await startTarget();
+    t.after(() => target.child.kill());
+    const rejected = [rows[7] as string];
+    const faults = { failNext: { count: 3, status: 503 }, delayNext: { count: 2, ms: 1_500 }, rejectKeys: rejected };
+    assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify(faults) })).status, 204);
+
+    const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    t.after(() => deliver.kill('SIGKILL'));
+    let stderr = '';
+    deliver.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+
+    const expected = (await test.readDeltas(['products'])).all.filter((record) => !record.tombstone);
+    const expectedKeys = new Map(expected.map((record) => [`${test.deltaTopics.products}-${record.partition}-${record.offset}`, record]));
+    const rejectedKeys = [...expectedKeys].filter(([, record]) => rejected.includes(record.key)).map(([key]) => key);
+    // Everything but the rejected record's batch arrives; the rejected batch goes to the DLQ.
+    const state = await waitUntil('the target to have every delta but the rejected ones', async () => {
+      const now = await received(target.url);
+      const keys = new Set(now.received.map((entry) => entry.delta.idempotencyKey));
+      const deadLetters = await test.readDeadLetters();
+      const dead = new Set(deadLetters.map((record) => `${record.headers['erp-delta.source.topic']?.toString()}-${record.headers['erp-delta.source.partition']?.toString()}-${record.headers['erp-delta.source.offset']?.toString()}`));
+      return [...expectedKeys.keys()].every((key) => keys.has(key) || dead.has(key)) ? { now, deadLetters, dead } : undefined;
+    }, 60_000, () => stderr.slice(-3_000));
+
+    assert.ok(state.now.requests > Math.ceil(expected.length / 20), 'the failed requests were retried');
+    for (const key of rejectedKeys) assert.ok(state.dead.has(key), `${key}, rejected by the target, is in the DLQ`);
+    const deadLetter = state.deadLetters.find((record) => record.headers['erp-delta.error.code']?.toString() === 'DELIVERY_REJECTED');
+    assert.match(deadLetter?.headers['erp-delta.error.reason']?.toString() ?? '', /HTTP 400: \{"error":"invalid record"/, 'with the target\'s answer');
+    // Each idempotency key stands for one delta: any re-send carries the same record.
+    const byKey = new Map<string, string>();
+    for (const entry of state.now.received) {
+      // The loader delivers every entity; this test's own records are its products.
+      if (entry.entity !== 'products') continue;
+      const payload = JSON.stringify({ ...entry.delta, idempotencyKey: undefined });
+      const earlier = byKey.get(entry.delta.idempotencyKey);
+      assert.ok(earlier === undefined || earlier === payload, `${entry.delta.idempotencyKey} re-sent with other content`);
+      byKey.set(entry.delta.idempotencyKey, payload);
+      const record = expectedKeys.get(entry.delta.idempotencyKey);
+      assert.ok(record, `${entry.delta.idempotencyKey} is a delta of the topic`);
+      assert.deepEqual(entry.delta.data, record.delta?.data);
+    }
+    assert.match(stderr, /target unavailable: retrying with backoff/);
+    assert.match(stderr, /target reachable again/);
+    assert.ok((stderr.match(/target unavailable: retrying with backoff/g) ?? []).length <= 4, 'logged once per change of state, not once per retry');
+
+    // Offsets were committed after each acknowledgement: a restarted loader sends nothing again.
+    deliver.kill('SIGTERM');
+    await new Promise((resolve) => deliver.once('exit', resolve));
+    const delivered = (await received(target.url)).received;
+    const before = delivered.length;
+    const seen = new Set(delivered.map((entry) => entry.delta.idempotencyKey));
+    const again = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
+    t.after(() => again.kill('SIGKILL'));
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const resentAfterRestart = (await received(target.url)).received.slice(before).filter((entry) => seen.has(entry.delta.idempotencyKey));
+    assert.deepEqual(resentAfterRestart.map((entry) => entry.delta.idempotencyKey), [], 'nothing re-sent after a clean restart');
+    again.kill('SIGTERM');
+    await new Promise((resolve) => again.once('exit', resolve));
+
+    // A target that lost its data: --replay-from earliest sends the latest version of every record again.
+    await fetch(`${target.url}/_faults`, { method: 'POST', body: '{}' });
+    const replay = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--replay-from', 'earliest', '--config', test.configPath], { stdio: 'ignore' });
+    t.after(() => replay.kill('SIGKILL'));
+    await waitUntil('every record re-sent', async () => {
+      const resent = new Set((await received(target.url)).received.slice(before).filter((entry) => entry.entity === 'products').map((entry) => entry.delta.key));
+      return rows.filter((code) => !rejected.includes(code)).every((code) => resent.has(code));
+    }, 60_000);
+    replay.kill('SIGTERM');
+  });
+
+  it('refuses to start without a reachable target, naming it', async (t) => {
+    const test = new TrackerTest('deliver-no-target');
+    t.after(() => test.cleanup());
+    const result = await test.cli(['deliver', '--target', 'http://127.0.0.1:1']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /The target http:\/\/127\.0\.0\.1:1 cannot be reached/);
+  });
+});

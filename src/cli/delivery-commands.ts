@@ -48,6 +48,9 @@ export function registerDeliveryCommands(program: Command): void {
       logger.info({ signal }, 'stopping');
       await loader.stop();
       await admin?.stop();
+      // As `run` does: a consumer restart kafkajs scheduled during an outage must not keep the process alive.
+      await new Promise<void>((flushed) => logger.flush(() => flushed()));
+      process.exit(0);
     });
 
   program.command('target')

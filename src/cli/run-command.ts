@@ -7,10 +7,13 @@ import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
 import { Tracker } from '../tracker/tracker.js';
 
-/** How often the counters go to the log while running. */
 /** How long a stop during start-up waits for the start to reach a point where it can be undone. */
 const START_SETTLE_MS = 5_000;
 
+/** SIGTERM to exit: within what process managers allow (10 s), with room for the last log lines. */
+const STOP_DEADLINE_MS = 8_000;
+
+/** How often the counters go to the log while running. */
 const METRICS_LOG_INTERVAL_MS = Number(process.env['ERP_DELTA_COUNTERS_INTERVAL_MS'] ?? 10_000);
 
 export function registerRunCommand(program: Command): void {
@@ -35,7 +38,16 @@ export function registerRunCommand(program: Command): void {
       const admin = adminPort === null ? undefined : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness() });
       if (admin) logger.info({ host: config.admin.host, port: admin.port }, 'admin endpoint: /healthz /readyz /metrics');
       const starting = tracker.start();
-      const stoppedWhileStarting = await Promise.race([starting.then(() => undefined), stopRequested]);
+      let stoppedWhileStarting: string | undefined;
+      try {
+        stoppedWhileStarting = await Promise.race([starting.then(() => undefined), stopRequested]);
+      } catch (error) {
+        // A start-up that fails (Kafka unreachable, a bad topic) ends the process: nothing may
+        // keep it alive, the admin endpoint included.
+        await tracker.stop().catch(() => undefined);
+        await admin?.stop();
+        throw error;
+      }
       if (stoppedWhileStarting !== undefined) {
         // Let start-up settle a moment, so that what it has opened is closed by stop() below.
         await Promise.race([starting.catch(() => undefined), sleep(START_SETTLE_MS)]);
@@ -49,11 +61,17 @@ export function registerRunCommand(program: Command): void {
       const signal = stoppedWhileStarting ?? await stopRequested;
       logger.info({ signal }, 'stopping');
       clearInterval(timer);
-      await tracker.stop();
+      // A process manager waits about 10 s before it kills. After a broker outage kafkajs can
+      // take longer to leave its groups; past the deadline, exiting is as safe as a kill -9
+      // (the open transaction aborts, the next owner restores), and it is on our terms.
+      const stopped = await Promise.race([tracker.stop().then(() => true), sleep(STOP_DEADLINE_MS, false, { ref: false })]);
+      if (!stopped) logger.warn({ deadlineMs: STOP_DEADLINE_MS }, 'the stop did not finish in time: exiting; an open transaction aborts and the partitions restore elsewhere');
       await admin?.stop();
       await logMetrics();
-      // A start-up cut short may still hold a connection or a timer (waiting for a CDC topic):
-      // everything that holds state is closed, so nothing is left to wait for.
-      if (stoppedWhileStarting !== undefined) process.exit(0);
+      // Everything that holds state is closed (or, past the deadline, safe to drop). What may
+      // remain is not ours to wait for: a start-up cut short waiting for a CDC topic, or a restart
+      // kafkajs scheduled for a consumer during a broker outage, which would reconnect it.
+      await new Promise<void>((flushed) => logger.flush(() => flushed()));
+      process.exit(0);
     });
 }

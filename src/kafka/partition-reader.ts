@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { exactAssigner } from './exact-assigner.js';
+
+/** How long stop() waits for the consumer to leave its group. */
+const STOP_WAIT_MS = 3_000;
 
 /** A partition to read, from `from` on (default: its earliest offset). */
 export interface PartitionStart {
@@ -132,7 +136,10 @@ export class PartitionReader {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    // After an outage kafkajs may be restarting this consumer, and its disconnect then waits for
+    // a request to time out (30 s). The group is this reader's own and never committed anything,
+    // so there is nothing to wait for beyond a few seconds.
+    await Promise.race([this.consumer.disconnect(), sleep(STOP_WAIT_MS, undefined, { ref: false })]);
     const admin = this.kafka.admin();
     try {
       await admin.connect();

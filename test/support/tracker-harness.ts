@@ -544,7 +544,8 @@ export class TopicRecorder {
       if (next > (recorder.positions.get(id) ?? 0n)) recorder.positions.set(id, next);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      recorder.crashed = payload.error;
+      // A consumer that kafkajs restarts (the broker went away for a while) goes on recording.
+      if (!payload.restart) recorder.crashed = payload.error;
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });

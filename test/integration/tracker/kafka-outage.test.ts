@@ -1,0 +1,59 @@
+/**
+ * Issue 6, failure at the edges, on the real stack: the broker goes away under a running tracker
+ * and comes back. Readiness turns false, then true again; the changes made in the ERP meanwhile
+ * each reach the delta topic once.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli } from '../../support/cli.js';
+import { STACK_DIR_FLAG } from '../../support/test-stack.js';
+import { uniqueCode, useCaughtUpTracker, waitUntil } from '../../support/tracker-harness.js';
+
+async function kafkaPid(): Promise<number> {
+  const result = await runCli(['stack', 'status', '--json', ...STACK_DIR_FLAG]);
+  const pid = (JSON.parse(result.stdout) as { kafka: { pid: number | null } }).kafka.pid;
+  assert.ok(pid, 'the test stack\'s Kafka runs');
+  return pid;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('tracker: Kafka stopped and restarted under it', () => {
+  const fixture = useCaughtUpTracker('kafka-outage', ['products']);
+
+  it('turns not ready, then ready again, and misses no change made meanwhile', async () => {
+    const line = await fixture.tracker.waitForLog('admin endpoint: /healthz /readyz /metrics');
+    const readyz = `http://127.0.0.1:${String(line['port'])}/readyz`;
+    assert.equal((await fetch(readyz)).status, 200);
+
+    const pid = await kafkaPid();
+    process.kill(-pid, 'SIGTERM');
+    await waitUntil('Kafka to stop', () => !isRunning(pid), 60_000);
+    const down = await waitUntil('/readyz to say Kafka is unreachable', async () => {
+      const response = await fetch(readyz);
+      const body = await response.json() as { ready: boolean; reasons: string[] };
+      return response.status === 503 && body.reasons.some((reason) => reason.startsWith('Kafka is not reachable')) ? body : undefined;
+    }, 30_000);
+    assert.equal(down.ready, false);
+
+    // Changes made while the broker is away: Debezium sends them once it is back.
+    const codes = [uniqueCode('K'), uniqueCode('K'), uniqueCode('K')];
+    for (const code of codes) await fixture.db.query("INSERT INTO products (code, description, unit_price, active) VALUES ($1, 'During the outage', 9.99, true)", [code]);
+
+    const up = await runCli(['stack', 'up', ...STACK_DIR_FLAG]);
+    assert.equal(up.code, 0, up.stderr);
+    await waitUntil('/readyz to turn 200 again', async () => (await fetch(readyz)).status === 200, 120_000, () => fixture.tracker.tail());
+    for (const code of codes) await fixture.cdc.waitForEvents('products', code, 1, 180_000);
+    await fixture.test.waitCaughtUp(120_000);
+    const deltas = await fixture.test.readDeltas(['products']);
+    for (const code of codes) assert.equal(deltas.of('products', code).length, 1, `${code}: one delta`);
+    assert.ok(fixture.tracker.running, 'the tracker rode the outage out');
+  });
+});

@@ -27,3 +27,13 @@ export function readiness(inputs: ReadinessInputs): Readiness {
   if (!inputs.registry.reachable) reasons.push(`the schema registry is not reachable${inputs.registry.error ? `: ${inputs.registry.error}` : ''}`);
   return { ready: reasons.length === 0, reasons };
 }
+
+/** Asks the schema registry for its subjects, within 2 s: what /readyz reports as reachable. */
+export async function probeRegistry(url: string): Promise<ReadinessInputs['registry']> {
+  try {
+    const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok ? { reachable: true } : { reachable: false, error: `HTTP ${response.status}` };
+  } catch (error) {
+    return { reachable: false, error: (error as Error).message };
+  }
+}

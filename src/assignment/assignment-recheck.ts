@@ -56,11 +56,6 @@ export class AssignmentRecheck {
     this.kick();
   }
 
-  /** Resolves when nothing is left to re-check (or the task closed); for tests and shutdown. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
   private kick(): void {
     this.running ??= this.drain().finally(() => {
       this.running = undefined;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { readiness, type Readiness } from '../admin/readiness.js';
+import { probeRegistry, readiness, type Readiness } from '../admin/readiness.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
@@ -190,7 +190,8 @@ export class Loader {
         kafka = { reachable: false, error: (error as Error).message };
       }
     }
-    const state = readiness({ started: this.started, restoring: 0, tasks: 0, kafka, registry: { reachable: true } });
+    const registry = await probeRegistry(this.options.config.registry.url);
+    const state = readiness({ started: this.started, restoring: 0, tasks: 0, kafka, registry });
     if (this.targetFailing !== undefined) state.reasons.push(`the target is failing: ${this.targetFailing}`);
     return { ready: state.reasons.length === 0, reasons: state.reasons };
   }

@@ -41,11 +41,6 @@ export class RefreshBoard {
     return this.progress.get(id)?.get(`${topic}-${partition}`);
   }
 
-  /** Every task's latest progress report of a refresh. */
-  progressFor(id: string): RefreshProgress[] {
-    return [...(this.progress.get(id)?.values() ?? [])];
-  }
-
   /** True when every partition of the refresh reported done. */
   isDone(request: RefreshRequest): boolean {
     return replayRanges(request).every(({ topic, partition }) => this.progressOf(request.id, topic, partition)?.done === true);

@@ -3,7 +3,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { readiness, type Readiness, type ReadinessInputs } from '../admin/readiness.js';
+import { probeRegistry, readiness, type Readiness, type ReadinessInputs } from '../admin/readiness.js';
 import { assignmentJoin } from '../assignment/assigned-user.js';
 import { AssignmentFeed } from '../assignment/assignment-feed.js';
 import { AssignmentRecheck } from '../assignment/assignment-recheck.js';
@@ -341,7 +341,7 @@ export class Tracker {
    */
   async readiness(): Promise<Readiness> {
     if (!this.probes || Date.now() - this.probes.atMs > 2_000) {
-      const [kafka, registry] = await Promise.all([this.probeKafka(), this.probeRegistry()]);
+      const [kafka, registry] = await Promise.all([this.probeKafka(), probeRegistry(this.options.config.registry.url)]);
       this.probes = { atMs: Date.now(), kafka, registry };
     }
     return readiness({ started: this.started, restoring: this.restoring, tasks: this.tasks.size, kafka: this.probes.kafka, registry: this.probes.registry });
@@ -352,15 +352,6 @@ export class Tracker {
     try {
       await Promise.race([this.admin.describeCluster(), sleep(2_000, undefined, { ref: false }).then(() => { throw new Error('no answer within 2 s'); })]);
       return { reachable: true };
-    } catch (error) {
-      return { reachable: false, error: (error as Error).message };
-    }
-  }
-
-  private async probeRegistry(): Promise<ReadinessInputs['registry']> {
-    try {
-      const response = await fetch(`${this.options.config.registry.url}/subjects`, { signal: AbortSignal.timeout(2_000) });
-      return response.ok ? { reachable: true } : { reachable: false, error: `HTTP ${response.status}` };
     } catch (error) {
       return { reachable: false, error: (error as Error).message };
     }

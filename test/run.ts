@@ -10,8 +10,9 @@
  * The stack is started through the CLI, as a user would, and so is never a child of this process.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { CHROMIUM_PATH } from './support/browser.js';
 import { TEST_STACK } from './support/test-stack.js';
 
 const root = join(import.meta.dirname, '..');
@@ -43,7 +44,30 @@ const stackFlags = [
 
 const files = [...testFiles('test/unit'), ...(unitOnly ? [] : testFiles('test/integration'))];
 
+/**
+ * The status page tests drive Debian's Chromium. It is a system package, so the test command
+ * installs it (as root, the way CI and a fresh machine run) rather than asking for a manual step.
+ */
+async function ensureChromium(): Promise<boolean> {
+  if (existsSync(CHROMIUM_PATH)) return true;
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+    process.stderr.write(`\n[test] FAILED: no Chromium at ${CHROMIUM_PATH}, and this is not root on Debian to install it: run \`sudo apt-get install -y chromium\` (or set CHROMIUM_PATH).\n`);
+    return false;
+  }
+  process.stderr.write('[test] installing Debian\'s chromium package for the status page tests\n');
+  const installed = await new Promise<number>((resolve) => {
+    const child = spawn('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+  if (installed !== 0 || !existsSync(CHROMIUM_PATH)) {
+    process.stderr.write('\n[test] FAILED: installing chromium did not work (see above); the status page tests cannot run.\n');
+    return false;
+  }
+  return true;
+}
+
 if (!unitOnly) {
+  if (!await ensureChromium()) process.exit(1);
   process.stderr.write(`[test] starting the test stack in ${TEST_STACK.dataDir}\n`);
   if (await run(['bin/erp-delta.js', 'stack', 'up', ...stackFlags]) !== 0) {
     process.stderr.write('\n[test] FAILED: the test stack could not start (see above), so the integration tests cannot run.\n');

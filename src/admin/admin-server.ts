@@ -2,16 +2,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { StatusPage } from '../status/status-page.js';
 import type { Readiness } from './readiness.js';
 
 export interface AdminSources {
   metrics: Registry;
   readiness: () => Promise<Readiness>;
+  /** The status page at `/` and its API (the tracker has one; the loader does not). */
+  statusPage?: StatusPage | undefined;
 }
 
 /**
- * The admin HTTP endpoint of `run` (issue 6): /healthz (the process answers), /readyz (ready to
- * process: 200, or 503 with the reasons as JSON), /metrics (Prometheus text, from prom-client).
+ * The admin HTTP endpoint of `run` and `deliver` (issue 6): /healthz (the process answers), /readyz
+ * (ready to process: 200, or 503 with the reasons as JSON), /metrics (Prometheus text, from
+ * prom-client), and for `run` the status page at `/`.
  * It listens on localhost by default: it is for the operator's probes and scraper, not the world.
  */
 export class AdminServer {
@@ -45,6 +49,7 @@ export class AdminServer {
 
 async function handle(request: IncomingMessage, response: ServerResponse, sources: AdminSources): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://admin').pathname;
+  if (sources.statusPage && await sources.statusPage.handle(path, request, response)) return;
   if (request.method !== 'GET') {
     response.writeHead(405, { allow: 'GET', 'content-type': 'text/plain; charset=utf-8' }).end('only GET\n');
     return;
@@ -62,6 +67,6 @@ async function handle(request: IncomingMessage, response: ServerResponse, source
       response.writeHead(200, { 'content-type': sources.metrics.contentType }).end(await sources.metrics.metrics());
       return;
     default:
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: /healthz, /readyz, /metrics\n');
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${sources.statusPage ? '/ (status page), ' : ''}/healthz, /readyz, /metrics\n`);
   }
 }

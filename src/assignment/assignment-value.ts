@@ -40,6 +40,16 @@ export function assignmentValue(userId: string): Buffer {
   return Buffer.from(JSON.stringify({ userId }));
 }
 
+/**
+ * A sales rep code, customer key or user id as someone typed it (CLI, status page): it must be
+ * exactly what the ERP writes, so a blank value or one with stray spaces is refused, not trimmed.
+ */
+export function assignmentText(value: string, what: string): string {
+  if (value.trim() === '') throw new ErpDeltaError('INVALID_OPTION', `The ${what} must not be empty.`);
+  if (value !== value.trim()) throw new ErpDeltaError('INVALID_OPTION', `The ${what} "${value}" has leading or trailing spaces; give it exactly as the ERP writes it.`);
+  return value;
+}
+
 function invalid(message: string): ErpDeltaError {
   return new ErpDeltaError('INVALID_ASSIGNMENT', `Invalid assignment record: ${message}.`);
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import { readAssignments, writeAssignment } from '../assignment/assignment-topic.js';
+import { assignmentText } from '../assignment/assignment-value.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AssignmentConfig, TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
@@ -28,7 +29,7 @@ export function registerAssignmentCommands(program: Command): void {
     .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
     .action(async (key: string, userId: string, flags: AssignmentFlags) => {
       const target = await prepareWrite(flags, key);
-      const user = requireText(userId, 'userId');
+      const user = assignmentText(userId, 'userId');
       const written = await writeAssignment(target.kafka, target.topic, target.key, user);
       process.stdout.write(`${target.what} ${target.key} -> ${user} (${written.topic}, partition ${written.partition}, offset ${written.offset})\n`);
     });
@@ -66,7 +67,7 @@ export function registerAssignmentCommands(program: Command): void {
 }
 
 async function prepareWrite(flags: AssignmentFlags, rawKey: string): Promise<{ kafka: Kafka; topic: string; key: string; what: string }> {
-  const key = requireText(rawKey, flags.customer ? 'customer key' : 'sales rep code');
+  const key = assignmentText(rawKey, flags.customer ? 'customer key' : 'sales rep code');
   const { kafka, assignment } = await connectToAssignments(flags.config);
   return flags.customer
     ? { kafka, topic: assignment.manualTopic, key, what: 'customer' }
@@ -92,12 +93,6 @@ function requireAssignment(config: TrackerConfig): AssignmentConfig {
   throw new ErpDeltaError('INVALID_CONFIG', 'The config has no "assignment" section, so no entity is joined with a user assignment mapping.', {
     hint: 'Add an assignment section (see config/erp-delta.yaml) naming the entity and its sales rep field.',
   });
-}
-
-function requireText(value: string, what: string): string {
-  if (value.trim() === '') throw new ErpDeltaError('INVALID_OPTION', `The ${what} must not be empty.`);
-  if (value !== value.trim()) throw new ErpDeltaError('INVALID_OPTION', `The ${what} "${value}" has leading or trailing spaces; give it exactly as the ERP writes it.`);
-  return value;
 }
 
 function table(rows: readonly string[][]): string {

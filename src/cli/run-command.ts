@@ -5,6 +5,7 @@ import { parsePort } from './port-option.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
+import { StatusPage } from '../status/status-page.js';
 import { Tracker } from '../tracker/tracker.js';
 
 /** How long a stop during start-up waits for the start to reach a point where it can be undone. */
@@ -21,7 +22,7 @@ export function registerRunCommand(program: Command): void {
     .description('join the consumer group and turn CDC events into deltas, until SIGTERM or SIGINT')
     .option('--config <file>', 'tracker config, YAML or JSON (default: config/erp-delta.yaml of the package)')
     .option('--data-dir <dir>', 'where the state stores live (default: dataDir of the config, .erp-delta/data)')
-    .option('--admin-port <port>', 'port of /healthz, /readyz and /metrics (default: admin.port of the config, 9464; 0: any free port)', parsePort)
+    .option('--admin-port <port>', 'port of the status page (/), /healthz, /readyz and /metrics (default: admin.port of the config, 9464; 0: any free port)', parsePort)
     .action(async (flags: { config?: string; dataDir?: string; adminPort?: number }) => {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
       const logger = createLogger('erp-delta');
@@ -35,8 +36,10 @@ export function registerRunCommand(program: Command): void {
       });
       // The admin endpoint comes first, so that probes see "not ready" (rather than nothing) while
       // the tracker starts and restores.
-      const admin = adminPort === null ? undefined : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness() });
-      if (admin) logger.info({ host: config.admin.host, port: admin.port }, 'admin endpoint: /healthz /readyz /metrics');
+      const statusPage = adminPort === null ? undefined : new StatusPage(tracker);
+      const admin = adminPort === null ? undefined : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage });
+      if (admin) logger.info({ host: config.admin.host, port: admin.port, statusPage: `http://${config.admin.host}:${admin.port}/` }, 'admin endpoint: /healthz /readyz /metrics');
+      statusPage?.start();
       const starting = tracker.start();
       let stoppedWhileStarting: string | undefined;
       try {
@@ -61,6 +64,7 @@ export function registerRunCommand(program: Command): void {
       const signal = stoppedWhileStarting ?? await stopRequested;
       logger.info({ signal }, 'stopping');
       clearInterval(timer);
+      statusPage?.stop();
       // A process manager waits about 10 s before it kills. After a broker outage kafkajs can
       // take longer to leave its groups; past the deadline, exiting is as safe as a kill -9
       // (the open transaction aborts, the next owner restores), and it is on our terms.

@@ -4,21 +4,14 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
 import { cliLogger } from '../logging/logger.js';
-import type { Delta } from '../tracker/delta.js';
+import { readDeltaHistory, type KeyDelta } from '../state/delta-history.js';
 import { formatEntityKey } from '../tracker/entity-key.js';
 
 /** The last record of a key on its delta topic: the loaded record, and where it stands. */
-export interface KeyState {
+export interface KeyState extends KeyDelta {
   entity: string;
   key: string;
-  topic: string;
-  partition: number;
-  offset: string;
-  timestamp: string;
-  /** The last delta; null when the last record is the tombstone after a DELETE. */
-  delta: Delta | null;
 }
 
 /**
@@ -57,30 +50,12 @@ export function registerStateCommand(program: Command): void {
 async function lastRecordOf(config: ReturnType<typeof loadConfig>, entity: string, topic: string, key: string): Promise<KeyState | undefined> {
   const kafka = kafkaClient(config.kafka, cliLogger());
   const admin = await connectAdmin(kafka, config.kafka.brokers);
-  let partitions: number[];
   try {
-    partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition }) => partition);
+    const [last] = (await readDeltaHistory(kafka, admin, new SchemaRegistry({ host: config.registry.url }), topic, key, { limit: 1 })).deltas;
+    return last && { entity, key, ...last };
   } finally {
     await admin.disconnect();
   }
-  let last: { partition: number; offset: string; timestamp: string; value: Buffer | null } | undefined;
-  const reader = await PartitionReader.start(kafka, {
-    groupPrefix: 'erp-delta-state-get',
-    partitions: partitions.map((partition) => ({ topic, partition })),
-    onBatch: async ({ partition, messages }) => {
-      for (const message of messages) {
-        if (message.key?.toString('utf8') === key) last = { partition, offset: message.offset, timestamp: message.timestamp, value: message.value };
-      }
-    },
-  });
-  try {
-    await reader.caughtUp();
-  } finally {
-    await reader.stop();
-  }
-  if (!last) return undefined;
-  const delta = last.value === null ? null : (await new SchemaRegistry({ host: config.registry.url }).decode(last.value)) as Delta;
-  return { entity, key, topic, partition: last.partition, offset: last.offset, timestamp: new Date(Number(last.timestamp)).toISOString(), delta };
 }
 
 function describe(state: KeyState): string {

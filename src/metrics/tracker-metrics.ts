@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { DeltaReason } from '../tracker/delta.js';
+import type { EntityCounters } from '../status/counter-history.js';
+import { DELTA_REASONS, type DeltaReason } from '../tracker/delta.js';
 
 /**
  * The tracker's counters per entity (issue 3: seen, suppressed, emitted by reason, dead-lettered).
@@ -48,6 +49,25 @@ export class TrackerMetrics {
 
   recordRestored(entity: string, count: number): void {
     this.restored.inc({ entity }, count);
+  }
+
+  /** The counters of each named entity, zero where nothing happened yet: what the status page shows. */
+  async entityCounters(entities: readonly string[]): Promise<Record<string, EntityCounters>> {
+    const counters: Record<string, EntityCounters> = {};
+    for (const entity of entities) {
+      counters[entity] = { seen: 0, suppressed: 0, deadLettered: 0, emitted: Object.fromEntries(DELTA_REASONS.map((reason) => [reason, 0])) as Record<DeltaReason, number> };
+    }
+    const add = async (counter: Counter, onto: (entry: EntityCounters, value: number, labels: Partial<Record<string, string | number>>) => void): Promise<void> => {
+      for (const { labels, value } of (await counter.get()).values) {
+        const entry = counters[String(labels['entity'])];
+        if (entry) onto(entry, value, labels);
+      }
+    };
+    await add(this.seen, (entry, value) => { entry.seen = value; });
+    await add(this.suppressed, (entry, value) => { entry.suppressed = value; });
+    await add(this.deadLettered, (entry, value) => { entry.deadLettered = value; });
+    await add(this.emitted, (entry, value, labels) => { entry.emitted[labels['reason'] as DeltaReason] += value; });
+    return counters;
   }
 
   /** A flat snapshot for log lines and tests: `name{labels}` -> value. */

@@ -8,17 +8,22 @@ import { assignmentJoin } from '../assignment/assigned-user.js';
 import { AssignmentFeed } from '../assignment/assignment-feed.js';
 import { AssignmentRecheck } from '../assignment/assignment-recheck.js';
 import { AssignmentTable, type AssignmentChange } from '../assignment/assignment-table.js';
+import { writeAssignment, type WrittenAssignment } from '../assignment/assignment-topic.js';
+import { assignmentText } from '../assignment/assignment-value.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
-import { isErpDeltaError } from '../errors/erp-delta-error.js';
+import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
 import { assertCompacted } from '../refresh/compaction-check.js';
 import { RefreshControl, refreshGroupId } from '../refresh/refresh-control.js';
 import type { RefreshRequest } from '../refresh/refresh-record.js';
 import { RefreshRunner } from '../refresh/refresh-runner.js';
-import { refreshStatus } from '../refresh/refresh-status.js';
+import { refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
 import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
+import { readDeltaHistory, type DeltaHistory } from '../state/delta-history.js';
+import type { EntityCounters } from '../status/counter-history.js';
+import type { StatusSource } from '../status/status-page.js';
 import { restoreFromChangelogs } from './changelog-restore.js';
 import { DeltaCodec } from './delta-codec.js';
 import { SourceDecoder } from './source-decoder.js';
@@ -26,6 +31,10 @@ import { Task, type TaskContext } from './task.js';
 import { trackedEntities } from './tracked-entity.js';
 import type { TrackedEntity } from './tracked-entity.js';
 import { ensureTopics } from './topics.js';
+
+/** "Why was this record sent?": the last deltas shown, and how far back each partition is read. */
+const DELTA_HISTORY_LIMIT = 10;
+const DELTA_HISTORY_TAIL = 100_000;
 
 export interface TrackerOptions {
   config: TrackerConfig;
@@ -39,7 +48,7 @@ export interface TrackerOptions {
  * restore their stores from their changelogs before they process a record, and tasks of partitions
  * that moved away are closed.
  */
-export class Tracker {
+export class Tracker implements StatusSource {
   readonly metrics = new TrackerMetrics();
   private readonly kafka: Kafka;
   private readonly entitiesByTopic: Map<string, TrackedEntity>;
@@ -63,6 +72,7 @@ export class Tracker {
   private started = false;
   /** Tasks opened whose restore has not finished. */
   private restoring = 0;
+  private registry: SchemaRegistry | undefined;
   private probes: { atMs: number; kafka: ReadinessInputs['kafka']; registry: ReadinessInputs['registry'] } | undefined;
 
   constructor(private readonly options: TrackerOptions) {
@@ -78,13 +88,15 @@ export class Tracker {
     await ensureTopics(admin, config, logger);
     await this.startRefreshControl(admin);
     const codec = await DeltaCodec.register(config);
+    const registry = new SchemaRegistry({ host: config.registry.url });
+    this.registry = registry;
     this.context = {
       kafka: this.kafka,
       groupId: config.kafka.groupId,
       dataDir,
       dlqTopic: config.dlqTopic,
       codec,
-      decoder: new SourceDecoder(new SchemaRegistry({ host: config.registry.url })),
+      decoder: new SourceDecoder(registry),
       metrics: this.metrics,
       logger,
       assignment: config.assignment && await this.startAssignmentTable(config.assignment),
@@ -358,7 +370,7 @@ export class Tracker {
   }
 
   /** Per entity: CDC end offsets minus the group's committed offsets. */
-  private async consumerLag(): Promise<Record<string, number>> {
+  async consumerLag(): Promise<Record<string, number>> {
     const admin = this.admin;
     if (!admin) return {};
     const { groupId } = this.options.config.kafka;
@@ -373,6 +385,52 @@ export class Tracker {
       lags[entity.name] = lag;
     }
     return lags;
+  }
+
+  // What the status page shows and does (StatusSource).
+
+  entityNames(): string[] {
+    return [...this.entitiesByTopic.values()].map((entity) => entity.name);
+  }
+
+  entityCounters(): Promise<Record<string, EntityCounters>> {
+    return this.metrics.entityCounters(this.entityNames());
+  }
+
+  refreshStatus(): RefreshStatus {
+    return this.refreshControl ? refreshStatus(this.refreshControl.board, this.options.config, Date.now()) : {};
+  }
+
+  /** The mapping as this instance's table holds it: what the joins use now. */
+  assignmentMapping(): ReturnType<StatusSource['assignmentMapping']> {
+    const { assignment } = this.options.config;
+    if (!assignment || !this.assignmentTable) return null;
+    return { topic: assignment.topic, entity: assignment.entity, mapping: this.assignmentTable.entries('mapping').map(([repCode, userId]) => ({ repCode, userId })) };
+  }
+
+  /** Requests a refresh of every entity, as `erp-delta refresh` does; refused while one runs. */
+  async requestRefresh(trigger: string): Promise<RefreshRequest> {
+    if (!this.refreshControl || !this.admin) throw new ErpDeltaError('TASK_CLOSED', 'The tracker is not running.', { retriable: true });
+    const request = await this.refreshControl.request(this.admin, this.options.config, { trigger });
+    this.options.logger.info({ refresh: request.id, entities: request.entities, trigger }, 'refresh requested');
+    return request;
+  }
+
+  /** Writes one mapping record, as `erp-delta assign` / `unassign` do; the feed then applies it. */
+  async assign(repCode: string, userId: string | null): Promise<WrittenAssignment> {
+    const { assignment } = this.options.config;
+    if (!assignment) throw new ErpDeltaError('INVALID_CONFIG', 'The config has no "assignment" section, so there is no mapping to change.');
+    const written = await writeAssignment(this.kafka, assignment.topic, assignmentText(repCode, 'sales rep code'), userId === null ? null : assignmentText(userId, 'user id'));
+    this.options.logger.info({ rep: repCode, userId, ...written }, userId === null ? 'rep unassigned from the status page' : 'rep assigned from the status page');
+    return written;
+  }
+
+  /** The last deltas of a key, from the tail of its delta topic: "why was this record sent?". */
+  async deltaHistory(entityName: string, key: string): Promise<DeltaHistory> {
+    const entity = this.options.config.entities[entityName];
+    if (!entity) throw new ErpDeltaError('INVALID_OPTION', `"${entityName}" is not an entity of the config (${this.entityNames().join(', ')}).`);
+    if (!this.admin || !this.registry) throw new ErpDeltaError('TASK_CLOSED', 'The tracker is not running.', { retriable: true });
+    return readDeltaHistory(this.kafka, this.admin, this.registry, entity.deltaTopic, key, { limit: DELTA_HISTORY_LIMIT, tailPerPartition: DELTA_HISTORY_TAIL });
   }
 
   private requireContext(): TaskContext {

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { AdminServer } from '../admin/admin-server.js';
 import { readAssignments, writeAssignment } from '../assignment/assignment-topic.js';
 import { applyConnectors } from '../capture/apply-connectors.js';
 import { ConnectRestClient } from '../capture/connect-rest.js';
@@ -10,8 +9,12 @@ import { fillPlaceholders, loadConnectorFiles } from '../capture/connector-file.
 import { ensureSignalTopics } from '../capture/signal-topic.js';
 import { loadConfig } from '../config/load-config.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
+import { Loader } from '../delivery/loader.js';
+import { TargetServer } from '../delivery/target-server.js';
+import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import { createLogger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
+import { StatusPage } from '../status/status-page.js';
 import type { Delta } from '../tracker/delta.js';
 import { Tracker } from '../tracker/tracker.js';
 import { stackPlaceholderValues } from './connectors-command.js';
@@ -21,18 +24,34 @@ function say(line: string): void {
   process.stderr.write(`[demo] ${line}\n`);
 }
 
+/** The demo's loader group: apart from `deliver`'s, so a demo never moves a real loader's offsets. */
+const DEMO_LOADER_GROUP = 'erp-delta-demo-loader';
+
 function describeDelta(entity: string, delta: Delta): string {
   const fields = delta.op === 'DELETE' ? '' : ` changed=[${delta.changedFields.join(', ')}] ${JSON.stringify(delta.data)}`;
-  return `${entity.padEnd(12)} ${delta.key.padEnd(16)} ${delta.op.padEnd(6)} ${delta.reason}${fields}`;
+  return `target <- ${entity.padEnd(12)} ${delta.key.padEnd(16)} ${delta.op.padEnd(6)} ${delta.reason}${fields}`;
+}
+
+/** The status page on the config's admin port, or any free one if that is taken (a tracker may run). */
+async function startAdmin(config: TrackerConfig, tracker: Tracker): Promise<AdminServer> {
+  const statusPage = new StatusPage(tracker);
+  const sources = { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage };
+  const admin = await AdminServer.start(config.admin.host, config.admin.port ?? 0, sources).catch((error: unknown) => {
+    if (isErpDeltaError(error, 'PORT_IN_USE')) return AdminServer.start(config.admin.host, 0, sources);
+    throw error;
+  });
+  statusPage.start();
+  return admin;
 }
 
 /**
  * The main job on the embedded local stack, end to end: start the stack, capture the ERP database
- * with Debezium, run the tracker, and print every delta it commits. A few statements on the ERP
- * database then show what counts as a change and what does not.
+ * with Debezium, run the tracker and the loader, and print every delta the target receives. A few
+ * statements on the ERP database and a mapping change then show what counts as a change and what
+ * does not; the status page runs alongside.
  */
 export function registerDemoCommand(program: Command): void {
-  addStackDirOption(program.command('demo').description('start the local stack, capture the ERP database, run the tracker and print the deltas (Ctrl-C stops; the stack keeps running)'))
+  addStackDirOption(program.command('demo').description('start the local stack, capture the ERP database, run the tracker and the loader, print what the target receives (Ctrl-C stops; the stack keeps running)'))
     .option('--no-sample-changes', 'do not run the sample statements against the ERP database')
     .action(async (flags: { dataDir?: string; sampleChanges: boolean }) => {
       const stack = openStack(flags, (line) => process.stderr.write(`[stack] ${line}\n`));
@@ -49,38 +68,39 @@ export function registerDemoCommand(program: Command): void {
         kafka: { ...base.kafka, brokers: [stack.component('kafka').endpoint()] },
         registry: { ...base.registry, url: stack.component('registry').endpoint() },
       };
-      const tracker = new Tracker({ config, dataDir: base.dataDir, logger: createLogger('erp-delta', process.env['LOG_LEVEL'] ?? 'warn') });
+      const logger = createLogger('erp-delta', process.env['LOG_LEVEL'] ?? 'warn');
+      const tracker = new Tracker({ config, dataDir: base.dataDir, logger });
       await tracker.start();
-      say('tracker running; deltas as they are committed (entity, key, op, reason, changed fields, record):');
+      const admin = await startAdmin(config, tracker);
+      say(`status page: http://${config.admin.host}:${admin.port}/`);
+
+      // What the field-sales platform would get: the loader delivers to the project's small target,
+      // which prints each delta as it arrives. The demo's own loader group replays from the start,
+      // so every run shows the target the latest version of every record first.
+      const target = await TargetServer.start('127.0.0.1', 0, (received) => {
+        for (const { entity, delta } of received) process.stdout.write(`${describeDelta(entity, delta)}\n`);
+      });
+      const loader = new Loader({ config: { ...config, delivery: { ...config.delivery, groupId: DEMO_LOADER_GROUP } }, target: target.url, replayFrom: 'earliest', logger });
+      await loader.start();
+      say(`tracker and loader running; what the target at ${target.url} receives (entity, key, op, reason, changed fields, record):`);
 
       const kafka = new Kafka({ clientId: 'erp-delta-demo', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-      const registry = new SchemaRegistry({ host: config.registry.url });
-      const entityByTopic = new Map(Object.values(config.entities).map((entity) => [entity.deltaTopic, entity.name]));
-      const reader = kafka.consumer({ groupId: `erp-delta-demo-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
-      await reader.connect();
-      await reader.subscribe({ topics: [...entityByTopic.keys()], fromBeginning: true });
-      await reader.run({
-        eachMessage: async ({ topic, message }) => {
-          if (message.value === null) return;
-          const delta = (await registry.decode(message.value)) as Delta;
-          process.stdout.write(`${describeDelta(entityByTopic.get(topic) ?? topic, delta)}\n`);
-        },
-      });
-
       if (flags.sampleChanges) {
         await runSampleChanges(stack.component('postgres').endpoint());
         if (config.assignment) await runSampleAssignment(kafka, config.assignment.topic);
       }
       say(`try it yourself: psql ${stack.component('postgres').endpoint()} -c "UPDATE customers SET city = 'Durban' WHERE code = 'C0002'"`);
-      say('Ctrl-C stops the tracker; `npx erp-delta stack down` stops the stack.');
+      say('Ctrl-C stops the tracker and the loader; `npx erp-delta stack down` stops the stack.');
 
       await new Promise<void>((done) => {
         const stop = (): void => {
-          void reader.disconnect().then(() => tracker.stop()).then(done);
+          void loader.stop().then(() => tracker.stop()).then(() => Promise.all([target.stop(), admin.stop()])).then(() => done());
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      // As `run` does: a consumer restart kafkajs may have scheduled must not keep the process alive.
+      process.exit(0);
     });
 }
 

@@ -6,7 +6,10 @@ import { deliveryRequest } from '../delivery/delivery-request.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import { REDRIVE_HEADERS, sourceOffsetOf } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
+import { SourceDecoder } from '../tracker/source-decoder.js';
+import { trackedEntities } from '../tracker/tracked-entity.js';
 import { deadLetterEntry, readDeadLetters, type DeadLetterEntry } from './dead-letter-topic.js';
+import { failureUnderConfig } from './redrive-check.js';
 import { LatestOffsets, partitionsToCheck, planReplay, skipSuperseded, type ReplayAction } from './replay-plan.js';
 
 export interface RedriveOptions {
@@ -28,15 +31,17 @@ export interface RedriveResult {
 }
 
 /**
- * `dlq replay`: reads the dead-letter topic, decides (replay-plan.ts), and re-drives. A dead
- * letter is never written again nor removed: one that fails again stays where it is, for the next
- * replay, and the tracker writes a fresh one if the record still cannot be processed.
+ * `dlq replay`: reads the dead-letter topic, decides (replay-plan.ts, redrive-check.ts), and
+ * re-drives. A dead letter is never written again nor removed: it stays for `dlq list` and for a
+ * later replay, which the tracker's per-key order check and the target's idempotency keys make
+ * harmless.
  */
 export async function redriveDeadLetters(kafka: Kafka, config: TrackerConfig, options: RedriveOptions): Promise<RedriveResult[]> {
   const entities = new Map(Object.values(config.entities).map((entity) => [entity.name, { topic: entity.topic, deltaTopic: entity.deltaTopic }]));
   const planned = planReplay(await readDeadLetters(kafka, config), { sinceMs: options.sinceMs, entity: options.entity, hasTarget: options.target !== undefined, entities });
   const deltaTopics = new Set([...entities.values()].map((entity) => entity.deltaTopic));
-  const actions = skipSuperseded(planned, await latestOffsets(kafka, partitionsToCheck(planned), deltaTopics));
+  const registry = new SchemaRegistry({ host: config.registry.url });
+  const actions = await skipStillFailing(skipSuperseded(planned, await latestOffsets(kafka, partitionsToCheck(planned), deltaTopics)), config, registry);
 
   const results = new Map<ReplayAction, RedriveResult>();
   const result = (action: ReplayAction, outcome: RedriveOutcome, detail: string): void => {
@@ -53,7 +58,6 @@ export async function redriveDeadLetters(kafka: Kafka, config: TrackerConfig, op
       for (const action of redrives) result(action, 'failed', `not written back to ${action.topic}[${action.partition}]: ${(error as Error).message}`);
     }
   }
-  const registry = new SchemaRegistry({ host: config.registry.url });
   for (const action of actions) {
     if (action.kind === 'skip') result(action, 'skipped', action.reason);
     if (action.kind !== 'repost' || options.target === undefined) continue;
@@ -64,6 +68,19 @@ export async function redriveDeadLetters(kafka: Kafka, config: TrackerConfig, op
     }
   }
   return actions.map((action) => results.get(action) as RedriveResult);
+}
+
+/** A CDC record the current config still cannot process is not re-driven (redrive-check.ts). */
+async function skipStillFailing(actions: readonly ReplayAction[], config: TrackerConfig, registry: SchemaRegistry): Promise<ReplayAction[]> {
+  const entities = new Map(trackedEntities(config).map((entity) => [entity.name, entity]));
+  const decoder = new SourceDecoder(registry);
+  const checked: ReplayAction[] = [];
+  for (const action of actions) {
+    const entity = action.kind === 'redrive' ? entities.get(action.letter.entity ?? '') : undefined;
+    const failure = entity && await failureUnderConfig(entity, decoder, action.letter);
+    checked.push(failure ? { kind: 'skip', letter: action.letter, reason: `it still fails under this config (${failure.code}): ${failure.message}` } : action);
+  }
+  return checked;
 }
 
 /**

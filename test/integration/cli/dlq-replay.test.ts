@@ -22,7 +22,7 @@ const { Partitioners } = kafkajs;
 
 interface ReplayJson {
   dryRun: boolean;
-  results: Array<{ outcome: string; detail: string; deadLetter: { key: string | null; source: { offset: number }; errorCode: string } }>;
+  results: Array<{ outcome: string; detail: string; deadLetter: { key: string | null; source: { partition: number; offset: number }; errorCode: string } }>;
   summary: Record<string, number>;
 }
 
@@ -44,6 +44,17 @@ async function write(topic: string, changes: Array<{ code: string; price?: { col
     await producer.disconnect();
   }
   return written;
+}
+
+async function writeRaw(topic: string, value: string): Promise<{ partition: number; offset: number }> {
+  const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    const [metadata] = await producer.send({ topic, acks: -1, messages: [{ key: changeKey('products', { code: uniqueCode('BAD') }, false), value }] });
+    return { partition: metadata?.partition ?? -1, offset: Number(metadata?.baseOffset) };
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 async function endOffsets(topics: readonly string[]): Promise<string> {
@@ -86,6 +97,8 @@ describe('dlq replay', () => {
       { code: changedSince, price: renamedColumn('3.00') },
       { code: deletedSince, price: renamedColumn('4.50') },
     ]);
+    // And a record no config can read.
+    const garbage = await writeRaw(products.topic, 'this is not JSON');
     await test.waitCaughtUp();
     const listed = await test.cli(['dlq', 'list', '--json']);
     assert.equal(listed.code, 0, listed.stderr);
@@ -111,6 +124,9 @@ describe('dlq replay', () => {
     assert.deepEqual(outcomeOf(planned, renamed), ['would-redrive']);
     assert.deepEqual(outcomeOf(planned, changedSince), ['skipped']);
     assert.deepEqual(outcomeOf(planned, deletedSince), ['skipped']);
+    assert.deepEqual(planned.results.filter((entry) => entry.deadLetter.source.partition === garbage.partition && entry.deadLetter.source.offset === garbage.offset).map((entry) => [entry.outcome, entry.detail.replace(/\(Unexpected.*/, '')]), [
+      ['skipped', 'it still fails under this config (DECODE_FAILED): Cannot decode the record: the value is not JSON '],
+    ], 'a record still bad is not written back: every replay would add a copy');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     assert.equal(await endOffsets([products.topic]), ends, 'a dry run writes nothing back');
     await test.waitCaughtUp();
@@ -123,7 +139,7 @@ describe('dlq replay', () => {
     assert.match(replayed.stdout, new RegExp(`^redriven .*products .*@${deadRenamed?.offset}  NORMALIZE_FAILED  key .*${renamed}.*\\n +written back to ${products.topic}\\[${deadRenamed?.partition}\\], at its original offset ${deadRenamed?.offset}$`, 'm'));
     assert.match(replayed.stdout, new RegExp(`^skipped .*${changedSince}.*\\n +superseded: .* has a newer record of this key at offset \\d+$`, 'm'));
     assert.match(replayed.stdout, new RegExp(`^skipped .*${deletedSince}.*\\n +superseded: .* has a newer record of this key at offset \\d+$`, 'm'));
-    assert.match(replayed.stdout, /^1 re-driven to their CDC topic, 0 re-posted to the target, 2 skipped, 0 failed\.$/m);
+    assert.match(replayed.stdout, /^1 re-driven to their CDC topic, 0 re-posted to the target, 3 skipped, 0 failed\.$/m);
     await test.waitCaughtUp();
     const afterReplay = await test.readDeltas(['products']);
     const emitted = afterReplay.since(beforeReplay).all;
@@ -150,7 +166,7 @@ describe('dlq replay', () => {
     assert.deepEqual(tracker.logs('record dead-lettered'), [], 'the re-driven record did not fail again');
     const stillListed = await test.cli(['dlq', 'list', '--json']);
     // (The shared customers topic holds other tests' bad records: this tracker dead-lettered them too, before `since`.)
-    assert.equal((JSON.parse(stillListed.stdout) as { deadLetters: Array<{ entity: string }> }).deadLetters.filter((entry) => entry.entity === 'products').length, 3, `the dead letters stay, and none was added: ${stillListed.stdout}`);
+    assert.equal((JSON.parse(stillListed.stdout) as { deadLetters: Array<{ entity: string }> }).deadLetters.filter((entry) => entry.entity === 'products').length, 4, `the dead letters stay, and none was added: ${stillListed.stdout}`);
   });
 
   it('refuses a bad option value, naming it', async (t) => {

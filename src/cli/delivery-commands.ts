@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parsePort } from './port-option.js';
+import { parseTarget } from './target-option.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
@@ -30,7 +31,7 @@ export function registerDeliveryCommands(program: Command): void {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
       const target = flags.target ?? config.delivery.target;
       if (target === undefined) throw new ErpDeltaError('INVALID_OPTION', 'No target: give --target URL or delivery.target in the config.');
-      if (!URL.canParse(target) || !/^https?:$/.test(new URL(target).protocol)) throw new ErpDeltaError('INVALID_OPTION', `--target "${target}" is not an http(s) URL.`);
+      parseTarget(target);
       const logger = createLogger('erp-delta');
       const stopRequested = untilSignal();
       const loader = new Loader({ config, target, replayFrom: flags.replayFrom, logger });

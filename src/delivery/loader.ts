@@ -9,7 +9,8 @@ import type { Logger } from '../logging/logger.js';
 import { DeliveryMetrics } from '../metrics/delivery-metrics.js';
 import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
-import { classifyResponse, deliveryRequest, retryDelayMs, type PostOutcome } from './delivery-request.js';
+import { postDelivery } from './delivery-post.js';
+import { deliveryRequest, retryDelayMs, type PostOutcome } from './delivery-request.js';
 
 export interface LoaderOptions {
   config: TrackerConfig;
@@ -126,7 +127,7 @@ export class Loader {
     const { delivery } = this.options.config;
     for (let attempt = 0; ; attempt += 1) {
       if (!running()) return false;
-      const outcome = await this.post(entity, request.body, request.idempotencyKey);
+      const outcome = await postDelivery(this.options.target, delivery, request.body, request.idempotencyKey);
       if (outcome.kind === 'delivered') {
         if (this.targetFailing !== undefined) this.options.logger.info({ target: this.options.target }, 'target reachable again');
         this.targetFailing = undefined;
@@ -145,22 +146,6 @@ export class Loader {
         await sleep(Math.min(1_000, wait - waited));
         await heartbeat();
       }
-    }
-  }
-
-  private async post(entity: string, body: unknown, idempotencyKey: string): Promise<PostOutcome> {
-    const path = this.options.config.delivery.paths[entity] ?? `/${entity}`;
-    try {
-      const response = await fetch(new URL(path, this.options.target), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.config.delivery.timeoutMs),
-      });
-      return classifyResponse(response.status, await response.text());
-    } catch (error) {
-      const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
-      return { kind: 'retry', reason: (error as Error).name === 'TimeoutError' ? `no answer within ${this.options.config.delivery.timeoutMs} ms` : cause };
     }
   }
 

@@ -13,6 +13,29 @@ export const DEAD_LETTER_HEADERS = {
 } as const;
 
 /**
+ * Header of a dead letter written back to its CDC topic by `dlq replay`: the offset the record had
+ * when it was first read. The tracker takes the record as being there, not at its new offset.
+ */
+export const REDRIVE_HEADERS = {
+  sourceOffset: 'erp-delta.redrive.source.offset',
+} as const;
+
+/**
+ * The offset a CDC record stands at for per-key order: a re-driven record stands at its original
+ * offset, so that it is "at or before" any newer version of its key the task has loaded since (it
+ * cannot set the key back) and a second re-drive of it is at or before the first (idempotent). A
+ * header that is not an offset before the record's own is ignored: only a re-drive moves a record
+ * back, and never forward.
+ */
+export function sourceOffsetOf(offset: number, headers: IHeaders | undefined): number {
+  const value = headers?.[REDRIVE_HEADERS.sourceOffset];
+  const text = (Array.isArray(value) ? value[0] : value)?.toString();
+  if (text === undefined || !/^\d{1,15}$/.test(text)) return offset;
+  const original = Number(text);
+  return original < offset ? original : offset;
+}
+
+/**
  * The record exactly as it arrived (key and value bytes untouched, so that it can be re-driven
  * after a fix), plus headers naming its origin and the error.
  */

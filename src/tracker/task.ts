@@ -10,7 +10,7 @@ import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } fr
 import { decideBatch, keyRecords, type DecodedRecord, type KeyedRecord } from './batch-decision.js';
 import type { Delta } from './delta.js';
 import type { DeltaCodec } from './delta-codec.js';
-import { deadLetter } from './dead-letter.js';
+import { deadLetter, sourceOffsetOf } from './dead-letter.js';
 import { loadedRecordOf, type LoadedRecord } from './loaded-record.js';
 import type { SourceDecoder } from './source-decoder.js';
 import type { TrackedEntity } from './tracked-entity.js';
@@ -148,12 +148,16 @@ export class Task {
     return nextOffset;
   }
 
-  /** Decodes fetched CDC records, keys them, and reads the loaded records of their keys at once. */
+  /**
+   * Decodes fetched CDC records, keys them, and reads the loaded records of their keys at once. A
+   * re-driven dead letter is placed at its original offset (sourceOffsetOf); the input offset the
+   * batch commits stays the real one.
+   */
   private async readBatch(messages: readonly KafkaMessage[]): Promise<{ keyed: KeyedRecord[]; loadedBefore: Map<string, LoadedRecord | undefined> }> {
     const { entity, partition, context } = this;
     const decoded: DecodedRecord[] = [];
     for (const message of messages) {
-      const position = { topic: entity.topic, partition, offset: Number(message.offset) };
+      const position = { topic: entity.topic, partition, offset: sourceOffsetOf(Number(message.offset), message.headers) };
       const raw = { key: message.key, value: message.value };
       try {
         const change = context.decoder.decode(message.key, message.value);

@@ -109,6 +109,75 @@ describe('deliver: from the delta topics to the target', () => {
     replay.kill('SIGTERM');
   });
 
+  it('dlq replay --target re-posts the rejected deltas with their idempotency keys, never one a newer delta superseded', async (t) => {
+    const products = new ProductTopic();
+    await products.create();
+    const rows = codes(uniqueCode('RJ'), 6);
+    await products.upsert(rows);
+    const test = new TrackerTest('deliver-replay', { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: 2_000, retryInitialMs: 50, retryMaxMs: 400 } });
+    t.after(() => test.cleanup());
+    const tracker = await test.startCaughtUp();
+    t.after(() => tracker.kill());
+    const target = await startTarget();
+    t.after(() => target.child.kill());
+    const faults = (body: object) => fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify(body) });
+    const bad = rows[0] as string;
+    await faults({ rejectKeys: [bad] });
+    const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
+    t.after(() => deliver.kill('SIGKILL'));
+
+    // The target rejects the batch holding `bad`: that batch's deltas go to the DLQ, the rest arrive.
+    const deltas = (await test.readDeltas(['products'])).all.filter((record) => !record.tombstone);
+    const keyOf = (record: { partition: number; offset: number }) => `${test.deltaTopics.products}-${record.partition}-${record.offset}`;
+    const rejected = await waitUntil('every delta delivered or dead-lettered', async () => {
+      const arrived = new Set((await received(target.url)).received.map((entry) => entry.delta.idempotencyKey));
+      const dead = new Map((await test.readDeadLetters()).map((record) => [`${record.headers['erp-delta.source.topic']?.toString()}-${record.headers['erp-delta.source.partition']?.toString()}-${record.headers['erp-delta.source.offset']?.toString()}`, record]));
+      return deltas.every((record) => arrived.has(keyOf(record)) || dead.has(keyOf(record))) ? deltas.filter((record) => dead.has(keyOf(record))) : undefined;
+    }, 60_000);
+    assert.ok(rejected.some((record) => record.key === bad), 'the rejected delta is in the DLQ');
+    const replay = (args: string[]) => test.cli(['dlq', 'replay', '--entity', 'products', '--json', ...args]);
+    type Replay = { results: Array<{ outcome: string; detail: string; deadLetter: { key: string } }>; summary: Record<string, number> };
+    const outcomes = (result: { stdout: string }) => new Map((JSON.parse(result.stdout) as Replay).results.map((entry) => [entry.deadLetter.key, entry]));
+
+    // Without --target: skipped, and it says why.
+    const withoutTarget = await replay([]);
+    assert.equal(withoutTarget.code, 0, withoutTarget.stderr);
+    for (const record of rejected) assert.match(outcomes(withoutTarget).get(record.key)?.detail ?? '', /give --target URL to POST it again/);
+
+    // Rejected again: reported, exit 1, and the DLQ keeps it (nothing written twice).
+    const deadLetters = (await test.readDeadLetters()).length;
+    const requestsBefore = (await received(target.url)).received.length;
+    const again = await replay(['--target', target.url]);
+    assert.equal(again.code, 1, again.stdout);
+    assert.equal(outcomes(again).get(bad)?.outcome, 'failed');
+    assert.match(outcomes(again).get(bad)?.detail ?? '', /the target rejected it again: HTTP 400/);
+    assert.equal((await test.readDeadLetters()).length, deadLetters, 'the DLQ is as it was');
+
+    // The fixed target takes them, each with the idempotency key of its delta.
+    await faults({});
+    const fixed = await replay(['--target', target.url]);
+    assert.equal(fixed.code, 0, fixed.stdout);
+    assert.equal((JSON.parse(fixed.stdout) as Replay).summary['reposted'], rejected.length);
+    const reposted = (await received(target.url)).received.slice(requestsBefore);
+    for (const record of rejected) {
+      const entry = reposted.find((candidate) => candidate.delta.idempotencyKey === keyOf(record));
+      assert.ok(entry, `${keyOf(record)} re-posted`);
+      assert.deepEqual(entry.delta.data, record.delta?.data);
+    }
+
+    // A newer delta of the key since: the target has it; the old one is not sent again.
+    await products.upsert([bad]);
+    await test.waitCaughtUp();
+    await waitUntil('the newer delta delivered', async () => (await received(target.url)).received.some((entry) => entry.delta.key === bad && entry.delta.data?.['description'] === `Product ${bad} v2`), 60_000);
+    const superseded = await replay(['--target', target.url]);
+    assert.equal(superseded.code, 0, superseded.stdout);
+    assert.equal(outcomes(superseded).get(bad)?.outcome, 'skipped');
+    assert.match(outcomes(superseded).get(bad)?.detail ?? '', /superseded: .* has a newer delta of this key at offset \d+/);
+    const last = (await received(target.url)).received.filter((entry) => entry.delta.key === bad).at(-1);
+    assert.equal(last?.delta.data?.['description'], `Product ${bad} v2`, 'the target keeps the newer version');
+    deliver.kill('SIGTERM');
+  });
+
   it('refuses to start without a reachable target, naming it', async (t) => {
     const test = new TrackerTest('deliver-no-target');
     t.after(() => test.cleanup());

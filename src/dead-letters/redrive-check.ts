@@ -1,0 +1,31 @@
+import { isErpDeltaError, type ErpDeltaError } from '../errors/erp-delta-error.js';
+import { keyRecords } from '../tracker/batch-decision.js';
+import { desiredRecord } from '../tracker/desired-record.js';
+import type { SourceDecoder } from '../tracker/source-decoder.js';
+import type { TrackedEntity } from '../tracker/tracked-entity.js';
+
+/**
+ * Why a dead CDC record would be dead-lettered again under the config at hand, if it would: the
+ * tracker's own decode, key and normalize steps. A record that is still bad is not re-driven, or
+ * every replay would write one more copy of it to the CDC topic, and the tracker one more dead
+ * letter. (The running tracker may still have the old config: then it dead-letters it again.)
+ */
+export async function failureUnderConfig(entity: TrackedEntity, decoder: SourceDecoder, raw: { key: Buffer | null; value: Buffer | null }): Promise<ErpDeltaError | undefined> {
+  let decoded;
+  try {
+    decoded = await decoder.decode(raw.key, raw.value);
+  } catch (error) {
+    if (!isErpDeltaError(error) || error.retriable) throw error;
+    return error;
+  }
+  const [keyed] = keyRecords(entity, [{ position: { topic: entity.topic, partition: 0, offset: 0 }, raw, decoded }]);
+  if (keyed?.kind === 'dead') return keyed.error;
+  if (keyed?.kind !== 'change' || keyed.change.after === null) return undefined;
+  try {
+    desiredRecord(entity, keyed.change.after);
+  } catch (error) {
+    if (isErpDeltaError(error)) return error;
+    throw error;
+  }
+  return undefined;
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { failureUnderConfig } from '../../../src/dead-letters/redrive-check.js';
+import { SourceDecoder } from '../../../src/tracker/source-decoder.js';
+import { trackedEntity } from '../../../src/tracker/tracked-entity.js';
+import { changeKey, changeValue } from '../../support/debezium-json.js';
+import { defaultEntity } from '../../support/default-entities.js';
+
+// JSON records never reach the registry.
+const decoder = new SourceDecoder(new SchemaRegistry({ host: 'http://127.0.0.1:1' }));
+const products = defaultEntity('products');
+/** The products of the default config, after the ERP renamed unit_price to list_price. */
+const shipped = loadConfig().entities['products'];
+assert.ok(shipped && shipped.fields['unitPrice']);
+const renamed = trackedEntity({ ...shipped, fields: { ...shipped.fields, unitPrice: { ...shipped.fields['unitPrice'], column: 'list_price' } } });
+
+const afterRename = {
+  key: changeKey('products', { code: 'P1' }, false),
+  value: changeValue({ table: 'products', op: 'u', after: { code: 'P1', description: 'Bolt', list_price: '2.50', active: true }, withSchema: false }),
+};
+
+describe('failureUnderConfig', () => {
+  it('is what the tracker would dead-letter the record for under the config at hand', async () => {
+    assert.match((await failureUnderConfig(products, decoder, afterRename))?.message ?? '', /has no column "unit_price"/);
+    assert.equal(await failureUnderConfig(renamed, decoder, afterRename), undefined, 'the fixed config reads it');
+  });
+
+  it('reports a record no config can read', async () => {
+    assert.equal((await failureUnderConfig(renamed, decoder, { key: afterRename.key, value: Buffer.from('not JSON') }))?.code, 'DECODE_FAILED');
+    assert.equal((await failureUnderConfig(renamed, decoder, { key: Buffer.alloc(0), value: afterRename.value }))?.code, 'DECODE_FAILED');
+  });
+});

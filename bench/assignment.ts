@@ -145,7 +145,7 @@ async function main(): Promise<number> {
       else latencies.push({ arrivedAtMs, latencyMs: arrivedAtMs - sentAt });
     };
     await counter.start();
-    tracker = new TrackerProcess({ command: process.execPath, args: [join(ROOT, 'bin', 'erp-delta.js'), 'run', '--config', configPath, '--data-dir', dataDir], cwd: ROOT, logFile });
+    tracker = new TrackerProcess({ command: join(ROOT, 'bin', 'erp-delta.js'), args: ['run', '--config', configPath, '--data-dir', dataDir], cwd: ROOT, logFile });
     const loaded = customers + liveCustomers;
     while (counter.count(DELTA_TOPIC) < loaded) {
       if (tracker.exitStatus) throw new Error(`the tracker exited early:\n${tracker.logTail()}`);

@@ -165,7 +165,8 @@ function trackerCommand(configPath: string, dataDir: string): { command: string;
     const [command, ...prefix] = override.split(/\s+/);
     return { command: command as string, args: [...prefix, ...args] };
   }
-  return { command: process.execPath, args: [join(ROOT, 'bin', 'erp-delta.js'), ...args] };
+  // The bin itself, as `npx erp-delta` runs it: its #! line carries the V8 flags users get.
+  return { command: join(ROOT, 'bin', 'erp-delta.js'), args };
 }
 
 async function awaitCatchUp(

@@ -6,6 +6,7 @@ import { AdminServer } from '../admin/admin-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
 import { StatusPage } from '../status/status-page.js';
+import { tuneHeapForTracker } from '../tracker/heap-tuning.js';
 import { Tracker } from '../tracker/tracker.js';
 
 /** How long a stop during start-up waits for the start to reach a point where it can be undone. */
@@ -26,6 +27,8 @@ export function registerRunCommand(program: Command): void {
     .action(async (flags: { config?: string; dataDir?: string; adminPort?: number }) => {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
       const logger = createLogger('erp-delta');
+      const heapFlags = tuneHeapForTracker();
+      if (heapFlags.length > 0) logger.debug({ flags: heapFlags }, 'V8 heap settings for the tracker');
       const adminPort = flags.adminPort ?? config.admin.port;
       const tracker = new Tracker({ config, dataDir: resolve(flags.dataDir ?? config.dataDir), logger });
       // Handlers first: start-up can wait minutes for a CDC topic, and a process manager's SIGTERM
@@ -56,9 +59,9 @@ export function registerRunCommand(program: Command): void {
         await Promise.race([starting.catch(() => undefined), sleep(START_SETTLE_MS)]);
       }
       const logMetrics = async (): Promise<void> => {
-        const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+        const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
         const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
-        logger.info({ counters: await tracker.metrics.snapshot(), memoryMb: { rss: mb(rss), heapUsed: mb(heapUsed), external: mb(external), arrayBuffers: mb(arrayBuffers) } }, 'counters');
+        logger.info({ counters: await tracker.metrics.snapshot(), memoryMb: { rss: mb(rss), heapTotal: mb(heapTotal), heapUsed: mb(heapUsed), external: mb(external), arrayBuffers: mb(arrayBuffers) } }, 'counters');
       };
       const timer = setInterval(() => void logMetrics(), METRICS_LOG_INTERVAL_MS);
       const signal = stoppedWhileStarting ?? await stopRequested;

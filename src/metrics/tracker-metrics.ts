@@ -30,17 +30,29 @@ export class TrackerMetrics {
     this.seen.inc({ entity }, counts.seen);
     if (counts.suppressed > 0) this.suppressed.inc({ entity }, counts.suppressed);
     if (counts.deadLettered > 0) this.deadLettered.inc({ entity }, counts.deadLettered);
-    for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
+    this.countEmitted(entity, counts.emitted);
   }
 
   recordRecheck(entity: string, counts: { checked: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
     this.rechecked.inc({ entity }, counts.checked);
-    for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
+    this.countEmitted(entity, counts.emitted);
   }
 
   recordRefresh(entity: string, counts: { replayed: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
     if (counts.replayed > 0) this.replayed.inc({ entity }, counts.replayed);
-    for (const delta of counts.emitted) this.emitted.inc({ entity, reason: delta.reason, op: delta.op });
+    this.countEmitted(entity, counts.emitted);
+  }
+
+  /** One increment per reason and op of a batch: prom-client hashes the labels of every call. */
+  private countEmitted(entity: string, emitted: ReadonlyArray<{ reason: DeltaReason; op: string }>): void {
+    const counts = new Map<string, { reason: DeltaReason; op: string; count: number }>();
+    for (const { reason, op } of emitted) {
+      const id = `${reason}:${op}`;
+      const entry = counts.get(id);
+      if (entry) entry.count += 1;
+      else counts.set(id, { reason, op, count: 1 });
+    }
+    for (const { reason, op, count } of counts.values()) this.emitted.inc({ entity, reason, op }, count);
   }
 
   recordRefreshProgress(entity: string, partition: number, ratio: number): void {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import type { LoadedRecord } from '../tracker/loaded-record.js';
 import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
+import { decodeLoadedRecord, encodeLoadedRecord, StoredLoadedRecord } from './stored-record.js';
 
 /** Loaded records sit under this prefix; task metadata (the checkpoint) under another. */
 const RECORD_PREFIX = 'r:';
@@ -42,13 +43,6 @@ export interface KeyPages {
   /** The next customer keys, at most `size`; empty once the ranges are read. */
   next(size: number): Promise<string[]>;
   close(): Promise<void>;
-}
-
-/** The compact form stored per key: the record, its hash, and the source position it came from. */
-interface StoredRecord {
-  d: LoadedRecord['data'];
-  h: string;
-  s: [string, number, number];
 }
 
 /**
@@ -102,7 +96,7 @@ export class StateStore {
   async getMany(keys: readonly string[]): Promise<Array<LoadedRecord | undefined>> {
     if (keys.length === 0) return [];
     const values = await this.db.getMany(keys.map((key) => RECORD_PREFIX + key));
-    return values.map((value, index) => (value === undefined ? undefined : decode(keys[index] as string, value)));
+    return values.map((value, index) => (value === undefined ? undefined : new StoredLoadedRecord(keys[index] as string, value)));
   }
 
   async changelogNextOffset(): Promise<string | undefined> {
@@ -112,7 +106,7 @@ export class StateStore {
   async write(change: StoreWrite): Promise<void> {
     const batch = this.db.batch();
     if (this.repIndex) await this.updateRepIndex(batch, change, this.repIndex);
-    for (const record of change.put) batch.put(RECORD_PREFIX + record.key, encode(record));
+    for (const record of change.put) batch.put(RECORD_PREFIX + record.key, encodeLoadedRecord(record));
     for (const key of change.delete) batch.del(RECORD_PREFIX + key);
     if (change.changelogNextOffset !== undefined) batch.put(CHECKPOINT_KEY, change.changelogNextOffset);
     await batch.write();
@@ -173,7 +167,7 @@ export class StateStore {
   recordPages(): { next(size: number): Promise<LoadedRecord[]>; close(): Promise<void> } {
     const iterator = this.db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\uffff` });
     return {
-      next: async (size) => (await iterator.nextv(size)).map(([key, value]) => decode(key.slice(RECORD_PREFIX.length), value)),
+      next: async (size) => (await iterator.nextv(size)).map(([key, value]) => decodeLoadedRecord(key.slice(RECORD_PREFIX.length), value)),
       close: () => iterator.close(),
     };
   }
@@ -181,7 +175,7 @@ export class StateStore {
   /** Every loaded record, in key order: for a refresh's reconcile pass and for inspection. */
   async *records(): AsyncGenerator<LoadedRecord> {
     for await (const [key, value] of this.db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\uffff` })) {
-      yield decode(key.slice(RECORD_PREFIX.length), value);
+      yield decodeLoadedRecord(key.slice(RECORD_PREFIX.length), value);
     }
   }
 
@@ -195,14 +189,4 @@ function indexEntry(record: LoadedRecord, fields: RepIndexFields): string | unde
   if (typeof rep !== 'string') return undefined;
   const user = record.data[fields.userField];
   return repIndexKey(rep, typeof user === 'string' ? user : null, record.key);
-}
-
-function encode(record: LoadedRecord): string {
-  const stored: StoredRecord = { d: record.data, h: record.hash, s: [record.source.topic, record.source.partition, record.source.offset] };
-  return JSON.stringify(stored);
-}
-
-function decode(key: string, value: string): LoadedRecord {
-  const stored = JSON.parse(value) as StoredRecord;
-  return { key, data: stored.d, hash: stored.h, source: { topic: stored.s[0], partition: stored.s[1], offset: stored.s[2] } };
 }

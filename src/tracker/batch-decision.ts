@@ -66,8 +66,10 @@ export function decideBatch(
   emittedAtMs: number,
   join?: AssignmentJoin,
 ): BatchDecision {
-  const current = new Map(loadedBefore);
   const decision: BatchDecision = { deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, unknownFieldRecords: 0 };
+  // What earlier records of this batch left, over what was loaded before it (no copy of the batch's lookup).
+  const { loadedAfter } = decision;
+  const current = (key: string): LoadedRecord | undefined => (loadedAfter.has(key) ? loadedAfter.get(key) : loadedBefore.get(key));
   for (const keyed of records) {
     if (keyed.kind === 'tombstone') continue;
     if (keyed.kind === 'dead') {
@@ -75,7 +77,7 @@ export function decideBatch(
       continue;
     }
     const { change, key, record } = keyed;
-    const loaded = current.get(key);
+    const loaded = current(key);
     if (loaded && isAtOrBefore(record.position, loaded.source)) {
       decision.alreadyApplied += 1;
       continue;
@@ -96,9 +98,7 @@ export function decideBatch(
       continue;
     }
     decision.deltas.push(delta);
-    const after = loadedRecordOf(delta);
-    current.set(key, after);
-    decision.loadedAfter.set(key, after);
+    loadedAfter.set(key, loadedRecordOf(delta));
   }
   return decision;
 }

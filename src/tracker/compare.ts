@@ -36,6 +36,9 @@ export function compareWithLoaded(
     if (loaded === undefined) return undefined;
     return { op: 'DELETE', reason, changedFields: [], key, data: null, source, emittedAtMs };
   }
+  // The same JSON means the same value for every field; a different one may still be equal (other
+  // member order), which the field-by-field comparison below settles.
+  if (reason !== 'REFRESH' && loaded?.dataJson !== undefined && desired.unknownFields.length === 0 && loaded.dataJson === JSON.stringify(desired.data)) return undefined;
   const changedFields: string[] = [];
   for (const field of entity.recordFields) {
     if (desired.unknownFields.includes(field)) continue;

@@ -24,7 +24,7 @@ export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): De
 function decodeKey(key: Buffer | null): SourceRow {
   if (key === null || key.length === 0) throw decodeFailed('the record has no key');
   const columns = withoutSchemaPart(parseJson(key, 'key'));
-  if (!isRow(columns) || Object.keys(columns).length === 0) throw decodeFailed('the key is not an object of key columns');
+  if (!isRow(columns) || isEmpty(columns)) throw decodeFailed('the key is not an object of key columns');
   return columns;
 }
 
@@ -47,10 +47,21 @@ function parseJson(bytes: Buffer, part: 'key' | 'value'): unknown {
  */
 function withoutSchemaPart(json: unknown): unknown {
   if (!isRow(json)) return json;
-  const keys = Object.keys(json);
-  if (keys.length === 2 && 'schema' in json && 'payload' in json) return json['payload'];
+  if ('schema' in json && 'payload' in json && memberCount(json) === 2) return json['payload'];
   if (isConnectSchema(json['schema']) && !('payload' in json)) throw decodeFailed('the JSON has a schema part but no payload');
   return json;
+}
+
+// Counting members without Object.keys: these run twice for every CDC record.
+function memberCount(row: SourceRow): number {
+  let count = 0;
+  for (const _member in row) count += 1;
+  return count;
+}
+
+function isEmpty(row: SourceRow): boolean {
+  for (const _member in row) return false;
+  return true;
 }
 
 /** A Kafka Connect schema as JsonConverter writes it: {type: "struct", fields: [...], ...}. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CanonicalRecord } from '../normalize/canonical-value.js';
 import { canonicalJson } from './canonical-json.js';
 import type { Delta, SourcePosition } from './delta.js';
@@ -14,11 +14,17 @@ export interface LoadedRecord {
   hash: string;
   /** The source record it came from, so that an older version is never emitted after a newer one. */
   source: SourcePosition;
+  /**
+   * JSON.stringify(data), when the state store has it as text already: a desired record whose
+   * JSON is the same has no changed field, which spares parsing the loaded one (compare.ts).
+   */
+  readonly dataJson?: string | undefined;
 }
 
 /** SHA-256 of the record's canonical JSON, base64url: stable across processes, versions and field order. */
 export function recordHash(data: CanonicalRecord): string {
-  return createHash('sha256').update(canonicalJson(data)).digest('base64url');
+  // The one-shot hash: no Hash object per record (it is computed for every delta emitted).
+  return hash('sha256', canonicalJson(data), 'base64url');
 }
 
 /**

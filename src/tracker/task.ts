@@ -168,9 +168,13 @@ export class Task {
       }
     }
     const keyed = keyRecords(entity, decoded);
-    const keys = [...new Set(keyed.flatMap((record) => (record.kind === 'change' ? [record.key] : [])))];
+    const unique = new Set<string>();
+    for (const record of keyed) if (record.kind === 'change') unique.add(record.key);
+    const keys = [...unique];
     const loadedValues = await this.store.getMany(keys);
-    return { keyed, loadedBefore: new Map(keys.map((key, index) => [key, loadedValues[index]])) };
+    const loadedBefore = new Map<string, LoadedRecord | undefined>();
+    for (let index = 0; index < keys.length; index += 1) loadedBefore.set(keys[index] as string, loadedValues[index]);
+    return { keyed, loadedBefore };
   }
 
   /** The Kafka records of some deltas: a DELETE is followed by a tombstone, so that compaction drops the key. */

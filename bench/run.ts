@@ -136,6 +136,7 @@ async function main(): Promise<number> {
     const stopped = await tracker.stop();
     progress(`erp-delta: stopped (exit code ${stopped.code ?? 'none'}${stopped.signal ? `, signal ${stopped.signal}` : ''}${stopped.killed ? ', killed after 30 s' : ''})`);
     const peakRssMb = tracker.peakRssMb;
+    const peakSplit = tracker.peakSplitMb;
     const trackerCounters = tracker.lastLoggedCounters();
     if (stopped.code === 0) rmSync(trackerDataDir, { recursive: true, force: true });
 
@@ -149,7 +150,7 @@ async function main(): Promise<number> {
     }
     if (stopped.code !== 0) failures.push(`the tracker did not exit 0 on SIGTERM (exit code ${stopped.code}, signal ${stopped.signal}); log: ${relative(ROOT, logFile)}`);
 
-    printReport({ args, machine, produceRate, ceiling, endToEnd, latency, peakRssMb, failures, runId, trackerCounters });
+    printReport({ args, machine, produceRate, ceiling, endToEnd, latency, peakRssMb, peakSplit, failures, runId, trackerCounters });
     return failures.length === 0 ? 0 : 1;
   } finally {
     await tracker?.stop(10_000).catch(() => undefined);
@@ -275,11 +276,12 @@ function printReport(input: {
   endToEnd: EndToEnd;
   latency: Latency | undefined;
   peakRssMb: number;
+  peakSplit: { anon: number; file: number };
   failures: string[];
   runId: string;
   trackerCounters: Record<string, number> | undefined;
 }): void {
-  const { args, machine, produceRate, ceiling, endToEnd, latency, peakRssMb, failures } = input;
+  const { args, machine, produceRate, ceiling, endToEnd, latency, peakRssMb, peakSplit, failures } = input;
   const { plan } = args;
   const eventsPerSecond = endToEnd.seconds === undefined ? null : plan.events / endToEnd.seconds;
   const ratio = eventsPerSecond === null ? null : eventsPerSecond / ceiling.eventsPerSecond;
@@ -300,6 +302,7 @@ function printReport(input: {
     ['latency p99', latency ? ms(p99) : 'n/a (skipped)'],
     ['latency phase', latency ? `${formatInteger(latency.sent / latency.seconds)} changes/s, ${formatInteger(latency.deltas)}/${formatInteger(latency.sent)} deltas, max ${ms(max)}` : 'n/a'],
     ['peak RSS (tracker)', `${formatInteger(peakRssMb)} MB`],
+    ['  of which, at their peaks', `anonymous ${formatInteger(peakSplit.anon)} MB, mapped files ${formatInteger(peakSplit.file)} MB`],
     ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
   ];
   process.stdout.write(`${formatTable(rows)}\n`);
@@ -314,6 +317,8 @@ function printReport(input: {
     p50Ms: p50,
     p99Ms: p99,
     peakRssMb: round(peakRssMb, 1),
+    peakAnonMb: round(peakSplit.anon, 1),
+    peakFileMb: round(peakSplit.file, 1),
     ok: failures.length === 0,
     produceEventsPerSecond: round(produceRate),
     ceilingFetchEventsPerSecond: ceiling.fetchEventsPerSecond === undefined ? null : round(ceiling.fetchEventsPerSecond),

@@ -27,6 +27,8 @@ export class TrackerProcess {
   private readonly sampler: NodeJS.Timeout;
   private peakTreeRssKb = 0;
   private peakHwmKb = 0;
+  private peakAnonKb = 0;
+  private peakFileKb = 0;
 
   constructor(private readonly spec: TrackerCommand) {
     const log = openSync(spec.logFile, 'a');
@@ -63,12 +65,22 @@ export class TrackerProcess {
     return Math.max(this.peakTreeRssKb, this.peakHwmKb) / 1024;
   }
 
+  /**
+   * Of the tracker's own RSS: its anonymous memory (heaps, buffers) and its mapped files (LevelDB
+   * maps the state's table files for reading: page cache the kernel can take back), each at its peak.
+   */
+  get peakSplitMb(): { anon: number; file: number } {
+    return { anon: this.peakAnonKb / 1024, file: this.peakFileKb / 1024 };
+  }
+
   sample(): void {
     const pid = this.child.pid;
     if (pid === undefined || this.exit !== undefined) return;
     const own = readStatus(pid);
     if (own === undefined) return;
     this.peakHwmKb = Math.max(this.peakHwmKb, own.hwmKb);
+    this.peakAnonKb = Math.max(this.peakAnonKb, own.anonKb);
+    this.peakFileKb = Math.max(this.peakFileKb, own.fileKb);
     let tree = own.rssKb;
     for (const descendant of descendants(pid)) tree += readStatus(descendant)?.rssKb ?? 0;
     this.peakTreeRssKb = Math.max(this.peakTreeRssKb, tree);
@@ -117,7 +129,7 @@ export class TrackerProcess {
   }
 }
 
-function readStatus(pid: number): { rssKb: number; hwmKb: number } | undefined {
+function readStatus(pid: number): { rssKb: number; hwmKb: number; anonKb: number; fileKb: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -125,7 +137,7 @@ function readStatus(pid: number): { rssKb: number; hwmKb: number } | undefined {
     return undefined;
   }
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
-  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM'), anonKb: field('RssAnon'), fileKb: field('RssFile') };
 }
 
 function descendants(pid: number): number[] {

@@ -8,7 +8,7 @@ import type { Readiness } from './readiness.js';
 export interface AdminSources {
   metrics: Registry;
   readiness: () => Promise<Readiness>;
-  /** The status page at `/` and its API (the tracker has one; the loader does not). */
+  /** The status page at `/` and its API (the tracker has one; the loader does not); it samples while the server runs. */
   statusPage?: StatusPage | undefined;
 }
 
@@ -19,7 +19,7 @@ export interface AdminSources {
  * It listens on localhost by default: it is for the operator's probes and scraper, not the world.
  */
 export class AdminServer {
-  private constructor(private readonly server: Server) {}
+  private constructor(private readonly server: Server, private readonly statusPage: StatusPage | undefined) {}
 
   static async start(host: string, port: number, sources: AdminSources): Promise<AdminServer> {
     const server = createServer((request, response) => {
@@ -34,7 +34,8 @@ export class AdminServer {
         : error));
       server.listen(port, host, () => resolve());
     });
-    return new AdminServer(server);
+    sources.statusPage?.start();
+    return new AdminServer(server, sources.statusPage);
   }
 
   get port(): number {
@@ -42,6 +43,7 @@ export class AdminServer {
   }
 
   async stop(): Promise<void> {
+    this.statusPage?.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

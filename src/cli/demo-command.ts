@@ -34,14 +34,11 @@ function describeDelta(entity: string, delta: Delta): string {
 
 /** The status page on the config's admin port, or any free one if that is taken (a tracker may run). */
 async function startAdmin(config: TrackerConfig, tracker: Tracker): Promise<AdminServer> {
-  const statusPage = new StatusPage(tracker);
-  const sources = { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage };
-  const admin = await AdminServer.start(config.admin.host, config.admin.port ?? 0, sources).catch((error: unknown) => {
-    if (isErpDeltaError(error, 'PORT_IN_USE')) return AdminServer.start(config.admin.host, 0, sources);
+  const start = (port: number): Promise<AdminServer> => AdminServer.start(config.admin.host, port, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage: new StatusPage(tracker) });
+  return start(config.admin.port ?? 0).catch((error: unknown) => {
+    if (isErpDeltaError(error, 'PORT_IN_USE')) return start(0);
     throw error;
   });
-  statusPage.start();
-  return admin;
 }
 
 /**

@@ -39,10 +39,8 @@ export function registerRunCommand(program: Command): void {
       });
       // The admin endpoint comes first, so that probes see "not ready" (rather than nothing) while
       // the tracker starts and restores.
-      const statusPage = adminPort === null ? undefined : new StatusPage(tracker);
-      const admin = adminPort === null ? undefined : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage });
+      const admin = adminPort === null ? undefined : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage: new StatusPage(tracker) });
       if (admin) logger.info({ host: config.admin.host, port: admin.port, statusPage: `http://${config.admin.host}:${admin.port}/` }, 'admin endpoint: /healthz /readyz /metrics');
-      statusPage?.start();
       const starting = tracker.start();
       let stoppedWhileStarting: string | undefined;
       try {
@@ -67,7 +65,6 @@ export function registerRunCommand(program: Command): void {
       const signal = stoppedWhileStarting ?? await stopRequested;
       logger.info({ signal }, 'stopping');
       clearInterval(timer);
-      statusPage?.stop();
       // A process manager waits about 10 s before it kills. After a broker outage kafkajs can
       // take longer to leave its groups; past the deadline, exiting is as safe as a kill -9
       // (the open transaction aborts, the next owner restores), and it is on our terms.

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { EntityCounters } from '../status/counter-history.js';
-import { DELTA_REASONS, type DeltaReason } from '../tracker/delta.js';
+import { emptyCounters, type EntityCounters } from '../status/counter-history.js';
+import type { DeltaReason } from '../tracker/delta.js';
 
 /**
  * The tracker's counters per entity (issue 3: seen, suppressed, emitted by reason, dead-lettered).
@@ -66,9 +66,7 @@ export class TrackerMetrics {
   /** The counters of each named entity, zero where nothing happened yet: what the status page shows. */
   async entityCounters(entities: readonly string[]): Promise<Record<string, EntityCounters>> {
     const counters: Record<string, EntityCounters> = {};
-    for (const entity of entities) {
-      counters[entity] = { seen: 0, suppressed: 0, deadLettered: 0, emitted: Object.fromEntries(DELTA_REASONS.map((reason) => [reason, 0])) as Record<DeltaReason, number> };
-    }
+    for (const entity of entities) counters[entity] = emptyCounters();
     const add = async (counter: Counter, onto: (entry: EntityCounters, value: number, labels: Partial<Record<string, string | number>>) => void): Promise<void> => {
       for (const { labels, value } of (await counter.get()).values) {
         const entry = counters[String(labels['entity'])];

@@ -1,4 +1,4 @@
-import type { DeltaReason } from '../tracker/delta.js';
+import { DELTA_REASONS, type DeltaReason } from '../tracker/delta.js';
 
 /** The counters of one entity at one moment (totals since the process started). */
 export interface EntityCounters {
@@ -20,6 +20,11 @@ export interface RatePoint {
 interface Sample {
   atMs: number;
   counters: Record<string, EntityCounters>;
+}
+
+/** An entity's counters before anything happened. */
+export function emptyCounters(): EntityCounters {
+  return { seen: 0, suppressed: 0, deadLettered: 0, emitted: Object.fromEntries(DELTA_REASONS.map((reason) => [reason, 0])) as Record<DeltaReason, number> };
 }
 
 export function totalEmitted(counters: EntityCounters): number {

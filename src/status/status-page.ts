@@ -8,7 +8,7 @@ import { projectFiles } from '../project-files.js';
 import type { RefreshRequest } from '../refresh/refresh-record.js';
 import type { RefreshStatus } from '../refresh/refresh-status.js';
 import type { DeltaHistory } from '../state/delta-history.js';
-import { CounterHistory, type EntityCounters, type RatePoint } from './counter-history.js';
+import { CounterHistory, emptyCounters, type EntityCounters, type RatePoint } from './counter-history.js';
 
 /** How often the counters are sampled for the charts: 240 points make an hour. */
 const SAMPLE_INTERVAL_MS = 15_000;
@@ -50,10 +50,12 @@ export interface StatusAnswer {
 export class StatusPage {
   private readonly history = new CounterHistory();
   private timer: NodeJS.Timeout | undefined;
+  /** The page's HTML, read once: it ships with the package and does not change while running. */
+  private html: Promise<Buffer> | undefined;
 
   constructor(private readonly source: StatusSource) {}
 
-  /** Starts sampling the counters for the charts. */
+  /** Starts sampling the counters for the charts (AdminServer starts and stops it with itself). */
   start(): void {
     const sample = (): void => {
       void this.source.entityCounters().then((counters) => this.history.record(Date.now(), counters), () => undefined);
@@ -73,7 +75,7 @@ export class StatusPage {
       switch (`${request.method ?? 'GET'} ${path}`) {
         case 'GET /':
           response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-            .end(await readFile(join(projectFiles.root, 'static', 'status.html')));
+            .end(await (this.html ??= readFile(join(projectFiles.root, 'static', 'status.html'))));
           return true;
         case 'GET /api/status':
           json(response, 200, await this.status());
@@ -122,7 +124,7 @@ export class StatusPage {
       readiness,
       entities: this.source.entityNames().map((name) => ({
         name,
-        counters: counters[name] ?? { seen: 0, suppressed: 0, deadLettered: 0, emitted: { CHANGE: 0, ASSIGNMENT: 0, REFRESH: 0, RECONCILE: 0 } },
+        counters: counters[name] ?? emptyCounters(),
         lag: lag[name] ?? null,
         ratesPerMinute: rates[name] ?? [],
       })),

@@ -32,11 +32,9 @@ export function entityKey(entity: TrackedEntity, sourceKey: SourceRow): string {
   if (columnCount !== keyFields.length || !keyFields.every((field) => field.column in sourceKey)) {
     throw decodeFailed(`the key has columns (${Object.keys(sourceKey).join(', ')}) but entity "${entity.name}" is keyed by (${keyFields.map((field) => field.column).join(', ')})`);
   }
-  const keyValue = (field: TrackedEntity['keyFields'][number]): CanonicalValue => {
+  return formatEntityKey(keyFields.map((field) => {
     const value = field.normalize(sourceKey[field.column]);
     if (value === null) throw decodeFailed(`key field "${field.name}" of entity "${entity.name}" is empty`);
     return value;
-  };
-  const [only] = keyFields;
-  return keyFields.length === 1 && only ? String(keyValue(only)) : formatEntityKey(keyFields.map(keyValue));
+  }));
 }

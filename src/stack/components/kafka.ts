@@ -92,9 +92,16 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
   };
 }
 
-/** KRaft wants a base64url-encoded 16-byte UUID. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * KRaft wants a base64url-encoded 16-byte UUID. One in 64 of those starts with "-", which the
+ * storage tool's argument parser takes for an option ("expected one argument"); Kafka's own
+ * Uuid.randomUuid() draws again in that case, and so does this.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function serverProperties(host: string, port: number, controllerPort: number, logDir: string): string {

@@ -19,6 +19,7 @@ import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.js';
 import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, writeBenchConfig } from './bench-config.js';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { openBenchClients, type CommittedCounter } from './delta-counter.js';
+import { busyPercent, machineTicks, processCpuSeconds } from './cpu-time.js';
 import { BenchGenerator } from './generator.js';
 import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, startOffsets } from './kafka.js';
 import { produceBulk, produceSteady } from './produce.js';
@@ -45,6 +46,9 @@ interface EndToEnd {
   emitted: number;
   dlqRecords: number;
   failure: string | undefined;
+  /** The tracker's CPU seconds (all threads, start-up included) when it caught up. */
+  cpuSeconds: number | undefined;
+  ticksAtCatchUp: ReturnType<typeof machineTicks>;
 }
 
 interface Latency {
@@ -123,9 +127,11 @@ async function main(): Promise<number> {
 
     // 3. erp-delta end to end.
     await counter.start();
+    const ticksAtStart = machineTicks();
     tracker = new TrackerProcess({ ...trackerCommand(configPath, trackerDataDir), cwd: ROOT, logFile });
     progress(`erp-delta: started (pid ${tracker.pid}); waiting for ${formatInteger(plan.expectedEmitted)} deltas and a lag of 0 on ${BENCH_CDC_TOPIC}`);
     const endToEnd = await awaitCatchUp(tracker, admin, counter, trackerGroup, cdcEnds, cdcStarts, plan.expectedEmitted);
+    const cpu = { trackerSeconds: endToEnd.cpuSeconds, machineBusyPercent: busyPercent(ticksAtStart, endToEnd.ticksAtCatchUp) };
 
     // 4. Latency.
     let latency: Latency | undefined;
@@ -150,7 +156,7 @@ async function main(): Promise<number> {
     }
     if (stopped.code !== 0) failures.push(`the tracker did not exit 0 on SIGTERM (exit code ${stopped.code}, signal ${stopped.signal}); log: ${relative(ROOT, logFile)}`);
 
-    printReport({ args, machine, produceRate, ceiling, endToEnd, latency, peakRssMb, peakSplit, failures, runId, trackerCounters });
+    printReport({ args, machine, produceRate, ceiling, endToEnd, cpu, latency, peakRssMb, peakSplit, failures, runId, trackerCounters });
     return failures.length === 0 ? 0 : 1;
   } finally {
     await tracker?.stop(10_000).catch(() => undefined);
@@ -185,6 +191,8 @@ async function awaitCatchUp(
   let lastReport = performance.now();
   let lagZeroSince: number | undefined;
   let seconds: number | undefined;
+  let cpuSeconds: number | undefined;
+  let ticksAtCatchUp: ReturnType<typeof machineTicks>;
   let failure: string | undefined;
   for (;;) {
     const exit = process_.exitStatus;
@@ -200,6 +208,8 @@ async function awaitCatchUp(
     lastCount = count;
     if (count >= expected && lag === 0n) {
       seconds = (now - process_.startedAt) / 1000;
+      cpuSeconds = process_.pid === undefined ? undefined : processCpuSeconds(process_.pid);
+      ticksAtCatchUp = machineTicks();
       break;
     }
     if (lag === 0n) lagZeroSince ??= now;
@@ -226,7 +236,7 @@ async function awaitCatchUp(
   }
   const emitted = counter.count(BENCH_DELTA_TOPIC);
   progress(`erp-delta: ${formatInteger(emitted)} deltas emitted, ${formatInteger(expected)} expected`);
-  return { seconds, deltasAtCatchUp, emitted, dlqRecords: counter.count(BENCH_DLQ_TOPIC), failure };
+  return { seconds, deltasAtCatchUp, emitted, dlqRecords: counter.count(BENCH_DLQ_TOPIC), failure, cpuSeconds, ticksAtCatchUp };
 }
 
 async function measureLatency(args: BenchArgs, producer: Producer, partitionOf: (key: string) => number, generator: BenchGenerator, counter: CommittedCounter): Promise<Latency> {
@@ -274,6 +284,7 @@ function printReport(input: {
   produceRate: number;
   ceiling: CeilingResult;
   endToEnd: EndToEnd;
+  cpu: { trackerSeconds: number | undefined; machineBusyPercent: number | undefined };
   latency: Latency | undefined;
   peakRssMb: number;
   peakSplit: { anon: number; file: number };
@@ -281,8 +292,9 @@ function printReport(input: {
   runId: string;
   trackerCounters: Record<string, number> | undefined;
 }): void {
-  const { args, machine, produceRate, ceiling, endToEnd, latency, peakRssMb, peakSplit, failures } = input;
+  const { args, machine, produceRate, ceiling, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
   const { plan } = args;
+  const cpuPerMillion = cpu.trackerSeconds === undefined ? undefined : (cpu.trackerSeconds * 1_000_000) / plan.events;
   const eventsPerSecond = endToEnd.seconds === undefined ? null : plan.events / endToEnd.seconds;
   const ratio = eventsPerSecond === null ? null : eventsPerSecond / ceiling.eventsPerSecond;
   const p50 = latency ? percentile(latency.latencies, 50) : null;
@@ -296,6 +308,8 @@ function printReport(input: {
     ['produce rate', `${formatInteger(produceRate)} events/s`],
     ['ceiling (Kafka ConsumerPerformance)', `${formatInteger(ceiling.eventsPerSecond)} events/s`],
     ['erp-delta end to end', eventsPerSecond === null ? 'n/a (did not catch up)' : `${formatInteger(eventsPerSecond)} events/s (${round(endToEnd.seconds ?? 0, 1)} s)`],
+    ['  tracker CPU (all its threads)', cpuPerMillion === undefined ? 'n/a' : `${round(cpu.trackerSeconds ?? 0, 1)} s: ${round(cpuPerMillion, 1)} s per million events`],
+    ['  machine busy meanwhile', cpu.machineBusyPercent === undefined ? 'n/a' : `${round(cpu.machineBusyPercent)} % of ${machine.cpus} CPUs`],
     ['erp-delta / ceiling', ratio === null ? 'n/a' : `${round(ratio * 100, 1)} %`],
     ['emitted / expected', `${formatInteger(endToEnd.emitted)} / ${formatInteger(plan.expectedEmitted)}${endToEnd.emitted === plan.expectedEmitted ? ' (exact)' : ' (MISMATCH)'}`],
     ['latency p50', latency ? ms(p50) : 'n/a (skipped)'],
@@ -324,6 +338,9 @@ function printReport(input: {
     ceilingFetchEventsPerSecond: ceiling.fetchEventsPerSecond === undefined ? null : round(ceiling.fetchEventsPerSecond),
     ratio: ratio === null ? null : round(ratio, 3),
     trackerSeconds: endToEnd.seconds === undefined ? null : round(endToEnd.seconds, 3),
+    trackerCpuSeconds: cpu.trackerSeconds ?? null,
+    trackerCpuSecondsPerMillionEvents: cpuPerMillion === undefined ? null : round(cpuPerMillion, 2),
+    machineBusyPercent: cpu.machineBusyPercent === undefined ? null : round(cpu.machineBusyPercent, 1),
     dlqRecords: endToEnd.dlqRecords,
     latencyRate: latency ? args.latencyRate : null,
     latencySeconds: latency ? args.latencySeconds : null,

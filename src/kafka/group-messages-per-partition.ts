@@ -11,7 +11,7 @@ export interface GroupingInput {
  * A send's messages grouped by partition, in their order: what kafkajs's own
  * groupMessagesPerPartition returns, in linear time. kafkajs 2.2.4 copies the partition's array
  * for every message it adds (quadratic in a send's size: 3 % of the tracker's CPU at 2,500 deltas
- * a send); kafkajs-linear-grouping.ts puts this one in its place.
+ * a send); kafkajs-replacements.ts puts this one in its place.
  */
 export function groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner }: GroupingInput): Record<number, Message[]> {
   const grouped: Record<number, Message[]> = {};

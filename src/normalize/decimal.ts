@@ -40,6 +40,8 @@ export function decimalNormalizer(field: string, spec: DecimalSpec): Normalizer 
 }
 
 function canonicalDecimal(text: string, scale: number): string | undefined {
+  // Most values arrive canonical already (numeric(p, s) as Debezium writes it): no regex, no BigInt.
+  if (isCanonical(text, scale)) return text;
   const match = DECIMAL.exec(text);
   if (!match) return undefined;
   const [, sign, integerDigits = '', fractionDigits = '', exponentText] = match;
@@ -65,4 +67,28 @@ function canonicalDecimal(text: string, scale: number): string | undefined {
   const body = scale === 0 ? padded : `${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
   // "-0.00" would differ from "0.00" as text while being the same number.
   return sign === '-' && unscaled !== 0n ? `-${body}` : body;
+}
+
+const ZERO = 48;
+const NINE = 57;
+const POINT = 46;
+const MINUS = 45;
+
+/**
+ * Whether `text` is already what canonicalDecimal returns for it: an optional "-", an integer part
+ * without leading zeros, and exactly `scale` fraction digits; "-0.00" is not ("0.00" is).
+ */
+function isCanonical(text: string, scale: number): boolean {
+  const start = text.charCodeAt(0) === MINUS ? 1 : 0;
+  const point = scale === 0 ? text.length : text.length - scale - 1;
+  if (point <= start || (scale > 0 && text.charCodeAt(point) !== POINT)) return false;
+  if (text.charCodeAt(start) === ZERO && point - start > 1) return false;
+  let nonZero = false;
+  for (let at = start; at < text.length; at += 1) {
+    if (at === point) continue;
+    const code = text.charCodeAt(at);
+    if (code < ZERO || code > NINE) return false;
+    if (code !== ZERO) nonZero = true;
+  }
+  return start === 0 || nonZero;
 }

@@ -49,11 +49,7 @@ export class StoredLoadedRecord implements LoadedRecord {
   }
 
   get source(): SourcePosition {
-    if (this.position === undefined) {
-      const at = this.text.lastIndexOf(SOURCE_MEMBER);
-      const [topic, partition, offset] = JSON.parse(this.text.slice(at + SOURCE_MEMBER.length, -1)) as StoredForm['s'];
-      this.position = { topic, partition, offset };
-    }
+    this.position ??= storedPosition(this.text);
     return this.position;
   }
 
@@ -67,3 +63,24 @@ export class StoredLoadedRecord implements LoadedRecord {
     return this.parsed;
   }
 }
+
+/**
+ * The source position at the end of a stored record, `,"s":["topic",partition,offset]}`, read
+ * without JSON.parse: it is read for every change of a loaded key. A Kafka topic name is made of
+ * letters, digits, ".", "_" and "-" only, so its JSON is the name in quotes.
+ */
+function storedPosition(text: string): SourcePosition {
+  const close = text.length - 2;
+  const offsetAt = text.lastIndexOf(',', close);
+  const partitionAt = text.lastIndexOf(',', offsetAt - 1);
+  const topicAt = text.lastIndexOf(SOURCE_MEMBER, partitionAt) + SOURCE_MEMBER.length + 1;
+  const position = { topic: text.slice(topicAt + 1, partitionAt - 1), partition: Number(text.slice(partitionAt + 1, offsetAt)), offset: Number(text.slice(offsetAt + 1, close)) };
+  if (text.charCodeAt(close) !== CLOSE_BRACKET || text.charCodeAt(topicAt) !== QUOTE || !Number.isSafeInteger(position.partition) || !Number.isSafeInteger(position.offset)) {
+    const [topic, partition, offset] = JSON.parse(text.slice(text.lastIndexOf(SOURCE_MEMBER) + SOURCE_MEMBER.length, -1)) as StoredForm['s'];
+    return { topic, partition, offset };
+  }
+  return position;
+}
+
+const CLOSE_BRACKET = 93;
+const QUOTE = 34;

@@ -1,6 +1,6 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
-import { compareWithLoaded } from './compare.js';
+import { compareWithLoaded, hasSameText } from './compare.js';
 import type { Delta, SourcePosition } from './delta.js';
 import { desiredRecord } from './desired-record.js';
 import { entityKey } from './entity-key.js';
@@ -92,6 +92,11 @@ export function decideBatch(
     }
     if (desired && join) desired.data[join.field] = join.userFor(desired.data, key);
     if (desired && desired.unknownFields.length > 0) decision.unknownFieldRecords += 1;
+    // Most changes are noise: settled here, before building what only a delta needs.
+    if (desired && loaded && hasSameText(desired, loaded)) {
+      decision.suppressed += 1;
+      continue;
+    }
     const delta = compareWithLoaded(entity, { key, desired, source: { ...record.position, tsMs: change.sourceTsMs } }, loaded, 'CHANGE', emittedAtMs);
     if (!delta) {
       decision.suppressed += 1;

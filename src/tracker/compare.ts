@@ -36,9 +36,7 @@ export function compareWithLoaded(
     if (loaded === undefined) return undefined;
     return { op: 'DELETE', reason, changedFields: [], key, data: null, source, emittedAtMs };
   }
-  // The same JSON means the same value for every field; a different one may still be equal (other
-  // member order), which the field-by-field comparison below settles.
-  if (reason !== 'REFRESH' && loaded?.dataJson !== undefined && desired.unknownFields.length === 0 && loaded.dataJson === JSON.stringify(desired.data)) return undefined;
+  if (reason !== 'REFRESH' && loaded !== undefined && hasSameText(desired, loaded)) return undefined;
   const changedFields: string[] = [];
   for (const field of entity.recordFields) {
     if (desired.unknownFields.includes(field)) continue;
@@ -46,4 +44,13 @@ export function compareWithLoaded(
   }
   if (changedFields.length === 0 && reason !== 'REFRESH') return undefined;
   return { op: 'UPSERT', reason, changedFields, key, data: desired.data, source, emittedAtMs };
+}
+
+/**
+ * Whether the desired record is the loaded one by their JSON text, which settles most unchanged
+ * records without reading the loaded one. The same JSON means the same value for every field; a
+ * different one may still be equal (other member order), which only compareWithLoaded settles.
+ */
+export function hasSameText(desired: DesiredRecord, loaded: LoadedRecord): boolean {
+  return loaded.dataJson !== undefined && desired.unknownFields.length === 0 && loaded.dataJson === JSON.stringify(desired.data);
 }

@@ -17,6 +17,9 @@ export interface DesiredRecord {
   unknownFields: readonly string[];
 }
 
+/** Shared by every record without unknown fields, nearly all of them: no array each. */
+const NO_UNKNOWN_FIELDS: readonly string[] = Object.freeze([]);
+
 /**
  * The desired record of a source row: each tracked field read from its column and normalized.
  *
@@ -34,7 +37,7 @@ export interface DesiredRecord {
  */
 export function desiredRecord(entity: TrackedEntity, sourceRow: SourceRow, loaded?: LoadedRecord): DesiredRecord {
   const data: CanonicalRecord = {};
-  const unknownFields: string[] = [];
+  let unknownFields: string[] | undefined;
   for (const field of entity.fields) {
     if (!(field.column in sourceRow)) {
       throw new ErpDeltaError('NORMALIZE_FAILED', `Cannot normalize field "${field.name}": the source row of entity "${entity.name}" has no column "${field.column}".`);
@@ -42,7 +45,7 @@ export function desiredRecord(entity: TrackedEntity, sourceRow: SourceRow, loade
     const raw = sourceRow[field.column];
     if (raw === DEBEZIUM_UNAVAILABLE_VALUE) {
       const kept = loaded?.data[field.name];
-      if (kept === undefined) unknownFields.push(field.name);
+      if (kept === undefined) (unknownFields ??= []).push(field.name);
       data[field.name] = kept ?? null;
     } else {
       data[field.name] = field.normalize(raw);
@@ -56,5 +59,5 @@ export function desiredRecord(entity: TrackedEntity, sourceRow: SourceRow, loade
   for (const name of entity.recordFields) {
     if (!(name in data)) data[name] = null;
   }
-  return { data, unknownFields };
+  return { data, unknownFields: unknownFields ?? NO_UNKNOWN_FIELDS };
 }

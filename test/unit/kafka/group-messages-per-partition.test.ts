@@ -5,7 +5,7 @@ import type { Message, PartitionMetadata } from 'kafkajs';
 import { groupMessagesPerPartition, type GroupingInput } from '../../../src/kafka/group-messages-per-partition.js';
 
 const require = createRequire(import.meta.url);
-/** kafkajs's own (this test never loads kafkajs-linear-grouping.ts, which replaces it). */
+/** kafkajs's own (this test never loads kafkajs-replacements.ts, which replaces it). */
 const kafkajsGrouping = require('kafkajs/src/producer/groupMessagesPerPartition.js') as (input: GroupingInput) => Record<number, Message[]>;
 
 const partitions = (count: number): PartitionMetadata[] => Array.from({ length: count }, (_, partition) => ({ partitionId: partition, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] }));

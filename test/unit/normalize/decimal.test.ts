@@ -67,4 +67,29 @@ describe('decimal normalizer', () => {
         && error.message === `Cannot normalize field "creditLimit": ${shown} is not a decimal number.`, `for ${shown}`);
     }
   });
+
+  it('returns a value already in canonical form as it is, and every other form of it as that', () => {
+    let seed = 11;
+    const random = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    for (const scale of [0, 1, 2, 4]) {
+      const normalize = decimalNormalizer('n', { normalizer: 'decimal', scale });
+      for (let draw = 0; draw < 500; draw += 1) {
+        const units = BigInt(Math.floor(random() * 2_000_000) - 1_000_000);
+        const digits = (units < 0n ? -units : units).toString().padStart(scale + 1, '0');
+        const magnitude = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+        const canonical = units < 0n ? `-${magnitude}` : magnitude;
+        assert.equal(normalize(canonical), canonical);
+        const fraction = scale === 0 ? '' : magnitude.slice(-scale);
+        const integer = scale === 0 ? magnitude : magnitude.slice(0, -scale - 1);
+        const sign = units < 0n ? '-' : '';
+        for (const variant of [`${sign}00${magnitude}`, `${sign}${integer}.${fraction}000`, ` ${canonical} `, `${sign === '' ? '+' : sign}${magnitude}`]) {
+          assert.equal(normalize(variant), canonical, `${JSON.stringify(variant)} at scale ${scale}`);
+        }
+      }
+    }
+    assert.equal(scale2('-0.00'), '0.00');
+    assert.equal(scale2('00.50'), '0.50');
+    assert.equal(scale2('-0.01'), '-0.01');
+    assert.equal(decimalNormalizer('n', { normalizer: 'decimal', scale: 0 })('-0'), '0');
+  });
 });

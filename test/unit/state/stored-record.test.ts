@@ -40,4 +40,11 @@ describe('stored record (the state store\'s form of a loaded record)', () => {
     assert.deepEqual(compareWithLoaded(entity, observed({ code: 'C1', name: 'A', city: 'Paarl' }), loaded, 'CHANGE', 5)?.changedFields, ['city']);
     assert.deepEqual(compareWithLoaded(entity, observed({ code: 'C1', name: 'A', city: 'Durban' }), loaded, 'REFRESH', 5)?.changedFields, [], 'a refresh re-sends anyway');
   });
+
+  it('reads the source position of any topic, partition and offset from the text', () => {
+    for (const source of [{ topic: 'erp.public.customers', partition: 0, offset: 0 }, { topic: 'a_b-c.D9', partition: 123, offset: 9_007_199_254_740_991 }, { topic: 'x', partition: 7, offset: 42 }]) {
+      const written = { ...record({ code: 'C3', name: ',"s":["evil",1,2]' }), source };
+      assert.deepEqual(new StoredLoadedRecord('C3', encodeLoadedRecord(written)).source, source);
+    }
+  });
 });

@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import { groupMessagesPerPartition } from './group-messages-per-partition.js';
 import { numberRecordDecoder, type KafkaRecordDecoder } from './record-decoder.js';
+import { exactSizeRecordEncoder, type KafkaRecordEncoder } from './record-encoder.js';
 
 /**
- * Two kafkajs internals replaced by ones with the same results at a fraction of the cost, on the
+ * kafkajs internals replaced by ones with the same results at a fraction of the cost, on the
  * tracker's hot path (bench/RESULTS.md): the producer's grouping of a send's messages by partition
- * (group-messages-per-partition.ts) and the consumer's decoding of each fetched record
- * (record-decoder.ts).
+ * (group-messages-per-partition.ts) and its encoding of each record (record-encoder.ts), and the
+ * consumer's decoding of each fetched record (record-decoder.ts).
  *
  * Imported first by the CLI (src/cli/main.ts), before anything loads kafkajs: kafkajs's modules
  * take these functions when they load, so the replacements must be in the module cache by then.
@@ -15,12 +16,20 @@ import { numberRecordDecoder, type KafkaRecordDecoder } from './record-decoder.j
  */
 const require = createRequire(import.meta.url);
 
-function replaceBeforeLoad<T>(dependent: string, replaced: string, replacement: (original: T) => T): void {
-  if (require.cache[require.resolve(dependent)] !== undefined) return;
-  const original = require(replaced) as T;
-  const cached = require.cache[require.resolve(replaced)];
-  if (cached) cached.exports = replacement(original);
+/** Replaces a kafkajs module's exports, unless the module was loaded already (someone may hold them). */
+function replaceBeforeLoad<T>(replaced: string, replacement: (original: T) => T): void {
+  const path = require.resolve(replaced);
+  if (isLoaded(path)) return;
+  const original = require(path) as T;
+  const loaded = require.cache[path];
+  if (loaded) loaded.exports = replacement(original);
 }
 
-replaceBeforeLoad('kafkajs/src/producer/sendMessages.js', 'kafkajs/src/producer/groupMessagesPerPartition.js', () => groupMessagesPerPartition);
-replaceBeforeLoad<KafkaRecordDecoder>('kafkajs/src/protocol/recordBatch/v0/decoder.js', 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js', numberRecordDecoder);
+function isLoaded(path: string): boolean {
+  return require.cache[path] !== undefined;
+}
+
+replaceBeforeLoad('kafkajs/src/producer/groupMessagesPerPartition.js', () => groupMessagesPerPartition);
+replaceBeforeLoad<KafkaRecordDecoder>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js', numberRecordDecoder);
+const encoderPrototype = (require('kafkajs/src/protocol/encoder.js') as { prototype: object }).prototype;
+replaceBeforeLoad<KafkaRecordEncoder>('kafkajs/src/protocol/recordBatch/record/v0/index.js', (original) => exactSizeRecordEncoder(original, encoderPrototype));

@@ -49,7 +49,7 @@ const MAX_NUMBER_VARLONG_BYTES = 7;
 
 /** Returns a decoder that reads records as kafkajs's `original` does, falling back to it when a number would not be exact. */
 export function numberRecordDecoder(original: KafkaRecordDecoder): KafkaRecordDecoder {
-  return (decoder, batchContext) => {
+  const decodeRecordWithNumbers: KafkaRecordDecoder = (decoder, batchContext) => {
     const start = decoder.offset;
     const attributes = decoder.readInt8();
     const timestampDelta = readZigZagVarLong(decoder);
@@ -76,6 +76,7 @@ export function numberRecordDecoder(original: KafkaRecordDecoder): KafkaRecordDe
       batchContext,
     };
   };
+  return decodeRecordWithNumbers;
 }
 
 /**

@@ -1,0 +1,102 @@
+/**
+ * kafkajs's encoder of one record of a produced record batch (protocol/recordBatch/record/v0),
+ * writing the same bytes into one buffer of the exact size. kafkajs's own starts each record
+ * with a zero-filled 512-byte buffer, builds every varint as an array copied into a new Buffer,
+ * and computes the timestamp delta's varint with Longs: about 1.5 KB allocated per delta
+ * (measured). Records with headers, or deltas beyond 32 bits, are left to kafkajs's encoder (the
+ * tracker writes neither). kafkajs-replacements.ts puts this one in place.
+ */
+
+export interface KafkaRecordInput {
+  offsetDelta?: number;
+  timestampDelta?: number;
+  key?: Buffer | string | null;
+  value?: Buffer | string | null;
+  headers?: Record<string, unknown>;
+}
+
+/** kafkajs's Encoder (protocol/encoder.js): what the record batch encoder copies a record from. */
+export interface KafkaEncoder {
+  buf: Buffer;
+  offset: number;
+}
+
+export type KafkaRecordEncoder = (record: KafkaRecordInput) => KafkaEncoder;
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Returns an encoder that writes records as kafkajs's `original` does; `encoderPrototype` is kafkajs's Encoder.prototype. */
+export function exactSizeRecordEncoder(original: KafkaRecordEncoder, encoderPrototype: object): KafkaRecordEncoder {
+  const encodeRecordExactSize: KafkaRecordEncoder = (record) => {
+    const { offsetDelta = 0, timestampDelta = 0, key = null, value = null, headers } = record;
+    if (!isInt32(offsetDelta) || !isInt32(timestampDelta) || (headers !== undefined && hasMembers(headers))) return original(record);
+    const keyBytes = bytesOf(key);
+    const valueBytes = bytesOf(value);
+    const bodySize = 1 + varIntSize(timestampDelta) + varIntSize(offsetDelta)
+      + varIntSize(keyBytes === null ? -1 : keyBytes.length) + (keyBytes?.length ?? 0)
+      + varIntSize(valueBytes === null ? -1 : valueBytes.length) + (valueBytes?.length ?? 0)
+      + varIntSize(0);
+    const buf = Buffer.allocUnsafe(varIntSize(bodySize) + bodySize);
+    let at = writeVarInt(buf, 0, bodySize);
+    buf[at] = 0; // attributes: none are used
+    at = writeVarInt(buf, at + 1, timestampDelta);
+    at = writeVarInt(buf, at, offsetDelta);
+    at = writeBytes(buf, at, keyBytes);
+    at = writeBytes(buf, at, valueBytes);
+    at = writeVarInt(buf, at, 0); // no headers
+    const encoder = Object.create(encoderPrototype) as KafkaEncoder;
+    encoder.buf = buf;
+    encoder.offset = at;
+    return encoder;
+  };
+  return encodeRecordExactSize;
+}
+
+function isInt32(value: number): boolean {
+  return Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
+}
+
+function hasMembers(object: object): boolean {
+  for (const _key in object) return true;
+  return false;
+}
+
+/** As kafkajs writes a key or value: a Buffer as it is, anything else as the UTF-8 of its text. */
+function bytesOf(value: Buffer | string | null): Buffer | null {
+  if (value === null || value === undefined) return null;
+  return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
+}
+
+function zigZag(value: number): number {
+  return ((value << 1) ^ (value >> 31)) >>> 0;
+}
+
+function varIntSize(value: number): number {
+  let unsigned = zigZag(value);
+  let size = 1;
+  while (unsigned >= 0x80) {
+    unsigned >>>= 7;
+    size += 1;
+  }
+  return size;
+}
+
+function writeVarInt(buf: Buffer, at: number, value: number): number {
+  let unsigned = zigZag(value);
+  let next = at;
+  while (unsigned >= 0x80) {
+    buf[next] = (unsigned & 0x7f) | 0x80;
+    unsigned >>>= 7;
+    next += 1;
+  }
+  buf[next] = unsigned;
+  return next + 1;
+}
+
+function writeBytes(buf: Buffer, at: number, bytes: Buffer | null): number {
+  if (bytes === null) return writeVarInt(buf, at, -1);
+  const start = writeVarInt(buf, at, bytes.length);
+  bytes.copy(buf, start);
+  return start + bytes.length;
+}

@@ -32,9 +32,13 @@ export function entityKey(entity: TrackedEntity, sourceKey: SourceRow): string {
   if (columnCount !== keyFields.length || !keyFields.every((field) => field.column in sourceKey)) {
     throw decodeFailed(`the key has columns (${Object.keys(sourceKey).join(', ')}) but entity "${entity.name}" is keyed by (${keyFields.map((field) => field.column).join(', ')})`);
   }
-  return formatEntityKey(keyFields.map((field) => {
-    const value = field.normalize(sourceKey[field.column]);
-    if (value === null) throw decodeFailed(`key field "${field.name}" of entity "${entity.name}" is empty`);
-    return value;
-  }));
+  const [only] = keyFields;
+  if (keyFields.length === 1 && only) return formatEntityKey([keyValue(entity, only, sourceKey)]);
+  return formatEntityKey(keyFields.map((field) => keyValue(entity, field, sourceKey)));
+}
+
+function keyValue(entity: TrackedEntity, field: TrackedEntity['keyFields'][number], sourceKey: SourceRow): CanonicalValue {
+  const value = field.normalize(sourceKey[field.column]);
+  if (value === null) throw decodeFailed(`key field "${field.name}" of entity "${entity.name}" is empty`);
+  return value;
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { StateStore } from '../state/state-store.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
-import { decideBatch, keyRecords, type DecodedRecord, type KeyedRecord } from './batch-decision.js';
+import { decideBatch, keyRecords, type BatchDecision, type DecodedRecord, type KeyedRecord } from './batch-decision.js';
 import type { Delta } from './delta.js';
 import type { DeltaCodec } from './delta-codec.js';
 import { deadLetter, sourceOffsetOf } from './dead-letter.js';
@@ -126,12 +126,11 @@ export class Task {
     const { entity, partition, context } = this;
     const last = messages.at(-1);
     if (!last) throw new Error('processBatch needs at least one message');
-    const { keyed, loadedBefore } = await this.readBatch(messages);
-    const decision = decideBatch(entity, keyed, loadedBefore, Date.now(), this.join);
+    const { decision, previous } = await this.decide(messages);
     const nextOffset = String(Number(last.offset) + 1);
     const deadLetters = decision.deadLetters.map(({ record, error }) => deadLetter(entity.name, record.position, record.raw, error));
     const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), deadLetters, { groupId: context.groupId, offset: nextOffset });
-    await this.writeLoaded(decision.loadedAfter, changelogNextOffset, loadedBefore);
+    await this.writeLoaded(decision.loadedAfter, changelogNextOffset, previous);
 
     context.metrics.recordBatch(entity.name, {
       seen: messages.length,
@@ -146,6 +145,19 @@ export class Task {
       context.logger.warn({ entity: entity.name, partition, records: decision.unknownFieldRecords }, 'unchanged TOASTed columns with no loaded value: sent as null');
     }
     return nextOffset;
+  }
+
+  /**
+   * The decision of a batch, and what the written keys held before it (for the store's rep index).
+   * A function of its own so that the decoded records and the lookup of every key can be collected
+   * during the transaction's round trips, not only after the store write.
+   */
+  private async decide(messages: readonly KafkaMessage[]): Promise<{ decision: BatchDecision; previous: Map<string, LoadedRecord | undefined> }> {
+    const { keyed, loadedBefore } = await this.readBatch(messages);
+    const decision = decideBatch(this.entity, keyed, loadedBefore, Date.now(), this.join);
+    const previous = new Map<string, LoadedRecord | undefined>();
+    for (const key of decision.loadedAfter.keys()) previous.set(key, loadedBefore.get(key));
+    return { decision, previous };
   }
 
   /**

@@ -4,18 +4,19 @@ import { setFlagsFromString } from 'node:v8';
  * V8 settings for the tracker's allocation pattern, applied by `erp-delta run` at start-up. Each
  * fetched batch makes many short-lived objects (decoded envelopes, normalized values) that live
  * until the batch's transaction commits, then die together. With a young generation big enough
- * for them to die young (bin/erp-delta.js sets it: V8 reads that one only when it starts), the
- * old generation holds little that lives long (about 40 MB), but V8 lets it grow to a multiple of
- * that before a full collection: that is where the resident memory went (400-480 MB in the bench).
- * Growing it by 15 % at a time keeps the process under 300 MB at no measurable cost (bench: 30 %
- * peaked at 281-305 MB, 15 % at 279-285 MB, both at 45-52k events/s).
+ * for most of them to die young (bin/erp-delta.js sets it: V8 reads that one only when it
+ * starts), the old generation holds little that lives long (25-40 MB), but V8 lets it grow to a
+ * multiple of that before a full collection: that is where the resident memory went (335 MB in
+ * the bench with V8's own growth, 400-480 MB with 2 MiB fetches). Letting it double at most keeps
+ * the process near 260 MB; growing it less costs CPU in full collections (bench/RESULTS.md:
+ * 15 % made about 80 of them per million events, 100 % about 45, V8's own about 16).
  *
  * V8 reads this flag whenever it sizes the old generation, so setting it at run time works. A
  * value the operator gave on the command line (`node --heap-growing-percent=N bin/erp-delta.js
  * run`; Node does not take it in NODE_OPTIONS) wins.
  */
 const TRACKER_HEAP_FLAGS: Readonly<Record<string, string>> = {
-  '--heap-growing-percent': '15',
+  '--heap-growing-percent': '100',
 };
 
 export function tuneHeapForTracker(given: readonly string[] = process.execArgv): string[] {

@@ -3,8 +3,8 @@
  * writing the same bytes into one buffer of the exact size. kafkajs's own starts each record
  * with a zero-filled 512-byte buffer, builds every varint as an array copied into a new Buffer,
  * and computes the timestamp delta's varint with Longs: about 1.5 KB allocated per delta
- * (measured). Records with headers, or deltas beyond 32 bits, are left to kafkajs's encoder (the
- * tracker writes neither). kafkajs-replacements.ts puts this one in place.
+ * (measured). Records with headers (dead letters) or deltas beyond 32 bits are left to kafkajs's
+ * encoder; deltas have neither. kafkajs-replacements.ts puts this one in place.
  */
 
 export interface KafkaRecordInput {

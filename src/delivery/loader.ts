@@ -37,6 +37,10 @@ export class Loader {
   private producer: Producer | undefined;
   private admin: Admin | undefined;
   private started = false;
+  /** Set by stop(): no new chunk starts, and retries end. */
+  private stopping = false;
+  /** The eachBatch calls running, which stop() lets finish. */
+  private readonly batchesInFlight = new Set<Promise<void>>();
   private targetFailing: string | undefined;
 
   constructor(private readonly options: LoaderOptions) {
@@ -67,7 +71,7 @@ export class Loader {
     await consumer.subscribe({ topics, fromBeginning: true });
     let partitions = 0;
     for (const topic of topics) partitions += (await this.admin.fetchTopicOffsets(topic)).length;
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: Math.max(1, partitions), eachBatch: (payload) => this.onBatch(payload) });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: Math.max(1, partitions), eachBatch: (payload) => this.inFlight(this.onBatch(payload)) });
     this.started = true;
     logger.info({ target: this.options.target, group: delivery.groupId, topics }, 'loader running');
   }
@@ -100,13 +104,19 @@ export class Loader {
     this.options.logger.info({ group: groupId, from }, 'loader rewound: re-sending from there');
   }
 
+  private inFlight(batch: Promise<void>): Promise<void> {
+    this.batchesInFlight.add(batch);
+    return batch.finally(() => this.batchesInFlight.delete(batch));
+  }
+
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const entity = this.entityByTopic.get(batch.topic) ?? batch.topic;
     const size = this.options.config.delivery.batchSize;
+    const running = (): boolean => !this.stopping && isRunning() && !isStale();
     for (let index = 0; index < batch.messages.length; index += size) {
       const chunk = batch.messages.slice(index, index + size);
-      if (!isRunning() || isStale()) return;
-      const delivered = await this.deliver(entity, batch.topic, batch.partition, chunk, heartbeat, () => isRunning() && !isStale());
+      if (!running()) return;
+      const delivered = await this.deliver(entity, batch.topic, batch.partition, chunk, heartbeat, running);
       if (!delivered) return;
       const last = (chunk.at(-1) as KafkaMessage).offset;
       resolveOffset(last);
@@ -183,6 +193,10 @@ export class Loader {
 
   async stop(): Promise<void> {
     this.started = false;
+    this.stopping = true;
+    // A chunk the target has acknowledged is committed before the consumer leaves: once kafkajs
+    // is disconnecting it skips commits, and the restarted loader would send the chunk again.
+    await Promise.allSettled([...this.batchesInFlight]);
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     await this.admin?.disconnect();

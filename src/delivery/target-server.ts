@@ -15,8 +15,10 @@ export interface ReceivedDelta {
 export interface TargetFaults {
   /** Answer the next `count` requests with this status (and record nothing). */
   failNext?: { count: number; status: number };
-  /** Hold the next `count` requests this long before answering (record nothing). */
+  /** Hold the next `count` requests this long, then drop the connection (record nothing). */
   delayNext?: { count: number; ms: number };
+  /** Hold the next `count` requests this long, then accept them as usual: a slow target. */
+  slowNext?: { count: number; ms: number };
   /** Answer 400 to any request holding a delta of one of these entity keys. */
   rejectKeys?: string[];
 }
@@ -76,7 +78,7 @@ export class TargetServer {
       return;
     }
     this.requests += 1;
-    const { failNext, delayNext, rejectKeys } = this.faults;
+    const { failNext, delayNext, slowNext, rejectKeys } = this.faults;
     if (failNext && failNext.count > 0) {
       failNext.count -= 1;
       response.writeHead(failNext.status, { 'content-type': 'text/plain' }).end(`injected failure ${failNext.status}`);
@@ -87,6 +89,10 @@ export class TargetServer {
       await new Promise((resolve) => setTimeout(resolve, delayNext.ms));
       response.destroy();
       return;
+    }
+    if (slowNext && slowNext.count > 0) {
+      slowNext.count -= 1;
+      await new Promise((resolve) => setTimeout(resolve, slowNext.ms));
     }
     const parsed = JSON.parse(body) as DeliveryRequest;
     const rejected = parsed.deltas.filter((delta) => rejectKeys?.includes(delta.key));

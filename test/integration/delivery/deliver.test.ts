@@ -109,6 +109,42 @@ describe('deliver: from the delta topics to the target', () => {
     replay.kill('SIGTERM');
   });
 
+  it('commits a chunk the target acknowledges while the loader stops: nothing re-sent after the restart', async (t) => {
+    const products = new ProductTopic();
+    await products.create();
+    const rows = codes(uniqueCode('SL'), 5);
+    await products.upsert(rows);
+    const test = new TrackerTest('deliver-stop', { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: 5_000, retryInitialMs: 50, retryMaxMs: 400 } });
+    t.after(() => test.cleanup());
+    const tracker = await test.startCaughtUp();
+    await tracker.stop();
+    const target = await startTarget();
+    t.after(() => target.child.kill());
+    // The first request is answered, normally, 1.5 s after it arrives: the loader is stopped meanwhile.
+    assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify({ slowNext: { count: 1, ms: 1_500 } }) })).status, 204);
+    const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
+    t.after(() => deliver.kill('SIGKILL'));
+    await waitUntil('the first request to arrive at the target', async () => (await received(target.url)).requests >= 1, 60_000);
+    deliver.kill('SIGTERM');
+    const exitCode = await new Promise((resolve) => deliver.once('exit', resolve));
+    assert.equal(exitCode, 0);
+    const acknowledged = (await received(target.url)).received;
+    assert.ok(acknowledged.length > 0, 'the held request was answered and recorded before the loader exited');
+
+    const again = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
+    t.after(() => again.kill('SIGKILL'));
+    const keys = new Set(acknowledged.map((entry) => entry.delta.idempotencyKey));
+    await waitUntil('every product delivered', async () => {
+      const delivered = new Set((await received(target.url)).received.filter((entry) => entry.entity === 'products').map((entry) => entry.delta.key));
+      return rows.every((code) => delivered.has(code));
+    }, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const resent = (await received(target.url)).received.slice(acknowledged.length).filter((entry) => keys.has(entry.delta.idempotencyKey));
+    assert.deepEqual(resent.map((entry) => entry.delta.idempotencyKey), [], 'what the target acknowledged during the stop was committed');
+    again.kill('SIGTERM');
+    await new Promise((resolve) => again.once('exit', resolve));
+  });
+
   it('dlq replay --target re-posts the rejected deltas with their idempotency keys, never one a newer delta superseded', async (t) => {
     const products = new ProductTopic();
     await products.create();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { ReceivedDelta } from '../../../src/delivery/target-server.js';
 import { codes, ProductTopic } from '../../support/product-topic.js';
 import { TrackerTest, uniqueCode, waitUntil } from '../../support/tracker-harness.js';
@@ -30,18 +30,27 @@ async function received(url: string): Promise<{ requests: number; received: Rece
   return (await fetch(`${url}/received`)).json() as Promise<{ requests: number; received: ReceivedDelta[] }>;
 }
 
+/**
+ * Product rows of a fresh CDC topic, run through the tracker into their delta topic (the tracker
+ * is left running, caught up), and a target to deliver them to; all removed after the test.
+ */
+async function deliveryScenario(t: TestContext, options: { name: string; codePrefix: string; rowCount: number; timeoutMs: number }) {
+  const products = new ProductTopic();
+  await products.create();
+  const rows = codes(uniqueCode(options.codePrefix), options.rowCount);
+  await products.upsert(rows);
+  const test = new TrackerTest(options.name, { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: options.timeoutMs, retryInitialMs: 50, retryMaxMs: 400 } });
+  t.after(() => test.cleanup());
+  const tracker = await test.startCaughtUp();
+  const target = await startTarget();
+  t.after(() => target.child.kill());
+  return { products, rows, test, tracker, target };
+}
+
 describe('deliver: from the delta topics to the target', () => {
   it('delivers every delta through 500s, timeouts and a 4xx: nothing lost, a re-send keeps its idempotency key', async (t) => {
-    const products = new ProductTopic();
-    await products.create();
-    const rows = codes(uniqueCode('P'), 150);
-    await products.upsert(rows);
-    const test = new TrackerTest('deliver', { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: 500, retryInitialMs: 50, retryMaxMs: 400 } });
-    t.after(() => test.cleanup());
-    const tracker = await test.startCaughtUp();
+    const { rows, test, tracker, target } = await deliveryScenario(t, { name: 'deliver', codePrefix: 'P', rowCount: 150, timeoutMs: 500 });
     await tracker.stop();
-    const target = await startTarget();
-    t.after(() => target.child.kill());
     const rejected = [rows[7] as string];
     const faults = { failNext: { count: 3, status: 503 }, delayNext: { count: 2, ms: 1_500 }, rejectKeys: rejected };
     assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify(faults) })).status, 204);
@@ -110,16 +119,8 @@ describe('deliver: from the delta topics to the target', () => {
   });
 
   it('commits a chunk the target acknowledges while the loader stops: nothing re-sent after the restart', async (t) => {
-    const products = new ProductTopic();
-    await products.create();
-    const rows = codes(uniqueCode('SL'), 5);
-    await products.upsert(rows);
-    const test = new TrackerTest('deliver-stop', { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: 5_000, retryInitialMs: 50, retryMaxMs: 400 } });
-    t.after(() => test.cleanup());
-    const tracker = await test.startCaughtUp();
+    const { rows, test, tracker, target } = await deliveryScenario(t, { name: 'deliver-stop', codePrefix: 'SL', rowCount: 5, timeoutMs: 5_000 });
     await tracker.stop();
-    const target = await startTarget();
-    t.after(() => target.child.kill());
     // The first request is answered, normally, 1.5 s after it arrives: the loader is stopped meanwhile.
     assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify({ slowNext: { count: 1, ms: 1_500 } }) })).status, 204);
     const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
@@ -146,16 +147,8 @@ describe('deliver: from the delta topics to the target', () => {
   });
 
   it('dlq replay --target re-posts the rejected deltas with their idempotency keys, never one a newer delta superseded', async (t) => {
-    const products = new ProductTopic();
-    await products.create();
-    const rows = codes(uniqueCode('RJ'), 6);
-    await products.upsert(rows);
-    const test = new TrackerTest('deliver-replay', { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: 2_000, retryInitialMs: 50, retryMaxMs: 400 } });
-    t.after(() => test.cleanup());
-    const tracker = await test.startCaughtUp();
+    const { products, rows, test, tracker, target } = await deliveryScenario(t, { name: 'deliver-replay', codePrefix: 'RJ', rowCount: 6, timeoutMs: 2_000 });
     t.after(() => tracker.kill());
-    const target = await startTarget();
-    t.after(() => target.child.kill());
     const faults = (body: object) => fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify(body) });
     const bad = rows[0] as string;
     await faults({ rejectKeys: [bad] });

@@ -6,6 +6,7 @@ import { PartitionReader } from '../kafka/partition-reader.js';
 import { assertCompacted } from './compaction-check.js';
 import { RefreshBoard } from './refresh-board.js';
 import { parseRefreshRecord, progressKey, requestKey, type PartitionOffsets, type RefreshProgress, type RefreshRequest } from './refresh-record.js';
+import { servedTopicMetadata } from '../kafka/topic-metadata.js';
 
 // kafkajs is CommonJS: its partitioners are reachable through the default export only.
 const { Partitioners } = kafkajs;
@@ -28,6 +29,7 @@ export class RefreshControl {
     if (!(await admin.listTopics()).includes(topic)) {
       await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
     }
+    await servedTopicMetadata(admin, [topic]);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     const control = new RefreshControl(topic, groupId, producer);

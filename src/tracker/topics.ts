@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import { servedTopicMetadata } from '../kafka/topic-metadata.js';
 import type { Logger } from '../logging/logger.js';
 
 /** How long start-up waits for Debezium to create a CDC topic (its first snapshot does). */
@@ -30,9 +31,9 @@ export async function ensureTopics(admin: Admin, config: TrackerConfig, logger: 
     logger.info({ topics: toCreate.map((topic) => topic.topic) }, 'created topics');
   }
 
-  const metadata = await admin.fetchTopicMetadata({ topics: entities.map((entity) => entity.deltaTopic) });
+  const served = await servedTopicMetadata(admin, [...entities.map((entity) => entity.deltaTopic), config.dlqTopic, ...assignmentTopics(config)]);
   for (const entity of entities) {
-    const deltaPartitions = metadata.topics.find((topic) => topic.name === entity.deltaTopic)?.partitions.length;
+    const deltaPartitions = served.find((topic) => topic.name === entity.deltaTopic)?.partitions.length;
     const cdcPartitions = partitions.get(entity.topic);
     if (deltaPartitions !== cdcPartitions) {
       throw new ErpDeltaError('TOPIC_MISMATCH', `Delta topic ${entity.deltaTopic} has ${deltaPartitions} partitions but CDC topic ${entity.topic} has ${cdcPartitions}: delta partition p must be the changelog of input partition p.`, {

@@ -86,8 +86,11 @@ export class Tracker implements StatusSource {
     const admin = await connectAdmin(this.kafka, config.kafka.brokers);
     this.admin = admin;
     await ensureTopics(admin, config, logger);
+    // Each start-up step says when it is done: a start that stalls names the step it is in.
     await this.startRefreshControl(admin);
+    logger.debug({ topic: config.refresh.topic }, 'start-up: refresh topic read');
     const codec = await DeltaCodec.register(config);
+    logger.debug('start-up: delta schemas registered');
     const registry = new SchemaRegistry({ host: config.registry.url });
     this.registry = registry;
     this.context = {
@@ -101,6 +104,7 @@ export class Tracker implements StatusSource {
       logger,
       assignment: config.assignment && await this.startAssignmentTable(config.assignment),
     };
+    if (config.assignment) logger.debug({ topic: config.assignment.topic }, 'start-up: assignment table read');
 
     const consumer = this.kafka.consumer({
       groupId: config.kafka.groupId,
@@ -116,6 +120,7 @@ export class Tracker implements StatusSource {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      logger.debug({ assignment: payload.memberAssignment }, 'start-up: joined the group');
       // Assignments are handled one after the other, and batches wait for theirs (taskFor).
       this.partitionAssignment = this.partitionAssignment.then(() => this.onAssignment(payload.memberAssignment)).catch((error: unknown) => {
         logger.error({ err: error }, 'assignment failed');
@@ -301,6 +306,7 @@ export class Tracker implements StatusSource {
     }
     try {
       const opened = await Promise.all(fresh);
+      this.options.logger.debug({ tasks: opened.map((task) => task.id) }, 'tasks opened (producers fenced their predecessors); restoring');
       await restoreFromChangelogs(this.kafka, opened, this.requireContext().codec, this.metrics, this.options.logger);
       for (const task of opened) this.taskReady(task);
       this.options.logger.info({ tasks: opened.map((task) => task.id) }, 'tasks ready');

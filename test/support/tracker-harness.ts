@@ -99,7 +99,8 @@ export class TrackerProcess {
   private readonly child: ChildProcess;
 
   constructor(readonly name: string, args: readonly string[]) {
-    this.child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+    // Debug: a tracker that stalls starting names its last start-up step in the tail a failure shows.
+    this.child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug' } });
     let partial = '';
     this.child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString();

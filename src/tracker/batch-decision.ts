@@ -1,6 +1,6 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
-import { compareWithLoaded, hasSameText } from './compare.js';
+import { compareFieldByField, hasSameText } from './compare.js';
 import type { Delta, SourcePosition } from './delta.js';
 import { desiredRecord } from './desired-record.js';
 import { entityKey } from './entity-key.js';
@@ -97,7 +97,7 @@ export function decideBatch(
       decision.suppressed += 1;
       continue;
     }
-    const delta = compareWithLoaded(entity, { key, desired, source: { ...record.position, tsMs: change.sourceTsMs } }, loaded, 'CHANGE', emittedAtMs);
+    const delta = compareFieldByField(entity, { key, desired, source: { ...record.position, tsMs: change.sourceTsMs } }, loaded, 'CHANGE', emittedAtMs);
     if (!delta) {
       decision.suppressed += 1;
       continue;

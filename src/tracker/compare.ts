@@ -31,12 +31,23 @@ export function compareWithLoaded(
   reason: DeltaReason,
   emittedAtMs: number,
 ): Delta | undefined {
+  if (observed.desired !== null && reason !== 'REFRESH' && loaded !== undefined && hasSameText(observed.desired, loaded)) return undefined;
+  return compareFieldByField(entity, observed, loaded, reason, emittedAtMs);
+}
+
+/** compareWithLoaded without its text shortcut, for a caller that has just tried it (batch-decision.ts). */
+export function compareFieldByField(
+  entity: TrackedEntity,
+  observed: Observation,
+  loaded: LoadedRecord | undefined,
+  reason: DeltaReason,
+  emittedAtMs: number,
+): Delta | undefined {
   const { key, desired, source } = observed;
   if (desired === null) {
     if (loaded === undefined) return undefined;
     return { op: 'DELETE', reason, changedFields: [], key, data: null, source, emittedAtMs };
   }
-  if (reason !== 'REFRESH' && loaded !== undefined && hasSameText(desired, loaded)) return undefined;
   const changedFields: string[] = [];
   for (const field of entity.recordFields) {
     if (desired.unknownFields.includes(field)) continue;

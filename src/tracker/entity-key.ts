@@ -32,8 +32,6 @@ export function entityKey(entity: TrackedEntity, sourceKey: SourceRow): string {
   if (columnCount !== keyFields.length || !keyFields.every((field) => field.column in sourceKey)) {
     throw decodeFailed(`the key has columns (${Object.keys(sourceKey).join(', ')}) but entity "${entity.name}" is keyed by (${keyFields.map((field) => field.column).join(', ')})`);
   }
-  const [only] = keyFields;
-  if (keyFields.length === 1 && only) return formatEntityKey([keyValue(entity, only, sourceKey)]);
   return formatEntityKey(keyFields.map((field) => keyValue(entity, field, sourceKey)));
 }
 

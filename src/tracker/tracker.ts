@@ -120,7 +120,7 @@ export class Tracker implements StatusSource {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      logger.debug({ assignment: payload.memberAssignment }, 'start-up: joined the group');
+      logger.debug({ assignment: payload.memberAssignment }, 'joined the group');
       // Assignments are handled one after the other, and batches wait for theirs (taskFor).
       this.partitionAssignment = this.partitionAssignment.then(() => this.onAssignment(payload.memberAssignment)).catch((error: unknown) => {
         logger.error({ err: error }, 'assignment failed');

@@ -1,6 +1,4 @@
-import { hash } from 'node:crypto';
 import type { CanonicalRecord } from '../normalize/canonical-value.js';
-import { canonicalJson } from './canonical-json.js';
 import type { Delta, SourcePosition } from './delta.js';
 
 /**
@@ -10,8 +8,6 @@ import type { Delta, SourcePosition } from './delta.js';
 export interface LoadedRecord {
   key: string;
   data: CanonicalRecord;
-  /** recordHash(data): compares and checks a stored record without reading it field by field. */
-  hash: string;
   /** The source record it came from, so that an older version is never emitted after a newer one. */
   source: SourcePosition;
   /**
@@ -21,12 +17,6 @@ export interface LoadedRecord {
   readonly dataJson?: string | undefined;
 }
 
-/** SHA-256 of the record's canonical JSON, base64url: stable across processes, versions and field order. */
-export function recordHash(data: CanonicalRecord): string {
-  // The one-shot hash: no Hash object per record (it is computed for every delta emitted).
-  return hash('sha256', canonicalJson(data), 'base64url');
-}
-
 /**
  * The loaded record a delta leaves behind once it is committed: the UPSERT's record, or nothing
  * after a DELETE. Used after emitting and when restoring from the changelog alike.
@@ -34,5 +24,5 @@ export function recordHash(data: CanonicalRecord): string {
 export function loadedRecordOf(delta: Delta): LoadedRecord | undefined {
   if (delta.op === 'DELETE' || delta.data === null) return undefined;
   const { topic, partition, offset } = delta.source;
-  return { key: delta.key, data: delta.data, hash: recordHash(delta.data), source: { topic, partition, offset } };
+  return { key: delta.key, data: delta.data, source: { topic, partition, offset } };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignedUser, assignmentJoin, type AssignmentLookup } from '../../../src/assignment/assigned-user.js';
 import { reassignmentDeltas } from '../../../src/assignment/reassign.js';
-import { recordHash, type LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
 function lookup(reps: Record<string, string>, manual: Record<string, string> = {}): AssignmentLookup {
@@ -34,7 +34,7 @@ describe('re-check after an assignment change', () => {
   const source = { topic: 'erp.public.customers', partition: 2, offset: 41 };
   function loaded(key: string, rep: string | null, user: string | null): LoadedRecord {
     const data = { code: key, name: 'N', address: null, city: null, salesRepCode: rep, creditLimit: '1.00', assignedUserId: user };
-    return { key, data, hash: recordHash(data), source };
+    return { key, data, source };
   }
 
   it('emits ASSIGNMENT upserts with [assignedUserId] for exactly the customers whose user differs', () => {

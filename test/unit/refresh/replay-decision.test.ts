@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { decideReconcile, decideReplay, type ReplayState } from '../../../src/refresh/replay-decision.js';
 import { keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
 import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
-import { recordHash, type LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
@@ -23,7 +23,7 @@ function record(offset: number, op: 'r' | 'u' | 'd', code: string, price = '1.00
 
 function loaded(code: string, price: string, offset: number): LoadedRecord {
   const data = { code, description: `Product ${code}`, unitPrice: price, active: true };
-  return { key: code, data, hash: recordHash(data), source: { topic: TOPIC, partition: 0, offset } };
+  return { key: code, data, source: { topic: TOPIC, partition: 0, offset } };
 }
 
 function fresh(): ReplayState {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseRepIndexKey, repIndexKey, repRange, repRangesExcept } from '../../../src/state/rep-index.js';
 import { StateStore } from '../../../src/state/state-store.js';
-import { recordHash, type LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
 
 function inRange(key: string, range: { gte: string; lt: string }): boolean {
   return key >= range.gte && key < range.lt;
@@ -13,7 +13,7 @@ function inRange(key: string, range: { gte: string; lt: string }): boolean {
 
 function customer(key: string, rep: string | null, user: string | null, offset = 1): LoadedRecord {
   const data = { code: key, salesRepCode: rep, assignedUserId: user };
-  return { key, data, hash: recordHash(data), source: { topic: 'erp.public.customers', partition: 0, offset } };
+  return { key, data, source: { topic: 'erp.public.customers', partition: 0, offset } };
 }
 
 describe('rep index keys', () => {

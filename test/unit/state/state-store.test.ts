@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StateStore } from '../../../src/state/state-store.js';
-import { recordHash, type LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
 
 function loaded(key: string, city: string, offset: number): LoadedRecord {
   const data = { code: key, city };
-  return { key, data, hash: recordHash(data), source: { topic: 'erp.public.customers', partition: 1, offset } };
+  return { key, data, source: { topic: 'erp.public.customers', partition: 1, offset } };
 }
 
 /** The record as plain data: getMany's records parse themselves lazily (stored-record.ts). */
 function plain(record: LoadedRecord | undefined): LoadedRecord | undefined {
-  return record && { key: record.key, data: record.data, hash: record.hash, source: record.source };
+  return record && { key: record.key, data: record.data, source: record.source };
 }
 
 describe('state store (a real LevelDB)', () => {

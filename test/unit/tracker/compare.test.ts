@@ -181,7 +181,7 @@ describe('compareWithLoaded', () => {
   describe('by reason', () => {
     const source = { topic: 'erp.public.customers', partition: 0, offset: 7, tsMs: 1 };
     const data = { code: 'C0001', name: 'A', address: null, city: null, salesRepCode: 'SAL001', creditLimit: '1.00', assignedUserId: 'u-17' };
-    const loaded: LoadedRecord = { key: 'C0001', data, hash: 'h', source };
+    const loaded: LoadedRecord = { key: 'C0001', data, source };
 
     it('REFRESH re-sends an equal record, with no field changed', () => {
       const delta = compareWithLoaded(customers, { key: 'C0001', desired: { data, unknownFields: [] }, source }, loaded, 'REFRESH', NOW);

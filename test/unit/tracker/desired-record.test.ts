@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { desiredRecord } from '../../../src/tracker/desired-record.js';
-import { recordHash, type LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
 import { DEBEZIUM_UNAVAILABLE_VALUE } from '../../../src/tracker/source-change.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
@@ -19,7 +19,7 @@ const ROW = {
 
 function loadedCustomer(data: Record<string, string | null>): LoadedRecord {
   const record = { code: 'C0001', name: 'Alpine Foods Ltd', address: null, city: 'Berlin', salesRepCode: 'SAL002', creditLimit: '8919.30', assignedUserId: null, ...data };
-  return { key: 'C0001', data: record, hash: recordHash(record), source: { topic: 'erp.public.customers', partition: 0, offset: 41 } };
+  return { key: 'C0001', data: record, source: { topic: 'erp.public.customers', partition: 0, offset: 41 } };
 }
 
 describe('desiredRecord', () => {

@@ -8,6 +8,7 @@
 //
 // MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (LevelDB's compaction, libuv's pool
 // running LevelDB reads and writes) an arena of its own, up to 8 per core, and memory freed in
-// one is not reused by another; two arenas took about 20 MB off the tracker's resident memory in the
-// bench at no measurable cost (bench/RESULTS.md). glibc reads it only at start-up, hence here too.
+// one is not reused by another; two arenas took about 20 MB off the tracker's resident memory
+// in the bench, with its CPU within the runs' noise (bench/RESULTS.md). glibc reads it only at
+// start-up, hence here too.
 import '../dist/cli/main.js';

@@ -49,8 +49,9 @@ async function waitForTopic(admin: Admin, topic: string, logger: Logger): Promis
   let warned = false;
   for (;;) {
     if ((await admin.listTopics()).includes(topic)) {
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      return metadata.topics[0]?.partitions.length ?? 1;
+      // Listed is not yet served: Connect may have created the topic a moment ago.
+      const [metadata] = await servedTopicMetadata(admin, [topic]);
+      return metadata?.partitions.length ?? 1;
     }
     if (Date.now() > deadline) {
       throw new ErpDeltaError('TOPIC_MISMATCH', `CDC topic ${topic} does not exist.`, {

@@ -1,7 +1,7 @@
 import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
+import { readCompactEnvelope } from './compact-envelope.js';
 import { CONFLUENT_MAGIC_BYTE } from './confluent-wire-format.js';
 import type { DecodedSourceRecord, SourceRow } from './source-change.js';
-
 
 /**
  * Decodes a record written by Kafka Connect's JsonConverter from a Debezium source: key and value
@@ -12,7 +12,10 @@ import type { DecodedSourceRecord, SourceRow } from './source-change.js';
 export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): DecodedSourceRecord {
   const keyColumns = decodeKey(key);
   if (value === null) return { kind: 'tombstone', key: keyColumns };
-  const json = parseJson(value, 'value');
+  const text = textOf(value, 'value');
+  const compact = readCompactEnvelope(text, keyColumns);
+  if (compact !== undefined) return compact;
+  const json = parseJson(text, 'value');
   const envelope = withoutSchemaPart(json);
   if (envelope === null) return { kind: 'tombstone', key: keyColumns };
   if (envelope === json && isRow(json) && !('op' in json)) {
@@ -23,18 +26,22 @@ export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): De
 
 function decodeKey(key: Buffer | null): SourceRow {
   if (key === null || key.length === 0) throw decodeFailed('the record has no key');
-  const columns = withoutSchemaPart(parseJson(key, 'key'));
+  const columns = withoutSchemaPart(parseJson(textOf(key, 'key'), 'key'));
   if (!isRow(columns) || isEmpty(columns)) throw decodeFailed('the key is not an object of key columns');
   return columns;
 }
 
-function parseJson(bytes: Buffer, part: 'key' | 'value'): unknown {
+function textOf(bytes: Buffer, part: 'key' | 'value'): string {
   if (bytes.length === 0) throw decodeFailed(`the ${part} is empty`);
   if (bytes[0] === CONFLUENT_MAGIC_BYTE) {
     throw decodeFailed(`the ${part} starts with byte 0, the Confluent wire format (Avro); this decoder reads JSON`);
   }
+  return bytes.toString('utf8');
+}
+
+function parseJson(text: string, part: 'key' | 'value'): unknown {
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw decodeFailed(`the ${part} is not JSON (${(error as Error).message})`, error);
   }

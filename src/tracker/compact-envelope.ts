@@ -24,14 +24,18 @@ export function readCompactEnvelope(text: string, key: SourceRow): SourceChange 
   // not balanced JSON and its parse fails.
   const rowEnd = text.indexOf(SOURCE_START, ROW_START.length);
   if (rowEnd < 0) return undefined;
-  SOURCE_AND_TAIL.lastIndex = rowEnd;
-  const rest = SOURCE_AND_TAIL.exec(text);
-  if (rest === null) return undefined;
-  const [, source = '', tail = ''] = rest;
+  // Sticky expressions tested in turn: where one ends (lastIndex) the next starts, and no match
+  // array or captured text is built for every event.
+  const sourceStart = rowEnd + SOURCE_MEMBER_NAME.length;
+  SOURCE_OBJECT.lastIndex = sourceStart;
+  if (!SOURCE_OBJECT.test(text)) return undefined;
+  const sourceEnd = SOURCE_OBJECT.lastIndex;
+  TAIL_MEMBERS.lastIndex = sourceEnd;
+  if (!TAIL_MEMBERS.test(text)) return undefined;
   // Members that JSON.parse would let a later duplicate in the tail override.
-  if (tail.includes('"after":') || tail.includes('"before":') || tail.includes('"source":')) return undefined;
-  const op = opOf(tail);
-  const sourceTsMs = tsMsOf(source);
+  if (text.includes('"after":', sourceEnd) || text.includes('"before":', sourceEnd) || text.includes('"source":', sourceEnd)) return undefined;
+  const op = opOf(text, sourceEnd);
+  const sourceTsMs = tsMsOf(text, sourceStart, sourceEnd);
   if (op === undefined || sourceTsMs === undefined) return undefined;
   let after: unknown;
   try {
@@ -51,31 +55,56 @@ const STRING = String.raw`"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[
 const NUMBER = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
 const SCALAR = `(?:${STRING}|${NUMBER}|true|false|null)`;
 const MEMBER = `${STRING}:${SCALAR}`;
-/** `,"source":{…}` with scalar members, then the envelope's remaining members, all scalars, to its end. */
-const SOURCE_AND_TAIL = new RegExp(`,"source":(\\{(?:${MEMBER}(?:,${MEMBER})*)?\\})((?:,${MEMBER})*)\\}$`, 'y');
+/** The source block: an object of scalar members. */
+const SOURCE_OBJECT = new RegExp(`\\{(?:${MEMBER}(?:,${MEMBER})*)?\\}`, 'y');
+/** The envelope's members after the source block, all scalars, to its end. */
+const TAIL_MEMBERS = new RegExp(`(?:,${MEMBER})*\\}$`, 'y');
 
 /**
- * The op, when the tail names it exactly once, as one of the ops that carry a row. The tail's
- * members are scalars and its strings escape their quotes, so `"op":` there is a member's name.
+ * The op, when the tail (from `tailStart`) names it exactly once, as one of the ops that carry a
+ * row. The tail's members are scalars and its strings escape their quotes, so `"op":` there is a
+ * member's name.
  */
-function opOf(tail: string): 'c' | 'u' | 'r' | undefined {
-  const at = tail.indexOf(OP_MEMBER);
-  if (at < 0 || tail.lastIndexOf(OP_MEMBER) !== at) return undefined;
-  const op = tail.slice(at + OP_MEMBER.length, at + OP_MEMBER.length + 3);
-  return op === '"c"' || op === '"u"' || op === '"r"' ? (op[1] as 'c' | 'u' | 'r') : undefined;
+function opOf(text: string, tailStart: number): 'c' | 'u' | 'r' | undefined {
+  const at = text.indexOf(OP_MEMBER, tailStart);
+  if (at < 0 || text.lastIndexOf(OP_MEMBER) !== at) return undefined;
+  const valueAt = at + OP_MEMBER.length;
+  if (text.charCodeAt(valueAt) !== QUOTE || text.charCodeAt(valueAt + 2) !== QUOTE) return undefined;
+  const op = text[valueAt + 1];
+  return op === 'c' || op === 'u' || op === 'r' ? op : undefined;
 }
 
-/** source.ts_ms, the last one as JSON.parse keeps it, when it is an integer. */
-function tsMsOf(source: string): number | undefined {
-  const at = source.lastIndexOf(TS_MS_MEMBER);
-  if (at < 0) return undefined;
-  const start = at + TS_MS_MEMBER.length;
-  let end = source.indexOf(',', start);
-  if (end < 0) end = source.length - 1;
-  const tsMs = Number(source.slice(start, end));
-  return Number.isSafeInteger(tsMs) && source.charCodeAt(start) !== QUOTE ? tsMs : undefined;
+/**
+ * source.ts_ms, the last one as JSON.parse keeps it, when it is written as an integer; the source
+ * block is text[start, end). Read digit by digit: this runs for every event.
+ */
+function tsMsOf(text: string, start: number, end: number): number | undefined {
+  const at = text.lastIndexOf(TS_MS_MEMBER, end);
+  if (at < start) return undefined;
+  let index = at + TS_MS_MEMBER.length;
+  const negative = text.charCodeAt(index) === MINUS;
+  if (negative) index += 1;
+  let tsMs = 0;
+  let digits = 0;
+  for (; digits <= MAX_SAFE_DIGITS; index += 1, digits += 1) {
+    const digit = text.charCodeAt(index) - ZERO;
+    if (digit < 0 || digit > 9) break;
+    tsMs = tsMs * 10 + digit;
+  }
+  // Not a number, a fraction, an exponent or too many digits: left to the full parse. (The
+  // regular expression let only JSON's numbers through: no leading zeros.)
+  const next = text.charCodeAt(index);
+  if (digits === 0 || digits > MAX_SAFE_DIGITS || (next !== COMMA && next !== CLOSE_BRACE)) return undefined;
+  return negative ? -tsMs : tsMs;
 }
 
+const SOURCE_MEMBER_NAME = ',"source":';
 const OP_MEMBER = '"op":';
 const TS_MS_MEMBER = '"ts_ms":';
+/** Every integer of up to 15 digits is safe (2^53 has 16). */
+const MAX_SAFE_DIGITS = 15;
 const QUOTE = 34;
+const ZERO = 48;
+const MINUS = 45;
+const COMMA = 44;
+const CLOSE_BRACE = 125;

@@ -25,13 +25,18 @@ export function formatEntityKey(values: readonly CanonicalValue[]): string {
  * would fold distinct rows onto one key, so such a record is refused rather than guessed at.
  */
 export function entityKey(entity: TrackedEntity, sourceKey: SourceRow): string {
-  // Loops rather than Object.keys and map: this runs for every CDC record.
+  // Loops rather than Object.keys, every and map: this runs for every CDC record.
   let columnCount = 0;
   for (const _column in sourceKey) columnCount += 1;
   const { keyFields } = entity;
-  if (columnCount !== keyFields.length || !keyFields.every((field) => field.column in sourceKey)) {
+  let hasEveryColumn = columnCount === keyFields.length;
+  for (const field of keyFields) hasEveryColumn &&= field.column in sourceKey;
+  if (!hasEveryColumn) {
     throw decodeFailed(`the key has columns (${Object.keys(sourceKey).join(', ')}) but entity "${entity.name}" is keyed by (${keyFields.map((field) => field.column).join(', ')})`);
   }
+  // formatEntityKey's one-field form, without an array for it.
+  const onlyField = keyFields.length === 1 ? keyFields[0] : undefined;
+  if (onlyField) return String(keyValue(entity, onlyField, sourceKey));
   return formatEntityKey(keyFields.map((field) => keyValue(entity, field, sourceKey)));
 }
 

@@ -170,7 +170,8 @@ export class Task {
     const decoded: DecodedRecord[] = [];
     for (const message of messages) {
       const position = { topic: entity.topic, partition, offset: sourceOffsetOf(Number(message.offset), message.headers) };
-      const raw = { key: message.key, value: message.value };
+      // The message itself is the record's raw key and value: no object of its own per record.
+      const raw = message;
       try {
         const change = context.decoder.decode(message.key, message.value);
         decoded.push({ position, raw, decoded: change instanceof Promise ? await change : change });

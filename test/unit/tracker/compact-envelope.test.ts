@@ -11,7 +11,7 @@ const DEBEZIUM_3_6 = '{"before":null,"after":{"code":"C0001","name":"Baltic Food
 /** The bench's synthetic records (bench/generator.ts): Debezium 3.0's source block, an integer column. */
 const BENCH = '{"before":null,"after":{"code":"ITEM0000400","name":"Bench item ITEM0000400 rev 1","price":"1572.71","qty":2621,"updated_at":"2025-01-01T00:00:00.400000Z"},"source":{"version":"3.0.8.Final","connector":"postgresql","name":"bench","ts_ms":1735689600400,"snapshot":"true","db":"erp","sequence":null,"schema":"public","table":"items","txId":null,"lsn":null,"xmin":null},"transaction":null,"op":"u","ts_ms":1735689600400}';
 /** A row whose values hold what the fast path looks for: escaped quotes, braces, `,"source":{`, unicode escapes, nested values. */
-const AWKWARD_ROW = '{"before":null,"after":{"code":"C\\"1","name":"x,\\"source\\":{\\"ts_ms\\":1}","note":"}{][\\\\","geo":{"wkb":"AQ==","srid":4326},"tags":[1,{"a":null}],"u":"\\u00e9\\ud83d\\ude00","n":-1.5e-3,"t":true},"source":{"ts_ms":42,"table":"odd \\"name\\" }"},"op":"c"}';
+const AWKWARD_ROW = '{"before":null,"after":{"code":"C\\"1","name":"x,\\"source\\":{\\"ts_ms\\":1}","note":"}{][\\\\","geo":{"wkb":"AQ==","srid":4326},"tags":[1,{"a":null}],"u":"\\u00e9\\ud83d\\ude00","n":-1.5e-3,"t":true,"op":"d","before":{"ts_ms":1}},"source":{"ts_ms":42,"table":"odd \\"name\\" }"},"op":"c"}';
 
 /** The tracker's full decode of a bare envelope: what the fast path must agree with. */
 function fullDecode(text: string): SourceChange | Error {
@@ -49,6 +49,14 @@ function mutate(text: string, next: () => number): string {
 }
 
 describe('readCompactEnvelope', () => {
+  it('reads a negative and a last source.ts_ms as JSON.parse does', () => {
+    for (const text of [BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":-5,"snapshot"'), BENCH.replace('"xmin":null', '"xmin":null,"ts_ms":7'), AWKWARD_ROW.replace('"ts_ms":42,', '"ts_ms":42,"ts_ms":0,')]) {
+      const compact = readCompactEnvelope(text, KEY);
+      assert.ok(compact);
+      assert.deepEqual(compact, fullDecode(text));
+    }
+  });
+
   for (const [name, text] of [['Debezium 3.6 through JsonConverter', DEBEZIUM_3_6], ['the bench\'s records', BENCH], ['a row with escapes, braces and nested values', AWKWARD_ROW]] as const) {
     it(`reads ${name} as the full parse does`, () => {
       const compact = readCompactEnvelope(text, KEY);
@@ -74,6 +82,8 @@ describe('readCompactEnvelope', () => {
     'source.ts_ms as a string': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":"1735689600400","snapshot"'),
     'source.ts_ms null (the envelope\'s ts_ms applies)': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":null,"snapshot"'),
     'source.ts_ms a fraction': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":1.5,"snapshot"'),
+    'source.ts_ms with an exponent': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":17e11,"snapshot"'),
+    'source.ts_ms beyond 2^53': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":9007199254740993,"snapshot"'),
     'no source.ts_ms': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"snapshot"'),
     'a nested value in source': BENCH.replace('"sequence":null', '"sequence":[1,2]'),
     'a row that is not JSON': BENCH.replace('"qty":2621', '"qty":02621'),

@@ -95,6 +95,21 @@ describe('readCompactEnvelope', () => {
     });
   }
 
+  // Regular expressions on untrusted bytes: a record built to make them backtrack must not hang
+  // the tracker (the timeout is the failure, not a speed target).
+  it('refuses records built to make its expressions backtrack, without hanging', { timeout: 10_000 }, () => {
+    const row = '{"before":null,"after":{"code":"C0001"}';
+    const hostile = [
+      `${row},"source":{${'"k":1,'.repeat(100_000)}`,
+      `${row},"source":{"ts_ms":1}${',"k":1'.repeat(100_000)},"x":{}}`,
+      `${row},"source":{"ts_ms":${'1'.repeat(1_000_000)}x}}`,
+      `${row},"source":{"ts_ms":1,"k":"${'a'.repeat(1_000_000)}}}`,
+      `${row},"source":{"ts_ms":1,"k":"${'\\'.repeat(500_000)}}}`,
+      `${row},"source":{"ts_ms":1,"k":${'-0.1e1'.repeat(100_000)}}}`,
+    ];
+    for (const text of hostile) assert.equal(readCompactEnvelope(text, KEY), undefined);
+  });
+
   it('decodes 20,000 mutated records as the full parse does, or leaves them to it', () => {
     const next = random(20_261_126);
     let compact = 0;

@@ -9,8 +9,8 @@ import type { SourceChange, SourceRow } from './source-change.js';
  *
  *   {"before":null,"after":{…row…},"source":{…flat…},"transaction":null,"op":"u","ts_ms":…}
  *
- * by parsing only the row, and checking the rest against a regular expression (native code) that
- * accepts only JSON: the source block an object of scalars, then members with scalar values.
+ * by parsing only the row, and checking the rest with regular expressions (native code) that
+ * accept only JSON: the source block an object of scalars, then members with scalar values.
  *
  * It returns undefined for anything else (a `before` row, a delete, transaction metadata, the
  * schema part, another member order, a duplicated member, a malformed record) and the caller then
@@ -48,7 +48,10 @@ export function readCompactEnvelope(text: string, key: SourceRow): SourceChange 
 }
 
 const ROW_START = '{"before":null,"after":{';
-const SOURCE_START = ',"source":{';
+const SOURCE_MEMBER_NAME = ',"source":';
+const SOURCE_START = `${SOURCE_MEMBER_NAME}{`;
+const OP_MEMBER = '"op":';
+const TS_MS_MEMBER = '"ts_ms":';
 
 // JSON's own grammar for strings and numbers (RFC 8259), unrolled so that a string is one run.
 const STRING = String.raw`"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"`;
@@ -98,9 +101,6 @@ function tsMsOf(text: string, start: number, end: number): number | undefined {
   return negative ? -tsMs : tsMs;
 }
 
-const SOURCE_MEMBER_NAME = ',"source":';
-const OP_MEMBER = '"op":';
-const TS_MS_MEMBER = '"ts_ms":';
 /** Every integer of up to 15 digits is safe (2^53 has 16). */
 const MAX_SAFE_DIGITS = 15;
 const QUOTE = 34;

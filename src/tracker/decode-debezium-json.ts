@@ -7,7 +7,8 @@ import type { DecodedSourceRecord, SourceRow } from './source-change.js';
  * Decodes a record written by Kafka Connect's JsonConverter from a Debezium source: key and value
  * with the schema part (`schemas.enable=true`: {schema, payload}) or without it (the bare key
  * columns and the bare envelope). A null value is a tombstone. Anything else that is not a c, u,
- * d or r change of a keyed row throws DECODE_FAILED saying what is wrong.
+ * d or r change of a keyed row throws DECODE_FAILED saying what is wrong. The usual envelope is
+ * read without parsing the parts the tracker does not use (compact-envelope.ts).
  */
 export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): DecodedSourceRecord {
   const keyColumns = decodeKey(key);

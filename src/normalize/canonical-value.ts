@@ -1,7 +1,8 @@
 /**
- * The canonical form every tracked field is normalized to before it is compared, hashed, stored or
- * emitted. Only JSON scalars, so that equality is plain `===` and the canonical JSON of a record is
- * unambiguous: decimals are strings (exact), dates and timestamps are ISO strings.
+ * The canonical form every tracked field is normalized to before it is compared, stored or
+ * emitted. Only JSON scalars, so that equality is plain `===` and a record's JSON text is
+ * unambiguous (the compare takes equal text for equal records): decimals are strings (exact),
+ * dates and timestamps are ISO strings.
  */
 export type CanonicalValue = string | number | boolean | null;
 

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
 import { cliLogger } from '../logging/logger.js';
+import { registryClient } from '../registry/registry-client.js';
 import { readDeltaHistory, type KeyDelta } from '../state/delta-history.js';
 import { formatEntityKey } from '../tracker/entity-key.js';
 
@@ -51,7 +51,7 @@ async function lastRecordOf(config: ReturnType<typeof loadConfig>, entity: strin
   const kafka = kafkaClient(config.kafka, cliLogger());
   const admin = await connectAdmin(kafka, config.kafka.brokers);
   try {
-    const [last] = (await readDeltaHistory(kafka, admin, new SchemaRegistry({ host: config.registry.url }), topic, key, { limit: 1 })).deltas;
+    const [last] = (await readDeltaHistory(kafka, admin, registryClient(config.registry), topic, key, { limit: 1 })).deltas;
     return last && { entity, key, ...last };
   } finally {
     await admin.disconnect();

@@ -26,6 +26,8 @@ export const CONFIG_DEFAULTS = {
   loaderGroupId: 'erp-delta-loader',
   deliveryBatchSize: 500,
   deliveryTimeoutMs: 10_000,
+  /** Registries answer in milliseconds: this long is a registry in trouble, not a slow one. */
+  registryRequestTimeoutMs: 10_000,
   adminHost: '127.0.0.1',
   adminPort: 9464,
 } as const;
@@ -123,7 +125,11 @@ const configSchema = z.strictObject({
     clientId: z.string().min(1).default(CONFIG_DEFAULTS.clientId),
     groupId: z.string().min(1).default(CONFIG_DEFAULTS.groupId),
   }),
-  registry: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }),
+  registry: z.strictObject({
+    url: z.url({ protocol: /^https?$/ }),
+    /** One request's limit: the registry client has none, and a request never answered would hang. */
+    requestTimeoutMs: z.number().int().positive().default(CONFIG_DEFAULTS.registryRequestTimeoutMs),
+  }),
   dlqTopic: topicName.default(CONFIG_DEFAULTS.dlqTopic),
   dataDir: z.string().min(1).default(CONFIG_DEFAULTS.dataDir),
   /** Absent: no entity is joined with the user assignment mapping. */

@@ -1,9 +1,10 @@
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka, Message } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { postDelivery } from '../delivery/delivery-post.js';
 import { deliveryRequest } from '../delivery/delivery-request.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
+import { registryClient } from '../registry/registry-client.js';
 import { REDRIVE_HEADERS, sourceOffsetOf } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
 import { SourceDecoder } from '../tracker/source-decoder.js';
@@ -40,7 +41,7 @@ export async function redriveDeadLetters(kafka: Kafka, config: TrackerConfig, op
   const entities = new Map(Object.values(config.entities).map((entity) => [entity.name, { topic: entity.topic, deltaTopic: entity.deltaTopic }]));
   const planned = planReplay(await readDeadLetters(kafka, config), { sinceMs: options.sinceMs, entity: options.entity, hasTarget: options.target !== undefined, entities });
   const deltaTopics = new Set([...entities.values()].map((entity) => entity.deltaTopic));
-  const registry = new SchemaRegistry({ host: config.registry.url });
+  const registry = registryClient(config.registry);
   const actions = await skipStillFailing(skipSuperseded(planned, await latestOffsets(kafka, partitionsToCheck(planned), deltaTopics)), config, registry);
 
   const results = new Map<ReplayAction, RedriveResult>();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { probeRegistry, readiness, type Readiness } from '../admin/readiness.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
@@ -7,6 +7,7 @@ import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
 import type { Logger } from '../logging/logger.js';
 import { DeliveryMetrics } from '../metrics/delivery-metrics.js';
+import { registryClient } from '../registry/registry-client.js';
 import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
 import { postDelivery } from './delivery-post.js';
@@ -45,7 +46,7 @@ export class Loader {
 
   constructor(private readonly options: LoaderOptions) {
     this.kafka = kafkaClient(options.config.kafka, options.logger);
-    this.registry = new SchemaRegistry({ host: options.config.registry.url });
+    this.registry = registryClient(options.config.registry);
     this.entityByTopic = new Map(Object.values(options.config.entities).map((entity) => [entity.deltaTopic, entity.name]));
   }
 

@@ -15,8 +15,3 @@ export function confluentHeader(schemaId: number): Buffer {
   header.writeInt32BE(schemaId, 1);
   return header;
 }
-
-/** A registry client's failure to reach the registry, as opposed to the registry refusing something. */
-export function isRegistryUnreachable(error: unknown): boolean {
-  return /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|fetch failed|socket hang up/i.test((error as Error).message ?? '');
-}

@@ -1,9 +1,15 @@
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { Logger } from '../logging/logger.js';
+import { isRegistryUnreachable, registryClient } from '../registry/registry-client.js';
 import type { Delta } from './delta.js';
-import { confluentHeader, isRegistryUnreachable } from './confluent-wire-format.js';
+import { confluentHeader } from './confluent-wire-format.js';
 import { deltaSchemaFor } from './delta-schema.js';
+
+/** How long a start-up waits for a registry that cannot be reached before it gives up. */
+const REGISTRY_STARTUP_WAIT_MS = 60_000;
 
 /**
  * Deltas as Avro in the Confluent wire format. Each entity's schema is registered at start-up under
@@ -16,31 +22,36 @@ export class DeltaCodec {
     private readonly writers: ReadonlyMap<string, DeltaWriter>,
   ) {}
 
-  static async register(config: TrackerConfig): Promise<DeltaCodec> {
-    const registry = new SchemaRegistry({ host: config.registry.url });
+  static async register(config: TrackerConfig, logger: Logger): Promise<DeltaCodec> {
+    const registry = registryClient(config.registry);
     const writers = new Map<string, DeltaWriter>();
+    const waitUntil = Date.now() + REGISTRY_STARTUP_WAIT_MS;
     for (const entity of Object.values(config.entities)) {
       const subject = `${entity.deltaTopic}-value`;
       const schema = deltaSchemaFor(entity, config.assignment?.entity === entity.name);
       const register = () => registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
-      try {
-        // Two instances registering a new subject at once both set its compatibility rule, and
-        // Apicurio refuses the second ("already exists"); the retry finds the rule in place.
-        const { id } = await register().catch((error: unknown) => {
-          if (/already exists/i.test((error as Error).message)) return register();
-          throw error;
-        });
-        writers.set(entity.name, await deltaWriter(registry, id));
-      } catch (error) {
-        const message = (error as Error).message;
-        const unreachable = isRegistryUnreachable(error);
-        throw new ErpDeltaError(unreachable ? 'REGISTRY_UNAVAILABLE' : 'SCHEMA_REJECTED', unreachable
-          ? `The schema registry at ${config.registry.url} cannot be reached: ${message}`
-          : `The registry refused the delta schema of entity "${entity.name}" under subject ${subject}: ${message}`, {
-          retriable: unreachable,
-          cause: error,
-          hint: unreachable ? 'Check registry.url in the config, and that the registry runs.' : 'A schema change must stay backward compatible for the readers of the delta topic.',
-        });
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          // Two instances registering a new subject at once both set its compatibility rule, and
+          // Apicurio refuses the second ("already exists"); the retry finds the rule in place.
+          const { id } = await register().catch((error: unknown) => {
+            if (/already exists/i.test((error as Error).message)) return register();
+            throw error;
+          });
+          writers.set(entity.name, await deltaWriter(registry, id));
+          break;
+        } catch (error) {
+          const unreachable = isRegistryUnreachable(error);
+          // Registering is idempotent (the same schema gets the same id), so a registry that is
+          // restarting, or that lost one answer, is waited for rather than ending the start-up.
+          if (unreachable && Date.now() < waitUntil) {
+            const retryInMs = Math.min(1_000 * 2 ** (attempt - 1), 5_000);
+            logger.warn({ subject, attempt, retryInMs, err: error }, 'the schema registry did not answer; registering the delta schema again');
+            await sleep(retryInMs);
+            continue;
+          }
+          throw registrationFailed(config, entity.name, subject, error);
+        }
       }
     }
     return new DeltaCodec(registry, writers);
@@ -69,4 +80,20 @@ async function deltaWriter(registry: SchemaRegistry, id: number): Promise<DeltaW
   const header = confluentHeader(id);
   const type = (await registry.getSchema(id)) as unknown as DeltaWriter['type'];
   return { header, type };
+}
+
+function registrationFailed(config: TrackerConfig, entityName: string, subject: string, error: unknown): ErpDeltaError {
+  const message = (error as Error).message;
+  if (isRegistryUnreachable(error)) {
+    return new ErpDeltaError('REGISTRY_UNAVAILABLE', `The schema registry at ${config.registry.url} cannot be reached: ${message}`, {
+      retriable: true,
+      cause: error,
+      hint: 'Check registry.url in the config, and that the registry runs.',
+    });
+  }
+  return new ErpDeltaError('SCHEMA_REJECTED', `The registry refused the delta schema of entity "${entityName}" under subject ${subject}: ${message}`, {
+    retriable: false,
+    cause: error,
+    hint: 'A schema change must stay backward compatible for the readers of the delta topic.',
+  });
 }

@@ -2,7 +2,8 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
 import { decodeDebeziumJson } from './decode-debezium-json.js';
-import { isConfluentFramed, isRegistryUnreachable } from './confluent-wire-format.js';
+import { isRegistryUnreachable } from '../registry/registry-client.js';
+import { isConfluentFramed } from './confluent-wire-format.js';
 import type { DecodedSourceRecord, SourceRow } from './source-change.js';
 
 /**

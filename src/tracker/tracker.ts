@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
@@ -21,6 +21,7 @@ import { refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js'
 import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
+import { registryClient } from '../registry/registry-client.js';
 import { readDeltaHistory, type DeltaHistory } from '../state/delta-history.js';
 import type { EntityCounters } from '../status/counter-history.js';
 import type { StatusSource } from '../status/status-page.js';
@@ -89,9 +90,9 @@ export class Tracker implements StatusSource {
     // Each start-up step says when it is done: a start that stalls names the step it is in.
     await this.startRefreshControl(admin);
     logger.debug({ topic: config.refresh.topic }, 'start-up: refresh topic read');
-    const codec = await DeltaCodec.register(config);
+    const codec = await DeltaCodec.register(config, logger);
     logger.debug('start-up: delta schemas registered');
-    const registry = new SchemaRegistry({ host: config.registry.url });
+    const registry = registryClient(config.registry);
     this.registry = registry;
     this.context = {
       kafka: this.kafka,

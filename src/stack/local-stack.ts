@@ -119,10 +119,11 @@ export class LocalStack {
     });
   }
 
-  private logTail(name: ComponentName): string {
+  /** The last lines of a component's log, indented, for messages that explain a failure. */
+  logTail(name: ComponentName, lines = 20): string {
     const file = this.layout.logFile(name);
     if (!existsSync(file)) return '(no log written)';
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-20).map((line) => `  | ${line}`).join('\n');
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  | ${line}`).join('\n');
   }
 
   async status(): Promise<StackStatus> {

@@ -181,7 +181,8 @@ export class TrackerProcess {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`${this.name} did not log ${String(match)} within ${timeoutMs} ms\n${this.tail()}`));
+        // A start-up stalls on what it waits for: the registry's side of the story is in its log.
+        reject(new Error(`${this.name} did not log ${String(match)} within ${timeoutMs} ms\n${this.tail()}\n--- registry log, last 15 lines:\n${testStack().logTail('registry', 15)}`));
       }, timeoutMs);
       this.events.on('line', onLine);
       this.events.on('exit', onExit);
@@ -271,6 +272,8 @@ export interface TrackerTestOptions {
   respectManual?: boolean;
   /** CDC topics of the test's own for some entities, instead of Debezium's (see produce()). */
   cdcTopics?: Partial<Record<EntityName, string>>;
+  /** The registry section of the tracker's config (url: the test stack's registry unless given). */
+  registry?: { url?: string; requestTimeoutMs?: number };
 }
 
 export class TrackerTest {
@@ -320,7 +323,7 @@ export class TrackerTest {
     config.kafka['brokers'] = [stack.component('kafka').endpoint()];
     config.kafka['clientId'] = `erp-delta-${this.id}`;
     config.kafka['groupId'] = this.groupId;
-    config.registry['url'] = registryUrl;
+    Object.assign(config.registry, { url: registryUrl, ...options.registry });
     config['dlqTopic'] = this.dlqTopic;
     config['dataDir'] = join(this.workDir, 'data');
     if (!config.assignment) throw new Error('config/erp-delta.yaml has no assignment section');

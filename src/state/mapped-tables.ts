@@ -18,8 +18,10 @@ export function mappedTableFiles(dir: string): number | undefined {
   const tables = new Set<string>();
   for (const line of maps.split('\n')) {
     // address perms offset dev inode path: the path is everything from the first '/'.
-    const path = line.slice(line.indexOf('/'));
-    if (line.includes('/') && path.startsWith(under) && path.endsWith('.ldb')) tables.add(path);
+    const slash = line.indexOf('/');
+    if (slash < 0) continue;
+    const path = line.slice(slash);
+    if (path.startsWith(under) && path.endsWith('.ldb')) tables.add(path);
   }
   return tables.size;
 }

@@ -8,6 +8,8 @@ export interface BenchArgs {
   /** The local stack's data dir. */
   stackDir: string;
   seed: number;
+  /** Transactions run through the broker before anything is measured (bench/broker-warmup.ts). */
+  warmupTransactions: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -23,6 +25,9 @@ Options:
   --latency-rate <r>      events per second in the latency phase (default 5000)
   --data-dir <dir>        the local stack's data dir (default $ERP_DELTA_STACK_DIR or .erp-delta/stack)
   --seed <n>              seed of the event generator (default 1)
+  --warmup-transactions <n>
+                          transactions run through the broker before measuring, so that a
+                          broker just started is measured warm (default 600; 0 skips it)
   -h, --help              show this help
 `;
 
@@ -43,6 +48,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         'latency-rate': { type: 'string' },
         'data-dir': { type: 'string' },
         seed: { type: 'string' },
+        'warmup-transactions': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -67,7 +73,9 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
 
   const seed = integerFlag(values, 'seed', 1, 0);
   if (seed > 0xffffffff) throw new UsageError(`--seed must be at most ${0xffffffff}, not ${seed}`);
-  return { plan, latencySeconds, latencyRate, stackDir, seed };
+  const warmupTransactions = integerFlag(values, 'warmup-transactions', 600, 0);
+  if (warmupTransactions > 100_000) throw new UsageError(`--warmup-transactions must be at most 100000, not ${warmupTransactions}`);
+  return { plan, latencySeconds, latencyRate, stackDir, seed, warmupTransactions };
 }
 
 function integerFlag(values: Record<string, unknown>, name: string, fallback: number, minimum: number): number {

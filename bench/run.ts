@@ -3,7 +3,8 @@
  *
  * Phases, in one run, on the bench's own topics of the local stack:
  *   1. produce N synthetic Debezium events (bench/generator.ts) into bench.public.items;
- *   2. the ceiling: Kafka's ConsumerPerformance reads them (raw consume rate);
+ *   2. the ceiling: Kafka's ConsumerPerformance reads them (raw consume rate); then the broker's
+ *      transaction path is warmed up (bench/broker-warmup.ts), not measured;
  *   3. erp-delta end to end: `erp-delta run` from a fresh group and data dir, timed until every
  *      expected delta is visible to a read_committed consumer and the group's lag is 0;
  *   4. latency: a steady rate of real changes, produce time to delta visible (p50, p99);
@@ -21,6 +22,7 @@ import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { openBenchClients, type CommittedCounter } from './delta-counter.js';
 import { busyPercent, machineTicks, processCpuSeconds } from './cpu-time.js';
 import { BenchGenerator } from './generator.js';
+import { warmUpBroker, type WarmupResult } from './broker-warmup.js';
 import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, startOffsets } from './kafka.js';
 import { produceBulk, produceSteady } from './produce.js';
 import { formatInteger, formatTable, machineInfo, percentile, round, type Machine } from './report.js';
@@ -124,6 +126,12 @@ async function main(): Promise<number> {
       java: stack.java, libDir: stack.libDir, bootstrap: stack.bootstrap, topic: BENCH_CDC_TOPIC, messages: plan.events, groupId: `erp-delta-bench-ceiling-${runId}`,
     });
     progress(`ceiling: ${formatInteger(ceiling.eventsPerSecond)} events/s (fetch only: ${formatInteger(ceiling.fetchEventsPerSecond)} events/s)`);
+    let warmup: WarmupResult | undefined;
+    if (args.warmupTransactions > 0) {
+      progress(`broker warm-up: ${formatInteger(args.warmupTransactions)} transactions (not measured)`);
+      warmup = await warmUpBroker(kafka, admin, { runId, partitions: BENCH_PARTITIONS, transactions: args.warmupTransactions, progress });
+      progress(`broker warm-up: ${formatInteger(warmup.records)} records in ${formatInteger(warmup.transactions)} transactions, ${round(warmup.ms / 1000, 1)} s`);
+    }
 
     // 3. erp-delta end to end.
     await counter.start();
@@ -156,7 +164,7 @@ async function main(): Promise<number> {
     }
     if (stopped.code !== 0) failures.push(`the tracker did not exit 0 on SIGTERM (exit code ${stopped.code}, signal ${stopped.signal}); log: ${relative(ROOT, logFile)}`);
 
-    printReport({ args, machine, produceRate, ceiling, endToEnd, cpu, latency, peakRssMb, peakSplit, failures, runId, trackerCounters });
+    printReport({ args, machine, produceRate, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures, runId, trackerCounters });
     return failures.length === 0 ? 0 : 1;
   } finally {
     await tracker?.stop(10_000).catch(() => undefined);
@@ -283,6 +291,7 @@ function printReport(input: {
   machine: Machine;
   produceRate: number;
   ceiling: CeilingResult;
+  warmup: WarmupResult | undefined;
   endToEnd: EndToEnd;
   cpu: { trackerSeconds: number | undefined; machineBusyPercent: number | undefined };
   latency: Latency | undefined;
@@ -292,7 +301,7 @@ function printReport(input: {
   runId: string;
   trackerCounters: Record<string, number> | undefined;
 }): void {
-  const { args, machine, produceRate, ceiling, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
+  const { args, machine, produceRate, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
   const { plan } = args;
   const cpuPerMillion = cpu.trackerSeconds === undefined ? undefined : (cpu.trackerSeconds * 1_000_000) / plan.events;
   const eventsPerSecond = endToEnd.seconds === undefined ? null : plan.events / endToEnd.seconds;
@@ -307,6 +316,7 @@ function printReport(input: {
     ['keys', formatInteger(plan.keys)],
     ['produce rate', `${formatInteger(produceRate)} events/s`],
     ['ceiling (Kafka ConsumerPerformance)', `${formatInteger(ceiling.eventsPerSecond)} events/s`],
+    ['broker warm-up (not measured)', warmup ? `${formatInteger(warmup.transactions)} transactions, ${round(warmup.ms / 1000, 1)} s` : 'skipped'],
     ['erp-delta end to end', eventsPerSecond === null ? 'n/a (did not catch up)' : `${formatInteger(eventsPerSecond)} events/s (${round(endToEnd.seconds ?? 0, 1)} s)`],
     ['  tracker CPU (all its threads)', cpuPerMillion === undefined ? 'n/a' : `${round(cpu.trackerSeconds ?? 0, 1)} s: ${round(cpuPerMillion, 1)} s per million events`],
     ['  machine busy meanwhile', cpu.machineBusyPercent === undefined ? 'n/a' : `${round(cpu.machineBusyPercent)} % of ${machine.cpus} CPUs`],
@@ -341,6 +351,7 @@ function printReport(input: {
     trackerCpuSeconds: cpu.trackerSeconds ?? null,
     trackerCpuSecondsPerMillionEvents: cpuPerMillion === undefined ? null : round(cpuPerMillion, 2),
     machineBusyPercent: cpu.machineBusyPercent === undefined ? null : round(cpu.machineBusyPercent, 1),
+    warmupTransactions: warmup?.transactions ?? 0,
     dlqRecords: endToEnd.dlqRecords,
     latencyRate: latency ? args.latencyRate : null,
     latencySeconds: latency ? args.latencySeconds : null,

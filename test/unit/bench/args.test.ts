@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseBenchArgs, UsageError, type BenchArgs } from '../../../bench/args.js';
+
+function parsed(argv: string[]): BenchArgs {
+  const args = parseBenchArgs(argv, {});
+  assert.notEqual(args, 'help');
+  return args as BenchArgs;
+}
+
+describe('bench flags', () => {
+  it('warms the broker up by default, and --warmup-transactions 0 skips it', () => {
+    assert.equal(parsed([]).warmupTransactions, 600);
+    assert.equal(parsed(['--warmup-transactions', '0']).warmupTransactions, 0);
+    assert.equal(parsed(['--warmup-transactions', '1_500']).warmupTransactions, 1_500);
+  });
+
+  it('refuses a warm-up that is not a whole number, naming the flag', () => {
+    for (const value of ['-1', 'many', '2.5', '100001']) {
+      assert.throws(() => parseBenchArgs(['--warmup-transactions', value], {}), (error: unknown) => error instanceof UsageError && /--warmup-transactions/.test(error.message), value);
+    }
+  });
+});

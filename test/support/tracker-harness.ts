@@ -98,9 +98,9 @@ export class TrackerProcess {
   private readonly events = new EventEmitter();
   private readonly child: ChildProcess;
 
-  constructor(readonly name: string, args: readonly string[]) {
+  constructor(readonly name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
     // Debug: a tracker that stalls starting names its last start-up step in the tail a failure shows.
-    this.child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug' } });
+    this.child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug', ...env } });
     let partial = '';
     this.child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
@@ -350,15 +350,15 @@ export class TrackerTest {
   }
 
   /** Starts `erp-delta run` with this test's config; wait for it with ready() or waitForLog(). */
-  start(instance = 'a', dataDir = this.dataDir(instance)): TrackerProcess {
-    const tracker = new TrackerProcess(`tracker ${this.id}/${instance}`, ['--config', this.configPath, '--data-dir', dataDir]);
+  start(instance = 'a', dataDir = this.dataDir(instance), env: NodeJS.ProcessEnv = {}): TrackerProcess {
+    const tracker = new TrackerProcess(`tracker ${this.id}/${instance}`, ['--config', this.configPath, '--data-dir', dataDir], env);
     this.processes.push(tracker);
     return tracker;
   }
 
   /** Starts a tracker and waits until its tasks are ready and it has caught up with the CDC topics. */
-  async startCaughtUp(instance = 'a', dataDir = this.dataDir(instance)): Promise<TrackerProcess> {
-    const tracker = this.start(instance, dataDir);
+  async startCaughtUp(instance = 'a', dataDir = this.dataDir(instance), env: NodeJS.ProcessEnv = {}): Promise<TrackerProcess> {
+    const tracker = this.start(instance, dataDir, env);
     await tracker.waitForLog('tasks ready');
     await this.waitCaughtUp();
     return tracker;

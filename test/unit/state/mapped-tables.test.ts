@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mappedTableFiles } from '../../../src/state/mapped-tables.js';
 import { StateStore } from '../../../src/state/state-store.js';
 import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import { prebuiltClassicLevelEnv } from '../../support/prebuilt-classic-level.js';
 
-const require = createRequire(import.meta.url);
 const KEYS = 60_000;
 
 function loaded(index: number): LoadedRecord {
@@ -42,12 +41,7 @@ describe('state store table reads (a real LevelDB, as installed)', () => {
   });
 
   it('finds the tables that classic-level\'s prebuilt binary maps, and only those under the directory asked about', () => {
-    // A child process loads the prebuilt binary (node-gyp-build takes CLASSIC_LEVEL_PREBUILD as the
-    // package's directory): it maps its tables, and the count must see them.
-    const prebuiltOnly = join(dir, 'prebuilt');
-    mkdirSync(prebuiltOnly);
-    symlinkSync(join(dirname(require.resolve('classic-level/package.json')), 'prebuilds'), join(prebuiltOnly, 'prebuilds'));
-    writeFileSync(join(prebuiltOnly, 'package.json'), JSON.stringify({ name: 'classic-level' }));
+    // A child process loads the prebuilt binary: it maps its tables, and the count must see them.
     const script = `
       import { ClassicLevel } from 'classic-level';
       import { mappedTableFiles } from './src/state/mapped-tables.ts';
@@ -61,7 +55,7 @@ describe('state store table reads (a real LevelDB, as installed)', () => {
       console.log(JSON.stringify({ under: mappedTableFiles(process.argv[1]), elsewhere: mappedTableFiles(process.argv[1] + '/other') }));
     `;
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, join(dir, 'mapped')], {
-      cwd: join(import.meta.dirname, '..', '..', '..'), encoding: 'utf8', env: { ...process.env, CLASSIC_LEVEL_PREBUILD: prebuiltOnly },
+      cwd: join(import.meta.dirname, '..', '..', '..'), encoding: 'utf8', env: { ...process.env, ...prebuiltClassicLevelEnv(dir) },
     });
     assert.equal(result.status, 0, result.stderr);
     const counts = JSON.parse(result.stdout) as { under: number; elsewhere: number };

@@ -2,12 +2,14 @@ import { createRequire } from 'node:module';
 import { groupMessagesPerPartition } from './group-messages-per-partition.js';
 import { numberRecordDecoder, type KafkaRecordDecoder } from './record-decoder.js';
 import { exactSizeRecordEncoder, type KafkaRecordEncoder } from './record-encoder.js';
+import { cacheTransactionCoordinators, type CoordinatorLookup } from './transaction-coordinator-cache.js';
 
 /**
  * kafkajs internals replaced by ones with the same results at a fraction of the cost, on the
  * tracker's hot path (bench/RESULTS.md): the producer's grouping of a send's messages by partition
  * (group-messages-per-partition.ts) and its encoding of each record (record-encoder.ts), and the
- * consumer's decoding of each fetched record (record-decoder.ts).
+ * consumer's decoding of each fetched record (record-decoder.ts); and the lookup of the transaction
+ * coordinator before each of a transaction's requests (transaction-coordinator-cache.ts).
  *
  * Imported first by the CLI (src/cli/main.ts), before anything loads kafkajs: kafkajs's modules
  * take these functions when they load, so the replacements must be in the module cache by then.
@@ -33,3 +35,4 @@ replaceBeforeLoad('kafkajs/src/producer/groupMessagesPerPartition.js', () => gro
 replaceBeforeLoad<KafkaRecordDecoder>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js', numberRecordDecoder);
 const encoderPrototype = (require('kafkajs/src/protocol/encoder.js') as { prototype: object }).prototype;
 replaceBeforeLoad<KafkaRecordEncoder>('kafkajs/src/protocol/recordBatch/record/v0/index.js', (original) => exactSizeRecordEncoder(original, encoderPrototype));
+cacheTransactionCoordinators((require('kafkajs/src/cluster/index.js') as { prototype: CoordinatorLookup }).prototype);

@@ -33,7 +33,7 @@ const TRANSACTION_COORDINATOR = 1;
 const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
 
 /** Whether the remembered coordinator may be the wrong one after this failure: any but CONCURRENT_TRANSACTIONS. */
-export function mayBeStaleCoordinator(error: unknown): boolean {
+function mayBeStaleCoordinator(error: unknown): boolean {
   return (error as { type?: unknown } | null)?.type !== CONCURRENT_TRANSACTIONS;
 }
 

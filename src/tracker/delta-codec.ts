@@ -3,7 +3,7 @@ import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-regis
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
-import { isRegistryUnreachable, registryClient } from '../registry/registry-client.js';
+import { isRegistryUnreachable } from '../registry/registry-client.js';
 import type { Delta } from './delta.js';
 import { confluentHeader } from './confluent-wire-format.js';
 import { deltaSchemaFor } from './delta-schema.js';
@@ -22,37 +22,26 @@ export class DeltaCodec {
     private readonly writers: ReadonlyMap<string, DeltaWriter>,
   ) {}
 
-  static async register(config: TrackerConfig, logger: Logger): Promise<DeltaCodec> {
-    const registry = registryClient(config.registry);
+  /** Registers every entity's delta schema with `registry`, the client the codec then decodes with. */
+  static async register(config: TrackerConfig, registry: SchemaRegistry, logger: Logger): Promise<DeltaCodec> {
     const writers = new Map<string, DeltaWriter>();
     const waitUntil = Date.now() + REGISTRY_STARTUP_WAIT_MS;
     for (const entity of Object.values(config.entities)) {
       const subject = `${entity.deltaTopic}-value`;
-      const schema = deltaSchemaFor(entity, config.assignment?.entity === entity.name);
-      const register = () => registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          // Two instances registering a new subject at once both set its compatibility rule, and
-          // Apicurio refuses the second ("already exists"); the retry finds the rule in place.
-          const { id } = await register().catch((error: unknown) => {
-            if (/already exists/i.test((error as Error).message)) return register();
-            throw error;
-          });
-          writers.set(entity.name, await deltaWriter(registry, id));
-          break;
-        } catch (error) {
-          const unreachable = isRegistryUnreachable(error);
-          // Registering is idempotent (the same schema gets the same id), so a registry that is
-          // restarting, or that lost one answer, is waited for rather than ending the start-up.
-          if (unreachable && Date.now() < waitUntil) {
-            const retryInMs = Math.min(1_000 * 2 ** (attempt - 1), 5_000);
-            logger.warn({ subject, attempt, retryInMs, err: error }, 'the schema registry did not answer; registering the delta schema again');
-            await sleep(retryInMs);
-            continue;
-          }
-          throw registrationFailed(config, entity.name, subject, error);
-        }
-      }
+      const schema = JSON.stringify(deltaSchemaFor(entity, config.assignment?.entity === entity.name));
+      const register = () => registry.register({ type: SchemaType.AVRO, schema }, { subject });
+      const writer = await whileRegistryUnreachable(subject, waitUntil, logger, async () => {
+        // Two instances registering a new subject at once both set its compatibility rule, and
+        // Apicurio refuses the second ("already exists"); the retry finds the rule in place.
+        const { id } = await register().catch((error: unknown) => {
+          if (/already exists/i.test((error as Error).message)) return register();
+          throw error;
+        });
+        return deltaWriter(registry, id);
+      }).catch((error: unknown) => {
+        throw registrationFailed(config, entity.name, subject, error);
+      });
+      writers.set(entity.name, writer);
     }
     return new DeltaCodec(registry, writers);
   }
@@ -80,6 +69,23 @@ async function deltaWriter(registry: SchemaRegistry, id: number): Promise<DeltaW
   const header = confluentHeader(id);
   const type = (await registry.getSchema(id)) as unknown as DeltaWriter['type'];
   return { header, type };
+}
+
+/**
+ * Registering is idempotent (the same schema gets the same id), so a registry that is restarting,
+ * or that lost one answer, is asked again until `waitUntil` rather than ending the start-up.
+ */
+async function whileRegistryUnreachable<T>(subject: string, waitUntil: number, logger: Logger, attempt: () => Promise<T>): Promise<T> {
+  for (let attempts = 1; ; attempts += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isRegistryUnreachable(error) || Date.now() >= waitUntil) throw error;
+      const retryInMs = Math.min(1_000 * 2 ** (attempts - 1), 5_000);
+      logger.warn({ subject, attempt: attempts, retryInMs, err: error }, 'the schema registry did not answer; registering the delta schema again');
+      await sleep(retryInMs);
+    }
+  }
 }
 
 function registrationFailed(config: TrackerConfig, entityName: string, subject: string, error: unknown): ErpDeltaError {

@@ -90,10 +90,11 @@ export class Tracker implements StatusSource {
     // Each start-up step says when it is done: a start that stalls names the step it is in.
     await this.startRefreshControl(admin);
     logger.debug({ topic: config.refresh.topic }, 'start-up: refresh topic read');
-    const codec = await DeltaCodec.register(config, logger);
-    logger.debug('start-up: delta schemas registered');
+    // One client, so one schema cache, for the deltas written and read and the CDC records decoded.
     const registry = registryClient(config.registry);
     this.registry = registry;
+    const codec = await DeltaCodec.register(config, registry, logger);
+    logger.debug('start-up: delta schemas registered');
     this.context = {
       kafka: this.kafka,
       groupId: config.kafka.groupId,

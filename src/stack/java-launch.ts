@@ -30,6 +30,8 @@ export interface JavaLaunch {
   pidFile: string;
   marker: string;
   heapMb: number;
+  /** JVM options of this component, after the heap's. */
+  jvmOptions?: readonly string[];
   classpath?: string;
   /** The main class, or `-jar file`. */
   main: string[];
@@ -46,6 +48,7 @@ export function javaProcessSpec(launch: JavaLaunch): BackgroundProcessSpec {
     command: launch.java,
     args: [
       `-Xmx${launch.heapMb}m`,
+      ...(launch.jvmOptions ?? []),
       '-Djava.awt.headless=true',
       `-Derpdelta.component=${launch.marker}`,
       ...Object.entries(properties).map(([key, value]) => `-D${key}=${value}`),

@@ -13,6 +13,21 @@ import type { ComponentContext, StackComponent } from '../stack-component.js';
 
 const run = promisify(execFile);
 
+const KAFKA_HEAP_MB = 1024;
+/**
+ * What Kafka's own start scripts give the broker (kafka-server-start.sh's heap, fixed at its
+ * maximum; kafka-run-class.sh's KAFKA_JVM_PERFORMANCE_OPTS). Without them G1 aims at 200 ms pauses
+ * and lets the heap start small: over a long session the young generation shrank to 24 MB beside
+ * an old one full of garbage, and every transaction round trip slowed (bench/RESULTS.md).
+ */
+const KAFKA_JVM_OPTIONS = [
+  `-Xms${KAFKA_HEAP_MB}m`,
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+];
+
 /** A single-node Kafka in KRaft mode: one process is broker and controller. */
 export function kafkaComponent(context: ComponentContext): StackComponent {
   const { options, layout } = context;
@@ -62,7 +77,8 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
         logFile: layout.logFile('kafka'),
         pidFile: layout.pidFile('kafka'),
         marker,
-        heapMb: 1024,
+        heapMb: KAFKA_HEAP_MB,
+        jvmOptions: KAFKA_JVM_OPTIONS,
         classpath,
         main: ['kafka.Kafka'],
         args: [propertiesFile],

@@ -41,16 +41,18 @@ function progress(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
 }
 
-interface EndToEnd {
-  /** Seconds from the tracker's start until caught up (undefined if it never was). */
-  seconds: number | undefined;
-  deltasAtCatchUp: number;
+interface CatchUp {
+  /** Seconds from the tracker's start until its lag was 0 (undefined if it never was). */
+  seconds?: number;
+  /** The tracker's CPU seconds (all threads, start-up included) when it caught up. */
+  cpuSeconds?: number | undefined;
+  ticksAtCatchUp?: ReturnType<typeof machineTicks>;
+  failure?: string;
+}
+
+interface EndToEnd extends CatchUp {
   emitted: number;
   dlqRecords: number;
-  failure: string | undefined;
-  /** The tracker's CPU seconds (all threads, start-up included) when it caught up. */
-  cpuSeconds: number | undefined;
-  ticksAtCatchUp: ReturnType<typeof machineTicks>;
 }
 
 interface Latency {
@@ -134,11 +136,13 @@ async function main(): Promise<number> {
     }
 
     // 3. erp-delta end to end.
-    await counter.start();
     const ticksAtStart = machineTicks();
     tracker = new TrackerProcess({ ...trackerCommand(configPath, trackerDataDir), cwd: ROOT, logFile });
-    progress(`erp-delta: started (pid ${tracker.pid}); waiting for ${formatInteger(plan.expectedEmitted)} deltas and a lag of 0 on ${BENCH_CDC_TOPIC}`);
-    const endToEnd = await awaitCatchUp(tracker, admin, counter, trackerGroup, cdcEnds, cdcStarts, plan.expectedEmitted);
+    progress(`erp-delta: started (pid ${tracker.pid}); waiting for a lag of 0 on ${BENCH_CDC_TOPIC}, then counting the deltas`);
+    const catchUp = await awaitCatchUp(tracker, admin, trackerGroup, cdcEnds, cdcStarts);
+    if (catchUp.seconds !== undefined) progress(`erp-delta: caught up in ${round(catchUp.seconds, 2)} s; counting the committed deltas`);
+    const counted = catchUp.failure === undefined ? await countDeltas(counter, plan.expectedEmitted) : { emitted: 0, dlqRecords: 0 };
+    const endToEnd: EndToEnd = { ...catchUp, ...counted, failure: catchUp.failure ?? counted.failure };
     const cpu = { trackerSeconds: endToEnd.cpuSeconds, machineBusyPercent: busyPercent(ticksAtStart, endToEnd.ticksAtCatchUp) };
 
     // 4. Latency.
@@ -184,67 +188,71 @@ function trackerCommand(configPath: string, dataDir: string): { command: string;
   return { command: join(ROOT, 'bin', 'erp-delta.js'), args };
 }
 
+/**
+ * Waits until the tracker's group has committed every CDC offset (its lag is 0): offsets commit in
+ * the same transactions as the deltas, so by then every delta is committed too. Only the group's
+ * offsets are polled meanwhile: a consumer counting deltas during the run would share the two
+ * CPUs with the tracker it measures; the deltas are counted afterwards (countDeltas).
+ */
 async function awaitCatchUp(
   process_: TrackerProcess,
   admin: Admin,
-  counter: CommittedCounter,
   groupId: string,
   cdcEnds: Map<number, bigint>,
   cdcStarts: Map<number, bigint>,
-  expected: number,
-): Promise<EndToEnd> {
+): Promise<CatchUp> {
   let lastLag = -1n;
-  let lastCount = -1;
   let lastProgressAt = performance.now();
   let lastReport = performance.now();
-  let lagZeroSince: number | undefined;
-  let seconds: number | undefined;
-  let cpuSeconds: number | undefined;
-  let ticksAtCatchUp: ReturnType<typeof machineTicks>;
-  let failure: string | undefined;
   for (;;) {
     const exit = process_.exitStatus;
-    if (exit !== undefined) {
-      failure = `the tracker exited early (exit code ${exit.code}, signal ${exit.signal}):\n${process_.logTail()}`;
-      break;
-    }
+    if (exit !== undefined) return { failure: `the tracker exited early (exit code ${exit.code}, signal ${exit.signal}):\n${process_.logTail()}` };
     const lag = await groupLag(admin, groupId, BENCH_CDC_TOPIC, cdcEnds, cdcStarts).catch(() => lastLag);
-    const count = counter.count(BENCH_DELTA_TOPIC);
     const now = performance.now();
-    if (lag !== lastLag || count !== lastCount) lastProgressAt = now;
+    if (lag !== lastLag) lastProgressAt = now;
     lastLag = lag;
-    lastCount = count;
-    if (count >= expected && lag === 0n) {
-      seconds = (now - process_.startedAt) / 1000;
-      cpuSeconds = process_.pid === undefined ? undefined : processCpuSeconds(process_.pid);
-      ticksAtCatchUp = machineTicks();
-      break;
-    }
-    if (lag === 0n) lagZeroSince ??= now;
-    else lagZeroSince = undefined;
-    if (lagZeroSince !== undefined && now - lagZeroSince > MISSING_DELTAS_SECONDS * 1000) {
-      failure = `the group's lag has been 0 for ${MISSING_DELTAS_SECONDS} s but only ${count} of ${expected} deltas are visible`;
-      break;
+    if (lag === 0n) {
+      return {
+        seconds: (now - process_.startedAt) / 1000,
+        cpuSeconds: process_.pid === undefined ? undefined : processCpuSeconds(process_.pid),
+        ticksAtCatchUp: machineTicks(),
+      };
     }
     if (now - lastProgressAt > STALL_SECONDS * 1000) {
-      failure = `no progress for ${STALL_SECONDS} s: ${count} of ${expected} deltas, lag ${lag}; see the tracker log:\n${process_.logTail()}`;
-      break;
+      return { failure: `no progress for ${STALL_SECONDS} s: lag ${lag}; see the tracker log:\n${process_.logTail()}` };
     }
     if (now - lastReport >= 2_000) {
       lastReport = now;
-      progress(`  erp-delta: ${formatInteger(count)}/${formatInteger(expected)} deltas, lag ${formatInteger(Number(lag))}, `
-        + `${round((now - process_.startedAt) / 1000, 1)} s, peak RSS ${round(process_.peakRssMb)} MB`);
+      progress(`  erp-delta: lag ${formatInteger(Number(lag))}, ${round((now - process_.startedAt) / 1000, 1)} s, peak RSS ${round(process_.peakRssMb)} MB`);
     }
     await sleep(100);
   }
-  const deltasAtCatchUp = counter.count(BENCH_DELTA_TOPIC);
-  if (seconds !== undefined) {
-    progress(`erp-delta: caught up in ${round(seconds, 2)} s; watching ${SETTLE_SECONDS} s more for late deltas`);
-    await sleep(SETTLE_SECONDS * 1000);
+}
+
+/**
+ * Counts the committed deltas and dead letters with a read_committed consumer, once the tracker
+ * caught up: all of them should be there; then watches a while longer for late (duplicate) ones.
+ */
+async function countDeltas(counter: CommittedCounter, expected: number): Promise<{ emitted: number; dlqRecords: number; failure?: string }> {
+  await counter.start();
+  let lastCount = -1;
+  let lastProgressAt = performance.now();
+  for (;;) {
+    const count = counter.count(BENCH_DELTA_TOPIC);
+    const now = performance.now();
+    if (count !== lastCount) lastProgressAt = now;
+    lastCount = count;
+    if (count >= expected) break;
+    if (now - lastProgressAt > MISSING_DELTAS_SECONDS * 1000) {
+      return { emitted: count, dlqRecords: counter.count(BENCH_DLQ_TOPIC), failure: `the group's lag is 0 but only ${count} of ${expected} deltas are visible (no more for ${MISSING_DELTAS_SECONDS} s)` };
+    }
+    await sleep(100);
   }
+  progress(`erp-delta: ${formatInteger(lastCount)} deltas read; watching ${SETTLE_SECONDS} s more for late deltas`);
+  await sleep(SETTLE_SECONDS * 1000);
   const emitted = counter.count(BENCH_DELTA_TOPIC);
   progress(`erp-delta: ${formatInteger(emitted)} deltas emitted, ${formatInteger(expected)} expected`);
-  return { seconds, deltasAtCatchUp, emitted, dlqRecords: counter.count(BENCH_DLQ_TOPIC), failure, cpuSeconds, ticksAtCatchUp };
+  return { emitted, dlqRecords: counter.count(BENCH_DLQ_TOPIC) };
 }
 
 async function measureLatency(args: BenchArgs, producer: Producer, partitionOf: (key: string) => number, generator: BenchGenerator, counter: CommittedCounter): Promise<Latency> {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import type { LoadedRecord } from '../tracker/loaded-record.js';
+import { MIN_MEMTABLE_BYTES } from './memtable-budget.js';
 import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
 import { decodeLoadedRecord, encodeLoadedRecord, StoredLoadedRecord } from './stored-record.js';
 
@@ -36,6 +37,8 @@ export interface RepIndexFields {
 
 export interface StateStoreOptions {
   repIndex?: RepIndexFields | undefined;
+  /** LevelDB's write buffer (memtable-budget.ts); 2 MiB when not given. */
+  writeBufferBytes?: number | undefined;
 }
 
 /** Reads a key range page by page, from a snapshot taken when it was made. */
@@ -57,7 +60,9 @@ export class StateStore {
     mkdirSync(dir, { recursive: true });
     // A task's store is one of many in the process: small caches keep the whole tracker's memory
     // bounded whatever the key count; the OS page cache serves the rest.
-    const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', keyEncoding: 'utf8', cacheSize: 2 * 1024 * 1024, writeBufferSize: 2 * 1024 * 1024 });
+    const db = new ClassicLevel<string, string>(dir, {
+      valueEncoding: 'utf8', keyEncoding: 'utf8', cacheSize: 2 * 1024 * 1024, writeBufferSize: options.writeBufferBytes ?? MIN_MEMTABLE_BYTES,
+    });
     await db.open();
     const store = new StateStore(db, options.repIndex);
     await store.matchRepIndex();

@@ -5,6 +5,7 @@ import { reassignmentDeltas } from '../assignment/reassign.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
+import { memtableBytesPerTask } from '../state/memtable-budget.js';
 import { StateStore } from '../state/state-store.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
 import { decideBatch, keyRecords, type BatchDecision, type DecodedRecord, type KeyedRecord } from './batch-decision.js';
@@ -81,10 +82,12 @@ export class Task {
     this.join = joinOf(entity, context);
   }
 
-  static async open(entity: TrackedEntity, partition: number, context: TaskContext): Promise<Task> {
+  /** `tasksInProcess`: how many tasks this process has with this one, which share a memory budget. */
+  static async open(entity: TrackedEntity, partition: number, context: TaskContext, tasksInProcess: number): Promise<Task> {
     const assignmentJoin = joinOf(entity, context);
     const store = await StateStore.open(join(context.dataDir, 'tasks', `${entity.topic}-${partition}`), {
       repIndex: assignmentJoin && { repField: assignmentJoin.repField, userField: assignmentJoin.field },
+      writeBufferBytes: memtableBytesPerTask(tasksInProcess),
     });
     const producer = context.kafka.producer({
       transactionalId: `${context.groupId}-${entity.topic}-${partition}`,

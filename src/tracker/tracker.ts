@@ -301,8 +301,9 @@ export class Tracker implements StatusSource {
 
   private async openAndRestore(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
     const fresh: Array<Promise<Task>> = [];
+    const tasksInProcess = new Set([...this.tasks.keys(), ...partitions.map(({ topic, partition }) => `${topic}-${partition}`)]).size;
     for (const { topic, partition } of partitions) {
-      const task = this.openTask(topic, partition);
+      const task = this.openTask(topic, partition, tasksInProcess);
       this.tasks.set(`${topic}-${partition}`, task);
       fresh.push(task);
     }
@@ -331,10 +332,10 @@ export class Tracker implements StatusSource {
     await (await task.catch(() => undefined))?.close();
   }
 
-  private openTask(topic: string, partition: number): Promise<Task> {
+  private openTask(topic: string, partition: number, tasksInProcess: number): Promise<Task> {
     const entity = this.entitiesByTopic.get(topic);
     if (!entity) return Promise.reject(new Error(`no entity reads topic ${topic}`));
-    return Task.open(entity, partition, this.requireContext());
+    return Task.open(entity, partition, this.requireContext(), tasksInProcess);
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {

@@ -5,8 +5,8 @@
  *   1. produce N synthetic Debezium events (bench/generator.ts) into bench.public.items;
  *   2. the ceiling: Kafka's ConsumerPerformance reads them (raw consume rate); then the broker's
  *      transaction path is warmed up (bench/broker-warmup.ts), not measured;
- *   3. erp-delta end to end: `erp-delta run` from a fresh group and data dir, timed until every
- *      expected delta is visible to a read_committed consumer and the group's lag is 0;
+ *   3. erp-delta end to end: `erp-delta run` from a fresh group and data dir, timed until the
+ *      group's lag is 0; then a read_committed consumer counts the deltas;
  *   4. latency: a steady rate of real changes, produce time to delta visible (p50, p99);
  *   5. one table on stdout, then one JSON line. Progress goes to stderr.
  * Exit code 0 when the counts are exact and the tracker stopped cleanly, 1 otherwise, 2 for bad flags.

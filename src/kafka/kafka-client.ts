@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
+import { kafkajsLogSeverity } from './kafkajs-log-severity.js';
 
 /** A kafkajs client for the config's brokers that logs through pino. */
 export function kafkaClient(kafka: TrackerConfig['kafka'], logger: Logger): Kafka {
@@ -11,11 +12,7 @@ export function kafkaClient(kafka: TrackerConfig['kafka'], logger: Logger): Kafk
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log }) => {
       const { message, ...extra } = log;
-      const line = { kafkajs: namespace, ...extra };
-      // kafkajs logs every error response of a request it then retries (a coordinator still
-      // loading, a rebalance); what it gives up on reaches us as an exception instead.
-      if (namespace === 'Connection' || level > logLevel.ERROR) logger.debug(line, message);
-      else logger.error(line, message);
+      logger[kafkajsLogSeverity(namespace, level, message, extra)]({ kafkajs: namespace, ...extra }, message);
     },
   });
 }

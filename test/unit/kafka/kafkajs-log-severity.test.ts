@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { logLevel } from 'kafkajs';
+import { kafkajsLogSeverity } from '../../../src/kafka/kafkajs-log-severity.js';
+
+const require = createRequire(import.meta.url);
+const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+/** What kafkajs's sendMessages logs before it retries a send (kafkajs/src/producer/sendMessages.js). */
+const retryLine = (code: number): string => `Failed to send messages: ${createErrorFromCode(code).message}`;
+
+describe('kafkajsLogSeverity', () => {
+  it("keeps a send retried after CONCURRENT_TRANSACTIONS, Kafka's normal answer right after a commit, out of the error log", () => {
+    assert.equal(kafkajsLogSeverity('Producer', logLevel.ERROR, retryLine(51), { retryCount: 0, retryTime: 20 }), 'debug');
+  });
+
+  it('reports other retries as warnings and what kafkajs logs without retrying as errors', () => {
+    assert.equal(kafkajsLogSeverity('Producer', logLevel.ERROR, retryLine(6), { retryCount: 1, retryTime: 40 }), 'warn');
+    assert.equal(kafkajsLogSeverity('Consumer', logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded', { groupId: 'g' }), 'error');
+  });
+
+  it('leaves connection chatter and warnings at debug', () => {
+    assert.equal(kafkajsLogSeverity('Connection', logLevel.ERROR, 'Connection error: read ECONNRESET', {}), 'debug');
+    assert.equal(kafkajsLogSeverity('Cluster', logLevel.WARN, 'some warning', {}), 'debug');
+  });
+});

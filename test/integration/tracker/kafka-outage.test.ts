@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runCli } from '../../support/cli.js';
 import { STACK_DIR_FLAG } from '../../support/test-stack.js';
-import { uniqueCode, useCaughtUpTracker, waitUntil } from '../../support/tracker-harness.js';
+import { CdcRecorder, uniqueCode, useCaughtUpTracker, waitUntil } from '../../support/tracker-harness.js';
 
 async function kafkaPid(): Promise<number> {
   const result = await runCli(['stack', 'status', '--json', ...STACK_DIR_FLAG]);
@@ -50,7 +50,14 @@ describe('tracker: Kafka stopped and restarted under it', () => {
     const up = await runCli(['stack', 'up', ...STACK_DIR_FLAG]);
     assert.equal(up.code, 0, up.stderr);
     await waitUntil('/readyz to turn 200 again', async () => (await fetch(readyz)).status === 200, 120_000, () => fixture.tracker.tail());
-    for (const code of codes) await fixture.cdc.waitForEvents('products', code, 1, 180_000);
+    // The fixture's CDC recorder is a kafkajs consumer of its own, which may have given up during
+    // the outage (it cannot find its group's coordinator); one started now reads the topic anew.
+    const cdc = await CdcRecorder.start(['products']);
+    try {
+      for (const code of codes) await cdc.waitForEvents('products', code, 1, 180_000);
+    } finally {
+      await cdc.stop();
+    }
     await fixture.test.waitCaughtUp(120_000);
     const deltas = await fixture.test.readDeltas(['products']);
     for (const code of codes) assert.equal(deltas.of('products', code).length, 1, `${code}: one delta`);

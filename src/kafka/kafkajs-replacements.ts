@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { groupMessagesPerPartition } from './group-messages-per-partition.js';
+import { onePassProduceRequest, type ProduceRequestFactory } from './produce-request-encoder.js';
 import { numberRecordDecoder, type KafkaRecordDecoder } from './record-decoder.js';
 import { exactSizeRecordEncoder, type KafkaRecordEncoder } from './record-encoder.js';
 import { cacheTransactionCoordinators, type CoordinatorLookup } from './transaction-coordinator-cache.js';
@@ -7,7 +8,8 @@ import { cacheTransactionCoordinators, type CoordinatorLookup } from './transact
 /**
  * kafkajs internals replaced by ones with the same results at a fraction of the cost, on the
  * tracker's hot path (bench/RESULTS.md): the producer's grouping of a send's messages by partition
- * (group-messages-per-partition.ts) and its encoding of each record (record-encoder.ts), and the
+ * (group-messages-per-partition.ts), its encoding of a Produce request (produce-request-encoder.ts)
+ * and of each record where that one leaves it to kafkajs (record-encoder.ts), and the
  * consumer's decoding of each fetched record (record-decoder.ts); and the lookup of the transaction
  * coordinator before each of a transaction's requests (transaction-coordinator-cache.ts).
  *
@@ -35,4 +37,13 @@ replaceBeforeLoad('kafkajs/src/producer/groupMessagesPerPartition.js', () => gro
 replaceBeforeLoad<KafkaRecordDecoder>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js', numberRecordDecoder);
 const encoderPrototype = (require('kafkajs/src/protocol/encoder.js') as { prototype: object }).prototype;
 replaceBeforeLoad<KafkaRecordEncoder>('kafkajs/src/protocol/recordBatch/record/v0/index.js', (original) => exactSizeRecordEncoder(original, encoderPrototype));
+const Long = require('kafkajs/src/utils/long.js') as { fromValue(value: unknown): { getHighBits(): number; getLowBits(): number } };
+replaceBeforeLoad<ProduceRequestFactory>('kafkajs/src/protocol/requests/produce/v3/request.js', (original) => onePassProduceRequest(original, {
+  encoderPrototype,
+  crc32C: require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (bytes: Buffer) => number,
+  longBits: (value) => {
+    const long = Long.fromValue(value);
+    return { high: long.getHighBits(), low: long.getLowBits() };
+  },
+}));
 cacheTransactionCoordinators((require('kafkajs/src/cluster/index.js') as { prototype: CoordinatorLookup }).prototype);

@@ -6,6 +6,7 @@
  * (measured). Records with headers (dead letters) or deltas beyond 32 bits are left to kafkajs's
  * encoder; deltas have neither. kafkajs-replacements.ts puts this one in place.
  */
+import { hasMembers, varIntSize, writeVarInt } from './varint.js';
 
 export interface KafkaRecordInput {
   offsetDelta?: number;
@@ -57,41 +58,10 @@ function isInt32(value: number): boolean {
   return Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
 }
 
-function hasMembers(object: object): boolean {
-  for (const _key in object) return true;
-  return false;
-}
-
 /** As kafkajs writes a key or value: a Buffer as it is, anything else as the UTF-8 of its text. */
 function bytesOf(value: Buffer | string | null): Buffer | null {
   if (value === null || value === undefined) return null;
   return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
-}
-
-function zigZag(value: number): number {
-  return ((value << 1) ^ (value >> 31)) >>> 0;
-}
-
-function varIntSize(value: number): number {
-  let unsigned = zigZag(value);
-  let size = 1;
-  while (unsigned >= 0x80) {
-    unsigned >>>= 7;
-    size += 1;
-  }
-  return size;
-}
-
-function writeVarInt(buf: Buffer, at: number, value: number): number {
-  let unsigned = zigZag(value);
-  let next = at;
-  while (unsigned >= 0x80) {
-    buf[next] = (unsigned & 0x7f) | 0x80;
-    unsigned >>>= 7;
-    next += 1;
-  }
-  buf[next] = unsigned;
-  return next + 1;
 }
 
 function writeBytes(buf: Buffer, at: number, bytes: Buffer | null): number {

@@ -5,7 +5,7 @@ import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import { isRegistryUnreachable } from '../registry/registry-client.js';
 import type { Delta } from './delta.js';
-import { confluentHeader } from './confluent-wire-format.js';
+import { confluentHeader, WireFormatWriter, type AvroWriterType } from './confluent-wire-format.js';
 import { deltaSchemaFor } from './delta-schema.js';
 
 /** How long a start-up waits for a registry that cannot be reached before it gives up. */
@@ -17,6 +17,8 @@ const REGISTRY_STARTUP_WAIT_MS = 60_000;
  * readers of a topic, and that stops erp-delta before it writes anything.
  */
 export class DeltaCodec {
+  private readonly output = new WireFormatWriter();
+
   private constructor(
     private readonly registry: SchemaRegistry,
     private readonly writers: ReadonlyMap<string, DeltaWriter>,
@@ -46,11 +48,14 @@ export class DeltaCodec {
     return new DeltaCodec(registry, writers);
   }
 
-  /** Synchronous: on the hot path, a promise per delta costs more than the encoding itself. */
+  /**
+   * Synchronous: on the hot path, a promise per delta costs more than the encoding itself. The
+   * value is a view of a buffer shared with the deltas encoded before and after it (WireFormatWriter).
+   */
   encode(entityName: string, delta: Delta): Buffer {
     const writer = this.writers.get(entityName);
     if (writer === undefined) throw new Error(`no delta schema registered for entity ${entityName}`);
-    return Buffer.concat([writer.header, writer.type.toBuffer(delta)]);
+    return this.output.write(writer.header, writer.type, delta);
   }
 
   /** Reads a delta back (restoring a store from its changelog); any registered version decodes. */
@@ -62,7 +67,7 @@ export class DeltaCodec {
 /** An entity's registered schema: its Confluent wire-format header and the Avro type to write. */
 interface DeltaWriter {
   header: Buffer;
-  type: { toBuffer(value: unknown): Buffer };
+  type: AvroWriterType;
 }
 
 async function deltaWriter(registry: SchemaRegistry, id: number): Promise<DeltaWriter> {

@@ -3,13 +3,15 @@
  * that writes the request body in one pass into one buffer of the exact size. kafkajs builds each
  * record in a buffer of its own (from a copy of the message with two more members), copies the
  * records into a growing record batch, the batch into another buffer for its length prefix, that
- * into the partition's, the topic's and the request's: for a batch of deltas, about a third of
- * the tracker's CPU per emitted delta (bench/RESULTS.md). The bytes are the same; a send this does
- * not handle (compression, message headers or timestamps, an empty partition) is left to kafkajs.
+ * into the partition's, the topic's and the request's: about a third of what an emitted delta
+ * cost the tracker more than a suppressed event (bench/RESULTS.md). The bytes are the same; a send
+ * this does not handle (compression, message headers or timestamps, an empty partition) is left to
+ * kafkajs.
  *
  * kafkajs-replacements.ts puts it in place.
  */
-import { hasMembers, varIntSize, writeVarInt } from './varint.js';
+import { hasHeaders } from './record-encoder.js';
+import { varIntSize, writeVarInt } from './varint.js';
 
 export interface ProduceMessage {
   key?: Buffer | string | null;
@@ -71,14 +73,14 @@ function isOnePassEncodable(input: ProduceRequestInput): boolean {
       if (messages.length === 0 || messages.length > INT32_MAX) return false;
       if (firstSequence !== undefined && !Number.isInteger(firstSequence)) return false;
       for (const message of messages) {
-        if (message.timestamp != null || (message.headers !== undefined && hasMembers(message.headers))) return false;
+        if (message.timestamp != null || (message.headers !== undefined && hasHeaders(message.headers))) return false;
       }
     }
   }
   return true;
 }
 
-/** One partition's records as measured before writing: each key and value as bytes or text. */
+/** One partition's records as measured before writing: each record's body size, and the batch's whole size. */
 interface MeasuredRecords {
   bodySizes: Int32Array;
   batchBytes: number;

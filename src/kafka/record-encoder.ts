@@ -6,7 +6,7 @@
  * (measured). Records with headers (dead letters) or deltas beyond 32 bits are left to kafkajs's
  * encoder; deltas have neither. kafkajs-replacements.ts puts this one in place.
  */
-import { hasMembers, varIntSize, writeVarInt } from './varint.js';
+import { varIntSize, writeVarInt } from './varint.js';
 
 export interface KafkaRecordInput {
   offsetDelta?: number;
@@ -31,7 +31,7 @@ const INT32_MAX = 2 ** 31 - 1;
 export function exactSizeRecordEncoder(original: KafkaRecordEncoder, encoderPrototype: object): KafkaRecordEncoder {
   const encodeRecordExactSize: KafkaRecordEncoder = (record) => {
     const { offsetDelta = 0, timestampDelta = 0, key = null, value = null, headers } = record;
-    if (!isInt32(offsetDelta) || !isInt32(timestampDelta) || (headers !== undefined && hasMembers(headers))) return original(record);
+    if (!isInt32(offsetDelta) || !isInt32(timestampDelta) || (headers !== undefined && hasHeaders(headers))) return original(record);
     const keyBytes = bytesOf(key);
     const valueBytes = bytesOf(value);
     const bodySize = 1 + varIntSize(timestampDelta) + varIntSize(offsetDelta)
@@ -56,6 +56,12 @@ export function exactSizeRecordEncoder(original: KafkaRecordEncoder, encoderProt
 
 function isInt32(value: number): boolean {
   return Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
+}
+
+/** Whether a message's headers object has any header (kafkajs writes `{}` as none). */
+export function hasHeaders(headers: object): boolean {
+  for (const _name in headers) return true;
+  return false;
 }
 
 /** As kafkajs writes a key or value: a Buffer as it is, anything else as the UTF-8 of its text. */

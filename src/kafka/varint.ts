@@ -30,9 +30,3 @@ export function writeVarInt(buf: Buffer, at: number, value: number): number {
   buf[next] = unsigned;
   return next + 1;
 }
-
-/** Whether a message's headers object has any header (kafkajs writes `{}` as none). */
-export function hasMembers(object: object): boolean {
-  for (const _key in object) return true;
-  return false;
-}

@@ -11,11 +11,11 @@
  * kafkajs-replacements.ts puts it in place.
  */
 import { hasHeaders } from './record-encoder.js';
-import { varIntSize, writeVarInt } from './varint.js';
+import { recordBytesLength, recordBytesSize, varIntSize, writeRecordBytes, writeVarInt, type RecordBytes } from './varint.js';
 
 export interface ProduceMessage {
-  key?: Buffer | string | null;
-  value?: Buffer | string | null;
+  key?: RecordBytes;
+  value?: RecordBytes;
   headers?: Record<string, unknown>;
   timestamp?: number | string | null;
 }
@@ -80,8 +80,10 @@ function isOnePassEncodable(input: ProduceRequestInput): boolean {
   return true;
 }
 
-/** One partition's records as measured before writing: each record's body size, and the batch's whole size. */
+/** One partition's records as measured before writing: each record's key, value and body sizes, and the batch's whole size. */
 interface MeasuredRecords {
+  keyLengths: Int32Array;
+  valueLengths: Int32Array;
   bodySizes: Int32Array;
   batchBytes: number;
 }
@@ -160,8 +162,8 @@ function writeRecordBatch(buf: Buffer, start: number, messages: readonly Produce
     buf[at] = 0; // record attributes: none
     buf[at + 1] = 0; // timestamp delta: every record has the batch's timestamp
     at = writeVarInt(buf, at + 2, index); // offset delta
-    at = writeBytesOrText(buf, at, message.key);
-    at = writeBytesOrText(buf, at, message.value);
+    at = writeRecordBytes(buf, at, message.key, records.keyLengths[index] ?? -1);
+    at = writeRecordBytes(buf, at, message.value, records.valueLengths[index] ?? -1);
     buf[at] = 0; // no headers
     at += 1;
   }
@@ -171,34 +173,22 @@ function writeRecordBatch(buf: Buffer, start: number, messages: readonly Produce
 }
 
 function measure(messages: readonly ProduceMessage[]): MeasuredRecords {
+  const keyLengths = new Int32Array(messages.length);
+  const valueLengths = new Int32Array(messages.length);
   const bodySizes = new Int32Array(messages.length);
   let batchBytes = BATCH_HEADER_BYTES + BATCH_BODY_FIXED_BYTES;
   for (let index = 0; index < messages.length; index += 1) {
     const message = messages[index] as ProduceMessage;
+    const keyLength = recordBytesLength(message.key);
+    const valueLength = recordBytesLength(message.value);
+    keyLengths[index] = keyLength;
+    valueLengths[index] = valueLength;
     // attributes, timestamp delta (0), offset delta, key, value, header count (0)
-    const body = 1 + 1 + varIntSize(index) + bytesOrTextSize(message.key) + bytesOrTextSize(message.value) + 1;
+    const body = 1 + 1 + varIntSize(index) + recordBytesSize(keyLength) + recordBytesSize(valueLength) + 1;
     bodySizes[index] = body;
     batchBytes += varIntSize(body) + body;
   }
-  return { bodySizes, batchBytes };
-}
-
-/** A record's key or value as kafkajs writes it: a Buffer as it is, null as -1, anything else as UTF-8 text. */
-function bytesOrTextSize(value: Buffer | string | null | undefined): number {
-  if (value === null || value === undefined) return 1;
-  const length = Buffer.isBuffer(value) ? value.length : Buffer.byteLength(String(value), 'utf8');
-  return varIntSize(length) + length;
-}
-
-function writeBytesOrText(buf: Buffer, at: number, value: Buffer | string | null | undefined): number {
-  if (value === null || value === undefined) return writeVarInt(buf, at, -1);
-  if (Buffer.isBuffer(value)) {
-    const start = writeVarInt(buf, at, value.length);
-    return start + value.copy(buf, start);
-  }
-  const text = String(value);
-  const start = writeVarInt(buf, at, Buffer.byteLength(text, 'utf8'));
-  return start + buf.write(text, start, 'utf8');
+  return { keyLengths, valueLengths, bodySizes, batchBytes };
 }
 
 function stringBytes(value: string | null): number {

@@ -6,7 +6,7 @@
  * (measured). Records with headers (dead letters) or deltas beyond 32 bits are left to kafkajs's
  * encoder; deltas have neither. kafkajs-replacements.ts puts this one in place.
  */
-import { varIntSize, writeVarInt } from './varint.js';
+import { recordBytesLength, recordBytesSize, varIntSize, writeRecordBytes, writeVarInt } from './varint.js';
 
 export interface KafkaRecordInput {
   offsetDelta?: number;
@@ -32,19 +32,16 @@ export function exactSizeRecordEncoder(original: KafkaRecordEncoder, encoderProt
   const encodeRecordExactSize: KafkaRecordEncoder = (record) => {
     const { offsetDelta = 0, timestampDelta = 0, key = null, value = null, headers } = record;
     if (!isInt32(offsetDelta) || !isInt32(timestampDelta) || (headers !== undefined && hasHeaders(headers))) return original(record);
-    const keyBytes = bytesOf(key);
-    const valueBytes = bytesOf(value);
-    const bodySize = 1 + varIntSize(timestampDelta) + varIntSize(offsetDelta)
-      + varIntSize(keyBytes === null ? -1 : keyBytes.length) + (keyBytes?.length ?? 0)
-      + varIntSize(valueBytes === null ? -1 : valueBytes.length) + (valueBytes?.length ?? 0)
-      + varIntSize(0);
+    const keyLength = recordBytesLength(key);
+    const valueLength = recordBytesLength(value);
+    const bodySize = 1 + varIntSize(timestampDelta) + varIntSize(offsetDelta) + recordBytesSize(keyLength) + recordBytesSize(valueLength) + varIntSize(0);
     const buf = Buffer.allocUnsafe(varIntSize(bodySize) + bodySize);
     let at = writeVarInt(buf, 0, bodySize);
     buf[at] = 0; // attributes: none are used
     at = writeVarInt(buf, at + 1, timestampDelta);
     at = writeVarInt(buf, at, offsetDelta);
-    at = writeBytes(buf, at, keyBytes);
-    at = writeBytes(buf, at, valueBytes);
+    at = writeRecordBytes(buf, at, key, keyLength);
+    at = writeRecordBytes(buf, at, value, valueLength);
     at = writeVarInt(buf, at, 0); // no headers
     const encoder = Object.create(encoderPrototype) as KafkaEncoder;
     encoder.buf = buf;
@@ -62,17 +59,4 @@ function isInt32(value: number): boolean {
 export function hasHeaders(headers: object): boolean {
   for (const _name in headers) return true;
   return false;
-}
-
-/** As kafkajs writes a key or value: a Buffer as it is, anything else as the UTF-8 of its text. */
-function bytesOf(value: Buffer | string | null): Buffer | null {
-  if (value === null || value === undefined) return null;
-  return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
-}
-
-function writeBytes(buf: Buffer, at: number, bytes: Buffer | null): number {
-  if (bytes === null) return writeVarInt(buf, at, -1);
-  const start = writeVarInt(buf, at, bytes.length);
-  bytes.copy(buf, start);
-  return start + bytes.length;
 }

@@ -41,6 +41,11 @@ function* chunksUnderBytes(messages: readonly Message[], maxBytes: number): Gene
   if (chunk.length > 0) yield chunk;
 }
 
+/** A task's id, also its store's folder name: its input topic and partition, e.g. `erp.public.customers-2`. */
+export function taskId(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
 export interface TaskContext {
   kafka: Kafka;
   groupId: string;
@@ -78,14 +83,14 @@ export class Task {
     private readonly producer: Producer,
     private readonly context: TaskContext,
   ) {
-    this.id = `${entity.topic}-${partition}`;
+    this.id = taskId(entity.topic, partition);
     this.join = joinOf(entity, context);
   }
 
   /** `tasksInProcess`: how many tasks this process has with this one, which share a memory budget. */
   static async open(entity: TrackedEntity, partition: number, context: TaskContext, tasksInProcess: number): Promise<Task> {
     const assignmentJoin = joinOf(entity, context);
-    const store = await StateStore.open(join(context.dataDir, 'tasks', `${entity.topic}-${partition}`), {
+    const store = await StateStore.open(join(context.dataDir, 'tasks', taskId(entity.topic, partition)), {
       repIndex: assignmentJoin && { repField: assignmentJoin.repField, userField: assignmentJoin.field },
       writeBufferBytes: memtableBytesPerTask(tasksInProcess),
     });

@@ -28,7 +28,7 @@ import type { StatusSource } from '../status/status-page.js';
 import { restoreFromChangelogs } from './changelog-restore.js';
 import { DeltaCodec } from './delta-codec.js';
 import { SourceDecoder } from './source-decoder.js';
-import { Task, type TaskContext } from './task.js';
+import { Task, taskId, type TaskContext } from './task.js';
 import { trackedEntities } from './tracked-entity.js';
 import type { TrackedEntity } from './tracked-entity.js';
 import { ensureTopics } from './topics.js';
@@ -277,14 +277,14 @@ export class Tracker implements StatusSource {
   }
 
   private async onAssignment(assignment: Record<string, number[]>): Promise<void> {
-    const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => `${topic}-${partition}`)));
+    const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => taskId(topic, partition))));
     for (const [id, task] of this.tasks) {
       if (assigned.has(id)) continue;
       await this.closeTask(id, task);
       this.options.logger.info({ task: id }, 'task closed: its partition moved away');
     }
     const missing = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
-      .filter(({ topic, partition }) => !this.tasks.has(`${topic}-${partition}`));
+      .filter(({ topic, partition }) => !this.tasks.has(taskId(topic, partition)));
     await this.openReadyTasks(missing);
   }
 
@@ -301,10 +301,10 @@ export class Tracker implements StatusSource {
 
   private async openAndRestore(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
     const fresh: Array<Promise<Task>> = [];
-    const tasksInProcess = new Set([...this.tasks.keys(), ...partitions.map(({ topic, partition }) => `${topic}-${partition}`)]).size;
+    const tasksInProcess = new Set([...this.tasks.keys(), ...partitions.map(({ topic, partition }) => taskId(topic, partition))]).size;
     for (const { topic, partition } of partitions) {
       const task = this.openTask(topic, partition, tasksInProcess);
-      this.tasks.set(`${topic}-${partition}`, task);
+      this.tasks.set(taskId(topic, partition), task);
       fresh.push(task);
     }
     try {
@@ -342,7 +342,7 @@ export class Tracker implements StatusSource {
     if (batch.messages.length === 0) return;
     // The assignment's restore must finish before this partition's records are compared.
     await this.partitionAssignment;
-    const id = `${batch.topic}-${batch.partition}`;
+    const id = taskId(batch.topic, batch.partition);
     if (!this.tasks.has(id)) await this.openReadyTasks([{ topic: batch.topic, partition: batch.partition }]);
     const task = this.tasks.get(id);
     if (!task || !isRunning() || isStale()) return;

@@ -10,6 +10,7 @@ import { registerRefreshCommand } from './refresh-command.js';
 import { registerStateCommand } from './state-command.js';
 import { registerDlqCommand } from './dlq-command.js';
 import { registerDeliveryCommands } from './delivery-commands.js';
+import { registerCaptureCommands } from './capture-command.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
 const EXIT_FAILURE = 1;
@@ -22,6 +23,7 @@ const program = new Command('erp-delta')
 
 registerStackCommands(program);
 registerConnectorsCommands(program);
+registerCaptureCommands(program);
 registerRunCommand(program);
 registerAssignmentCommands(program);
 registerRefreshCommand(program);

@@ -6,7 +6,10 @@ import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
 import { cliLogger } from '../logging/logger.js';
 import { registryClient } from '../registry/registry-client.js';
 import { readDeltaHistory, type KeyDelta } from '../state/delta-history.js';
+import { describeSourcePosition } from '../model/source-position.js';
+import type { DeltaSource } from '../tracker/delta.js';
 import { formatEntityKey } from '../tracker/entity-key.js';
+import { deltaSourceOf } from '../tracker/loaded-record.js';
 
 /** The last record of a key on its delta topic: the loaded record, and where it stands. */
 export interface KeyState extends KeyDelta {
@@ -68,5 +71,11 @@ function describe(state: KeyState): string {
     `  last delta:     ${delta.op}, reason ${delta.reason}, changedFields [${delta.changedFields.join(', ')}]`,
     `  emitted:        ${new Date(delta.emittedAtMs).toISOString()} (${where})`,
     `  source record:  ${delta.source.topic} partition ${delta.source.partition} offset ${delta.source.offset}, changed in the database at ${new Date(delta.source.tsMs).toISOString()}`,
+    `  source position: ${sourcePositionText(deltaSourceOf(delta.source))}`,
   ].join('\n') + '\n';
+}
+
+function sourcePositionText(source: DeltaSource): string {
+  if (source.connector === null || source.position === null) return 'none (ordered by Kafka offset)';
+  return `${describeSourcePosition({ connector: source.connector, order: source.position })}, epoch ${source.epoch}`;
 }

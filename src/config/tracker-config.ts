@@ -12,6 +12,7 @@ export const CONFIG_DEFAULTS = {
   clientId: 'erp-delta',
   groupId: 'erp-delta',
   dlqTopic: 'erp-delta.dlq',
+  sourceEpochTopic: 'erp-delta.source-epochs',
   /** Relative to the working directory, like every relative path erp-delta is given. */
   dataDir: '.erp-delta/data',
   deltaTopicPrefix: 'erp-delta.',
@@ -131,6 +132,8 @@ const configSchema = z.strictObject({
     requestTimeoutMs: z.number().int().positive().default(CONFIG_DEFAULTS.registryRequestTimeoutMs),
   }),
   dlqTopic: topicName.default(CONFIG_DEFAULTS.dlqTopic),
+  /** Compacted: each entity's source epoch (`erp-delta capture reset`). */
+  sourceEpochTopic: topicName.default(CONFIG_DEFAULTS.sourceEpochTopic),
   dataDir: z.string().min(1).default(CONFIG_DEFAULTS.dataDir),
   /** Absent: no entity is joined with the user assignment mapping. */
   assignment: assignmentSchema.optional(),
@@ -215,6 +218,7 @@ function crossCheck(config: TrackerConfig): ConfigIssue[] {
   for (const entity of entities) claimTopic(entity.topic, ['entities', entity.name, 'topic']);
   for (const entity of entities) claimTopic(entity.deltaTopic, ['entities', entity.name, 'deltaTopic']);
   claimTopic(config.dlqTopic, ['dlqTopic']);
+  claimTopic(config.sourceEpochTopic, ['sourceEpochTopic']);
   claimTopic(config.refresh.topic, ['refresh', 'topic']);
 
   const assignment = config.assignment;

@@ -24,6 +24,10 @@ export class TrackerMetrics {
       for (const [entity, value] of Object.entries(lags ?? {})) this.lag.set({ entity }, value);
     },
   });
+  private readonly alreadyApplied = new Counter({ name: 'erp_delta_records_already_applied_total', help: 'CDC records at or before the loaded version by source position (re-sent, re-read): nothing emitted', labelNames: ['entity'], registers: [this.registry] });
+  private readonly superseded = new Counter({ name: 'erp_delta_records_superseded_total', help: 'CDC changes replaced by a later change of the same key in the same source transaction', labelNames: ['entity'], registers: [this.registry] });
+  private readonly positionsBehind = new Counter({ name: 'erp_delta_source_positions_behind_total', help: 'CDC changes made after the loaded version but with an earlier source position (the source\'s positions started over): not applied', labelNames: ['entity'], registers: [this.registry] });
+  private readonly withoutPosition = new Counter({ name: 'erp_delta_records_without_source_position_total', help: 'CDC changes without a usable source position, ordered by Kafka offset instead', labelNames: ['entity'], registers: [this.registry] });
   private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
 
   recordBatch(entity: string, counts: { seen: number; suppressed: number; deadLettered: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
@@ -31,6 +35,13 @@ export class TrackerMetrics {
     if (counts.suppressed > 0) this.suppressed.inc({ entity }, counts.suppressed);
     if (counts.deadLettered > 0) this.deadLettered.inc({ entity }, counts.deadLettered);
     this.countEmitted(entity, counts.emitted);
+  }
+
+  recordPositions(entity: string, counts: { behind: number; withoutPosition: number; alreadyApplied: number; superseded: number }): void {
+    if (counts.behind > 0) this.positionsBehind.inc({ entity }, counts.behind);
+    if (counts.withoutPosition > 0) this.withoutPosition.inc({ entity }, counts.withoutPosition);
+    if (counts.alreadyApplied > 0) this.alreadyApplied.inc({ entity }, counts.alreadyApplied);
+    if (counts.superseded > 0) this.superseded.inc({ entity }, counts.superseded);
   }
 
   recordRecheck(entity: string, counts: { checked: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {

@@ -1,10 +1,11 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
-import type { KeyedRecord } from '../tracker/batch-decision.js';
+import { compareVersions } from '../model/version-order.js';
+import { changeSource, type KeyedRecord } from '../tracker/batch-decision.js';
 import { compareWithLoaded } from '../tracker/compare.js';
 import type { Delta } from '../tracker/delta.js';
 import { desiredRecord } from '../tracker/desired-record.js';
-import { loadedRecordOf, type LoadedRecord } from '../tracker/loaded-record.js';
+import { loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../tracker/loaded-record.js';
 import type { TrackedEntity } from '../tracker/tracked-entity.js';
 
 /**
@@ -29,7 +30,7 @@ export interface ReplayWindow {
 
 export interface ReplayDecision {
   deltas: Delta[];
-  loadedAfter: Map<string, LoadedRecord | undefined>;
+  loadedAfter: Map<string, LoadedRecord | DeletedRecord>;
   /** Records that cannot be decoded or normalized: the live path dead-lettered them already. */
   failed: number;
 }
@@ -39,7 +40,8 @@ export interface ReplayDecision {
  * row exists gets one UPSERT with reason REFRESH, its desired record recomputed under the current
  * config and assignment mapping, with changedFields naming what differs from the loaded record
  * (often nothing). Only loaded keys are refreshed: the target has nothing else. The record used is
- * the first one of the key at or after its loaded version:
+ * the first one of the key at or after its loaded version, by source position (a replayed record
+ * is placed in the loaded version's source epoch: it is a re-read, not a new change):
  * older versions are skipped, so nothing older than what was emitted is emitted again, and a key
  * changed live since the refresh began keeps its live delta. Deletes emit nothing here: the
  * reconcile pass deletes loaded keys that are not present at the end.
@@ -47,13 +49,14 @@ export interface ReplayDecision {
 export function decideReplay(
   entity: TrackedEntity,
   records: readonly KeyedRecord[],
-  loadedBefore: ReadonlyMap<string, LoadedRecord | undefined>,
+  loadedBefore: ReadonlyMap<string, LoadedState>,
   state: ReplayState,
   window: ReplayWindow,
   emittedAtMs: number,
   join?: AssignmentJoin,
 ): ReplayDecision {
-  const current = new Map(loadedBefore);
+  const current = new Map<string, LoadedRecord | undefined>();
+  for (const [key, loaded] of loadedBefore) current.set(key, loadedOf(loaded));
   const decision: ReplayDecision = { deltas: [], loadedAfter: new Map(), failed: 0 };
   for (const keyed of records) {
     if (keyed.kind === 'tombstone') continue;
@@ -73,8 +76,9 @@ export function decideReplay(
     // Never loaded: deleted later in the partition, or a record the live path could not read (it
     // was dead-lettered), or one it has yet to reach, where its CHANGE will load it.
     if (!loaded) continue;
-    if (loaded.source.offset > offset) {
-      if (loaded.source.offset >= window.end) state.refreshed.add(key);
+    const source = changeSource(record.position, change, loaded.source.epoch);
+    if (compareVersions(source, loaded.source).order < 0) {
+      if (loaded.source.topic === source.topic && loaded.source.partition === source.partition && loaded.source.offset >= window.end) state.refreshed.add(key);
       continue;
     }
     state.refreshed.add(key);
@@ -88,11 +92,11 @@ export function decideReplay(
       continue;
     }
     if (join) desired.data[join.field] = join.userFor(desired.data, key);
-    const delta = compareWithLoaded(entity, { key, desired, source: { ...record.position, tsMs: change.sourceTsMs } }, loaded, 'REFRESH', emittedAtMs);
+    const delta = compareWithLoaded(entity, { key, desired, source }, loaded, 'REFRESH', emittedAtMs);
     if (!delta) continue;
     decision.deltas.push(delta);
-    const after = loadedRecordOf(delta);
-    current.set(key, after);
+    const after = loadedStateOf(delta);
+    current.set(key, loadedOf(after));
     decision.loadedAfter.set(key, after);
   }
   return decision;

@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import type { LoadedRecord } from '../tracker/loaded-record.js';
+import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../tracker/loaded-record.js';
 import { MIN_MEMTABLE_BYTES } from './memtable-budget.js';
 import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
-import { decodeLoadedRecord, encodeLoadedRecord, StoredLoadedRecord } from './stored-record.js';
+import { decodeLoadedRecord, encodeLoadedRecord, isDeletedText, storedState } from './stored-record.js';
 
 /** Loaded records sit under this prefix; task metadata (the checkpoint) under another. */
 const RECORD_PREFIX = 'r:';
 const CHECKPOINT_KEY = 'meta:changelog-next-offset';
+/** The last CDC record the task processed (StoredLastInput). */
+const LAST_INPUT_KEY = 'meta:last-input';
 /** Which fields the rep index was built from; absent: the store has no index. */
 const REP_INDEX_KEY = 'meta:rep-index';
 /** Index entries rewritten per LevelDB batch while an index is (re)built. */
@@ -15,7 +17,9 @@ const REBUILD_BATCH = 5_000;
 
 /** What one committed batch changes in the store. */
 export interface StoreWrite {
-  put: LoadedRecord[];
+  /** Loaded records, and keys deleted by a delta (kept with the delete's source: loaded-record.ts). */
+  put: Array<LoadedRecord | DeletedRecord>;
+  /** Keys forgotten altogether (a tombstone on the changelog whose DELETE delta is gone). */
   delete: string[];
   /**
    * The changelog offset from which a restore must read to catch up with this write: one past
@@ -26,7 +30,23 @@ export interface StoreWrite {
    * The records these keys had before, when the caller has just read them (a batch, a re-check):
    * the rep index needs them, and would otherwise read them again.
    */
-  previous?: ReadonlyMap<string, LoadedRecord | undefined> | undefined;
+  previous?: ReadonlyMap<string, LoadedState> | undefined;
+  /** The last CDC record of the batch, when the write is a batch's. */
+  lastInput?: StoredLastInput | undefined;
+}
+
+/**
+ * The last CDC record a task processed, and the input offset after it: a tombstone at that offset
+ * belongs to that record when it was its key's delete (batch-decision.ts), also after a restart.
+ */
+export interface StoredLastInput {
+  key: string;
+  op: 'd' | 'other';
+  initialSnapshot: boolean;
+  snapshotPosition?: string | undefined;
+  nextOffset: string;
+  /** Its Kafka timestamp. */
+  timestamp: string;
 }
 
 /** Which fields of the loaded records the rep index reads (the assignment entity's tasks only). */
@@ -97,15 +117,25 @@ export class StateStore {
     await batch.write();
   }
 
-  /** Loaded records of many keys in one LevelDB call, in the order of `keys`. */
-  async getMany(keys: readonly string[]): Promise<Array<LoadedRecord | undefined>> {
+  /** What the store holds for many keys in one LevelDB call, in the order of `keys`: loaded, deleted or nothing. */
+  async lookUp(keys: readonly string[]): Promise<LoadedState[]> {
     if (keys.length === 0) return [];
     const values = await this.db.getMany(keys.map((key) => RECORD_PREFIX + key));
-    return values.map((value, index) => (value === undefined ? undefined : new StoredLoadedRecord(keys[index] as string, value)));
+    return values.map((value, index) => (value === undefined ? undefined : storedState(keys[index] as string, value)));
+  }
+
+  /** Loaded records of many keys in one LevelDB call, in the order of `keys`; undefined where none is loaded. */
+  async getMany(keys: readonly string[]): Promise<Array<LoadedRecord | undefined>> {
+    return (await this.lookUp(keys)).map((state) => (isLoaded(state) ? state : undefined));
   }
 
   async changelogNextOffset(): Promise<string | undefined> {
     return this.db.get(CHECKPOINT_KEY);
+  }
+
+  async lastInput(): Promise<StoredLastInput | undefined> {
+    const text = await this.db.get(LAST_INPUT_KEY);
+    return text === undefined ? undefined : JSON.parse(text) as StoredLastInput;
   }
 
   async write(change: StoreWrite): Promise<void> {
@@ -114,6 +144,7 @@ export class StateStore {
     for (const record of change.put) batch.put(RECORD_PREFIX + record.key, encodeLoadedRecord(record));
     for (const key of change.delete) batch.del(RECORD_PREFIX + key);
     if (change.changelogNextOffset !== undefined) batch.put(CHECKPOINT_KEY, change.changelogNextOffset);
+    if (change.lastInput !== undefined) batch.put(LAST_INPUT_KEY, JSON.stringify(change.lastInput));
     await batch.write();
   }
 
@@ -125,13 +156,13 @@ export class StateStore {
   private async updateRepIndex(batch: ReturnType<ClassicLevel<string, string>['batch']>, change: StoreWrite, fields: RepIndexFields): Promise<void> {
     const keys = [...change.put.map((record) => record.key), ...change.delete];
     const known = change.previous;
-    const previous = known && keys.every((key) => known.has(key)) ? keys.map((key) => known.get(key)) : await this.getMany(keys);
+    const previous = known && keys.every((key) => known.has(key)) ? keys.map((key) => known.get(key)) : await this.lookUp(keys);
     for (const record of previous) {
-      const entry = record && indexEntry(record, fields);
+      const entry = isLoaded(record) ? indexEntry(record, fields) : undefined;
       if (entry) batch.del(entry);
     }
     for (const record of change.put) {
-      const entry = indexEntry(record, fields);
+      const entry = isLoaded(record) ? indexEntry(record, fields) : undefined;
       if (entry) batch.put(entry, '');
     }
   }
@@ -168,19 +199,29 @@ export class StateStore {
     };
   }
 
-  /** Every loaded record, page by page, from a snapshot taken when it was made (a refresh's reconcile pass). */
+  /**
+   * Every loaded record, page by page, from a snapshot taken when it was made (a refresh's reconcile
+   * pass). A page may hold fewer than `size` records (deleted keys are skipped); empty at the end.
+   */
   recordPages(): { next(size: number): Promise<LoadedRecord[]>; close(): Promise<void> } {
     const iterator = this.db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\uffff` });
     return {
-      next: async (size) => (await iterator.nextv(size)).map(([key, value]) => decodeLoadedRecord(key.slice(RECORD_PREFIX.length), value)),
+      next: async (size) => {
+        for (;;) {
+          const page = await iterator.nextv(size);
+          if (page.length === 0) return [];
+          const records = page.filter(([, value]) => !isDeletedText(value)).map(([key, value]) => decodeLoadedRecord(key.slice(RECORD_PREFIX.length), value));
+          if (records.length > 0) return records;
+        }
+      },
       close: () => iterator.close(),
     };
   }
 
-  /** Every loaded record, in key order: for a refresh's reconcile pass and for inspection. */
+  /** Every loaded record, in key order (deleted keys skipped): for a refresh's reconcile pass and for inspection. */
   async *records(): AsyncGenerator<LoadedRecord> {
     for await (const [key, value] of this.db.iterator({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\uffff` })) {
-      yield decodeLoadedRecord(key.slice(RECORD_PREFIX.length), value);
+      if (!isDeletedText(value)) yield decodeLoadedRecord(key.slice(RECORD_PREFIX.length), value);
     }
   }
 

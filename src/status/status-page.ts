@@ -8,6 +8,7 @@ import { projectFiles } from '../project-files.js';
 import type { RefreshRequest } from '../refresh/refresh-record.js';
 import type { RefreshStatus } from '../refresh/refresh-status.js';
 import type { DeltaHistory } from '../state/delta-history.js';
+import type { PositionStatus } from '../tracker/position-report.js';
 import { CounterHistory, emptyCounters, type EntityCounters, type RatePoint } from './counter-history.js';
 
 /** How often the counters are sampled for the charts: 240 points make an hour. */
@@ -27,13 +28,15 @@ export interface StatusSource {
   requestRefresh(trigger: string): Promise<RefreshRequest>;
   assign(repCode: string, userId: string | null): Promise<WrittenAssignment>;
   deltaHistory(entity: string, key: string): Promise<DeltaHistory>;
+  /** Per entity: its source epoch and what the tracker found about source positions. */
+  sourcePositions(): Record<string, PositionStatus & { epoch: number }>;
 }
 
 /** GET /api/status: everything the page shows, in one answer. */
 export interface StatusAnswer {
   atMs: number;
   readiness: Readiness;
-  entities: Array<{ name: string; counters: EntityCounters; lag: number | null; ratesPerMinute: RatePoint[] }>;
+  entities: Array<{ name: string; counters: EntityCounters; lag: number | null; ratesPerMinute: RatePoint[]; sourcePositions: (PositionStatus & { epoch: number }) | null }>;
   refresh: RefreshStatus;
   assignment: ReturnType<StatusSource['assignmentMapping']>;
 }
@@ -119,6 +122,7 @@ export class StatusPage {
       this.source.readiness(),
     ]);
     const rates = this.history.rates({ atMs, counters });
+    const positions = this.source.sourcePositions();
     return {
       atMs,
       readiness,
@@ -127,6 +131,7 @@ export class StatusPage {
         counters: counters[name] ?? emptyCounters(),
         lag: lag[name] ?? null,
         ratesPerMinute: rates[name] ?? [],
+        sourcePositions: positions[name] ?? null,
       })),
       refresh: this.source.refreshStatus(),
       assignment: this.source.assignmentMapping(),

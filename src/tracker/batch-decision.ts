@@ -1,46 +1,85 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
+import { placeVersion } from '../model/version-order.js';
 import { compareFieldByField, hasSameText } from './compare.js';
-import type { Delta, SourcePosition } from './delta.js';
+import type { Delta, DeltaSource, KafkaPosition } from './delta.js';
 import { desiredRecord } from './desired-record.js';
 import { entityKey } from './entity-key.js';
-import { loadedRecordOf, type LoadedRecord } from './loaded-record.js';
-import type { DecodedSourceRecord } from './source-change.js';
+import { isLoaded, loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from './loaded-record.js';
+import type { DecodedSourceRecord, SourceChange } from './source-change.js';
 import type { TrackedEntity } from './tracked-entity.js';
 
 /** One fetched CDC record after decoding: its change, or why it could not be read. */
 export interface DecodedRecord {
-  position: SourcePosition;
+  position: KafkaPosition;
   raw: { key: Buffer | null; value: Buffer | null };
   decoded: DecodedSourceRecord | ErpDeltaError;
 }
 
 /** A decoded record with its entity key, ready for the store lookup. */
 export type KeyedRecord =
-  | { kind: 'change'; record: DecodedRecord; change: Extract<DecodedSourceRecord, { kind: 'change' }>; key: string }
-  | { kind: 'tombstone'; record: DecodedRecord }
+  | { kind: 'change'; record: DecodedRecord; change: SourceChange; key: string }
+  | { kind: 'tombstone'; record: DecodedRecord; key: string }
   | { kind: 'dead'; record: DecodedRecord; error: ErpDeltaError };
+
+/**
+ * The record right before the next batch's first one in the partition, as far as the tombstone
+ * rule needs it: Debezium writes a delete's tombstone right after the delete event.
+ */
+export interface PreviousRecord {
+  key: string;
+  op: 'd' | 'other';
+  /** Whether it was a row of an initial snapshot (findCaptureRestart). */
+  initialSnapshot?: boolean | undefined;
+  /** That snapshot's source position: the rows of one snapshot share it. */
+  snapshotPosition?: string | undefined;
+}
+
+/** A version held back because its source position is before the loaded one (VersionPlace "behind"). */
+export interface BehindVersion {
+  key: string;
+  record: DeltaSource;
+  loaded: DeltaSource;
+}
 
 export interface BatchDecision {
   deltas: Delta[];
   deadLetters: Array<{ record: DecodedRecord; error: ErpDeltaError }>;
-  /** The loaded record each emitted key ends with: a record, or undefined once deleted. */
-  loadedAfter: Map<string, LoadedRecord | undefined>;
+  /** What each emitted key ends with: its loaded record, or where it was deleted. */
+  loadedAfter: Map<string, LoadedRecord | DeletedRecord>;
   /** Changes that made no difference to the loaded record (DESIGN: noise is not change). */
   suppressed: number;
-  /** Records already reflected in the loaded record (re-read after a rebalance or a crash). */
+  /** Versions already reflected in the loaded record (Debezium re-sending, a re-read after a crash). */
   alreadyApplied: number;
+  /** Changes another change of the same key in the same source transaction replaced. */
+  superseded: number;
+  /** Versions whose source position is before the loaded one though they are newer: not applied. */
+  behind: BehindVersion[];
+  /** Changes without a usable source position: ordered by Kafka offset, as before positions existed. */
+  withoutPosition: number;
   /** Unchanged TOASTed columns with no loaded value: the target gets null for them. */
   unknownFieldRecords: number;
+  /** The batch's last record, for the next batch's tombstone rule. */
+  last: PreviousRecord | undefined;
+}
+
+export interface BatchContext {
+  emittedAtMs: number;
+  /** The entity's source epoch now: the epoch of the versions this batch reads. */
+  epoch: number;
+  /** The record before the batch's first, when the task knows it. */
+  previous?: PreviousRecord | undefined;
+  /** For the assignment entity: the join with the assignment mapping. */
+  join?: AssignmentJoin | undefined;
 }
 
 /** First pass: the entity key of each record, so that the whole batch is looked up at once. */
 export function keyRecords(entity: TrackedEntity, records: readonly DecodedRecord[]): KeyedRecord[] {
   return records.map((record): KeyedRecord => {
     if (record.decoded instanceof ErpDeltaError) return { kind: 'dead', record, error: record.decoded };
-    if (record.decoded.kind === 'tombstone') return { kind: 'tombstone', record };
     try {
-      return { kind: 'change', record, change: record.decoded, key: entityKey(entity, record.decoded.key) };
+      const key = entityKey(entity, record.decoded.key);
+      return record.decoded.kind === 'tombstone' ? { kind: 'tombstone', record, key } : { kind: 'change', record, change: record.decoded, key };
     } catch (error) {
       if (isErpDeltaError(error)) return { kind: 'dead', record, error };
       throw error;
@@ -48,40 +87,77 @@ export function keyRecords(entity: TrackedEntity, records: readonly DecodedRecor
   });
 }
 
+/** The source of a delta answering `change`, read at `position` in the entity's epoch `epoch`. */
+export function changeSource(position: KafkaPosition, change: SourceChange, epoch: number): DeltaSource {
+  return {
+    topic: position.topic, partition: position.partition, offset: position.offset, tsMs: change.sourceTsMs,
+    connector: change.position?.connector ?? null, position: change.position?.order ?? null, epoch,
+  };
+}
+
 /**
  * The tracker's decision for one fetched batch, in source order: for each change, compare the
  * desired record with the loaded one (as earlier records of the same batch left it) and keep the
- * delta, if any. A record at or before the position of the loaded record was already applied (a
- * re-read after a rebalance or a crash) and is skipped: that keeps per-key order, and nothing older
- * than what was emitted is ever emitted again. Tombstones are skipped: the delete before them
- * already carried the change.
+ * delta, if any.
+ *
+ * - A version at or before the loaded one by source position was already applied (DESIGN
+ *   guarantee 7, model/version-order.ts): skipped, so per-key order holds whatever Kafka's order.
+ * - Only the net effect of a source transaction counts: a change followed, in the same batch, by
+ *   another change of the same key in the same transaction is replaced by it, so a row deleted and
+ *   inserted again unchanged, or updated and set back, emits nothing. (The task keeps a
+ *   transaction's records in one batch: task.ts.)
+ * - A tombstone right after its key's delete event belongs to that delete and is skipped. A
+ *   tombstone alone (compaction removed its delete) deletes a loaded key: a DELETE, reason CHANGE.
  *
  * For the assignment entity, `join` sets the joined user from the assignment table as it is now:
  * a customer moved to another rep gets that rep's user in the same CHANGE delta.
  */
-export function decideBatch(
-  entity: TrackedEntity,
-  records: readonly KeyedRecord[],
-  loadedBefore: ReadonlyMap<string, LoadedRecord | undefined>,
-  emittedAtMs: number,
-  join?: AssignmentJoin,
-): BatchDecision {
-  const decision: BatchDecision = { deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, unknownFieldRecords: 0 };
+export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord[], loadedBefore: ReadonlyMap<string, LoadedState>, context: BatchContext): BatchDecision {
+  const { emittedAtMs, epoch, join } = context;
+  const decision: BatchDecision = {
+    deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, superseded: 0, behind: [], withoutPosition: 0, unknownFieldRecords: 0, last: context.previous,
+  };
   // What earlier records of this batch left, over what was loaded before it (no copy of the batch's lookup).
   const { loadedAfter } = decision;
-  const current = (key: string): LoadedRecord | undefined => (loadedAfter.has(key) ? loadedAfter.get(key) : loadedBefore.get(key));
-  for (const keyed of records) {
-    if (keyed.kind === 'tombstone') continue;
+  const current = (key: string): LoadedState => (loadedAfter.has(key) ? loadedAfter.get(key) : loadedBefore.get(key));
+  const replaced = supersededChanges(records);
+  for (let index = 0; index < records.length; index += 1) {
+    const keyed = records[index] as KeyedRecord;
+    const previous = decision.last;
     if (keyed.kind === 'dead') {
+      decision.last = undefined;
       decision.deadLetters.push({ record: keyed.record, error: keyed.error });
       continue;
     }
-    const { change, key, record } = keyed;
-    const loaded = current(key);
-    if (loaded && isAtOrBefore(record.position, loaded.source)) {
-      decision.alreadyApplied += 1;
+    const { key, record } = keyed;
+    if (keyed.kind === 'tombstone') {
+      decision.last = { key, op: 'other', initialSnapshot: false };
+      const loaded = current(key);
+      if ((previous?.key === key && previous.op === 'd') || !isLoaded(loaded)) continue;
+      const delta = compareFieldByField(entity, { key, desired: null, source: { ...loaded.source, ...record.position } }, loaded, 'CHANGE', emittedAtMs);
+      if (delta) emit(decision, delta);
       continue;
     }
+    const { change } = keyed;
+    decision.last = change.snapshot === 'initial'
+      ? { key, op: 'other', initialSnapshot: true, snapshotPosition: change.position?.order }
+      : { key, op: change.op === 'd' ? 'd' : 'other', initialSnapshot: false };
+    if (replaced?.has(index)) {
+      decision.superseded += 1;
+      continue;
+    }
+    const source = changeSource(record.position, change, epoch);
+    if (source.position === null) decision.withoutPosition += 1;
+    const state = current(key);
+    if (state !== undefined) {
+      const place = placeVersion(source, state.source);
+      if (place === 'behind') decision.behind.push({ key, record: source, loaded: state.source });
+      if (place !== 'newer') {
+        decision.alreadyApplied += 1;
+        continue;
+      }
+    }
+    const loaded = loadedOf(state);
     let desired;
     try {
       desired = change.op === 'd' || change.after === null ? null : desiredRecord(entity, change.after, loaded);
@@ -97,17 +173,76 @@ export function decideBatch(
       decision.suppressed += 1;
       continue;
     }
-    const delta = compareFieldByField(entity, { key, desired, source: { ...record.position, tsMs: change.sourceTsMs } }, loaded, 'CHANGE', emittedAtMs);
+    const delta = compareFieldByField(entity, { key, desired, source }, loaded, 'CHANGE', emittedAtMs);
     if (!delta) {
       decision.suppressed += 1;
       continue;
     }
-    decision.deltas.push(delta);
-    loadedAfter.set(key, loadedRecordOf(delta));
+    emit(decision, delta);
   }
   return decision;
 }
 
-function isAtOrBefore(position: SourcePosition, loadedFrom: SourcePosition): boolean {
-  return position.topic === loadedFrom.topic && position.partition === loadedFrom.partition && position.offset <= loadedFrom.offset;
+/**
+ * Where a new initial snapshot begins in the middle of what the task reads: the index of the first
+ * row of an initial snapshot right after a streamed change, a tombstone or a row of another
+ * snapshot (another source position; the batch's own record before it, or `previous` for the
+ * first). Debezium takes an initial snapshot only when its
+ * connector starts without offsets: a capture reset (its slot lost, its offsets reset), often
+ * with the CDC topic deleted and created again. Then the task's input offset may point into the
+ * middle of the new snapshot (a re-created topic's offsets start over), and the rows before it
+ * were never read: the task must read the partition again from its start (task.ts). Reading
+ * again is safe: what was applied is skipped by source position.
+ */
+export function findCaptureRestart(records: readonly KeyedRecord[], previous: PreviousRecord | undefined): number | undefined {
+  // What came right before: unknown, a streamed record, or a row of the snapshot at this position.
+  let before: { snapshotAt: string | undefined } | 'streamed' | undefined = previous === undefined
+    ? undefined
+    : previous.initialSnapshot === true ? { snapshotAt: previous.snapshotPosition } : 'streamed';
+  for (let index = 0; index < records.length; index += 1) {
+    const keyed = records[index] as KeyedRecord;
+    if (keyed.kind === 'dead') {
+      before = undefined;
+      continue;
+    }
+    if (keyed.kind === 'tombstone' || keyed.change.snapshot !== 'initial') {
+      before = 'streamed';
+      continue;
+    }
+    const at = keyed.change.position?.order;
+    if (before === 'streamed' || (before !== undefined && at !== undefined && before.snapshotAt !== undefined && at !== before.snapshotAt)) return index;
+    before = { snapshotAt: at };
+  }
+  return undefined;
+}
+
+function emit(decision: BatchDecision, delta: Delta): void {
+  decision.deltas.push(delta);
+  decision.loadedAfter.set(delta.key, loadedStateOf(delta));
+}
+
+/**
+ * The indexes of changes that a later change of the same key in the same source transaction
+ * replaces; undefined when there are none (nearly every batch: no set is built then).
+ */
+function supersededChanges(records: readonly KeyedRecord[]): Set<number> | undefined {
+  let lastOfKey: Map<string, number> | undefined;
+  let replaced: Set<number> | undefined;
+  let transaction: string | undefined;
+  for (let index = 0; index < records.length; index += 1) {
+    const keyed = records[index] as KeyedRecord;
+    if (keyed.kind !== 'change') continue;
+    const id = keyed.change.position?.transaction;
+    if (id === undefined || id !== transaction) {
+      // A transaction's records are contiguous in a partition: a new one starts afresh.
+      transaction = id;
+      lastOfKey?.clear();
+      if (id === undefined) continue;
+    }
+    lastOfKey ??= new Map();
+    const earlier = lastOfKey.get(keyed.key);
+    if (earlier !== undefined) (replaced ??= new Set()).add(earlier);
+    lastOfKey.set(keyed.key, index);
+  }
+  return replaced;
 }

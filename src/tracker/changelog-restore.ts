@@ -2,8 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
-import type { LoadedRecord } from './loaded-record.js';
-import { loadedRecordOf } from './loaded-record.js';
+import { loadedStateOf, type DeletedRecord, type LoadedRecord } from './loaded-record.js';
 import type { DeltaCodec } from './delta-codec.js';
 import type { Task } from './task.js';
 
@@ -40,22 +39,36 @@ export async function restoreFromChangelogs(kafka: Kafka, tasks: readonly Task[]
   const started = Date.now();
   logger.info({ partitions: [...pending.keys()] }, 'restoring state stores from their changelogs');
   let restored = 0;
+  // Per changelog partition, the key of a DELETE delta just read: the tombstone written right after
+  // it (task.ts) must not forget where the key was deleted (loaded-record.ts, DeletedRecord).
+  const deletedJustBefore = new Map<string, string | undefined>();
   const reader = await PartitionReader.start(kafka, {
     groupPrefix: 'erp-delta-restore',
     partitions: [...pending.values()].map(({ task, from }) => ({ topic: task.entity.deltaTopic, partition: task.partition, from })),
     onBatch: async ({ topic, partition, messages, nextOffset }) => {
       const entry = pending.get(changelogId(topic, partition));
       if (!entry) return;
-      const put = new Map<string, LoadedRecord | undefined>();
+      const id = changelogId(topic, partition);
+      const put = new Map<string, LoadedRecord | DeletedRecord | undefined>();
       let applied = 0;
       for (const message of messages) {
         if (!message.key) continue;
         applied += 1;
-        put.set(message.key.toString(), message.value === null ? undefined : loadedRecordOf(await codec.decode(message.value)));
+        const key = message.key.toString();
+        const deletedBefore = deletedJustBefore.get(id) === key;
+        deletedJustBefore.set(id, undefined);
+        if (message.value === null) {
+          // A tombstone alone: its DELETE delta was compacted away, and with it where the key was deleted.
+          if (!deletedBefore) put.set(key, undefined);
+          continue;
+        }
+        const state = loadedStateOf(await codec.decode(message.value));
+        put.set(key, state);
+        if ('deleted' in state) deletedJustBefore.set(id, key);
       }
-      const records = [...put.values()].filter((record): record is LoadedRecord => record !== undefined);
-      const deleted = [...put.entries()].filter(([, record]) => record === undefined).map(([key]) => key);
-      await entry.task.store.write({ put: records, delete: deleted, changelogNextOffset: nextOffset });
+      const states = [...put.values()].filter((state) => state !== undefined);
+      const forgotten = [...put.entries()].filter(([, state]) => state === undefined).map(([key]) => key);
+      await entry.task.store.write({ put: states, delete: forgotten, changelogNextOffset: nextOffset });
       restored += applied;
       metrics.recordRestored(entry.task.entity.name, applied);
     },

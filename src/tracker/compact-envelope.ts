@@ -1,16 +1,20 @@
-import type { SourceChange, SourceRow } from './source-change.js';
+import { POSITION_MEMBERS, sourcePositionOf } from '../capture/source-position.js';
+import { SOURCE_CONNECTORS, type SourceConnector } from '../model/source-position.js';
+import { snapshotKind, type SourceChange, type SourceRow } from './source-change.js';
 
 /**
- * The tracker reads three things of a Debezium envelope: `after`, `op` and `source.ts_ms`. Yet
- * JSON.parse of a whole envelope builds the `source` block too (fifteen members or so, most of them
- * strings), which is most of the parse's time and of what it allocates (bench/RESULTS.md). This
+ * The tracker reads four things of a Debezium envelope: `after`, `op`, `source.ts_ms` and the few
+ * members of `source` that make its source position. Yet JSON.parse of a whole envelope builds the
+ * `source` block whole (fifteen members or so, most of them strings), which is most of the parse's
+ * time and of what it allocates (bench/RESULTS.md). This
  * reads the envelope as Kafka Connect's JsonConverter writes it without schemas, and as nearly
  * every CDC record of a PostgreSQL table with REPLICA IDENTITY DEFAULT looks:
  *
  *   {"before":null,"after":{…row…},"source":{…flat…},"transaction":null,"op":"u","ts_ms":…}
  *
  * by parsing only the row, and checking the rest with regular expressions (native code) that
- * accept only JSON: the source block an object of scalars, then members with scalar values.
+ * accept only JSON: the source block an object of scalars, then members with scalar values. Of the
+ * source block, only the position's members are read (positionSource).
  *
  * It returns undefined for anything else (a `before` row, a delete, transaction metadata, the
  * schema part, another member order, a duplicated member, a malformed record) and the caller then
@@ -44,7 +48,42 @@ export function readCompactEnvelope(text: string, key: SourceRow): SourceChange 
     return undefined;
   }
   if (typeof after !== 'object' || after === null || Array.isArray(after)) return undefined;
-  return { kind: 'change', op, key, before: null, after: after as SourceRow, sourceTsMs };
+  return {
+    kind: 'change', op, key, before: null, after: after as SourceRow, sourceTsMs,
+    position: sourcePositionOf(positionSource(text, sourceStart, sourceEnd)), snapshot: snapshotKind(scalarMember(text, sourceStart, sourceEnd, 'snapshot')),
+  };
+}
+
+/**
+ * The members of the source block (text[start, end)) that its connector's position is made of, as
+ * a small object for sourcePositionOf. The block was checked to be an object of scalar members, so
+ * an unescaped `"name":` in it is a member's name, never part of a string.
+ */
+function positionSource(text: string, start: number, end: number): SourceRow | undefined {
+  const connector = scalarMember(text, start, end, 'connector');
+  if (typeof connector !== 'string' || !(SOURCE_CONNECTORS as readonly string[]).includes(connector)) return undefined;
+  const source: SourceRow = { connector };
+  for (const name of POSITION_MEMBERS[connector as SourceConnector]) {
+    const value = scalarMember(text, start, end, name);
+    if (value !== undefined) source[name] = value;
+  }
+  return source;
+}
+
+/** A scalar member's value as JSON.parse gives it, so that both decoders read the same position. */
+function scalarMember(text: string, start: number, end: number, name: string): string | number | boolean | null | undefined {
+  const at = text.indexOf(`"${name}":`, start);
+  if (at < 0 || at >= end) return undefined;
+  const valueAt = at + name.length + 3;
+  if (text.charCodeAt(valueAt) === QUOTE) {
+    STRING_VALUE.lastIndex = valueAt;
+    if (!STRING_VALUE.test(text)) return undefined;
+    return JSON.parse(text.slice(valueAt, STRING_VALUE.lastIndex)) as string;
+  }
+  SCALAR_VALUE.lastIndex = valueAt;
+  if (!SCALAR_VALUE.test(text)) return undefined;
+  const value = text.slice(valueAt, SCALAR_VALUE.lastIndex);
+  return value === 'true' ? true : value === 'false' ? false : value === 'null' ? null : Number(value);
 }
 
 const ROW_START = '{"before":null,"after":{';
@@ -58,6 +97,8 @@ const STRING = String.raw`"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[
 const NUMBER = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
 const SCALAR = `(?:${STRING}|${NUMBER}|true|false|null)`;
 const MEMBER = `${STRING}:${SCALAR}`;
+const STRING_VALUE = new RegExp(STRING, 'y');
+const SCALAR_VALUE = new RegExp(`${NUMBER}|true|false|null`, 'y');
 /** The source block: an object of scalar members. */
 const SOURCE_OBJECT = new RegExp(`\\{(?:${MEMBER}(?:,${MEMBER})*)?\\}`, 'y');
 /** The envelope's members after the source block, all scalars, to its end. */

@@ -1,6 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
 import type { ErpDeltaError } from '../errors/erp-delta-error.js';
-import type { SourcePosition } from './delta.js';
+import type { KafkaPosition } from './delta.js';
 
 /** Header names of a dead letter: where the record came from and why it could not be processed. */
 export const DEAD_LETTER_HEADERS = {
@@ -39,7 +39,7 @@ export function sourceOffsetOf(offset: number, headers: IHeaders | undefined): n
  * The record exactly as it arrived (key and value bytes untouched, so that it can be re-driven
  * after a fix), plus headers naming its origin and the error.
  */
-export function deadLetter(entityName: string, position: SourcePosition, raw: { key: Buffer | null; value: Buffer | null }, error: ErpDeltaError): Message {
+export function deadLetter(entityName: string, position: KafkaPosition, raw: { key: Buffer | null; value: Buffer | null }, error: ErpDeltaError): Message {
   const headers: IHeaders = {
     [DEAD_LETTER_HEADERS.topic]: position.topic,
     [DEAD_LETTER_HEADERS.partition]: String(position.partition),

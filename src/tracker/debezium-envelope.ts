@@ -1,5 +1,6 @@
+import { sourcePositionOf } from '../capture/source-position.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import type { SourceChange, SourceOp, SourceRow } from './source-change.js';
+import { snapshotKind, type SourceChange, type SourceOp, type SourceRow } from './source-change.js';
 
 /** The error for a record the tracker cannot read; the caller dead-letters it with this reason. */
 export function decodeFailed(reason: string, cause?: unknown): ErpDeltaError {
@@ -29,7 +30,11 @@ export function sourceChangeFromEnvelope(envelope: unknown, key: SourceRow): Sou
   if (after !== null && !isRow(after)) throw decodeFailed('the envelope\'s after is not a row');
   if (op !== 'd' && after === null) throw decodeFailed(`op "${op}" has no after row`);
 
-  return { kind: 'change', op: op as SourceOp, key, before, after: op === 'd' ? null : after, sourceTsMs: sourceTimestamp(envelope) };
+  const source = envelope['source'];
+  return {
+    kind: 'change', op: op as SourceOp, key, before, after: op === 'd' ? null : after, sourceTsMs: sourceTimestamp(envelope),
+    position: sourcePositionOf(source), snapshot: isRow(source) ? snapshotKind(source['snapshot']) : undefined,
+  };
 }
 
 /**

@@ -43,7 +43,13 @@ export function generatedDeltaSchema(entity: EntityConfig, withAssignedUser: boo
         type: {
           type: 'record',
           name: 'DeltaSource',
-          fields: [{ name: 'topic', type: 'string' }, { name: 'partition', type: 'int' }, { name: 'offset', type: 'long' }, { name: 'tsMs', type: 'long' }],
+          fields: [
+            { name: 'topic', type: 'string' }, { name: 'partition', type: 'int' }, { name: 'offset', type: 'long' }, { name: 'tsMs', type: 'long' },
+            // The source position (DESIGN guarantee 7): added later, so optional for the schemas' compatibility.
+            { name: 'connector', type: ['null', 'string'], default: null },
+            { name: 'position', type: ['null', 'string'], default: null },
+            { name: 'epoch', type: 'int', default: 0 },
+          ],
         },
       },
       { name: 'emittedAtMs', type: 'long' },

@@ -1,3 +1,4 @@
+import type { SourceConnector } from '../model/source-position.js';
 import type { CanonicalRecord } from '../normalize/canonical-value.js';
 
 export type DeltaOp = 'UPSERT' | 'DELETE';
@@ -7,16 +8,26 @@ export type DeltaReason = 'CHANGE' | 'ASSIGNMENT' | 'REFRESH' | 'RECONCILE';
 
 export const DELTA_REASONS: readonly DeltaReason[] = ['CHANGE', 'ASSIGNMENT', 'REFRESH', 'RECONCILE'];
 
-/** Where a source record sits in Kafka. Offsets fit a double exactly (< 2^53), as Avro longs do. */
-export interface SourcePosition {
+/** Where a CDC record sits in Kafka. Offsets fit a double exactly (< 2^53), as Avro longs do. */
+export interface KafkaPosition {
   topic: string;
   partition: number;
   offset: number;
 }
 
-/** The source record a delta answers, and when its change happened in the database. */
-export interface DeltaSource extends SourcePosition {
+/**
+ * The source record a delta answers: where it sits in Kafka, when its change happened in the
+ * database, and where the ERP wrote it (DESIGN "Source positions"), which orders a key's versions.
+ * The members are the Avro `source` record's, so a delta is written as it is.
+ */
+export interface DeltaSource extends KafkaPosition {
   tsMs: number;
+  /** The Debezium connector that read the change; null when the record carried no usable position. */
+  connector: SourceConnector | null;
+  /** The change's source position as its sortable text (model/source-position.ts); null with connector. */
+  position: string | null;
+  /** The source epoch the position belongs to: positions of different epochs are never compared. */
+  epoch: number;
 }
 
 /**

@@ -3,6 +3,7 @@
  * produces it today, an Avro decoder (Confluent wire format through the registry) will produce the
  * same thing, and everything after decode only ever sees this.
  */
+import type { SourcePosition } from '../model/source-position.js';
 
 /** Debezium's operations: create, update, delete, and read (a snapshot of an existing row). */
 export type SourceOp = 'c' | 'u' | 'd' | 'r';
@@ -21,11 +22,33 @@ export interface SourceChange {
   after: SourceRow | null;
   /** When the change happened in the database (the envelope's source.ts_ms). */
   sourceTsMs: number;
+  /** Where the ERP wrote the change, from the envelope's source block; undefined when it names none usable. */
+  position: SourcePosition | undefined;
+  /**
+   * A row read by a snapshot rather than a change (source.snapshot): `initial` for the snapshot a
+   * connector takes when it starts without offsets (also after a capture reset), `incremental`
+   * for a re-read signalled while streaming; undefined for a streamed change.
+   */
+  snapshot?: SnapshotKind | undefined;
+}
+
+export type SnapshotKind = 'initial' | 'incremental';
+
+/**
+ * Debezium's source.snapshot: "true", "first", "last", "first_in_data_collection",
+ * "last_in_data_collection" while an initial snapshot runs, "incremental" for an incremental one,
+ * "false" (or absent) for a streamed change.
+ */
+export function snapshotKind(value: unknown): SnapshotKind | undefined {
+  if (value === true) return 'initial';
+  if (typeof value !== 'string' || value === 'false') return undefined;
+  return value === 'incremental' ? 'incremental' : 'initial';
 }
 
 /**
- * The null value Debezium writes after a delete so that compaction can drop the key. The delete
- * event before it already carried the delete, so the tracker ignores tombstones.
+ * The null value Debezium writes right after a delete event so that compaction can drop the key.
+ * The delete before it carried the change; a tombstone alone (compaction removed its delete) still
+ * deletes a loaded key (batch-decision.ts).
  */
 export interface SourceTombstone {
   kind: 'tombstone';

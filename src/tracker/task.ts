@@ -6,13 +6,15 @@ import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { memtableBytesPerTask } from '../state/memtable-budget.js';
-import { StateStore } from '../state/state-store.js';
+import { StateStore, type StoredLastInput } from '../state/state-store.js';
+import type { SourceEpochs } from '../capture/source-epochs.js';
+import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
-import { decideBatch, keyRecords, type BatchDecision, type DecodedRecord, type KeyedRecord } from './batch-decision.js';
+import { decideBatch, findCaptureRestart, keyRecords, type DecodedRecord, type KeyedRecord, type PreviousRecord } from './batch-decision.js';
 import type { Delta } from './delta.js';
 import type { DeltaCodec } from './delta-codec.js';
 import { deadLetter, sourceOffsetOf } from './dead-letter.js';
-import { loadedRecordOf, type LoadedRecord } from './loaded-record.js';
+import { loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from './loaded-record.js';
 import type { SourceDecoder } from './source-decoder.js';
 import type { TrackedEntity } from './tracked-entity.js';
 
@@ -57,6 +59,27 @@ export interface TaskContext {
   logger: Logger;
   /** The assignment join, for the tasks of the entity it applies to. */
   assignment?: { entity: string; join: AssignmentJoin } | undefined;
+  /** Each entity's source epoch now (DESIGN "source epoch"). */
+  epochs: SourceEpochs;
+  /** Reports what a batch found out of order or without a source position (position-report.ts). */
+  positions: PositionReport;
+  /** Whether a CDC partition holds records before `offset` written after `timestampMs` (Kafka timestamps). */
+  newerRecordsBefore: (topic: string, partition: number, offset: string, timestampMs: number) => Promise<boolean>;
+  /** A CDC partition's first offset. */
+  partitionStart: (topic: string, partition: number) => Promise<string>;
+}
+
+/** Where a batch ends: whether the partition holds records after its last one. */
+export interface BatchBounds {
+  moreAvailable: boolean;
+}
+
+/** What a processed batch asks of the consumer: where to go on from. */
+export interface BatchOutcome {
+  /** The input offset after what was decided. */
+  nextOffset: string;
+  /** A capture restart was found: read the partition again from this offset, its start (findCaptureRestart). */
+  readFrom?: string | undefined;
 }
 
 /**
@@ -75,6 +98,10 @@ export class Task {
   private closing: Promise<void> | undefined;
   /** Batches and re-checks run one at a time: each reads the store as the one before left it. */
   private turn: Promise<unknown> = Promise.resolve();
+  /** The last record processed and the offset after it: a tombstone there belongs to it when it was a delete. */
+  private previous: { record: PreviousRecord; nextOffset: string; timestamp: string } | undefined;
+  /** A source transaction left to the next batch, and where the batch that left it ended. */
+  private heldBack: { from: string; lastOffset: string } | undefined;
 
   private constructor(
     readonly entity: TrackedEntity,
@@ -113,7 +140,13 @@ export class Task {
       await store.close();
       throw error;
     }
-    return new Task(entity, partition, store, producer, context);
+    const task = new Task(entity, partition, store, producer, context);
+    const lastInput = await store.lastInput();
+    if (lastInput) {
+      const { key, op, initialSnapshot, snapshotPosition, nextOffset, timestamp } = lastInput;
+      task.previous = { record: { key, op, initialSnapshot, snapshotPosition }, nextOffset, timestamp };
+    }
+    return task;
   }
 
   /** The offset of the next changelog record the store has not seen (0 for an empty store). */
@@ -124,48 +157,115 @@ export class Task {
   /**
    * Processes one fetched batch: decide, then commit deltas, dead letters and the input offset in
    * one Kafka transaction, and only then write the store (DESIGN guarantee 1: state is written
-   * after the delta is acknowledged). Returns the next input offset to resume from.
+   * after the delta is acknowledged). Returns the next input offset to resume from: the batch's
+   * end, or the start of a source transaction it left to the next batch (trailingTransaction).
    */
-  processBatch(messages: readonly KafkaMessage[]): Promise<string> {
-    return this.inTurn(() => this.decideAndCommit(messages));
+  processBatch(messages: readonly KafkaMessage[], bounds: BatchBounds = { moreAvailable: false }): Promise<BatchOutcome> {
+    return this.inTurn(() => this.decideAndCommit(messages, bounds));
   }
 
-  private async decideAndCommit(messages: readonly KafkaMessage[]): Promise<string> {
+  private async decideAndCommit(fetched: readonly KafkaMessage[], bounds: BatchBounds): Promise<BatchOutcome> {
     const { entity, partition, context } = this;
+    const first = fetched[0];
+    if (!first) throw new Error('processBatch needs at least one message');
+    const { keyed: fetchedKeyed, loadedBefore } = await this.readBatch(fetched);
+    const restart = await this.captureRestart(fetched, fetchedKeyed);
+    const cut = restart?.index ?? this.trailingTransaction(fetched, fetchedKeyed, bounds);
+    const messages = cut === undefined ? fetched : fetched.slice(0, cut);
+    const keyed = cut === undefined ? fetchedKeyed : fetchedKeyed.slice(0, cut);
     const last = messages.at(-1);
-    if (!last) throw new Error('processBatch needs at least one message');
-    const { decision, previous } = await this.decide(messages);
+    if (!last) {
+      // Nothing before the restart: only the partition's position moves back to its start.
+      await this.commitTransaction([], [], { groupId: context.groupId, offset: (restart as CaptureRestart).readFrom });
+      return { nextOffset: first.offset, readFrom: restart?.readFrom };
+    }
+    const decision = decideBatch(entity, keyed, loadedBefore, {
+      emittedAtMs: Date.now(), epoch: context.epochs.epochOf(entity.name), previous: this.previousFor(messages), join: this.join,
+    });
+    const previous = new Map<string, LoadedState>();
+    for (const key of decision.loadedAfter.keys()) previous.set(key, loadedBefore.get(key));
     const nextOffset = String(Number(last.offset) + 1);
     const deadLetters = decision.deadLetters.map(({ record, error }) => deadLetter(entity.name, record.position, record.raw, error));
-    const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), deadLetters, { groupId: context.groupId, offset: nextOffset });
-    await this.writeLoaded(decision.loadedAfter, changelogNextOffset, previous);
+    // After a capture restart the partition is read again from its start: that position commits
+    // with the records before the restart, so a crash cannot lose it.
+    const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), deadLetters, { groupId: context.groupId, offset: restart?.readFrom ?? nextOffset });
+    await this.writeLoaded(decision.loadedAfter, changelogNextOffset, previous, decision.last && { ...decision.last, initialSnapshot: decision.last.initialSnapshot === true, nextOffset, timestamp: last.timestamp });
+    this.previous = decision.last && { record: decision.last, nextOffset, timestamp: last.timestamp };
 
     context.metrics.recordBatch(entity.name, {
       seen: messages.length,
-      suppressed: decision.suppressed,
+      suppressed: decision.suppressed + decision.superseded,
       deadLettered: decision.deadLetters.length,
       emitted: decision.deltas,
     });
+    context.positions.report(entity, partition, decision);
     for (const { record, error } of decision.deadLetters) {
       context.logger.warn({ entity: entity.name, topic: record.position.topic, partition, offset: record.position.offset, code: error.code, reason: error.message }, 'record dead-lettered');
     }
     if (decision.unknownFieldRecords > 0) {
       context.logger.warn({ entity: entity.name, partition, records: decision.unknownFieldRecords }, 'unchanged TOASTed columns with no loaded value: sent as null');
     }
-    return nextOffset;
+    return { nextOffset, readFrom: restart?.readFrom };
   }
 
   /**
-   * The decision of a batch, and what the written keys held before it (for the store's rep index).
-   * A function of its own so that the decoded records and the lookup of every key can be collected
-   * during the transaction's round trips, not only after the store write.
+   * A capture restart whose records before it the task has not read (findCaptureRestart): the
+   * partition holds records before it that are newer than the last one the task read, which
+   * happens when the topic was created again and the task went on at its old offset. Then the
+   * partition is read again from its start; on the way, the restart's record follows the new
+   * snapshot's records before it, and is no restart any more. A new snapshot appended after what
+   * the task read needs nothing: it is read in order.
    */
-  private async decide(messages: readonly KafkaMessage[]): Promise<{ decision: BatchDecision; previous: Map<string, LoadedRecord | undefined> }> {
-    const { keyed, loadedBefore } = await this.readBatch(messages);
-    const decision = decideBatch(this.entity, keyed, loadedBefore, Date.now(), this.join);
-    const previous = new Map<string, LoadedRecord | undefined>();
-    for (const key of decision.loadedAfter.keys()) previous.set(key, loadedBefore.get(key));
-    return { decision, previous };
+  private async captureRestart(messages: readonly KafkaMessage[], keyed: readonly KeyedRecord[]): Promise<CaptureRestart | undefined> {
+    const index = findCaptureRestart(keyed, this.previousFor(messages));
+    if (index === undefined) return undefined;
+    const restart = messages[index] as KafkaMessage;
+    const lastRead = index > 0 ? (messages[index - 1] as KafkaMessage).timestamp : this.previous?.timestamp ?? '0';
+    const { topic } = this.entity;
+    const missed = await this.context.newerRecordsBefore(topic, this.partition, restart.offset, Number(lastRead));
+    this.context.logger.warn({ entity: this.entity.name, task: this.id, offset: restart.offset, readAgain: missed },
+      missed
+        ? 'a new initial snapshot (a capture reset) starts in the middle of the CDC partition, which was created again: reading it again from its start; what was applied is skipped by source position'
+        : 'a new initial snapshot (a capture reset) follows what the task read: reading it in order');
+    return missed ? { index, readFrom: await this.context.partitionStart(topic, this.partition) } : undefined;
+  }
+
+  /**
+   * Where to cut the batch so that the source transaction at its end is decided whole (the net
+   * effect of a transaction counts: batch-decision.ts): when the partition already holds records
+   * after the batch, the trailing transaction's records are left to the next fetch, which starts
+   * with them. Undefined: decide the whole batch. Never cut when the whole batch is one
+   * transaction (one larger than a fetch is decided in fetch-sized parts), nor twice at the same
+   * place when nothing came after it (records the broker will not return, e.g. an aborted
+   * transaction's, must not hold the partition).
+   */
+  private trailingTransaction(messages: readonly KafkaMessage[], keyed: readonly KeyedRecord[], bounds: BatchBounds): number | undefined {
+    if (!bounds.moreAvailable) return undefined;
+    const lastOffset = messages.at(-1)?.offset ?? '';
+    let transaction: string | undefined;
+    let start = keyed.length;
+    for (let index = keyed.length - 1; index >= 0; index -= 1) {
+      const record = keyed[index] as KeyedRecord;
+      if (record.kind === 'tombstone') {
+        start = index;
+        continue;
+      }
+      const id = record.kind === 'change' ? record.change.position?.transaction : undefined;
+      if (id === undefined || (transaction !== undefined && id !== transaction)) break;
+      transaction = id;
+      start = index;
+    }
+    if (transaction === undefined || start === 0 || start >= keyed.length) return undefined;
+    const from = (messages[start] as KafkaMessage).offset;
+    if (this.heldBack?.from === from && this.heldBack.lastOffset === lastOffset) return undefined;
+    this.heldBack = { from, lastOffset };
+    return start;
+  }
+
+  /** The record before this batch's first, when the task (or its store) knows it. */
+  private previousFor(messages: readonly KafkaMessage[]): PreviousRecord | undefined {
+    const { previous } = this;
+    return previous !== undefined && previous.nextOffset === messages[0]?.offset ? previous.record : undefined;
   }
 
   /**
@@ -173,7 +273,7 @@ export class Task {
    * re-driven dead letter is placed at its original offset (sourceOffsetOf); the input offset the
    * batch commits stays the real one.
    */
-  private async readBatch(messages: readonly KafkaMessage[]): Promise<{ keyed: KeyedRecord[]; loadedBefore: Map<string, LoadedRecord | undefined> }> {
+  private async readBatch(messages: readonly KafkaMessage[]): Promise<{ keyed: KeyedRecord[]; loadedBefore: Map<string, LoadedState> }> {
     const { entity, partition, context } = this;
     const decoded: DecodedRecord[] = [];
     for (const message of messages) {
@@ -190,10 +290,10 @@ export class Task {
     }
     const keyed = keyRecords(entity, decoded);
     const unique = new Set<string>();
-    for (const record of keyed) if (record.kind === 'change') unique.add(record.key);
+    for (const record of keyed) if (record.kind !== 'dead') unique.add(record.key);
     const keys = [...unique];
-    const loadedValues = await this.store.getMany(keys);
-    const loadedBefore = new Map<string, LoadedRecord | undefined>();
+    const loadedValues = await this.store.lookUp(keys);
+    const loadedBefore = new Map<string, LoadedState>();
     for (let index = 0; index < keys.length; index += 1) loadedBefore.set(keys[index] as string, loadedValues[index]);
     return { keyed, loadedBefore };
   }
@@ -239,7 +339,7 @@ export class Task {
       const deltas = decideReconcile(this.entity, loaded, state, end, Date.now());
       if (deltas.length > 0) {
         const changelogNextOffset = await this.commitTransaction(this.deltaMessages(deltas), [], undefined);
-        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, undefined])), changelogNextOffset, new Map(loaded.map((record) => [record.key, record])));
+        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedStateOf(delta)])), changelogNextOffset, new Map(loaded.map((record) => [record.key, record])));
       }
       this.context.metrics.recordRefresh(this.entity.name, { replayed: 0, emitted: deltas });
       return { checked: loaded.length, deleted: deltas.length };
@@ -262,7 +362,7 @@ export class Task {
       const deltas = reassignmentDeltas(entity, this.join, loaded, tsMs, Date.now());
       if (deltas.length > 0) {
         const changelogNextOffset = await this.commitTransaction(this.deltaMessages(deltas), [], undefined);
-        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedRecordOf(delta)])), changelogNextOffset, new Map(loaded.map((record) => [record.key, record])));
+        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedStateOf(delta)])), changelogNextOffset, new Map(loaded.map((record) => [record.key, record])));
       }
       context.metrics.recordRecheck(entity.name, { checked: keys.length, emitted: deltas });
       return { checked: keys.length, emitted: deltas.length };
@@ -283,14 +383,10 @@ export class Task {
     return this.closing !== undefined;
   }
 
-  private async writeLoaded(loadedAfter: ReadonlyMap<string, LoadedRecord | undefined>, changelogNextOffset: string | undefined, previous: ReadonlyMap<string, LoadedRecord | undefined>): Promise<void> {
-    const put: LoadedRecord[] = [];
-    const deleted: string[] = [];
-    for (const [key, loaded] of loadedAfter) {
-      if (loaded) put.push(loaded);
-      else deleted.push(key);
-    }
-    await this.store.write({ put, delete: deleted, changelogNextOffset, previous });
+  private async writeLoaded(
+    loadedAfter: ReadonlyMap<string, LoadedRecord | DeletedRecord>, changelogNextOffset: string | undefined, previous: ReadonlyMap<string, LoadedState>, lastInput?: StoredLastInput,
+  ): Promise<void> {
+    await this.store.write({ put: [...loadedAfter.values()], delete: [], changelogNextOffset, previous, lastInput });
   }
 
   /**
@@ -333,6 +429,12 @@ export class Task {
     })();
     return this.closing;
   }
+}
+
+/** Where a batch found a capture restart that makes the task read its partition again, and from where. */
+interface CaptureRestart {
+  index: number;
+  readFrom: string;
 }
 
 function joinOf(entity: TrackedEntity, context: TaskContext): AssignmentJoin | undefined {

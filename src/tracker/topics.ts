@@ -26,12 +26,13 @@ export async function ensureTopics(admin: Admin, config: TrackerConfig, logger: 
     .map((entity) => ({ topic: entity.deltaTopic, numPartitions: partitions.get(entity.topic) ?? 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }));
   if (!existing.has(config.dlqTopic)) toCreate.push({ topic: config.dlqTopic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] });
   for (const topic of assignmentTopics(config)) if (!existing.has(topic)) toCreate.push(assignmentTopic(topic));
+  if (!existing.has(config.sourceEpochTopic)) toCreate.push(assignmentTopic(config.sourceEpochTopic));
   if (toCreate.length > 0) {
     await admin.createTopics({ topics: toCreate, waitForLeaders: true });
     logger.info({ topics: toCreate.map((topic) => topic.topic) }, 'created topics');
   }
 
-  const served = await servedTopicMetadata(admin, [...entities.map((entity) => entity.deltaTopic), config.dlqTopic, ...assignmentTopics(config)]);
+  const served = await servedTopicMetadata(admin, [...entities.map((entity) => entity.deltaTopic), config.dlqTopic, config.sourceEpochTopic, ...assignmentTopics(config)]);
   for (const entity of entities) {
     const deltaPartitions = served.find((topic) => topic.name === entity.deltaTopic)?.partitions.length;
     const cdcPartitions = partitions.get(entity.topic);
@@ -77,7 +78,7 @@ export async function ensureAssignmentTopics(admin: Admin, config: Pick<TrackerC
 }
 
 /** One partition is plenty: the table is small, and every instance reads all of it anyway. */
-function assignmentTopic(topic: string): { topic: string; numPartitions: number; configEntries: Array<{ name: string; value: string }> } {
+export function assignmentTopic(topic: string): { topic: string; numPartitions: number; configEntries: Array<{ name: string; value: string }> } {
   return { topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] };
 }
 

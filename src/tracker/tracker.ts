@@ -25,10 +25,12 @@ import { registryClient } from '../registry/registry-client.js';
 import { readDeltaHistory, type DeltaHistory } from '../state/delta-history.js';
 import type { EntityCounters } from '../status/counter-history.js';
 import type { StatusSource } from '../status/status-page.js';
+import { SourceEpochFeed } from '../capture/source-epochs.js';
 import { restoreFromChangelogs } from './changelog-restore.js';
+import { PositionReport, type PositionStatus } from './position-report.js';
 import { DeltaCodec } from './delta-codec.js';
 import { SourceDecoder } from './source-decoder.js';
-import { Task, taskId, type TaskContext } from './task.js';
+import { Task, taskId, type BatchOutcome, type TaskContext } from './task.js';
 import { trackedEntities } from './tracked-entity.js';
 import type { TrackedEntity } from './tracked-entity.js';
 import { ensureTopics } from './topics.js';
@@ -74,6 +76,8 @@ export class Tracker implements StatusSource {
   /** Tasks opened whose restore has not finished. */
   private restoring = 0;
   private registry: SchemaRegistry | undefined;
+  private epochFeed: SourceEpochFeed | undefined;
+  private positionReport: PositionReport | undefined;
   private probes: { atMs: number; kafka: ReadinessInputs['kafka']; registry: ReadinessInputs['registry'] } | undefined;
 
   constructor(private readonly options: TrackerOptions) {
@@ -95,6 +99,10 @@ export class Tracker implements StatusSource {
     this.registry = registry;
     const codec = await DeltaCodec.register(config, registry, logger);
     logger.debug('start-up: delta schemas registered');
+    const epochs = await SourceEpochFeed.start(this.kafka, config.sourceEpochTopic, logger);
+    this.epochFeed = epochs;
+    this.positionReport = new PositionReport(this.metrics, logger);
+    logger.debug({ topic: config.sourceEpochTopic }, 'start-up: source epochs read');
     this.context = {
       kafka: this.kafka,
       groupId: config.kafka.groupId,
@@ -105,6 +113,10 @@ export class Tracker implements StatusSource {
       metrics: this.metrics,
       logger,
       assignment: config.assignment && await this.startAssignmentTable(config.assignment),
+      epochs,
+      positions: this.positionReport,
+      newerRecordsBefore: (topic, partition, offset, timestampMs) => this.newerRecordsBefore(topic, partition, offset, timestampMs),
+      partitionStart: (topic, partition) => this.partitionStart(topic, partition),
     };
     if (config.assignment) logger.debug({ topic: config.assignment.topic }, 'start-up: assignment table read');
 
@@ -346,17 +358,35 @@ export class Tracker implements StatusSource {
     if (!this.tasks.has(id)) await this.openReadyTasks([{ topic: batch.topic, partition: batch.partition }]);
     const task = this.tasks.get(id);
     if (!task || !isRunning() || isStale()) return;
-    let nextOffset: string;
+    let outcome: BatchOutcome;
     try {
-      nextOffset = await (await task).processBatch(batch.messages);
+      outcome = await (await task).processBatch(batch.messages, { moreAvailable: BigInt(batch.lastOffset()) + 1n < BigInt(batch.highWatermark) });
     } catch (error) {
       // When in doubt, re-check: the retried batch gets a fresh task, whose new producer fences
       // anything left of this one and whose store restores whatever this one committed.
       if (this.tasks.get(id) === task) await this.closeTask(id, task);
       throw error;
     }
-    resolveOffset(String(BigInt(nextOffset) - 1n));
+    if (BigInt(outcome.nextOffset) > BigInt(batch.firstOffset() ?? outcome.nextOffset)) resolveOffset(String(BigInt(outcome.nextOffset) - 1n));
+    // A capture restart (Task): the partition is read again from its start, committed already.
+    if (outcome.readFrom !== undefined) this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: outcome.readFrom });
     await heartbeat();
+  }
+
+  /**
+   * The first offset whose record was written after `timestampMs` is before `offset`: the records
+   * there came after the one read last, which only a topic created again explains (Task).
+   */
+  private async newerRecordsBefore(topic: string, partition: number, offset: string, timestampMs: number): Promise<boolean> {
+    const admin = this.admin;
+    if (!admin) return true;
+    const first = (await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs + 1)).find((entry) => entry.partition === partition)?.offset;
+    return first !== undefined && BigInt(first) >= 0n && BigInt(first) < BigInt(offset);
+  }
+
+  private async partitionStart(topic: string, partition: number): Promise<string> {
+    const offsets = await this.admin?.fetchTopicOffsets(topic);
+    return offsets?.find((entry) => entry.partition === partition)?.low ?? '0';
   }
 
   /**
@@ -407,6 +437,12 @@ export class Tracker implements StatusSource {
 
   entityCounters(): Promise<Record<string, EntityCounters>> {
     return this.metrics.entityCounters(this.entityNames());
+  }
+
+  sourcePositions(): Record<string, PositionStatus & { epoch: number }> {
+    return Object.fromEntries(this.entityNames().map((name) => [name, {
+      ...(this.positionReport?.status()[name] ?? { behind: 0, lastBehind: null, withoutPosition: 0 }), epoch: this.epochFeed?.epochOf(name) ?? 0,
+    }]));
   }
 
   refreshStatus(): RefreshStatus {
@@ -460,6 +496,7 @@ export class Tracker implements StatusSource {
     this.refreshSchedule?.stop();
     await this.assignmentFeed?.stop();
     await this.assignmentTable?.close();
+    await this.epochFeed?.stop();
     await this.refreshControl?.close();
     await this.admin?.disconnect();
   }

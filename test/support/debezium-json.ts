@@ -54,6 +54,12 @@ export interface ChangeInput {
   after?: Row | null;
   /** source.ts_ms: when the database made the change. */
   tsMs?: number;
+  /**
+   * Where PostgreSQL wrote the change (source.lsn, source.sequence's last commit LSN, txId). Without
+   * it the record has no source position, and the tracker orders it by Kafka offset: the hand-made
+   * records of decode and normalize cases need no order of their own.
+   */
+  position?: { lsn: number; lastCommitLsn?: number | null; txId?: number } | undefined;
   withSchema: boolean;
 }
 
@@ -98,6 +104,8 @@ const SOURCE_SCHEMA = {
 
 export function envelope(input: Omit<ChangeInput, 'withSchema'>): Row {
   const tsMs = input.tsMs ?? DEFAULT_TS_MS;
+  const { position } = input;
+  const lastCommitLsn = position?.lastCommitLsn ?? null;
   return {
     before: input.before ?? null,
     after: input.after ?? null,
@@ -108,11 +116,11 @@ export function envelope(input: Omit<ChangeInput, 'withSchema'>): Row {
       ts_ms: tsMs,
       snapshot: input.op === 'r' ? 'true' : 'false',
       db: 'erp',
-      sequence: '["24023928","24023984"]',
+      sequence: position ? JSON.stringify([lastCommitLsn === null ? null : String(lastCommitLsn), String(position.lsn)]) : null,
       schema: 'public',
       table: input.table,
-      txId: 771,
-      lsn: 24023984,
+      txId: position?.txId ?? null,
+      lsn: position?.lsn ?? null,
       xmin: null,
     },
     transaction: null,

@@ -285,6 +285,7 @@ export class TrackerTest {
   readonly assignmentTopic: string;
   readonly manualAssignmentTopic: string;
   readonly refreshTopic: string;
+  readonly sourceEpochTopic: string;
   /** The group the config names as the loader (a refresh pauses while it lags). */
   readonly loaderGroupId: string;
   readonly workDir: string;
@@ -299,6 +300,7 @@ export class TrackerTest {
     this.assignmentTopic = `erp-delta.${this.id}.user-assignments`;
     this.manualAssignmentTopic = `erp-delta.${this.id}.manual-assignments`;
     this.refreshTopic = `erp-delta.${this.id}.refreshes`;
+    this.sourceEpochTopic = `erp-delta.${this.id}.source-epochs`;
     this.loaderGroupId = `erp-delta-test-${this.id}-loader`;
     this.groupId = `erp-delta-test-${this.id}`;
     this.deltaTopics = {
@@ -325,6 +327,7 @@ export class TrackerTest {
     config.kafka['groupId'] = this.groupId;
     Object.assign(config.registry, { url: registryUrl, ...options.registry });
     config['dlqTopic'] = this.dlqTopic;
+    config['sourceEpochTopic'] = this.sourceEpochTopic;
     config['dataDir'] = join(this.workDir, 'data');
     if (!config.assignment) throw new Error('config/erp-delta.yaml has no assignment section');
     config.assignment['topic'] = this.assignmentTopic;
@@ -474,7 +477,7 @@ export class TrackerTest {
     await withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics());
       const ownCdcTopics = Object.values(this.cdcTopics).filter((topic) => !Object.values(CDC_TOPICS).includes(topic));
-      const topics = [...Object.values(this.deltaTopics), this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, this.refreshTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
+      const topics = [...Object.values(this.deltaTopics), this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, this.refreshTopic, this.sourceEpochTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
       if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.deleteGroups([this.groupId, this.loaderGroupId]).catch(() => undefined);
     }).catch(() => undefined);

@@ -87,7 +87,7 @@ describe('refresh: every live record once, reconciled deletes', () => {
     await owner.writeDeltas('products', keys.map((key) => ({
       op: 'UPSERT', reason: 'CHANGE', changedFields: ['code', 'description', 'unitPrice', 'active'], key,
       data: { code: key, description: `Ghost ${key}`, unitPrice: '1.00', active: true },
-      source: { topic: products.topic, partition: 0, offset: 0, tsMs: 0 }, emittedAtMs: Date.now(),
+      source: { topic: products.topic, partition: 0, offset: 0, tsMs: 0, connector: null, position: null, epoch: 0 }, emittedAtMs: Date.now(),
     })));
   }
 });

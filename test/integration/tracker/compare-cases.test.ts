@@ -38,6 +38,20 @@ function customerRecord(code: string, row: CustomerRow): Record<string, unknown>
   };
 }
 
+
+/**
+ * The source position a streamed PostgreSQL change carries in its delta, worked out here from the
+ * event's own source block (docs/source-positions.md): the last commit before it or its LSN,
+ * whichever is later, the last commit, then its LSN, 16 hex digits each.
+ */
+function streamedPosition(source: Record<string, unknown> | null | undefined): string {
+  const [lastCommit] = JSON.parse(String(source?.['sequence'])) as [string | null, string];
+  const lsn = BigInt(String(source?.['lsn']));
+  const commit = lastCommit === null ? 0n : BigInt(lastCommit);
+  const hex = (value: bigint): string => value.toString(16).padStart(16, '0');
+  return `${hex(commit > lsn ? commit : lsn)}:${hex(commit)}:${hex(lsn)}`;
+}
+
 describe('tracker: compare cases driven through the ERP database', () => {
   const fixture = useCaughtUpTracker('compare', ['customers']);
 
@@ -82,7 +96,7 @@ describe('tracker: compare cases driven through the ERP database', () => {
       changedFields: ['city'],
       key: code,
       data: customerRecord(code, { ...ROW, city: 'Durban' }),
-      source: { topic: 'erp.public.customers', partition: event.partition, offset: event.offset, tsMs: event.source?.['ts_ms'] },
+      source: { topic: 'erp.public.customers', partition: event.partition, offset: event.offset, tsMs: event.source?.['ts_ms'], connector: 'postgresql', position: streamedPosition(event.source), epoch: 0 },
       emittedAtMs: change.delta?.emittedAtMs,
     });
     assert.ok((change.delta?.emittedAtMs ?? 0) >= Number(event.source?.['ts_ms']), 'emitted after the database made the change');
@@ -152,7 +166,7 @@ describe('tracker: compare cases driven through the ERP database', () => {
       changedFields: [],
       key: code,
       data: null,
-      source: { topic: 'erp.public.customers', partition: deleted.partition, offset: deleted.offset, tsMs: deleted.source?.['ts_ms'] },
+      source: { topic: 'erp.public.customers', partition: deleted.partition, offset: deleted.offset, tsMs: deleted.source?.['ts_ms'], connector: 'postgresql', position: streamedPosition(deleted.source), epoch: 0 },
       emittedAtMs: deleteDelta.delta?.emittedAtMs,
     });
     assert.equal(tombstone.delta, null, 'a tombstone follows the DELETE');

@@ -31,7 +31,7 @@ describe('assigned user (the join)', () => {
 
 describe('re-check after an assignment change', () => {
   const customers = defaultEntity('customers');
-  const source = { topic: 'erp.public.customers', partition: 2, offset: 41 };
+  const source = { topic: 'erp.public.customers', partition: 2, offset: 41, tsMs: 0, connector: null, position: null, epoch: 0 };
   function loaded(key: string, rep: string | null, user: string | null): LoadedRecord {
     const data = { code: key, name: 'N', address: null, city: null, salesRepCode: rep, creditLimit: '1.00', assignedUserId: user };
     return { key, data, source };

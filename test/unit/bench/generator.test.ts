@@ -31,7 +31,7 @@ class InMemoryTracker {
     const key = entityKey(entity, decoded.key);
     const loaded = this.loaded.get(key);
     const desired = decoded.after === null ? null : desiredRecord(entity, decoded.after, loaded);
-    const delta = compareWithLoaded(entity, { key, desired, source: { topic: BENCH_CDC_TOPIC, partition: 0, offset, tsMs: decoded.sourceTsMs } }, loaded, 'CHANGE', 0);
+    const delta = compareWithLoaded(entity, { key, desired, source: { topic: BENCH_CDC_TOPIC, partition: 0, offset, tsMs: decoded.sourceTsMs, connector: null, position: null, epoch: 0 } }, loaded, 'CHANGE', 0);
     if (delta) {
       this.emitted++;
       const next = loadedRecordOf(delta);

@@ -23,7 +23,7 @@ function record(offset: number, op: 'r' | 'u' | 'd', code: string, price = '1.00
 
 function loaded(code: string, price: string, offset: number): LoadedRecord {
   const data = { code, description: `Product ${code}`, unitPrice: price, active: true };
-  return { key: code, data, source: { topic: TOPIC, partition: 0, offset } };
+  return { key: code, data, source: { topic: TOPIC, partition: 0, offset, tsMs: 0, connector: null, position: null, epoch: 0 } };
 }
 
 function fresh(): ReplayState {

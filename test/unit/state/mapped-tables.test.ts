@@ -15,7 +15,7 @@ function loaded(index: number): LoadedRecord {
   const key = `C${String(index).padStart(6, '0')}`;
   // Text that does not compress to nothing: the tables must hold real bytes.
   const data = { code: key, name: `Customer ${(index * 2_654_435_761) % 1_000_003} ${key}`, city: `City ${(index * 40_503) % 9_973}`, creditLimit: `${index}.00` };
-  return { key, data, source: { topic: 'erp.public.customers', partition: 0, offset: index } };
+  return { key, data, source: { topic: 'erp.public.customers', partition: 0, offset: index, tsMs: 0, connector: null, position: null, epoch: 0 } };
 }
 
 describe('state store table reads (a real LevelDB, as installed)', () => {

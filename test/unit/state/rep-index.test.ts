@@ -13,7 +13,7 @@ function inRange(key: string, range: { gte: string; lt: string }): boolean {
 
 function customer(key: string, rep: string | null, user: string | null, offset = 1): LoadedRecord {
   const data = { code: key, salesRepCode: rep, assignedUserId: user };
-  return { key, data, source: { topic: 'erp.public.customers', partition: 0, offset } };
+  return { key, data, source: { topic: 'erp.public.customers', partition: 0, offset, tsMs: 0, connector: null, position: null, epoch: 0 } };
 }
 
 describe('rep index keys', () => {

@@ -8,7 +8,7 @@ import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
 
 function loaded(key: string, city: string, offset: number): LoadedRecord {
   const data = { code: key, city };
-  return { key, data, source: { topic: 'erp.public.customers', partition: 1, offset } };
+  return { key, data, source: { topic: 'erp.public.customers', partition: 1, offset, tsMs: 0, connector: null, position: null, epoch: 0 } };
 }
 
 /** The record as plain data: getMany's records parse themselves lazily (stored-record.ts). */

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignmentJoin } from '../../../src/assignment/assigned-user.js';
-import { decideBatch, keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
+import { decideBatch, findCaptureRestart, keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
 import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import { isLoaded, type LoadedState } from '../../../src/tracker/loaded-record.js';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
+import { orderOf } from '../../../src/model/source-position.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
@@ -27,14 +28,24 @@ function record(offset: number, key: Buffer | null, value: Buffer | null): Decod
   }
 }
 
-function change(offset: number, op: 'c' | 'u' | 'r' | 'd', data: Row): DecodedRecord {
+type Position = { lsn: number; lastCommitLsn?: number | null; txId?: number };
+
+function change(offset: number, op: 'c' | 'u' | 'r' | 'd', data: Row, position?: Position, tsMs?: number): DecodedRecord {
   const after = op === 'd' ? null : data;
   const before = op === 'd' ? { code: data['code'] } : null;
-  return record(offset, changeKey('customers', data, false), changeValue({ table: 'customers', op, before, after, withSchema: false }));
+  return record(offset, changeKey('customers', data, false), changeValue({ table: 'customers', op, before, after, withSchema: false, position, tsMs }));
 }
 
-function decide(records: DecodedRecord[], loaded: Map<string, LoadedRecord | undefined> = new Map()) {
-  return decideBatch(customers, keyRecords(customers, records), loaded, 1_000);
+function tombstone(offset: number, code: string): DecodedRecord {
+  return record(offset, changeKey('customers', row(code), false), null);
+}
+
+function decide(records: DecodedRecord[], loaded: ReadonlyMap<string, LoadedState> = new Map(), context: { epoch?: number; previous?: { key: string; op: 'd' | 'other' } } = {}) {
+  return decideBatch(customers, keyRecords(customers, records), loaded, { emittedAtMs: 1_000, epoch: context.epoch ?? 0, previous: context.previous });
+}
+
+function city(state: LoadedState): unknown {
+  return isLoaded(state) ? state.data['city'] : undefined;
 }
 
 describe('batch decision', () => {
@@ -50,7 +61,9 @@ describe('batch decision', () => {
       [2, ['salesRepCode']],
     ]);
     assert.equal(decision.suppressed, 2);
-    assert.equal(decision.loadedAfter.get('C1')?.data['salesRepCode'], 'SAL002');
+    const loaded = decision.loadedAfter.get('C1');
+    assert.ok(isLoaded(loaded));
+    assert.equal(loaded.data['salesRepCode'], 'SAL002');
     assert.equal(decision.loadedAfter.get('C1')?.source.offset, 2);
   });
 
@@ -62,17 +75,16 @@ describe('batch decision', () => {
     assert.deepEqual(reread.deltas.map((delta) => delta.data?.['city']), ['Paarl']);
   });
 
-  it('deletes a loaded key, and ignores the delete of a key never loaded and the tombstones', () => {
+  it('deletes a loaded key, and ignores the delete of a key never loaded and the tombstones after deletes', () => {
     const load = decide([change(0, 'c', row('C1'))]);
     const decision = decide([
       change(1, 'd', row('C1')),
-      record(2, changeKey('customers', row('C1'), false), null),
+      tombstone(2, 'C1'),
       change(3, 'd', row('NEVER')),
-      record(4, changeKey('customers', row('NEVER'), false), null),
+      tombstone(4, 'NEVER'),
     ], new Map(load.loadedAfter));
     assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.op]), [['C1', 'DELETE']]);
-    assert.ok(decision.loadedAfter.has('C1'));
-    assert.equal(decision.loadedAfter.get('C1'), undefined);
+    assert.deepEqual(decision.loadedAfter.get('C1'), { key: 'C1', deleted: true, source: decision.deltas[0]?.source }, 'the store keeps where C1 was deleted');
     assert.equal(decision.suppressed, 1, 'the delete of a never-loaded key counts as suppressed');
   });
 
@@ -101,11 +113,114 @@ describe('batch decision with the assignment join', () => {
   const join = assignmentJoin({ userOfRep: (rep) => ({ SAL001: 'u-1', SAL002: 'u-2' })[rep], manualUserOf: () => undefined }, { repField: 'salesRepCode', respectManual: false });
 
   it('gives a customer moved to another rep that rep\'s user in the same CHANGE delta', () => {
-    const decision = decideBatch(customers, keyRecords(customers, [change(0, 'r', row('C1')), change(1, 'u', row('C1', { sales_rep_code: 'SAL002' })), change(2, 'u', row('C1', { sales_rep_code: 'SAL003' }))]), new Map(), 1_000, join);
+    const decision = decideBatch(customers, keyRecords(customers, [change(0, 'r', row('C1')), change(1, 'u', row('C1', { sales_rep_code: 'SAL002' })), change(2, 'u', row('C1', { sales_rep_code: 'SAL003' }))]), new Map(), { emittedAtMs: 1_000, epoch: 0, join });
     assert.deepEqual(decision.deltas.map((delta) => [delta.reason, delta.changedFields, delta.data?.['assignedUserId']]), [
       ['CHANGE', ['code', 'name', 'address', 'city', 'salesRepCode', 'creditLimit', 'assignedUserId'], 'u-1'],
       ['CHANGE', ['salesRepCode', 'assignedUserId'], 'u-2'],
       ['CHANGE', ['salesRepCode', 'assignedUserId'], null],
     ]);
+  });
+});
+
+describe('batch decision by source position (DESIGN guarantee 7)', () => {
+  // PostgreSQL: transactions arrive in commit order, LSNs of interleaved ones do not (sequence's
+  // first element, the last commit LSN, orders them).
+  const at = (lsn: number, lastCommitLsn: number, txId = lastCommitLsn): Position => ({ lsn, lastCommitLsn, txId });
+
+  it('emits nothing for versions Debezium sends again, whatever their Kafka offsets', () => {
+    const first = decide([change(0, 'c', row('C1'), at(100, 90)), change(1, 'u', row('C1', { city: 'Durban' }), at(200, 150)), change(2, 'd', row('C1'), at(300, 250)), tombstone(3, 'C1')]);
+    assert.deepEqual(first.deltas.map((delta) => delta.op), ['UPSERT', 'UPSERT', 'DELETE']);
+    // After a Connect crash: the same versions at new offsets, in a later batch.
+    const again = decide([change(40, 'c', row('C1'), at(100, 90)), change(41, 'u', row('C1', { city: 'Durban' }), at(200, 150)), change(42, 'd', row('C1'), at(300, 250)), tombstone(43, 'C1')], new Map(first.loadedAfter));
+    assert.deepEqual(again.deltas, [], 'the deleted row does not come back, not even for a moment');
+    assert.equal(again.alreadyApplied, 3);
+    assert.deepEqual(again.behind, []);
+  });
+
+  it('orders interleaved transactions by commit, not by the LSN of each change', () => {
+    // T1 changed C1 at LSN 500 and committed after T0, whose change of C1 had LSN 600.
+    const first = decide([change(0, 'u', row('C1', { city: 'T0' }), at(600, 400, 7))]);
+    const decision = decide([change(1, 'u', row('C1', { city: 'T1' }), at(500, 700, 8))], new Map(first.loadedAfter));
+    assert.deepEqual(decision.deltas.map((delta) => delta.data?.['city']), ['T1']);
+  });
+
+  it('applies a change of a topic re-created by a new snapshot: offsets start over, positions do not', () => {
+    const loaded = decide([change(900, 'u', row('C1', { city: 'Durban' }), at(5_000, 4_900))]);
+    const snapshot = decide([change(0, 'r', row('C1', { city: 'Durban' }), { lsn: 9_000, lastCommitLsn: null }), change(1, 'r', row('C2'), { lsn: 9_000, lastCommitLsn: null })], new Map(loaded.loadedAfter));
+    assert.deepEqual(snapshot.deltas.map((delta) => delta.key), ['C2'], 'the unchanged row emits nothing, the new one once');
+    const later = decide([change(2, 'u', row('C1', { city: 'Paarl' }), at(9_500, 9_400))], new Map([...loaded.loadedAfter, ...snapshot.loadedAfter]));
+    assert.deepEqual(later.deltas.map((delta) => delta.data?.['city']), ['Paarl']);
+  });
+
+  it('holds back and reports a change made later with an earlier position: the source started over', () => {
+    const loaded = decide([change(0, 'u', row('C1', { city: 'Durban' }), at(5_000_000, 4_900_000), 1_000)]);
+    const decision = decide([change(1, 'u', row('C1', { city: 'Paarl' }), at(2_000, 1_900), 9_000)], new Map(loaded.loadedAfter));
+    assert.deepEqual(decision.deltas, []);
+    assert.equal(decision.behind.length, 1);
+    assert.equal(decision.behind[0]?.key, 'C1');
+    // A new source epoch: the record compares again.
+    const reset = decide([change(1, 'u', row('C1', { city: 'Paarl' }), at(2_000, 1_900), 9_000)], new Map(loaded.loadedAfter), { epoch: 1 });
+    assert.deepEqual(reset.deltas.map((delta) => [delta.data?.['city'], delta.source.epoch]), [['Paarl', 1]]);
+    const old = decide([change(2, 'u', row('C1', { city: 'Old' }), at(6_000_000, 5_900_000), 9_500)], new Map(reset.loadedAfter), { epoch: 1 });
+    assert.equal(old.deltas.length, 1, 'in the new epoch its own positions order: a later one is newer');
+  });
+
+  it('counts the net effect of a source transaction: delete and re-insert unchanged, update and set back', () => {
+    const loaded = decide([change(0, 'c', row('C1'), at(100, 90, 5)), change(1, 'c', row('C2'), at(110, 90, 5))]);
+    const decision = decide([
+      change(2, 'd', row('C1'), at(200, 150, 6)), tombstone(3, 'C1'), change(4, 'c', row('C1'), at(210, 150, 6)),
+      change(5, 'u', row('C2', { city: 'Durban' }), at(220, 150, 6)), change(6, 'u', row('C2'), at(230, 150, 6)),
+    ], new Map(loaded.loadedAfter));
+    assert.deepEqual(decision.deltas, []);
+    assert.equal(decision.superseded, 2);
+  });
+
+  it('keeps a primary-key change a DELETE of the old key and an UPSERT of the new one', () => {
+    const loaded = decide([change(0, 'c', row('C1'), at(100, 90, 5))]);
+    const decision = decide([change(1, 'd', row('C1'), at(200, 150, 6)), tombstone(2, 'C1'), change(3, 'c', row('C9'), at(200, 150, 6))], new Map(loaded.loadedAfter));
+    assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.op]), [['C1', 'DELETE'], ['C9', 'UPSERT']]);
+  });
+
+  it('deletes a loaded key on a tombstone alone (its delete compacted away), not on one right after the delete', () => {
+    const loaded = decide([change(0, 'c', row('C1'), at(100, 90)), change(1, 'c', row('C2'), at(110, 90))]);
+    const alone = decide([tombstone(5, 'C1')], new Map(loaded.loadedAfter));
+    assert.deepEqual(alone.deltas.map((delta) => [delta.key, delta.op, delta.reason]), [['C1', 'DELETE', 'CHANGE']]);
+    // A re-sent delete of C2 ended the last batch; its tombstone starts this one.
+    const afterDelete = decide([tombstone(7, 'C2')], new Map(loaded.loadedAfter), { previous: { key: 'C2', op: 'd' } });
+    assert.deepEqual(afterDelete.deltas, []);
+    assert.deepEqual(decide([tombstone(8, 'NEVER')]).deltas, [], 'nothing to delete for a key never loaded');
+  });
+
+  it('counts records without a usable source position, and orders them by Kafka offset as before', () => {
+    const decision = decide([change(0, 'c', row('C1')), change(1, 'u', row('C1', { city: 'Durban' }))]);
+    assert.equal(decision.withoutPosition, 2);
+    const reread = decide([change(1, 'u', row('C1', { city: 'Durban' }))], new Map(decision.loadedAfter));
+    assert.equal(reread.alreadyApplied, 1);
+    assert.equal(city(reread.loadedAfter.get('C1')), undefined);
+  });
+});
+
+describe('findCaptureRestart: a new initial snapshot in the middle of a partition', () => {
+  const snapshotAt = (lsn: number): Position => ({ lsn, lastCommitLsn: null });
+  const keyed = (records: DecodedRecord[]) => keyRecords(customers, records);
+
+  it('finds the first row of a snapshot after a streamed change or a tombstone', () => {
+    assert.equal(findCaptureRestart(keyed([change(0, 'u', row('C1'), { lsn: 100, lastCommitLsn: 90 }), change(1, 'r', row('C2'), snapshotAt(500))]), undefined), 1);
+    assert.equal(findCaptureRestart(keyed([tombstone(0, 'C1'), change(1, 'r', row('C2'), snapshotAt(500))]), undefined), 1);
+    assert.equal(findCaptureRestart(keyed([change(5, 'r', row('C2'), snapshotAt(500))]), { key: 'C1', op: 'other', initialSnapshot: false }), 0, 'after the last record of the batch before');
+  });
+
+  it('finds a snapshot at another position right after the rows of an earlier one', () => {
+    assert.equal(findCaptureRestart(keyed([change(0, 'r', row('C1'), snapshotAt(100)), change(1, 'r', row('C2'), snapshotAt(500))]), undefined), 1);
+    const previous = { key: 'C1', op: 'other' as const, initialSnapshot: true, snapshotPosition: orderOf({ connector: 'postgresql', snapshot: true, lsn: 100n, lastCommitLsn: undefined }) };
+    assert.equal(findCaptureRestart(keyed([change(3, 'r', row('C2'), snapshotAt(500))]), previous), 0);
+    assert.equal(findCaptureRestart(keyed([change(3, 'r', row('C2'), snapshotAt(100))]), previous), undefined, 'the same snapshot goes on');
+  });
+
+  it('finds nothing in one snapshot, at a partition\'s start, or in an incremental snapshot', () => {
+    assert.equal(findCaptureRestart(keyed([change(0, 'r', row('C1'), snapshotAt(100)), change(1, 'r', row('C2'), snapshotAt(100)), change(2, 'u', row('C2'), { lsn: 200, lastCommitLsn: 150 })]), undefined), undefined);
+    assert.equal(findCaptureRestart(keyed([change(0, 'r', row('C1'), snapshotAt(100))]), undefined), undefined, 'nothing known before it');
+    const incremental = record(1, changeKey('customers', row('C2'), false), Buffer.from(changeValue({ table: 'customers', op: 'r', after: row('C2'), withSchema: false, position: { lsn: 300, lastCommitLsn: 250 } }).toString().replace('"snapshot":"true"', '"snapshot":"incremental"')));
+    assert.equal(findCaptureRestart(keyed([change(0, 'u', row('C1'), { lsn: 200, lastCommitLsn: 150 }), incremental]), undefined), undefined);
   });
 });

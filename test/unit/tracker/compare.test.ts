@@ -43,7 +43,7 @@ class Tracker {
     const key = entityKey(this.entity, decoded.key);
     const loaded = this.loaded.get(key);
     const desired = decoded.after === null ? null : desiredRecord(this.entity, decoded.after, loaded);
-    const source = { topic: this.entity.topic, partition: 0, offset, tsMs: decoded.sourceTsMs };
+    const source = { topic: this.entity.topic, partition: 0, offset, tsMs: decoded.sourceTsMs, connector: null, position: null, epoch: 0 };
     const delta = compareWithLoaded(this.entity, { key, desired, source }, loaded, reason, NOW);
     if (delta) {
       const next = loadedRecordOf(delta);
@@ -78,7 +78,7 @@ describe('compareWithLoaded', () => {
       changedFields: ['code', 'name', 'address', 'city', 'salesRepCode', 'creditLimit', 'assignedUserId'],
       key: 'C0001',
       data: { code: 'C0001', name: 'Alpine Foods Ltd', address: '38 Station Road', city: 'Berlin', salesRepCode: 'SAL002', creditLimit: '8919.37', assignedUserId: null },
-      source: { topic: 'erp.public.customers', partition: 0, offset: 0, tsMs: 1_709_280_000_000 },
+      source: { topic: 'erp.public.customers', partition: 0, offset: 0, tsMs: 1_709_280_000_000, connector: null, position: null, epoch: 0 },
       emittedAtMs: NOW,
     });
   });
@@ -128,7 +128,7 @@ describe('compareWithLoaded', () => {
     const delta = tracker.event('d', { code: 'C0001' });
     assert.deepEqual(delta, {
       op: 'DELETE', reason: 'CHANGE', changedFields: [], key: 'C0001', data: null,
-      source: { topic: 'erp.public.customers', partition: 0, offset: 1, tsMs: 1_709_280_000_000 }, emittedAtMs: NOW,
+      source: { topic: 'erp.public.customers', partition: 0, offset: 1, tsMs: 1_709_280_000_000, connector: null, position: null, epoch: 0 }, emittedAtMs: NOW,
     });
     assert.equal(tracker.loaded.has('C0001'), false);
     assert.equal(tracker.tombstone({ code: 'C0001' }), undefined);
@@ -179,7 +179,7 @@ describe('compareWithLoaded', () => {
   });
 
   describe('by reason', () => {
-    const source = { topic: 'erp.public.customers', partition: 0, offset: 7, tsMs: 1 };
+    const source = { topic: 'erp.public.customers', partition: 0, offset: 7, tsMs: 1, connector: null, position: null, epoch: 0 };
     const data = { code: 'C0001', name: 'A', address: null, city: null, salesRepCode: 'SAL001', creditLimit: '1.00', assignedUserId: 'u-17' };
     const loaded: LoadedRecord = { key: 'C0001', data, source };
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { decideBatch, keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
 import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
 import { REDRIVE_HEADERS, sourceOffsetOf } from '../../../src/tracker/dead-letter.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedState } from '../../../src/tracker/loaded-record.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
@@ -22,8 +22,8 @@ function read(offset: number, city: string, headers?: Record<string, Buffer>): D
   return { position: { topic: TOPIC, partition: 0, offset: sourceOffsetOf(offset, headers) }, raw: { key, value }, decoded: decodeDebeziumJson(key, value) };
 }
 
-function decide(records: DecodedRecord[], loaded = new Map<string, LoadedRecord | undefined>()) {
-  return decideBatch(customers, keyRecords(customers, records), loaded, 1_000);
+function decide(records: DecodedRecord[], loaded: ReadonlyMap<string, LoadedState> = new Map()) {
+  return decideBatch(customers, keyRecords(customers, records), loaded, { emittedAtMs: 1_000, epoch: 0 });
 }
 
 describe('sourceOffsetOf', () => {

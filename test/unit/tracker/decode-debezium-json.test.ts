@@ -31,9 +31,13 @@ describe('decodeDebeziumJson', () => {
 
     for (const op of ['c', 'r', 'u'] as SourceOp[]) {
       it(`decodes op ${op} ${form}`, () => {
-        const value = changeValue({ table: 'customers', op, before: null, after: ROW, tsMs: 1_709_280_000_123, withSchema });
+        const value = changeValue({ table: 'customers', op, before: null, after: ROW, tsMs: 1_709_280_000_123, position: { lsn: 24_023_984, lastCommitLsn: 24_023_928, txId: 771 }, withSchema });
         assert.deepEqual(decodeDebeziumJson(key, value), {
           kind: 'change', op, key: KEY_ONLY, before: null, after: ROW, sourceTsMs: 1_709_280_000_123,
+          position: op === 'r'
+            ? { connector: 'postgresql', order: '00000000016e93b0:0000000000000000:0000000000000000' }
+            : { connector: 'postgresql', order: '00000000016e93b0:00000000016e9378:00000000016e93b0', transaction: '771' },
+          snapshot: op === 'r' ? 'initial' : undefined,
         });
       });
     }

@@ -77,7 +77,7 @@ describe('delta Avro schemas (schemas/*.avsc)', () => {
       it('round-trips an UPSERT and a DELETE produced by compare', () => {
         const row = SAMPLE_ROWS[name] ?? {};
         const key = entityKey(entity, Object.fromEntries(entity.keyFields.map((field) => [field.column, row[field.column]])));
-        const source = { topic: entity.topic, partition: 1, offset: 2 ** 40, tsMs: 1_709_280_000_000 };
+        const source = { topic: entity.topic, partition: 1, offset: 2 ** 40, tsMs: 1_709_280_000_000, connector: null, position: null, epoch: 0 };
         const upsert = compareWithLoaded(entity, { key, desired: desiredRecord(entity, row), source }, undefined, 'CHANGE', 1_709_280_000_500);
         assert.ok(upsert);
         const loaded = loadedRecordOf(upsert);
@@ -92,7 +92,7 @@ describe('delta Avro schemas (schemas/*.avsc)', () => {
       it('refuses a record with an empty key field', () => {
         const row = SAMPLE_ROWS[name] ?? {};
         const data = { ...desiredRecord(entity, row).data, [entity.keyFields[0]?.name ?? '']: null };
-        const delta: Delta = { op: 'UPSERT', reason: 'CHANGE', changedFields: [], key: 'k', data, source: { topic: 't', partition: 0, offset: 0, tsMs: 0 }, emittedAtMs: 0 };
+        const delta: Delta = { op: 'UPSERT', reason: 'CHANGE', changedFields: [], key: 'k', data, source: { topic: 't', partition: 0, offset: 0, tsMs: 0, connector: null, position: null, epoch: 0 }, emittedAtMs: 0 };
         assert.equal(type.isValid(delta), false);
       });
     });
@@ -104,7 +104,7 @@ describe('delta Avro schemas (schemas/*.avsc)', () => {
     assert.equal(assigned?.default, null);
     const entity = defaultEntity('customers');
     const desired = desiredRecord(entity, SAMPLE_ROWS['customers'] ?? {});
-    const source = { topic: entity.topic, partition: 0, offset: 9, tsMs: 1 };
+    const source = { topic: entity.topic, partition: 0, offset: 9, tsMs: 1, connector: null, position: null, epoch: 0 };
     const delta = compareWithLoaded(entity, { key: 'C0001', desired: { ...desired, data: { ...desired.data, assignedUserId: 'u-17' } }, source }, undefined, 'ASSIGNMENT', 2);
     const type = avro.Type.forSchema(schemaFile('customers') as avro.Schema);
     assert.deepEqual(plain(type.fromBuffer(type.toBuffer(delta))), plain(delta));

@@ -19,7 +19,7 @@ const ROW = {
 
 function loadedCustomer(data: Record<string, string | null>): LoadedRecord {
   const record = { code: 'C0001', name: 'Alpine Foods Ltd', address: null, city: 'Berlin', salesRepCode: 'SAL002', creditLimit: '8919.30', assignedUserId: null, ...data };
-  return { key: 'C0001', data: record, source: { topic: 'erp.public.customers', partition: 0, offset: 41 } };
+  return { key: 'C0001', data: record, source: { topic: 'erp.public.customers', partition: 0, offset: 41, tsMs: 0, connector: null, position: null, epoch: 0 } };
 }
 
 describe('desiredRecord', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Delta } from '../../../src/tracker/delta.js';
 import { loadedRecordOf } from '../../../src/tracker/loaded-record.js';
 
-const SOURCE = { topic: 'erp.public.customers', partition: 2, offset: 1234, tsMs: 1_709_280_000_000 };
+const SOURCE = { topic: 'erp.public.customers', partition: 2, offset: 1234, tsMs: 1_709_280_000_000, connector: null, position: null, epoch: 0 };
 
 describe('loaded record', () => {
   it('is what an UPSERT leaves behind, with the position it came from', () => {
@@ -11,7 +11,7 @@ describe('loaded record', () => {
     assert.deepEqual(loadedRecordOf(delta), {
       key: 'C1',
       data: { code: 'C1', name: 'A' },
-      source: { topic: 'erp.public.customers', partition: 2, offset: 1234 },
+      source: SOURCE,
     });
   });
 

@@ -29,6 +29,22 @@ export function deliveryRequest(entity: string, topic: string, partition: number
   };
 }
 
+/**
+ * What a tombstone on a delta topic delivers. The tracker writes one right after each DELETE delta
+ * (so that compaction drops the key), and that one belongs to the DELETE: nothing more to deliver.
+ * A tombstone alone (a replay after compaction removed its DELETE) is still a delete the target
+ * must get: a DELETE delta, reason CHANGE, with no source position (the tombstone has none).
+ * `deletedBefore`: the key of the DELETE delta read right before it in its partition, if any.
+ */
+export function tombstoneDelta(key: string, deletedBefore: string | undefined, topic: string, partition: number, offset: string, timestampMs: number): Delta | undefined {
+  if (deletedBefore === key) return undefined;
+  return {
+    op: 'DELETE', reason: 'CHANGE', changedFields: [], key, data: null,
+    source: { topic, partition, offset: Number(offset), tsMs: timestampMs, connector: null, position: null, epoch: 0 },
+    emittedAtMs: timestampMs,
+  };
+}
+
 /** Exponential backoff with full jitter between half and all of the step: retries of many loaders do not line up. */
 export function retryDelayMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
   const step = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));

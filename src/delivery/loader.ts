@@ -11,7 +11,7 @@ import { registryClient } from '../registry/registry-client.js';
 import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
 import { postDelivery } from './delivery-post.js';
-import { deliveryRequest, retryDelayMs, type PostOutcome } from './delivery-request.js';
+import { deliveryRequest, retryDelayMs, tombstoneDelta, type PostOutcome } from './delivery-request.js';
 
 export interface LoaderOptions {
   config: TrackerConfig;
@@ -43,6 +43,8 @@ export class Loader {
   /** The eachBatch calls running, which stop() lets finish. */
   private readonly batchesInFlight = new Set<Promise<void>>();
   private targetFailing: string | undefined;
+  /** Per delta partition, the key of the DELETE delta read last, when it was the last record (tombstoneDelta). */
+  private readonly deletedJustBefore = new Map<string, string | undefined>();
 
   constructor(private readonly options: LoaderOptions) {
     this.kafka = kafkaClient(options.config.kafka, options.logger);
@@ -129,9 +131,15 @@ export class Loader {
   /** Delivers one chunk (or dead-letters it on a 4xx); false when the loader stopped first. */
   private async deliver(entity: string, topic: string, partition: number, chunk: readonly KafkaMessage[], heartbeat: () => Promise<void>, running: () => boolean): Promise<boolean> {
     const records: Array<{ offset: string; delta: Delta; message: KafkaMessage }> = [];
+    const partitionId = `${topic}-${partition}`;
     for (const message of chunk) {
-      if (message.value === null) continue;
-      records.push({ offset: message.offset, delta: (await this.registry.decode(message.value)) as Delta, message });
+      const key = message.key?.toString('utf8') ?? '';
+      const deletedBefore = this.deletedJustBefore.get(partitionId);
+      const delta = message.value === null
+        ? tombstoneDelta(key, deletedBefore, topic, partition, message.offset, Number(message.timestamp))
+        : (await this.registry.decode(message.value)) as Delta;
+      this.deletedJustBefore.set(partitionId, message.value !== null && delta?.op === 'DELETE' ? key : undefined);
+      if (delta) records.push({ offset: message.offset, delta, message });
     }
     if (records.length === 0) return true;
     const request = deliveryRequest(entity, topic, partition, records);

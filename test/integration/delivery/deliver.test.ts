@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { ReceivedDelta } from '../../../src/delivery/target-server.js';
 import { codes, ProductTopic } from '../../support/product-topic.js';
-import { TrackerTest, uniqueCode, waitUntil } from '../../support/tracker-harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { produce, TrackerTest, uniqueCode, waitUntil } from '../../support/tracker-harness.js';
 
 const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'erp-delta.js');
 
@@ -205,6 +206,30 @@ describe('deliver: from the delta topics to the target', () => {
     const last = (await received(target.url)).received.filter((entry) => entry.delta.key === bad).at(-1);
     assert.equal(last?.delta.data?.['description'], `Product ${bad} v2`, 'the target keeps the newer version');
     deliver.kill('SIGTERM');
+  });
+
+  it('delivers a tombstone alone (a replay after compaction) as a delete, and a DELETE\'s own tombstone not again', async (t) => {
+    const { products, rows, test, tracker, target } = await deliveryScenario(t, { name: 'deliver-tombstone', codePrefix: 'TB', rowCount: 4, timeoutMs: 2_000 });
+    const [deleted, compacted] = rows as [string, string];
+    await products.delete([deleted]);
+    await test.waitCaughtUp();
+    await tracker.stop();
+    // Compaction leaves a key's tombstone alone once it removed the DELETE delta before it; no
+    // tracker run makes that on demand, so the tombstone is written as compaction would leave it.
+    await produce(test.deltaTopics.products, [{ key: compacted, value: null }]);
+
+    const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
+    t.after(() => deliver.kill('SIGKILL'));
+    const now = await waitUntil('the deletes at the target', async () => {
+      const state = await received(target.url);
+      return state.received.some((entry) => entry.delta.key === compacted && entry.delta.op === 'DELETE') ? state : undefined;
+    }, 60_000);
+    await sleep(1_000);
+    // The test's own rows: the other entities' delta topics hold what the shared CDC topics hold.
+    const ours = (await received(target.url)).received.filter((entry) => rows.includes(entry.delta.key));
+    const deletes = ours.filter((entry) => entry.delta.op === 'DELETE').map((entry) => [entry.delta.key, entry.delta.reason]);
+    assert.deepEqual(deletes.sort(), [[compacted, 'CHANGE'], [deleted, 'CHANGE']].sort(), 'one delete each');
+    assert.equal(now.received.filter((entry) => rows.includes(entry.delta.key) && entry.delta.op === 'UPSERT').length, rows.length);
   });
 
   it('refuses to start without a reachable target, naming it', async (t) => {

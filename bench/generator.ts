@@ -130,6 +130,8 @@ export class BenchGenerator {
   private readonly emittedQty: Int32Array;
   private generated = 0;
   private latencyCursor = 0;
+  /** Events given a source position so far: each change after the snapshot is a transaction of its own. */
+  private transactions = 0;
 
   constructor(options: GeneratorOptions) {
     const plan = planStream(options.events, options.keys);
@@ -268,7 +270,22 @@ export class BenchGenerator {
     }
     this.counts[kind]++;
     const code = after['code'] as string;
-    return { code, keyIndex, key: `{"code":${JSON.stringify(code)}}`, value: envelopeJson(op, after, tsMs), kind, emits };
+    return { code, keyIndex, key: `{"code":${JSON.stringify(code)}}`, value: envelopeJson(op, after, tsMs, this.sourcePosition(kind)), kind, emits };
+  }
+
+  /**
+   * The source block's position members as Debezium's PostgreSQL connector writes them: the
+   * initial snapshot at one LSN (sequence [null, S]), then one transaction per change with growing
+   * LSNs (sequence [last commit, lsn], txId), and a re-snapshot as an incremental snapshot's record
+   * (the stream's sequence, no lsn or txId). The tracker orders a key's versions by them.
+   */
+  private sourcePosition(kind: EventKind): string {
+    if (kind === 'snapshot') return `"snapshot":"true","db":"erp","sequence":"[null,\\"${SNAPSHOT_LSN}\\"]","schema":"public","table":"items","txId":null,"lsn":${SNAPSHOT_LSN}`;
+    this.transactions += 1;
+    const lsn = SNAPSHOT_LSN + this.transactions * 128;
+    const sequence = `"sequence":"[\\"${lsn - 64}\\",\\"${lsn}\\"]"`;
+    if (kind === 'resnapshot') return `"snapshot":"incremental","db":"erp",${sequence},"schema":"public","table":"items","txId":null,"lsn":null`;
+    return `"snapshot":"false","db":"erp",${sequence},"schema":"public","table":"items","txId":${TX_ID_BASE + this.transactions},"lsn":${lsn}`;
   }
 }
 
@@ -285,6 +302,10 @@ function equivalentPrice(cents: number, preferShort: boolean): string {
   if (preferShort && cents % 10 === 0) return canonical.replace(/0+$/, '').replace(/\.$/, '');
   return `${canonical}0`;
 }
+
+/** Where the bench's initial snapshot was read, and the first transaction id after it. */
+const SNAPSHOT_LSN = 0x2_0000_0000;
+const TX_ID_BASE = 10_000;
 
 let isoSecond = Number.NaN;
 let isoPrefix = '';
@@ -306,10 +327,9 @@ function microsIso(ms: number): string {
  * a million events); the generated strings hold no character JSON would escape (quotes,
  * backslashes, control characters), so they are quoted as they are.
  */
-function envelopeJson(op: 'r' | 'u', after: Record<string, unknown>, tsMs: number): string {
+function envelopeJson(op: 'r' | 'u', after: Record<string, unknown>, tsMs: number, position: string): string {
   const row = `{"code":"${String(after['code'])}","name":"${String(after['name'])}","price":"${String(after['price'])}",`
     + `"qty":${Number(after['qty'])},"updated_at":"${String(after['updated_at'])}"}`;
-  const source = `{"version":"3.0.8.Final","connector":"postgresql","name":"bench","ts_ms":${tsMs},"snapshot":"${op === 'r' ? 'true' : 'false'}",`
-    + '"db":"erp","sequence":null,"schema":"public","table":"items","txId":null,"lsn":null,"xmin":null}';
+  const source = `{"version":"3.0.8.Final","connector":"postgresql","name":"bench","ts_ms":${tsMs},${position},"xmin":null}`;
   return `{"before":null,"after":${row},"source":${source},"transaction":null,"op":"${op}","ts_ms":${tsMs}}`;
 }

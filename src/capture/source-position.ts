@@ -1,4 +1,4 @@
-import { orderOf, SOURCE_CONNECTORS, type PositionParts, type SourceConnector, type SourcePosition } from '../model/source-position.js';
+import { orderOf, SOURCE_CONNECTORS, type PositionParts, type SourceConnector, type SourcePosition, type Unsigned } from '../model/source-position.js';
 
 /**
  * Reads a change's source position from Debezium's `source` block (model/source-position.ts has
@@ -17,14 +17,16 @@ import { orderOf, SOURCE_CONNECTORS, type PositionParts, type SourceConnector, t
 
 /**
  * The members of each connector's `source` block that sourcePositionOf reads besides `connector`,
- * for a reader that picks them out of the record's text (tracker/compact-envelope.ts).
+ * for a reader that picks them out of the record's text (tracker/compact-envelope.ts), in the
+ * order Debezium writes them (its SourceInfoStructMakers), so that the reader finds each one after
+ * the one before.
  */
 export const POSITION_MEMBERS: Readonly<Record<SourceConnector, readonly string[]>> = {
-  postgresql: ['snapshot', 'sequence', 'lsn', 'txId'],
-  mysql: ['snapshot', 'file', 'pos', 'row', 'gtid'],
-  mariadb: ['snapshot', 'file', 'pos', 'row', 'gtid'],
-  sqlserver: ['snapshot', 'commit_lsn', 'change_lsn', 'event_serial_no'],
-  oracle: ['snapshot', 'scn', 'commit_scn', 'txSeq', 'txId'],
+  postgresql: ['snapshot', 'sequence', 'txId', 'lsn'],
+  mysql: ['snapshot', 'gtid', 'file', 'pos', 'row'],
+  mariadb: ['snapshot', 'gtid', 'file', 'pos', 'row'],
+  sqlserver: ['snapshot', 'change_lsn', 'commit_lsn', 'event_serial_no'],
+  oracle: ['snapshot', 'txId', 'scn', 'commit_scn', 'txSeq'],
 };
 
 /** The position of a change, from the envelope's `source` block; undefined when the block has no usable position (unknown connector, fields missing or malformed). Never throws. */
@@ -158,9 +160,12 @@ function binlogReader(connector: 'mysql' | 'mariadb'): Reader {
 }
 
 /** [last commit LSN, LSN] from `sequence`; [undefined, undefined] when there is none (Debezium before 1.5); undefined when malformed. */
-function sequenceOf(sequence: unknown): [bigint | undefined, bigint | undefined] | undefined {
+function sequenceOf(sequence: unknown): [Unsigned | undefined, Unsigned | undefined] | undefined {
   if (sequence === undefined || sequence === null) return [undefined, undefined];
   if (typeof sequence !== 'string') return undefined;
+  // As Debezium writes it, read without JSON.parse: this runs for every PostgreSQL event.
+  const usual = USUAL_SEQUENCE.exec(sequence);
+  if (usual) return [usual[1] === undefined ? undefined : Number(usual[1]), Number(usual[2])];
   let parsed: unknown;
   try {
     parsed = JSON.parse(sequence);
@@ -176,15 +181,21 @@ function sequenceOf(sequence: unknown): [bigint | undefined, bigint | undefined]
  * A non-negative integer as Debezium's longs arrive: a JS number (exact only up to 2^53, so a
  * larger one is refused rather than rounded), decimal text, or a bigint.
  */
-function unsigned(value: unknown): bigint | undefined {
+function unsigned(value: unknown): Unsigned | undefined {
   if (typeof value === 'bigint') return value >= 0n ? value : undefined;
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? BigInt(value) : undefined;
-  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return BigInt(value);
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) {
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? number : BigInt(value);
+  }
   return undefined;
 }
 
+/** `["<last commit>","<lsn>"]` or `[null,"<lsn>"]` with safe integers (up to 15 digits). */
+const USUAL_SEQUENCE = /^\[(?:null|"(\d{1,15})"),"(\d{1,15})"\]$/;
+
 /** unsigned for an optional member: undefined when absent or null, null when malformed. */
-function optionalUnsigned(value: unknown): bigint | undefined | null {
+function optionalUnsigned(value: unknown): Unsigned | undefined | null {
   if (value === undefined || value === null) return undefined;
   return unsigned(value) ?? null;
 }

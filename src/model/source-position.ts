@@ -42,13 +42,19 @@ export interface SourcePosition {
   transaction?: string | undefined;
 }
 
+/**
+ * A non-negative integer of a position: a number while it is a safe integer, a bigint beyond.
+ * Numbers spare the tracker a BigInt per event (reading a position runs for every CDC record).
+ */
+export type Unsigned = number | bigint;
+
 /** What a position is made of, before it is written as `order` and after it is read back. */
 export type PositionParts =
-  | { connector: 'postgresql'; snapshot: boolean; lsn: bigint; lastCommitLsn: bigint | undefined }
-  | { connector: 'mysql' | 'mariadb'; file: string; pos: bigint; row: bigint }
+  | { connector: 'postgresql'; snapshot: boolean; lsn: Unsigned; lastCommitLsn: Unsigned | undefined }
+  | { connector: 'mysql' | 'mariadb'; file: string; pos: Unsigned; row: Unsigned }
   /** LSNs in SQL Server's notation, e.g. 00000027:00000758:0005; changeLsn undefined for a snapshot. */
-  | { connector: 'sqlserver'; snapshot: boolean; commitLsn: string; changeLsn: string | undefined; eventSerialNo: bigint }
-  | { connector: 'oracle'; snapshot: boolean; scn: bigint; commitScn: bigint | undefined; txSeq: bigint };
+  | { connector: 'sqlserver'; snapshot: boolean; commitLsn: string; changeLsn: string | undefined; eventSerialNo: Unsigned }
+  | { connector: 'oracle'; snapshot: boolean; scn: Unsigned; commitScn: Unsigned | undefined; txSeq: Unsigned };
 
 /** -1, 0 or 1; undefined when the two cannot be compared (different connectors). */
 export function compareSourcePositions(a: SourcePosition, b: SourcePosition): -1 | 0 | 1 | undefined {
@@ -64,20 +70,26 @@ export function compareSourcePositions(a: SourcePosition, b: SourcePosition): -1
  * in the record tells more; the caller then lets the CDC partition's order decide (version-order.ts).
  */
 export function mayFollowSnapshot(record: SourcePosition, loaded: SourcePosition): boolean {
-  if (record.connector !== 'postgresql' || loaded.connector !== 'postgresql') return false;
-  const recordParts = partsOf(record);
-  const loadedParts = partsOf(loaded);
-  return recordParts?.connector === 'postgresql' && loadedParts?.connector === 'postgresql'
-    && loadedParts.snapshot && !recordParts.snapshot && recordParts.lastCommitLsn === undefined;
+  // Read off the `B:C:L` text without parsing it: the tracker asks for every newer version.
+  if (record.connector !== 'postgresql' || loaded.connector !== 'postgresql' || record.order.length !== PG_ORDER_LENGTH || loaded.order.length !== PG_ORDER_LENGTH) return false;
+  const loadedIsSnapshot = loaded.order.endsWith(PG_NO_COMMIT_NO_LSN);
+  const recordHasNoCommit = record.order.startsWith(PG_ZERO, PG_COMMIT_AT) && !record.order.endsWith(PG_ZERO);
+  return loadedIsSnapshot && recordHasNoCommit;
 }
+
+const PG_ZERO = '0'.repeat(16);
+/** C and L of a snapshot record's `S:0:0`. */
+const PG_NO_COMMIT_NO_LSN = `:${PG_ZERO}:${PG_ZERO}`;
+const PG_COMMIT_AT = 17;
+const PG_ORDER_LENGTH = 16 * 3 + 2;
 
 /** The `order` of a position; undefined when a part is out of its range (e.g. beyond 64 bits). */
 export function orderOf(parts: PositionParts): string | undefined {
   switch (parts.connector) {
     case 'postgresql': {
       const { lsn } = parts;
-      if (parts.snapshot) return join([[lsn, 16], [0n, 16], [0n, 16]]);
-      const lastCommit = parts.lastCommitLsn ?? 0n;
+      if (parts.snapshot) return join([[lsn, 16], [0, 16], [0, 16]]);
+      const lastCommit = parts.lastCommitLsn ?? 0;
       return join([[lastCommit > lsn ? lastCommit : lsn, 16], [lastCommit, 16], [lsn, 16]]);
     }
     case 'mysql':
@@ -170,14 +182,40 @@ const SQL_SERVER_LSN = /^([0-9a-f]{8}):([0-9a-f]{8}):([0-9a-f]{4})$/i;
 const SQL_SERVER_LSN_HEX = /^[0-9a-f]{20}$/;
 
 /** Fixed-width hex components joined by ':'; undefined when a value is negative or too wide. */
-function join(values: ReadonlyArray<readonly [bigint, number]>): string | undefined {
-  const texts: string[] = [];
+function join(values: ReadonlyArray<readonly [Unsigned, number]>): string | undefined {
+  let text = '';
   for (const [value, digits] of values) {
-    if (value < 0n || value >= 1n << BigInt(digits * 4)) return undefined;
-    texts.push(value.toString(16).padStart(digits, '0'));
+    const hex = typeof value === 'number' && digits === 16 ? safeHex16(value) : wideHex(value, digits);
+    if (hex === undefined) return undefined;
+    text += text === '' ? hex : `:${hex}`;
   }
-  return texts.join(':');
+  return text;
 }
+
+function wideHex(value: Unsigned, digits: number): string | undefined {
+  const hex = value.toString(16);
+  return value < 0 || hex.length > digits ? undefined : hex.padStart(digits, '0');
+}
+
+/**
+ * A safe non-negative integer as 16 hex digits, digit by digit: V8's toString(16) of a number
+ * beyond 2^31 takes a slow path, and this runs for every CDC record.
+ */
+function safeHex16(value: number): string | undefined {
+  if (!Number.isSafeInteger(value) || value < 0) return undefined;
+  const high = Math.floor(value / TWO_TO_32);
+  const low = value - high * TWO_TO_32;
+  return String.fromCharCode(
+    HEX_DIGITS[(high >>> 28) & 15] as number, HEX_DIGITS[(high >>> 24) & 15] as number, HEX_DIGITS[(high >>> 20) & 15] as number, HEX_DIGITS[(high >>> 16) & 15] as number,
+    HEX_DIGITS[(high >>> 12) & 15] as number, HEX_DIGITS[(high >>> 8) & 15] as number, HEX_DIGITS[(high >>> 4) & 15] as number, HEX_DIGITS[high & 15] as number,
+    HEX_DIGITS[(low >>> 28) & 15] as number, HEX_DIGITS[(low >>> 24) & 15] as number, HEX_DIGITS[(low >>> 20) & 15] as number, HEX_DIGITS[(low >>> 16) & 15] as number,
+    HEX_DIGITS[(low >>> 12) & 15] as number, HEX_DIGITS[(low >>> 8) & 15] as number, HEX_DIGITS[(low >>> 4) & 15] as number, HEX_DIGITS[low & 15] as number,
+  );
+}
+
+const TWO_TO_32 = 2 ** 32;
+/** The character codes of 0-9a-f. */
+const HEX_DIGITS = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0));
 
 function sqlServerLsnHex(notation: string): string | undefined {
   const match = SQL_SERVER_LSN.exec(notation);
@@ -189,6 +227,7 @@ function sqlServerNotation(hex: string): string {
 }
 
 /** PostgreSQL's own notation (pg_lsn): the high and low 32 bits in uppercase hex, e.g. 0/16B3748. */
-function pgLsn(lsn: bigint): string {
+function pgLsn(lsn: Unsigned): string {
+  lsn = BigInt(lsn);
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }

@@ -48,9 +48,10 @@ export function readCompactEnvelope(text: string, key: SourceRow): SourceChange 
     return undefined;
   }
   if (typeof after !== 'object' || after === null || Array.isArray(after)) return undefined;
+  const source = positionSource(text, sourceStart, sourceEnd);
   return {
     kind: 'change', op, key, before: null, after: after as SourceRow, sourceTsMs,
-    position: sourcePositionOf(positionSource(text, sourceStart, sourceEnd)), snapshot: snapshotKind(scalarMember(text, sourceStart, sourceEnd, 'snapshot')),
+    position: sourcePositionOf(source), snapshot: snapshotKind(source === undefined ? scalarMember(text, sourceStart, sourceEnd, 'snapshot') : source['snapshot']),
   };
 }
 
@@ -60,25 +61,61 @@ export function readCompactEnvelope(text: string, key: SourceRow): SourceChange 
  * an unescaped `"name":` in it is a member's name, never part of a string.
  */
 function positionSource(text: string, start: number, end: number): SourceRow | undefined {
-  const connector = scalarMember(text, start, end, 'connector');
+  const connectorAt = memberAt(text, start, start, end, 'connector');
+  const connector = connectorAt < 0 ? undefined : scalarValue(text, connectorAt + 'connector'.length + 3, end);
   if (typeof connector !== 'string' || !(SOURCE_CONNECTORS as readonly string[]).includes(connector)) return undefined;
   const source: SourceRow = { connector };
+  // Searched in Debezium's order, each from the one before: a search from the block's start for
+  // each costs as much as the rest of the decode (indexOf meets a quote every few characters).
+  let from = connectorAt;
   for (const name of POSITION_MEMBERS[connector as SourceConnector]) {
-    const value = scalarMember(text, start, end, name);
+    const at = memberAt(text, from, start, end, name);
+    if (at < 0) continue;
+    from = at;
+    const value = scalarValue(text, at + name.length + 3, end);
     if (value !== undefined) source[name] = value;
   }
   return source;
 }
 
-/** A scalar member's value as JSON.parse gives it, so that both decoders read the same position. */
+/** Where the member `name` starts in the block [start, end): searched from `from` on, then from the start. */
+function memberAt(text: string, from: number, start: number, end: number, name: string): number {
+  const needle = memberNeedle(name);
+  let at = text.indexOf(needle, from);
+  if (at < 0 || at >= end) at = from === start ? -1 : text.indexOf(needle, start);
+  return at >= 0 && at < end ? at : -1;
+}
+
+/**
+ * A scalar member's value as JSON.parse gives it, so that both decoders read the same position.
+ * A string without escapes (nearly every one) is sliced rather than parsed: this runs for a few
+ * members of every event.
+ */
 function scalarMember(text: string, start: number, end: number, name: string): string | number | boolean | null | undefined {
-  const at = text.indexOf(`"${name}":`, start);
-  if (at < 0 || at >= end) return undefined;
-  const valueAt = at + name.length + 3;
+  const at = memberAt(text, start, start, end, name);
+  return at < 0 ? undefined : scalarValue(text, at + name.length + 3, end);
+}
+
+/** The scalar value at `valueAt` (the block's expression accepted it), as JSON.parse gives it. */
+function scalarValue(text: string, valueAt: number, end: number): string | number | boolean | null | undefined {
   if (text.charCodeAt(valueAt) === QUOTE) {
-    STRING_VALUE.lastIndex = valueAt;
-    if (!STRING_VALUE.test(text)) return undefined;
-    return JSON.parse(text.slice(valueAt, STRING_VALUE.lastIndex)) as string;
+    let index = valueAt + 1;
+    // Escapes seen: \" (PostgreSQL's sequence is a JSON array in a string) and any other.
+    let escapedQuotes = false;
+    let otherEscapes = false;
+    for (let code = text.charCodeAt(index); code !== QUOTE; code = text.charCodeAt(index)) {
+      if (code === BACKSLASH) {
+        index += 1;
+        if (text.charCodeAt(index) === QUOTE) escapedQuotes = true;
+        else otherEscapes = true;
+      }
+      if (index >= end) return undefined;
+      index += 1;
+    }
+    // The block's expression accepted it, so it is a JSON string ending at `index`.
+    if (otherEscapes) return JSON.parse(text.slice(valueAt, index + 1)) as string;
+    const value = text.slice(valueAt + 1, index);
+    return escapedQuotes ? value.replaceAll(ESCAPED_QUOTE, '"') : value;
   }
   SCALAR_VALUE.lastIndex = valueAt;
   if (!SCALAR_VALUE.test(text)) return undefined;
@@ -97,7 +134,18 @@ const STRING = String.raw`"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[
 const NUMBER = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
 const SCALAR = `(?:${STRING}|${NUMBER}|true|false|null)`;
 const MEMBER = `${STRING}:${SCALAR}`;
-const STRING_VALUE = new RegExp(STRING, 'y');
+/** `"name":` for each member name asked for: no string built per event. */
+const MEMBER_NEEDLES = new Map<string, string>();
+
+function memberNeedle(name: string): string {
+  let needle = MEMBER_NEEDLES.get(name);
+  if (needle === undefined) {
+    needle = `"${name}":`;
+    MEMBER_NEEDLES.set(name, needle);
+  }
+  return needle;
+}
+
 const SCALAR_VALUE = new RegExp(`${NUMBER}|true|false|null`, 'y');
 /** The source block: an object of scalar members. */
 const SOURCE_OBJECT = new RegExp(`\\{(?:${MEMBER}(?:,${MEMBER})*)?\\}`, 'y');
@@ -145,6 +193,8 @@ function tsMsOf(text: string, start: number, end: number): number | undefined {
 /** Every integer of up to 15 digits is safe (2^53 has 16). */
 const MAX_SAFE_DIGITS = 15;
 const QUOTE = 34;
+const BACKSLASH = 92;
+const ESCAPED_QUOTE = '\\"';
 const ZERO = 48;
 const MINUS = 45;
 const COMMA = 44;

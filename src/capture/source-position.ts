@@ -35,13 +35,29 @@ export function sourcePositionOf(source: unknown): SourcePosition | undefined {
   const block = source as Record<string, unknown>;
   const connector = block['connector'];
   if (!(SOURCE_CONNECTORS as readonly unknown[]).includes(connector)) return undefined;
+  if (connector === 'postgresql') return postgresqlPosition(block['snapshot'], block['sequence'], block['lsn'], block['txId']);
   const phase = phaseOf(block['snapshot']);
   if (phase === undefined) return undefined;
-  const read = READERS[connector as SourceConnector](block, phase === 'snapshot');
-  const order = read && orderOf(read.parts);
-  if (read === undefined || order === undefined) return undefined;
+  const read = READERS[connector as Exclude<SourceConnector, 'postgresql'>](block, phase === 'snapshot');
+  return read && positionOf(connector as SourceConnector, phase, read);
+}
+
+/**
+ * A PostgreSQL change's position from its `snapshot`, `sequence`, `lsn` and `txId` members, for a
+ * caller that read them from the record's text without building the source block (the compact
+ * decoder, for nearly every event).
+ */
+export function postgresqlPosition(snapshot: unknown, sequence: unknown, lsn: unknown, txId: unknown): SourcePosition | undefined {
+  const phase = phaseOf(snapshot);
+  const read = phase && readPostgresql(sequence, lsn, txId, phase === 'snapshot');
+  return read && positionOf('postgresql', phase as Phase, read);
+}
+
+function positionOf(connector: SourceConnector, phase: Phase, read: NonNullable<ReturnType<Reader>>): SourcePosition | undefined {
+  const order = orderOf(read.parts);
+  if (order === undefined) return undefined;
   const transaction = phase === 'streaming' ? read.transaction : undefined;
-  return transaction === undefined ? { connector: connector as SourceConnector, order } : { connector: connector as SourceConnector, order, transaction };
+  return transaction === undefined ? { connector, order } : { connector, order, transaction };
 }
 
 type Phase = 'streaming' | 'snapshot' | 'incremental';
@@ -56,41 +72,7 @@ function phaseOf(snapshot: unknown): Phase | undefined {
   return SNAPSHOT_VALUES.has(snapshot) ? 'snapshot' : undefined;
 }
 
-const READERS: Record<SourceConnector, Reader> = {
-  /**
-   * `lsn` is the change's own WAL position (PostgresStreamingChangeEventSource: the replication
-   * stream's lastReceivedLsn), and pgoutput sends whole transactions in commit order, so LSNs of
-   * interleaved transactions interleave (MaterializeInc/materialize#5668). `sequence` (DBZ-2911)
-   * is the JSON text ["<last commit LSN>","<lsn>"], decimal strings (SourceInfo.sequence()); its
-   * first element is the end LSN of the last COMMIT decoded before this change
-   * (PostgresOffsetContext.updateCommitPosition), not this change's transaction's own commit:
-   * - initial snapshot: [null, S] on a new connector (PostgresOffsetContext.initialContext), S the
-   *   slot's consistent point (PostgresSnapshotChangeEventSource.getTransactionStartLsn); a
-   *   snapshot with earlier offsets keeps their last commit. `lsn` is S too.
-   * - the first transaction streamed after a new connector's snapshot: [null, lsn], its changes'
-   *   LSNs possibly below S (it was running when the slot became consistent); only the
-   *   transactions after it have a last commit, one beyond S.
-   * - incremental snapshot: the stream's [last commit, lsn] when the chunk was sent; `lsn` and
-   *   `txId` are left out (PostgresSourceInfoStructMaker).
-   * Either element may be null (PostgreSQL connector documentation, "source" metadata). `lsn` is
-   * read first: its second element is the same LSN since DBZ-3801, but Debezium 1.6 wrote one
-   * sequence for several rows of a statement (MaterializeInc/materialize#7557); sequence's is the
-   * fallback (incremental snapshot records, a number too large for JS).
-   * A snapshot record is placed at S, after every change committed by S, which makes a re-created
-   * topic's new snapshot newer than what was loaded before. The one change this cannot place is
-   * the first transaction committing after S when its change's LSN is below S: its record shows
-   * no commit position beyond S (null or the last commit before S), so it sorts before the
-   * snapshot of its row. Debezium has no field for a transaction's own commit LSN yet (proposed:
-   * debezium/debezium#7764, DBZ-2353).
-   */
-  postgresql(source, snapshot) {
-    const sequence = sequenceOf(source['sequence']);
-    if (sequence === undefined) return undefined;
-    const lsn = unsigned(source['lsn']) ?? sequence[1];
-    if (lsn === undefined) return undefined;
-    const txId = source['txId'] === null || source['txId'] === undefined ? undefined : unsigned(source['txId']);
-    return { parts: { connector: 'postgresql', snapshot, lsn, lastCommitLsn: sequence[0] }, transaction: txId?.toString() };
-  },
+const READERS: Record<Exclude<SourceConnector, 'postgresql'>, Reader> = {
   mysql: binlogReader('mysql'),
   mariadb: binlogReader('mariadb'),
   /**
@@ -135,6 +117,41 @@ const READERS: Record<SourceConnector, Reader> = {
     return { parts: { connector: 'oracle', snapshot, scn, commitScn, txSeq: txSeq ?? 0n }, transaction: typeof txId === 'string' && txId !== '' ? txId : undefined };
   },
 };
+
+/**
+ * `lsn` is the change's own WAL position (PostgresStreamingChangeEventSource: the replication
+ * stream's lastReceivedLsn), and pgoutput sends whole transactions in commit order, so LSNs of
+ * interleaved transactions interleave (MaterializeInc/materialize#5668). `sequence` (DBZ-2911)
+ * is the JSON text ["<last commit LSN>","<lsn>"], decimal strings (SourceInfo.sequence()); its
+ * first element is the end LSN of the last COMMIT decoded before this change
+ * (PostgresOffsetContext.updateCommitPosition), not this change's transaction's own commit:
+ * - initial snapshot: [null, S] on a new connector (PostgresOffsetContext.initialContext), S the
+ *   slot's consistent point (PostgresSnapshotChangeEventSource.getTransactionStartLsn); a
+ *   snapshot with earlier offsets keeps their last commit. `lsn` is S too.
+ * - the first transaction streamed after a new connector's snapshot: [null, lsn], its changes'
+ *   LSNs possibly below S (it was running when the slot became consistent); only the
+ *   transactions after it have a last commit, one beyond S.
+ * - incremental snapshot: the stream's [last commit, lsn] when the chunk was sent; `lsn` and
+ *   `txId` are left out (PostgresSourceInfoStructMaker).
+ * Either element may be null (PostgreSQL connector documentation, "source" metadata). `lsn` is
+ * read first: its second element is the same LSN since DBZ-3801, but Debezium 1.6 wrote one
+ * sequence for several rows of a statement (MaterializeInc/materialize#7557); sequence's is the
+ * fallback (incremental snapshot records, a number too large for JS).
+ * A snapshot record is placed at S, after every change committed by S, which makes a re-created
+ * topic's new snapshot newer than what was loaded before. The one change this cannot place is
+ * the first transaction committing after S when its change's LSN is below S: its record shows
+ * no commit position beyond S (null or the last commit before S), so it sorts before the
+ * snapshot of its row. Debezium has no field for a transaction's own commit LSN yet (proposed:
+ * debezium/debezium#7764, DBZ-2353).
+ */
+function readPostgresql(sequenceValue: unknown, lsnValue: unknown, txIdValue: unknown, snapshot: boolean): ReturnType<Reader> {
+  const sequence = sequenceOf(sequenceValue);
+  if (sequence === undefined) return undefined;
+  const lsn = unsigned(lsnValue) ?? sequence[1];
+  if (lsn === undefined) return undefined;
+  const txId = txIdValue === null || txIdValue === undefined ? undefined : unsigned(txIdValue);
+  return { parts: { connector: 'postgresql', snapshot, lsn, lastCommitLsn: sequence[0] }, transaction: txId?.toString() };
+}
 
 /**
  * MySQL and MariaDB (BinlogSourceInfo, BinlogStreamingChangeEventSource): `file` and `pos` are

@@ -58,8 +58,13 @@ export type PositionParts =
 
 /** -1, 0 or 1; undefined when the two cannot be compared (different connectors). */
 export function compareSourcePositions(a: SourcePosition, b: SourcePosition): -1 | 0 | 1 | undefined {
-  if (a.connector !== b.connector) return undefined;
-  return a.order < b.order ? -1 : a.order > b.order ? 1 : 0;
+  return compareOrders(a.connector, a.order, b.connector, b.order);
+}
+
+/** compareSourcePositions of positions given by their parts, for a caller that holds them apart. */
+export function compareOrders(connectorA: SourceConnector, orderA: string, connectorB: SourceConnector, orderB: string): -1 | 0 | 1 | undefined {
+  if (connectorA !== connectorB) return undefined;
+  return orderA < orderB ? -1 : orderA > orderB ? 1 : 0;
 }
 
 /**
@@ -70,10 +75,15 @@ export function compareSourcePositions(a: SourcePosition, b: SourcePosition): -1
  * in the record tells more; the caller then lets the CDC partition's order decide (version-order.ts).
  */
 export function mayFollowSnapshot(record: SourcePosition, loaded: SourcePosition): boolean {
+  return ordersMayFollowSnapshot(record.connector, record.order, loaded.connector, loaded.order);
+}
+
+/** mayFollowSnapshot of positions given by their parts. */
+export function ordersMayFollowSnapshot(recordConnector: SourceConnector, recordOrder: string, loadedConnector: SourceConnector, loadedOrder: string): boolean {
   // Read off the `B:C:L` text without parsing it: the tracker asks for every newer version.
-  if (record.connector !== 'postgresql' || loaded.connector !== 'postgresql' || record.order.length !== PG_ORDER_LENGTH || loaded.order.length !== PG_ORDER_LENGTH) return false;
-  const loadedIsSnapshot = loaded.order.endsWith(PG_NO_COMMIT_NO_LSN);
-  const recordHasNoCommit = record.order.startsWith(PG_ZERO, PG_COMMIT_AT) && !record.order.endsWith(PG_ZERO);
+  if (recordConnector !== 'postgresql' || loadedConnector !== 'postgresql' || recordOrder.length !== PG_ORDER_LENGTH || loadedOrder.length !== PG_ORDER_LENGTH) return false;
+  const loadedIsSnapshot = loadedOrder.endsWith(PG_NO_COMMIT_NO_LSN);
+  const recordHasNoCommit = recordOrder.startsWith(PG_ZERO, PG_COMMIT_AT) && !recordOrder.endsWith(PG_ZERO);
   return loadedIsSnapshot && recordHasNoCommit;
 }
 
@@ -88,9 +98,12 @@ export function orderOf(parts: PositionParts): string | undefined {
   switch (parts.connector) {
     case 'postgresql': {
       const { lsn } = parts;
-      if (parts.snapshot) return join([[lsn, 16], [0, 16], [0, 16]]);
-      const lastCommit = parts.lastCommitLsn ?? 0;
-      return join([[lastCommit > lsn ? lastCommit : lsn, 16], [lastCommit, 16], [lsn, 16]]);
+      const lastCommit = parts.snapshot ? 0 : parts.lastCommitLsn ?? 0;
+      const bound = lastCommit > lsn ? lastCommit : lsn;
+      if (parts.snapshot) return typeof lsn === 'number' ? safeHex16Triple(lsn, 0, 0) : join([[lsn, 16], [0, 16], [0, 16]]);
+      return typeof bound === 'number' && typeof lastCommit === 'number' && typeof lsn === 'number'
+        ? safeHex16Triple(bound, lastCommit, lsn)
+        : join([[bound, 16], [lastCommit, 16], [lsn, 16]]);
     }
     case 'mysql':
     case 'mariadb': {
@@ -198,21 +211,44 @@ function wideHex(value: Unsigned, digits: number): string | undefined {
 }
 
 /**
- * A safe non-negative integer as 16 hex digits, digit by digit: V8's toString(16) of a number
- * beyond 2^31 takes a slow path, and this runs for every CDC record.
+ * Three safe non-negative integers as `hhhhhhhhhhhhhhhh:hhhhhhhhhhhhhhhh:hhhhhhhhhhhhhhhh`, written
+ * digit by digit into one flat string: V8's toString(16) of a number beyond 2^31 takes a slow path,
+ * and a string joined from pieces is flattened again when first compared; this runs for every
+ * PostgreSQL change.
  */
-function safeHex16(value: number): string | undefined {
-  if (!Number.isSafeInteger(value) || value < 0) return undefined;
-  const high = Math.floor(value / TWO_TO_32);
-  const low = value - high * TWO_TO_32;
-  return String.fromCharCode(
-    HEX_DIGITS[(high >>> 28) & 15] as number, HEX_DIGITS[(high >>> 24) & 15] as number, HEX_DIGITS[(high >>> 20) & 15] as number, HEX_DIGITS[(high >>> 16) & 15] as number,
-    HEX_DIGITS[(high >>> 12) & 15] as number, HEX_DIGITS[(high >>> 8) & 15] as number, HEX_DIGITS[(high >>> 4) & 15] as number, HEX_DIGITS[high & 15] as number,
-    HEX_DIGITS[(low >>> 28) & 15] as number, HEX_DIGITS[(low >>> 24) & 15] as number, HEX_DIGITS[(low >>> 20) & 15] as number, HEX_DIGITS[(low >>> 16) & 15] as number,
-    HEX_DIGITS[(low >>> 12) & 15] as number, HEX_DIGITS[(low >>> 8) & 15] as number, HEX_DIGITS[(low >>> 4) & 15] as number, HEX_DIGITS[low & 15] as number,
-  );
+function safeHex16Triple(first: number, second: number, third: number): string | undefined {
+  if (!isHex16(first) || !isHex16(second) || !isHex16(third)) return undefined;
+  writeHex16(first, 0);
+  TRIPLE_CODES[16] = COLON;
+  writeHex16(second, 17);
+  TRIPLE_CODES[33] = COLON;
+  writeHex16(third, 34);
+  return String.fromCharCode.apply(null, TRIPLE_CODES);
 }
 
+function writeHex16(value: number, at: number): void {
+  const high = Math.floor(value / TWO_TO_32);
+  const low = value - high * TWO_TO_32;
+  for (let digit = 0; digit < 8; digit += 1) {
+    TRIPLE_CODES[at + digit] = HEX_DIGITS[(high >>> (28 - digit * 4)) & 15] as number;
+    TRIPLE_CODES[at + 8 + digit] = HEX_DIGITS[(low >>> (28 - digit * 4)) & 15] as number;
+  }
+}
+
+function isHex16(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * A safe non-negative integer as 16 hex digits (safeHex16Triple says why by hand).
+ */
+function safeHex16(value: number): string | undefined {
+  const triple = safeHex16Triple(value, 0, 0);
+  return triple?.slice(0, 16);
+}
+
+const COLON = 58;
+const TRIPLE_CODES: number[] = new Array<number>(16 * 3 + 2).fill(0);
 const TWO_TO_32 = 2 ** 32;
 /** The character codes of 0-9a-f. */
 const HEX_DIGITS = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0));

@@ -94,13 +94,31 @@ export class StoredLoadedRecord implements LoadedRecord {
 }
 
 /**
- * The `s` array at the end of a stored text, parsed alone: it is read for every change of a
- * loaded key, the record in front of it only when it differs. Its text holds no `,"s":` (topic
- * names, connector names and positions have no quotes or commas in them), so the last one starts it.
+ * The `s` array at the end of a stored text, read alone: it is read for every change of a loaded
+ * key, the record in front of it only when it differs. Its text holds no `,"s":` and no comma
+ * inside a value (topic names, connector names and positions have no quotes or commas in them),
+ * so the last `,"s":` starts it and its values are what lies between its commas; anything else
+ * is left to JSON.parse.
  */
 function storedSource(text: string): DeltaSource {
-  return sourceOf(JSON.parse(text.slice(text.lastIndexOf(SOURCE_MEMBER) + SOURCE_MEMBER.length, -1)) as StoredSource);
+  const array = text.slice(text.lastIndexOf(SOURCE_MEMBER) + SOURCE_MEMBER.length, -1);
+  const values = array.slice(1, -1).split(',');
+  if (array.charCodeAt(0) === OPEN_BRACKET && values.length === 7) {
+    const [topic, partition, offset, tsMs, epoch, connector, position] = values as [string, string, string, string, string, string, string];
+    const source: DeltaSource = {
+      topic: unquoted(topic), partition: Number(partition), offset: Number(offset), tsMs: Number(tsMs), epoch: Number(epoch),
+      connector: connector === 'null' ? null : unquoted(connector) as SourceConnector, position: position === 'null' ? null : unquoted(position),
+    };
+    if (Number.isSafeInteger(source.partition) && Number.isSafeInteger(source.offset) && Number.isSafeInteger(source.tsMs) && Number.isSafeInteger(source.epoch)) return source;
+  }
+  return sourceOf(JSON.parse(array) as StoredSource);
 }
+
+function unquoted(value: string): string {
+  return value.slice(1, -1);
+}
+
+const OPEN_BRACKET = 91;
 
 function sourceOf(stored: StoredSource): DeltaSource {
   const [topic, partition, offset, tsMs, epoch, connector, position] = stored;

@@ -1,5 +1,5 @@
-import { POSITION_MEMBERS, sourcePositionOf } from '../capture/source-position.js';
-import { SOURCE_CONNECTORS, type SourceConnector } from '../model/source-position.js';
+import { POSITION_MEMBERS, postgresqlPosition, sourcePositionOf } from '../capture/source-position.js';
+import { SOURCE_CONNECTORS, type SourceConnector, type SourcePosition } from '../model/source-position.js';
 import { snapshotKind, type SourceChange, type SourceRow } from './source-change.js';
 
 /**
@@ -48,11 +48,35 @@ export function readCompactEnvelope(text: string, key: SourceRow): SourceChange 
     return undefined;
   }
   if (typeof after !== 'object' || after === null || Array.isArray(after)) return undefined;
-  const source = positionSource(text, sourceStart, sourceEnd);
-  return {
-    kind: 'change', op, key, before: null, after: after as SourceRow, sourceTsMs,
-    position: sourcePositionOf(source), snapshot: snapshotKind(source === undefined ? scalarMember(text, sourceStart, sourceEnd, 'snapshot') : source['snapshot']),
-  };
+  const { position, snapshot } = positionIn(text, sourceStart, sourceEnd);
+  return { kind: 'change', op, key, before: null, after: after as SourceRow, sourceTsMs, position, snapshot: snapshotKind(snapshot) };
+}
+
+/**
+ * The change's source position and `snapshot` member, read off the source block text[start, end).
+ * A PostgreSQL block, nearly every event, is read member by member into postgresqlPosition; any
+ * other connector's through a small object of its position's members.
+ */
+function positionIn(text: string, start: number, end: number): { position: SourcePosition | undefined; snapshot: unknown } {
+  const connectorAt = memberAt(text, start, start, end, 'connector');
+  const connector = connectorAt < 0 ? undefined : scalarValue(text, connectorAt + 'connector'.length + 3, end);
+  if (connector === 'postgresql') {
+    // Each member searched from the one before, in Debezium's order.
+    const snapshotAt = memberAt(text, connectorAt, start, end, 'snapshot');
+    const sequenceAt = memberAt(text, Math.max(snapshotAt, connectorAt), start, end, 'sequence');
+    const txIdAt = memberAt(text, Math.max(sequenceAt, connectorAt), start, end, 'txId');
+    const lsnAt = memberAt(text, Math.max(txIdAt, sequenceAt, connectorAt), start, end, 'lsn');
+    const snapshot = valueAt(text, snapshotAt, 'snapshot', end);
+    const position = postgresqlPosition(snapshot, valueAt(text, sequenceAt, 'sequence', end), valueAt(text, lsnAt, 'lsn', end), valueAt(text, txIdAt, 'txId', end));
+    return { position, snapshot };
+  }
+  const source = positionSource(text, start, end);
+  return { position: sourcePositionOf(source), snapshot: source === undefined ? scalarMember(text, start, end, 'snapshot') : source['snapshot'] };
+}
+
+/** The value of the member found at `at` (memberAt), or undefined when it was not found. */
+function valueAt(text: string, at: number, name: string, end: number): ReturnType<typeof scalarValue> {
+  return at < 0 ? undefined : scalarValue(text, at + name.length + 3, end);
 }
 
 /**

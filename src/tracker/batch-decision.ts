@@ -123,25 +123,21 @@ export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord
   const replaced = supersededChanges(records);
   for (let index = 0; index < records.length; index += 1) {
     const keyed = records[index] as KeyedRecord;
-    const previous = decision.last;
     if (keyed.kind === 'dead') {
-      decision.last = undefined;
       decision.deadLetters.push({ record: keyed.record, error: keyed.error });
       continue;
     }
     const { key, record } = keyed;
     if (keyed.kind === 'tombstone') {
-      decision.last = { key, op: 'other', initialSnapshot: false };
+      const before = index === 0 ? context.previous : records[index - 1];
+      const followsItsDelete = before !== undefined && ('kind' in before ? before.kind === 'change' && before.key === key && before.change.op === 'd' : before.key === key && before.op === 'd');
       const loaded = current(key);
-      if ((previous?.key === key && previous.op === 'd') || !isLoaded(loaded)) continue;
+      if (followsItsDelete || !isLoaded(loaded)) continue;
       const delta = compareFieldByField(entity, { key, desired: null, source: { ...loaded.source, ...record.position } }, loaded, 'CHANGE', emittedAtMs);
       if (delta) emit(decision, delta);
       continue;
     }
     const { change } = keyed;
-    decision.last = change.snapshot === 'initial'
-      ? { key, op: 'other', initialSnapshot: true, snapshotPosition: change.position?.order }
-      : { key, op: change.op === 'd' ? 'd' : 'other', initialSnapshot: false };
     if (replaced?.has(index)) {
       decision.superseded += 1;
       continue;
@@ -180,7 +176,20 @@ export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord
     }
     emit(decision, delta);
   }
+  decision.last = lastRecord(records, context.previous);
   return decision;
+}
+
+/** The batch's last record as the next batch's tombstone rule and capture-restart check need it. */
+function lastRecord(records: readonly KeyedRecord[], previous: PreviousRecord | undefined): PreviousRecord | undefined {
+  const last = records.at(-1);
+  if (last === undefined) return previous;
+  if (last.kind === 'dead') return undefined;
+  if (last.kind === 'tombstone') return { key: last.key, op: 'other', initialSnapshot: false };
+  const { change, key } = last;
+  return change.snapshot === 'initial'
+    ? { key, op: 'other', initialSnapshot: true, snapshotPosition: change.position?.order }
+    : { key, op: change.op === 'd' ? 'd' : 'other', initialSnapshot: false };
 }
 
 /**
@@ -226,20 +235,26 @@ function emit(decision: BatchDecision, delta: Delta): void {
  * replaces; undefined when there are none (nearly every batch: no set is built then).
  */
 function supersededChanges(records: readonly KeyedRecord[]): Set<number> | undefined {
-  let lastOfKey: Map<string, number> | undefined;
   let replaced: Set<number> | undefined;
+  // A transaction's records are contiguous in a partition. Most hold one change of the batch's
+  // partition: a map of its keys is built only from a transaction's second change on.
   let transaction: string | undefined;
+  let first: { key: string; index: number } | undefined;
+  let lastOfKey: Map<string, number> | undefined;
   for (let index = 0; index < records.length; index += 1) {
     const keyed = records[index] as KeyedRecord;
     if (keyed.kind !== 'change') continue;
     const id = keyed.change.position?.transaction;
     if (id === undefined || id !== transaction) {
-      // A transaction's records are contiguous in a partition: a new one starts afresh.
       transaction = id;
-      lastOfKey?.clear();
-      if (id === undefined) continue;
+      first = id === undefined ? undefined : { key: keyed.key, index };
+      lastOfKey = undefined;
+      continue;
     }
-    lastOfKey ??= new Map();
+    if (lastOfKey === undefined) {
+      lastOfKey = new Map();
+      if (first) lastOfKey.set(first.key, first.index);
+    }
     const earlier = lastOfKey.get(keyed.key);
     if (earlier !== undefined) (replaced ??= new Set()).add(earlier);
     lastOfKey.set(keyed.key, index);

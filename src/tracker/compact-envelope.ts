@@ -141,6 +141,16 @@ function scalarValue(text: string, valueAt: number, end: number): string | numbe
     const value = text.slice(valueAt + 1, index);
     return escapedQuotes ? value.replaceAll(ESCAPED_QUOTE, '"') : value;
   }
+  // A plain integer of up to 15 digits (an LSN, a txId), digit by digit; anything else by expression.
+  let integer = 0;
+  let index = valueAt;
+  for (; index - valueAt <= MAX_SAFE_DIGITS; index += 1) {
+    const digit = text.charCodeAt(index) - ZERO;
+    if (digit < 0 || digit > 9) break;
+    integer = integer * 10 + digit;
+  }
+  const next = text.charCodeAt(index);
+  if (index > valueAt && index - valueAt <= MAX_SAFE_DIGITS && (next === COMMA || next === CLOSE_BRACE) && (text.charCodeAt(valueAt) !== ZERO || index === valueAt + 1)) return integer;
   SCALAR_VALUE.lastIndex = valueAt;
   if (!SCALAR_VALUE.test(text)) return undefined;
   const value = text.slice(valueAt, SCALAR_VALUE.lastIndex);

@@ -43,14 +43,51 @@ export function sourcePositionOf(source: unknown): SourcePosition | undefined {
 }
 
 /**
- * A PostgreSQL change's position from its `snapshot`, `sequence`, `lsn` and `txId` members, for a
- * caller that read them from the record's text without building the source block (the compact
- * decoder, for nearly every event).
+ * `lsn` is the change's own WAL position (PostgresStreamingChangeEventSource: the replication
+ * stream's lastReceivedLsn), and pgoutput sends whole transactions in commit order, so LSNs of
+ * interleaved transactions interleave (MaterializeInc/materialize#5668). `sequence` (DBZ-2911)
+ * is the JSON text ["<last commit LSN>","<lsn>"], decimal strings (SourceInfo.sequence()); its
+ * first element is the end LSN of the last COMMIT decoded before this change
+ * (PostgresOffsetContext.updateCommitPosition), not this change's transaction's own commit:
+ * - initial snapshot: [null, S] on a new connector (PostgresOffsetContext.initialContext), S the
+ *   slot's consistent point (PostgresSnapshotChangeEventSource.getTransactionStartLsn); a
+ *   snapshot with earlier offsets keeps their last commit. `lsn` is S too.
+ * - the first transaction streamed after a new connector's snapshot: [null, lsn], its changes'
+ *   LSNs possibly below S (it was running when the slot became consistent); only the
+ *   transactions after it have a last commit, one beyond S.
+ * - incremental snapshot: the stream's [last commit, lsn] when the chunk was sent; `lsn` and
+ *   `txId` are left out (PostgresSourceInfoStructMaker).
+ * Either element may be null (PostgreSQL connector documentation, "source" metadata). `lsn` is
+ * read first: its second element is the same LSN since DBZ-3801, but Debezium 1.6 wrote one
+ * sequence for several rows of a statement (MaterializeInc/materialize#7557); sequence's is the
+ * fallback (incremental snapshot records, a number too large for JS).
+ * A snapshot record is placed at S, after every change committed by S, which makes a re-created
+ * topic's new snapshot newer than what was loaded before. The one change this cannot place is
+ * the first transaction committing after S when its change's LSN is below S: its record shows
+ * no commit position beyond S (null or the last commit before S), so it sorts before the
+ * snapshot of its row. Debezium has no field for a transaction's own commit LSN yet (proposed:
+ * debezium/debezium#7764, DBZ-2353).
+ *
+ * postgresqlPosition reads the members as they come (from the source block or off the text).
  */
 export function postgresqlPosition(snapshot: unknown, sequence: unknown, lsn: unknown, txId: unknown): SourcePosition | undefined {
+  const parsed = sequenceOf(sequence);
+  return parsed && postgresqlPositionOf(snapshot, parsed[0], parsed[1], lsn, txId);
+}
+
+/**
+ * postgresqlPosition with `sequence` read already (its last commit LSN and LSN), for the compact
+ * decoder, which reads the numbers off the record's text: no string or object in between, for
+ * nearly every event. `lsn` is read before the sequence's own (see postgresqlPosition's comment).
+ */
+export function postgresqlPositionOf(snapshot: unknown, lastCommitLsn: Unsigned | undefined, sequenceLsn: Unsigned | undefined, lsn: unknown, txId: unknown): SourcePosition | undefined {
   const phase = phaseOf(snapshot);
-  const read = phase && readPostgresql(sequence, lsn, txId, phase === 'snapshot');
-  return read && positionOf('postgresql', phase as Phase, read);
+  const changeLsn = unsigned(lsn) ?? sequenceLsn;
+  if (phase === undefined || changeLsn === undefined) return undefined;
+  const order = orderOf({ connector: 'postgresql', snapshot: phase === 'snapshot', lsn: changeLsn, lastCommitLsn });
+  if (order === undefined) return undefined;
+  const transaction = phase === 'streaming' && txId !== null && txId !== undefined ? unsigned(txId) : undefined;
+  return transaction === undefined ? { connector: 'postgresql', order } : { connector: 'postgresql', order, transaction: String(transaction) };
 }
 
 function positionOf(connector: SourceConnector, phase: Phase, read: NonNullable<ReturnType<Reader>>): SourcePosition | undefined {
@@ -118,40 +155,6 @@ const READERS: Record<Exclude<SourceConnector, 'postgresql'>, Reader> = {
   },
 };
 
-/**
- * `lsn` is the change's own WAL position (PostgresStreamingChangeEventSource: the replication
- * stream's lastReceivedLsn), and pgoutput sends whole transactions in commit order, so LSNs of
- * interleaved transactions interleave (MaterializeInc/materialize#5668). `sequence` (DBZ-2911)
- * is the JSON text ["<last commit LSN>","<lsn>"], decimal strings (SourceInfo.sequence()); its
- * first element is the end LSN of the last COMMIT decoded before this change
- * (PostgresOffsetContext.updateCommitPosition), not this change's transaction's own commit:
- * - initial snapshot: [null, S] on a new connector (PostgresOffsetContext.initialContext), S the
- *   slot's consistent point (PostgresSnapshotChangeEventSource.getTransactionStartLsn); a
- *   snapshot with earlier offsets keeps their last commit. `lsn` is S too.
- * - the first transaction streamed after a new connector's snapshot: [null, lsn], its changes'
- *   LSNs possibly below S (it was running when the slot became consistent); only the
- *   transactions after it have a last commit, one beyond S.
- * - incremental snapshot: the stream's [last commit, lsn] when the chunk was sent; `lsn` and
- *   `txId` are left out (PostgresSourceInfoStructMaker).
- * Either element may be null (PostgreSQL connector documentation, "source" metadata). `lsn` is
- * read first: its second element is the same LSN since DBZ-3801, but Debezium 1.6 wrote one
- * sequence for several rows of a statement (MaterializeInc/materialize#7557); sequence's is the
- * fallback (incremental snapshot records, a number too large for JS).
- * A snapshot record is placed at S, after every change committed by S, which makes a re-created
- * topic's new snapshot newer than what was loaded before. The one change this cannot place is
- * the first transaction committing after S when its change's LSN is below S: its record shows
- * no commit position beyond S (null or the last commit before S), so it sorts before the
- * snapshot of its row. Debezium has no field for a transaction's own commit LSN yet (proposed:
- * debezium/debezium#7764, DBZ-2353).
- */
-function readPostgresql(sequenceValue: unknown, lsnValue: unknown, txIdValue: unknown, snapshot: boolean): ReturnType<Reader> {
-  const sequence = sequenceOf(sequenceValue);
-  if (sequence === undefined) return undefined;
-  const lsn = unsigned(lsnValue) ?? sequence[1];
-  if (lsn === undefined) return undefined;
-  const txId = txIdValue === null || txIdValue === undefined ? undefined : unsigned(txIdValue);
-  return { parts: { connector: 'postgresql', snapshot, lsn, lastCommitLsn: sequence[0] }, transaction: txId?.toString() };
-}
 
 /**
  * MySQL and MariaDB (BinlogSourceInfo, BinlogStreamingChangeEventSource): `file` and `pos` are

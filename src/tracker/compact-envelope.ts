@@ -1,4 +1,4 @@
-import { POSITION_MEMBERS, postgresqlPosition, sourcePositionOf } from '../capture/source-position.js';
+import { POSITION_MEMBERS, postgresqlPosition, postgresqlPositionOf, sourcePositionOf } from '../capture/source-position.js';
 import { SOURCE_CONNECTORS, type SourceConnector, type SourcePosition } from '../model/source-position.js';
 import { snapshotKind, type SourceChange, type SourceRow } from './source-change.js';
 
@@ -67,12 +67,58 @@ function positionIn(text: string, start: number, end: number): { position: Sourc
     const txIdAt = memberAt(text, Math.max(sequenceAt, connectorAt), start, end, 'txId');
     const lsnAt = memberAt(text, Math.max(txIdAt, sequenceAt, connectorAt), start, end, 'lsn');
     const snapshot = valueAt(text, snapshotAt, 'snapshot', end);
-    const position = postgresqlPosition(snapshot, valueAt(text, sequenceAt, 'sequence', end), valueAt(text, lsnAt, 'lsn', end), valueAt(text, txIdAt, 'txId', end));
+    const lsn = valueAt(text, lsnAt, 'lsn', end);
+    const txId = valueAt(text, txIdAt, 'txId', end);
+    const sequence = sequenceAt < 0 ? undefined : usualSequence(text, sequenceAt + 'sequence'.length + 3);
+    const position = sequence !== undefined
+      ? postgresqlPositionOf(snapshot, sequence[0], sequence[1], lsn, txId)
+      : postgresqlPosition(snapshot, valueAt(text, sequenceAt, 'sequence', end), lsn, txId);
     return { position, snapshot };
   }
   const source = positionSource(text, start, end);
   return { position: sourcePositionOf(source), snapshot: source === undefined ? scalarMember(text, start, end, 'snapshot') : source['snapshot'] };
 }
+
+/**
+ * PostgreSQL's `sequence` as Debezium writes it, `"[\"<last commit>\",\"<lsn>\"]"` or with
+ * `null` first (or `null` whole), read as numbers off the text at `at`; undefined for any other
+ * form, which postgresqlPosition then reads as a string.
+ */
+function usualSequence(text: string, at: number): [number | undefined, number | undefined] | undefined {
+  if (text.startsWith('null', at)) return [undefined, undefined];
+  if (!text.startsWith(SEQUENCE_OPEN, at)) return undefined;
+  let index = at + SEQUENCE_OPEN.length;
+  let lastCommit: number | undefined;
+  if (text.startsWith('null,', index)) {
+    index += 5;
+  } else {
+    const read = quotedDigits(text, index);
+    if (read === undefined || text.charCodeAt(read.end) !== COMMA) return undefined;
+    lastCommit = read.value;
+    index = read.end + 1;
+  }
+  const lsn = quotedDigits(text, index);
+  if (lsn === undefined || !text.startsWith(SEQUENCE_CLOSE, lsn.end)) return undefined;
+  return [lastCommit, lsn.value];
+}
+
+/** `\"<up to 15 digits>\"` at `at`: its number and where it ends. */
+function quotedDigits(text: string, at: number): { value: number; end: number } | undefined {
+  if (!text.startsWith(ESCAPED_QUOTE, at)) return undefined;
+  let value = 0;
+  let index = at + ESCAPED_QUOTE.length;
+  const digitsAt = index;
+  for (; index - digitsAt <= MAX_SAFE_DIGITS; index += 1) {
+    const digit = text.charCodeAt(index) - ZERO;
+    if (digit < 0 || digit > 9) break;
+    value = value * 10 + digit;
+  }
+  if (index === digitsAt || index - digitsAt > MAX_SAFE_DIGITS || !text.startsWith(ESCAPED_QUOTE, index)) return undefined;
+  return { value, end: index + ESCAPED_QUOTE.length };
+}
+
+const SEQUENCE_OPEN = '"[';
+const SEQUENCE_CLOSE = ']"';
 
 /** The value of the member found at `at` (memberAt), or undefined when it was not found. */
 function valueAt(text: string, at: number, name: string, end: number): ReturnType<typeof scalarValue> {

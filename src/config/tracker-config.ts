@@ -2,11 +2,15 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { booleanSpec } from '../normalize/boolean.js';
+import { bytesSpec } from '../normalize/bytes.js';
 import { dateSpec } from '../normalize/date.js';
 import { decimalSpec } from '../normalize/decimal.js';
 import { integerSpec } from '../normalize/integer.js';
+import { jsonSpec } from '../normalize/json.js';
 import { textSpec } from '../normalize/text.js';
+import { timeSpec } from '../normalize/time.js';
 import { timestampSpec } from '../normalize/timestamp.js';
+import { uuidSpec } from '../normalize/uuid.js';
 
 export const CONFIG_DEFAULTS = {
   clientId: 'erp-delta',
@@ -52,6 +56,10 @@ const fieldSchema = z.discriminatedUnion('normalizer', [
   booleanSpec.extend(column),
   dateSpec.extend(column),
   timestampSpec.extend(column),
+  timeSpec.extend(column),
+  jsonSpec.extend(column),
+  uuidSpec.extend(column),
+  bytesSpec.extend(column),
 ]);
 
 const entitySchema = z.strictObject({

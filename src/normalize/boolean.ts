@@ -15,6 +15,14 @@ const SPELLINGS: ReadonlyMap<string, boolean> = new Map([
   ['false', false], ['f', false], ['n', false], ['no', false], ['0', false],
 ]);
 
+/**
+ * Flags become true or false. Debezium sends PostgreSQL boolean and bit(1) (and bit varying(1)),
+ * MySQL BIT(1) and SQL Server bit as a JSON boolean (the connectors' "Basic types": BIT(1) is
+ * BOOLEAN); MySQL's BOOLEAN is TINYINT(1) and arrives as 0 or 1 unless the connector's
+ * TinyIntOneToBooleanConverter is set (MySQL connector, "Boolean values"). A bit(n > 1) column is
+ * no flag: it arrives as bytes (io.debezium.data.Bits, BYTES) and is tracked with `bytes`; its
+ * base64 text is dead-lettered here like any other value that is not a flag.
+ */
 export function booleanNormalizer(field: string, _spec: BooleanSpec): Normalizer {
   return (raw: unknown): CanonicalValue => {
     if (isNullOrBlank(raw)) return null;

@@ -8,6 +8,7 @@ import { DELTA_REASONS } from './delta.js';
 /** How each normalizer's canonical value is written in Avro. */
 const AVRO_TYPE: Record<NormalizerName, 'string' | 'long' | 'boolean'> = {
   text: 'string', decimal: 'string', date: 'string', timestamp: 'string', integer: 'long', boolean: 'boolean',
+  time: 'string', json: 'string', uuid: 'string', bytes: 'string',
 };
 
 /**

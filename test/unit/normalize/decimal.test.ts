@@ -92,4 +92,75 @@ describe('decimal normalizer', () => {
     assert.equal(scale2('-0.01'), '-0.01');
     assert.equal(decimalNormalizer('n', { normalizer: 'decimal', scale: 0 })('-0'), '0');
   });
+
+  describe('Debezium decimal.handling.mode forms', () => {
+    const notDecimal = (normalize: (raw: unknown) => unknown, raw: unknown): void => {
+      assert.throws(() => normalize(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.endsWith(' is not a decimal number.'), `for ${JSON.stringify(raw)}`);
+    };
+    const precise2 = decimalNormalizer('creditLimit', { normalizer: 'decimal', scale: 2, encoding: 'base64' });
+    const precise4 = decimalNormalizer('quantity', { normalizer: 'decimal', scale: 4, encoding: 'base64' });
+
+    it('reads string mode text and double mode numbers', () => {
+      // The PostgreSQL connector's test values: numeric(3,2) 1.1 is "1.10" or 1.1d, numeric(6,4) 22.22 is "22.2200" or 22.22d.
+      assert.equal(scale2('1.10'), '1.10');
+      assert.equal(scale2(1.1), '1.10');
+      assert.equal(decimalNormalizer('q', { normalizer: 'decimal', scale: 4 })('22.2200'), '22.2200');
+      assert.equal(decimalNormalizer('q', { normalizer: 'decimal', scale: 4 })(22.22), '22.2200');
+    });
+
+    it('reads precise mode base64 at the column scale, as java.math.BigInteger writes it', () => {
+      // org.apache.kafka.connect.data.Decimal: the unscaled value's two's-complement bytes ("Decimal types").
+      assert.equal(precise2('bg=='), '1.10'); // 110
+      assert.equal(precise4('A2P4'), '22.2200'); // 222200
+      assert.equal(precise2('AIA='), '1.28'); // 128: a leading zero byte keeps it positive
+      assert.equal(precise2('gA=='), '-1.28'); // -128
+      assert.equal(precise2('AA=='), '0.00');
+      assert.equal(precise2('AJvTCjxkWUPdFpCgOhQ='), '123456789012345678901234567890.12');
+    });
+
+    it('reads money as a decimal in every mode', () => {
+      // The PostgreSQL connector's test: '$1234.11' and '($1234.11)' are Decimal(2) 1234.11 and -1234.11
+      // (scale from money.fraction.digits, default 2).
+      for (const raw of ['1234.11', 1234.11]) assert.equal(scale2(raw), '1234.11');
+      for (const raw of ['-1234.11', -1234.11]) assert.equal(scale2(raw), '-1234.11');
+      assert.equal(precise2('AeIT'), '1234.11');
+      assert.equal(precise2('/h3t'), '-1234.11');
+    });
+
+    it('reads the variable-scale struct of numeric without scale, in any encoding, and rounds it to scale', () => {
+      // io.debezium.data.VariableScaleDecimal: "scale of type INT32 ... and value of type BYTES containing the
+      // original value in an unscaled form". The connector's test: 10.1111 is {scale: 4, value: 101111}, 10 is {scale: 0, value: 10}.
+      assert.equal(precise4({ scale: 4, value: 'AYr3' }), '10.1111');
+      assert.equal(scale2({ scale: 4, value: 'AYr3' }), '10.11');
+      assert.equal(scale2({ scale: 0, value: 'Cg==' }), '10.00');
+      assert.equal(decimalNormalizer('n', { normalizer: 'decimal', scale: 0 })({ scale: 4, value: 'AYr3' }), '10');
+    });
+
+    it('reads the bytes the Avro decoder hands over', () => {
+      assert.equal(precise2({ type: 'Buffer', data: [0x6e] }), '1.10');
+      assert.equal(scale2({ type: 'Buffer', data: [0x6e] }), '1.10');
+      assert.equal(scale2({ scale: 4, value: { type: 'Buffer', data: [0x01, 0x8a, 0xf7] } }), '10.11');
+    });
+
+    it('reads MySQL BIGINT UNSIGNED in precise mode exactly beyond 2^53', () => {
+      const unsigned = decimalNormalizer('serial', { normalizer: 'decimal', scale: 0, encoding: 'base64' });
+      assert.equal(unsigned('AP//////////'), '18446744073709551615');
+      assert.equal(decimalNormalizer('serial', { normalizer: 'decimal', scale: 0 })('9007199254740993'), '9007199254740993');
+    });
+
+    it('dead-letters NaN and the infinities in every mode\'s spelling', () => {
+      // String mode: "the connector encodes NaN as ... the string constant NAN", and the infinities as
+      // POSITIVE_INFINITY / NEGATIVE_INFINITY (the connector's test); double mode: Double.NaN and the infinities,
+      // which JsonConverter writes as the strings "NaN", "Infinity" and "-Infinity".
+      for (const raw of ['NAN', 'POSITIVE_INFINITY', 'NEGATIVE_INFINITY', 'NaN', 'Infinity', '-Infinity', NaN, -Infinity]) notDecimal(scale2, raw);
+      for (const raw of ['NAN', 'NaN']) notDecimal(precise2, raw);
+    });
+
+    it('refuses what is not base64 bytes with encoding base64, and bad structs', () => {
+      for (const raw of ['1.10', 'bg=', '', { scale: 'x', value: 'bg==' }, { scale: 2 }, { scale: 2, value: '' }, { value: 'bg==' }]) {
+        if (raw === '') assert.equal(precise2(raw), null);
+        else notDecimal(precise2, raw);
+      }
+    });
+  });
 });

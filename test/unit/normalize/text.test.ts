@@ -40,4 +40,11 @@ describe('text normalizer', () => {
   it('refuses a structured value, naming field and value', () => {
     assert.throws(() => text({ x: 1 }), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"name"') && error.message.includes('{"x":1}'));
   });
+
+  it('reads enums as their text', () => {
+    // ENUM is a STRING, io.debezium.data.Enum (PostgreSQL and MySQL connectors, "Basic types"); MySQL SET
+    // (io.debezium.data.EnumSet) is its comma-separated text.
+    assert.equal(text('shipped'), 'shipped');
+    assert.equal(text('red,blue'), 'red,blue');
+  });
 });

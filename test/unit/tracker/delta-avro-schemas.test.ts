@@ -31,6 +31,7 @@ function dataFields(schema: { fields: AvroField[] }): AvroField[] {
 /** What each normalizer's canonical value is written as. */
 const AVRO_TYPE: Record<NormalizerName, string> = {
   text: 'string', decimal: 'string', date: 'string', timestamp: 'string', integer: 'long', boolean: 'boolean',
+  time: 'string', json: 'string', uuid: 'string', bytes: 'string',
 };
 
 const SAMPLE_ROWS: Record<string, Record<string, unknown>> = {

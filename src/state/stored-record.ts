@@ -1,4 +1,4 @@
-import type { SourceConnector } from '../model/source-position.js';
+import { SOURCE_CONNECTORS, type SourceConnector } from '../model/source-position.js';
 import type { DeltaSource } from '../tracker/delta.js';
 import { deltaSourceOf, type DeletedRecord, type LoadedRecord } from '../tracker/loaded-record.js';
 
@@ -94,31 +94,50 @@ export class StoredLoadedRecord implements LoadedRecord {
 }
 
 /**
- * The `s` array at the end of a stored text, read alone: it is read for every change of a loaded
- * key, the record in front of it only when it differs. Its text holds no `,"s":` and no comma
- * inside a value (topic names, connector names and positions have no quotes or commas in them),
- * so the last `,"s":` starts it and its values are what lies between its commas; anything else
- * is left to JSON.parse.
+ * The `s` array at the end of a stored text, read alone and from its end: it is read for every
+ * change of a loaded key, the record in front of it only when it differs. Its text holds no `,"s":`
+ * and no comma inside a value (topic names, connector names and positions have no quotes or
+ * commas in them), so the last `,"s":` starts it and its values lie between its commas. A
+ * connector's name is the constant, not a new string. Anything unusual is left to JSON.parse.
  */
 function storedSource(text: string): DeltaSource {
-  const array = text.slice(text.lastIndexOf(SOURCE_MEMBER) + SOURCE_MEMBER.length, -1);
-  const values = array.slice(1, -1).split(',');
-  if (array.charCodeAt(0) === OPEN_BRACKET && values.length === 7) {
-    const [topic, partition, offset, tsMs, epoch, connector, position] = values as [string, string, string, string, string, string, string];
+  const arrayAt = text.lastIndexOf(SOURCE_MEMBER) + SOURCE_MEMBER.length;
+  const close = text.length - 2;
+  const positionAt = text.lastIndexOf(',', close) + 1;
+  const connectorAt = text.lastIndexOf(',', positionAt - 2) + 1;
+  const epochAt = text.lastIndexOf(',', connectorAt - 2) + 1;
+  const tsMsAt = text.lastIndexOf(',', epochAt - 2) + 1;
+  const offsetAt = text.lastIndexOf(',', tsMsAt - 2) + 1;
+  const partitionAt = text.lastIndexOf(',', offsetAt - 2) + 1;
+  const connector = storedConnector(text, connectorAt, positionAt - 1);
+  if (connector !== undefined && text.charCodeAt(arrayAt) === OPEN_BRACKET && text.charCodeAt(close) === CLOSE_BRACKET && partitionAt - 1 > arrayAt && text.charCodeAt(arrayAt + 1) === QUOTE) {
     const source: DeltaSource = {
-      topic: unquoted(topic), partition: Number(partition), offset: Number(offset), tsMs: Number(tsMs), epoch: Number(epoch),
-      connector: connector === 'null' ? null : unquoted(connector) as SourceConnector, position: position === 'null' ? null : unquoted(position),
+      topic: text.slice(arrayAt + 2, partitionAt - 2),
+      partition: Number(text.slice(partitionAt, offsetAt - 1)),
+      offset: Number(text.slice(offsetAt, tsMsAt - 1)),
+      tsMs: Number(text.slice(tsMsAt, epochAt - 1)),
+      epoch: Number(text.slice(epochAt, connectorAt - 1)),
+      connector,
+      position: text.startsWith('null', positionAt) ? null : text.slice(positionAt + 1, close - 1),
     };
-    if (Number.isSafeInteger(source.partition) && Number.isSafeInteger(source.offset) && Number.isSafeInteger(source.tsMs) && Number.isSafeInteger(source.epoch)) return source;
+    const wellFormed = Number.isSafeInteger(source.partition) && Number.isSafeInteger(source.offset) && Number.isSafeInteger(source.tsMs) && Number.isSafeInteger(source.epoch)
+      && text.charCodeAt(partitionAt - 2) === QUOTE;
+    if (wellFormed) return source;
   }
-  return sourceOf(JSON.parse(array) as StoredSource);
+  return sourceOf(JSON.parse(text.slice(arrayAt, -1)) as StoredSource);
 }
 
-function unquoted(value: string): string {
-  return value.slice(1, -1);
+/** The connector between `start` and `end` (quoted, or null), as one of the known names; undefined if it is none. */
+function storedConnector(text: string, start: number, end: number): SourceConnector | null | undefined {
+  if (end - start === 4 && text.startsWith('null', start)) return null;
+  for (const connector of SOURCE_CONNECTORS) {
+    if (end - start === connector.length + 2 && text.startsWith(connector, start + 1)) return connector;
+  }
+  return undefined;
 }
 
 const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
 
 function sourceOf(stored: StoredSource): DeltaSource {
   const [topic, partition, offset, tsMs, epoch, connector, position] = stored;

@@ -76,6 +76,13 @@ describe('stored record (the state store\'s form of a loaded record)', () => {
     assert.ok(storedState('C1', encodeLoadedRecord(record({ code: 'C1' }))) instanceof StoredLoadedRecord);
   });
 
+  it('reads a source without a source position, and each connector\'s', () => {
+    for (const extra of [{ connector: null, position: null, epoch: 0, tsMs: 0 }, ...(['postgresql', 'mysql', 'mariadb', 'sqlserver', 'oracle'] as const).map((connector) => ({ connector, position: '00ab:ff', epoch: 3, tsMs: 12 }))]) {
+      const source = { topic: 'erp.public.customers', partition: 1, offset: 99, ...extra };
+      assert.deepEqual(new StoredLoadedRecord('C8', encodeLoadedRecord({ ...record({ code: 'C8' }), source })).source, source);
+    }
+  });
+
   it('reads the source of any topic, partition and offset from the text', () => {
     for (const kafka of [{ topic: 'erp.public.customers', partition: 0, offset: 0 }, { topic: 'a_b-c.D9', partition: 123, offset: 9_007_199_254_740_991 }, { topic: 'x', partition: 7, offset: 42 }]) {
       const source = { ...kafka, ...POSITIONED };

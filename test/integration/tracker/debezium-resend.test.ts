@@ -12,26 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from '../../support/cli.js';
 import { checkExactlyOnce, ProductWriter, useProductStream } from '../../support/product-writer.js';
 import { STACK_DIR_FLAG } from '../../support/test-stack.js';
+import { componentPid, isProcessRunning } from '../../support/stack-process.js';
 import { uniqueCode, waitUntil, type CdcRecorder, type TrackerProcess } from '../../support/tracker-harness.js';
 
 const ROWS = 60;
 const ROUNDS = 2;
-
-async function connectPid(): Promise<number> {
-  const result = await runCli(['stack', 'status', '--json', ...STACK_DIR_FLAG]);
-  const pid = (JSON.parse(result.stdout) as { connect: { pid: number | null } }).connect.pid;
-  assert.ok(pid, 'the test stack\'s Kafka Connect runs');
-  return pid;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** CDC records of the rows that repeat an earlier record's source position: what Debezium sent again. */
 function resent(cdc: CdcRecorder, codes: readonly string[]): number {
@@ -61,9 +46,9 @@ describe('tracker: Debezium re-sends what it sent after Kafka Connect is killed'
     for (let round = 1; round <= ROUNDS; round += 1) {
       await sleep(1_500);
       const before = resent(cdc, writer.codes);
-      const pid = await connectPid();
+      const pid = await componentPid('connect');
       process.kill(-pid, 'SIGKILL');
-      await waitUntil('Kafka Connect to die', () => !isRunning(pid), 30_000);
+      await waitUntil('Kafka Connect to die', () => !isProcessRunning(pid), 30_000);
       const up = await runCli(['stack', 'up', ...STACK_DIR_FLAG]);
       assert.equal(up.code, 0, up.stderr);
       if (round === ROUNDS) {

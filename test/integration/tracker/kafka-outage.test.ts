@@ -7,23 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runCli } from '../../support/cli.js';
 import { STACK_DIR_FLAG } from '../../support/test-stack.js';
+import { componentPid, isProcessRunning } from '../../support/stack-process.js';
 import { CdcRecorder, uniqueCode, useCaughtUpTracker, waitUntil } from '../../support/tracker-harness.js';
-
-async function kafkaPid(): Promise<number> {
-  const result = await runCli(['stack', 'status', '--json', ...STACK_DIR_FLAG]);
-  const pid = (JSON.parse(result.stdout) as { kafka: { pid: number | null } }).kafka.pid;
-  assert.ok(pid, 'the test stack\'s Kafka runs');
-  return pid;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('tracker: Kafka stopped and restarted under it', () => {
   const fixture = useCaughtUpTracker('kafka-outage', ['products']);
@@ -33,9 +18,9 @@ describe('tracker: Kafka stopped and restarted under it', () => {
     const readyz = `http://127.0.0.1:${String(line['port'])}/readyz`;
     assert.equal((await fetch(readyz)).status, 200);
 
-    const pid = await kafkaPid();
+    const pid = await componentPid('kafka');
     process.kill(-pid, 'SIGTERM');
-    await waitUntil('Kafka to stop', () => !isRunning(pid), 60_000);
+    await waitUntil('Kafka to stop', () => !isProcessRunning(pid), 60_000);
     const down = await waitUntil('/readyz to say Kafka is unreachable', async () => {
       const response = await fetch(readyz);
       const body = await response.json() as { ready: boolean; reasons: string[] };

@@ -119,6 +119,8 @@ const deliverySchema = z.strictObject({
   /** First retry delay and the cap of the exponential backoff (ms), with jitter. */
   retryInitialMs: z.number().int().positive().default(200),
   retryMaxMs: z.number().int().positive().default(30_000),
+  /** The longest wait a target's Retry-After (on a 429 or 503) gets (ms): a longer one is cut to this. */
+  retryAfterMaxMs: z.number().int().positive().default(300_000),
 });
 
 const adminSchema = z.strictObject({

@@ -14,7 +14,7 @@ export async function postDelivery(target: string, delivery: TrackerConfig['deli
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(delivery.timeoutMs),
     });
-    return classifyResponse(response.status, await response.text());
+    return classifyResponse(response.status, await response.text(), response.headers.get('retry-after'));
   } catch (error) {
     const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
     return { kind: 'retry', reason: (error as Error).name === 'TimeoutError' ? `no answer within ${delivery.timeoutMs} ms` : cause };

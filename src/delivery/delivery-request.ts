@@ -55,11 +55,30 @@ export function retryDelayMs(attempt: number, initialMs: number, maxMs: number, 
 export type PostOutcome =
   | { kind: 'delivered' }
   | { kind: 'rejected'; status: number; body: string }
-  | { kind: 'retry'; reason: string };
+  /** `retryAfterMs`: how long the target asked to wait (a 429 or 503 with Retry-After). */
+  | { kind: 'retry'; reason: string; retryAfterMs?: number | undefined };
 
-/** 2xx delivered; 4xx rejected for good (the deltas go to the DLQ with the answer); anything else is retried. */
-export function classifyResponse(status: number, body: string): PostOutcome {
+/**
+ * 2xx delivered; 4xx rejected for good (the deltas go to the DLQ with the answer); anything else is
+ * retried, after the wait a 429 or 503 asks for in its Retry-After header (RFC 9110 10.2.3).
+ */
+export function classifyResponse(status: number, body: string, retryAfter: string | null = null, nowMs = Date.now()): PostOutcome {
   if (status >= 200 && status < 300) return { kind: 'delivered' };
   if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'rejected', status, body };
-  return { kind: 'retry', reason: `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}` };
+  const reason = `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`;
+  const retryAfterMs = status === 429 || status === 503 ? retryAfterWaitMs(retryAfter, nowMs) : undefined;
+  return retryAfterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, retryAfterMs };
+}
+
+/**
+ * A Retry-After header's wait: delay-seconds (a non-negative integer) or an HTTP date, from now;
+ * undefined when there is none or it is neither (the usual backoff then applies). A date in the
+ * past waits nothing.
+ */
+export function retryAfterWaitMs(header: string | null, nowMs: number): number | undefined {
+  const value = header?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1_000;
+  const atMs = Date.parse(value);
+  return Number.isNaN(atMs) || !/[a-z]/i.test(value) ? undefined : Math.max(0, atMs - nowMs);
 }

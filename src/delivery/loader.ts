@@ -157,10 +157,13 @@ export class Loader {
         await this.deadLetter(entity, topic, partition, records.map(({ message }) => message), outcome);
         return true;
       }
-      if (this.targetFailing !== outcome.reason) this.options.logger.warn({ target: this.options.target, reason: outcome.reason }, 'target unavailable: retrying with backoff');
+      if (this.targetFailing !== outcome.reason) {
+        this.options.logger.warn({ target: this.options.target, reason: outcome.reason, retryAfterMs: outcome.retryAfterMs }, outcome.retryAfterMs === undefined ? 'target unavailable: retrying with backoff' : 'target asks to wait (Retry-After): retrying then');
+      }
       this.targetFailing = outcome.reason;
       this.metrics.recordRetry(entity);
-      const wait = retryDelayMs(attempt, delivery.retryInitialMs, delivery.retryMaxMs);
+      // A target that says how long to wait (Retry-After) is waited for, up to the configured cap.
+      const wait = outcome.retryAfterMs === undefined ? retryDelayMs(attempt, delivery.retryInitialMs, delivery.retryMaxMs) : Math.min(outcome.retryAfterMs, delivery.retryAfterMaxMs);
       for (let waited = 0; waited < wait && running(); waited += 1_000) {
         await sleep(Math.min(1_000, wait - waited));
         await heartbeat();

@@ -13,8 +13,8 @@ export interface ReceivedDelta {
 
 /** Faults to inject, set with POST /_faults: the tests' stand-in for a target having a bad day. */
 export interface TargetFaults {
-  /** Answer the next `count` requests with this status (and record nothing). */
-  failNext?: { count: number; status: number };
+  /** Answer the next `count` requests with this status (and record nothing), with a Retry-After header when given. */
+  failNext?: { count: number; status: number; retryAfter?: string };
   /** Hold the next `count` requests this long, then drop the connection (record nothing). */
   delayNext?: { count: number; ms: number };
   /** Hold the next `count` requests this long, then accept them as usual: a slow target. */
@@ -32,6 +32,8 @@ export interface TargetFaults {
 export class TargetServer {
   readonly received: ReceivedDelta[] = [];
   requests = 0;
+  /** When each POST of deltas came, its Idempotency-Key, and what it was answered (0: the connection was dropped). */
+  readonly attempts: Array<{ atMs: number; requestKey: string; status: number }> = [];
   private faults: TargetFaults = {};
 
   private constructor(private readonly server: Server) {}
@@ -64,7 +66,7 @@ export class TargetServer {
       return;
     }
     if (request.method === 'GET' && path === '/received') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requests: this.requests, received: this.received }));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requests: this.requests, received: this.received, attempts: this.attempts }));
       return;
     }
     const body = await readBody(request);
@@ -78,13 +80,18 @@ export class TargetServer {
       return;
     }
     this.requests += 1;
+    const attempt = { atMs: Date.now(), requestKey: String(request.headers['idempotency-key'] ?? ''), status: 200 };
+    this.attempts.push(attempt);
     const { failNext, delayNext, slowNext, rejectKeys } = this.faults;
     if (failNext && failNext.count > 0) {
       failNext.count -= 1;
-      response.writeHead(failNext.status, { 'content-type': 'text/plain' }).end(`injected failure ${failNext.status}`);
+      attempt.status = failNext.status;
+      const headers = failNext.retryAfter === undefined ? { 'content-type': 'text/plain' } : { 'content-type': 'text/plain', 'retry-after': failNext.retryAfter };
+      response.writeHead(failNext.status, headers).end(`injected failure ${failNext.status}`);
       return;
     }
     if (delayNext && delayNext.count > 0) {
+      attempt.status = 0;
       delayNext.count -= 1;
       await new Promise((resolve) => setTimeout(resolve, delayNext.ms));
       response.destroy();
@@ -97,6 +104,7 @@ export class TargetServer {
     const parsed = JSON.parse(body) as DeliveryRequest;
     const rejected = parsed.deltas.filter((delta) => rejectKeys?.includes(delta.key));
     if (rejected.length > 0) {
+      attempt.status = 400;
       response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid record', keys: rejected.map((delta) => delta.key) }));
       return;
     }

@@ -27,8 +27,8 @@ async function startTarget(): Promise<{ url: string; child: ChildProcess }> {
   return { url, child };
 }
 
-async function received(url: string): Promise<{ requests: number; received: ReceivedDelta[] }> {
-  return (await fetch(`${url}/received`)).json() as Promise<{ requests: number; received: ReceivedDelta[] }>;
+async function received(url: string): Promise<{ requests: number; received: ReceivedDelta[]; attempts: Array<{ atMs: number; requestKey: string; status: number }> }> {
+  return (await fetch(`${url}/received`)).json() as Promise<{ requests: number; received: ReceivedDelta[]; attempts: Array<{ atMs: number; requestKey: string; status: number }> }>;
 }
 
 /**
@@ -206,6 +206,31 @@ describe('deliver: from the delta topics to the target', () => {
     const last = (await received(target.url)).received.filter((entry) => entry.delta.key === bad).at(-1);
     assert.equal(last?.delta.data?.['description'], `Product ${bad} v2`, 'the target keeps the newer version');
     deliver.kill('SIGTERM');
+  });
+
+  it('waits what the target\'s Retry-After asks for on a 429, then delivers everything once', async (t) => {
+    const { rows, test, tracker, target } = await deliveryScenario(t, { name: 'deliver-retry-after', codePrefix: 'RA', rowCount: 5, timeoutMs: 2_000 });
+    await tracker.stop();
+    const faults = { failNext: { count: 2, status: 429, retryAfter: '2' } };
+    assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify(faults) })).status, 204);
+    const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
+    t.after(() => deliver.kill('SIGKILL'));
+    const state = await waitUntil('every row at the target', async () => {
+      const now = await received(target.url);
+      return rows.every((code) => now.received.some((entry) => entry.delta.key === code)) ? now : undefined;
+    }, 60_000);
+    // The first two POSTs were answered 429 with Retry-After: 2 (partitions are delivered side by
+    // side, so they may be two batches); the backoff alone (200 ms at first) would have come back
+    // within a second. A retried batch keeps its Idempotency-Key.
+    const throttled = state.attempts.filter((attempt) => attempt.status === 429);
+    assert.equal(throttled.length, 2);
+    for (const refused of throttled) {
+      const next = state.attempts.find((attempt) => attempt.requestKey === refused.requestKey && attempt.atMs > refused.atMs);
+      assert.ok(next, `${refused.requestKey} was retried`);
+      assert.ok(next.atMs - refused.atMs >= 1_900, `${refused.requestKey}: waited ${next.atMs - refused.atMs} ms after its 429`);
+    }
+    const ours = state.received.filter((entry) => rows.includes(entry.delta.key));
+    assert.equal(new Set(ours.map((entry) => entry.delta.idempotencyKey)).size, ours.length, 'each delta delivered once');
   });
 
   it('delivers a tombstone alone (a replay after compaction) as a delete, and a DELETE\'s own tombstone not again', async (t) => {

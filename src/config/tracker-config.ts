@@ -119,6 +119,11 @@ const deliverySchema = z.strictObject({
   /** First retry delay and the cap of the exponential backoff (ms), with jitter. */
   retryInitialMs: z.number().int().positive().default(200),
   retryMaxMs: z.number().int().positive().default(30_000),
+  /**
+   * Fixed headers of every POST (a token): a value may be `${env:NAME}` or `${file:PATH}`, read at
+   * start-up, so that the secret is not in this file. Never logged.
+   */
+  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name'), z.string()).default({}),
   /** The longest wait a target's Retry-After (on a 429 or 503) gets (ms): a longer one is cut to this. */
   retryAfterMaxMs: z.number().int().positive().default(300_000),
 });

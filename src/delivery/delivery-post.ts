@@ -1,4 +1,5 @@
 import type { TrackerConfig } from '../config/tracker-config.js';
+import { deliveryHeaders } from './delivery-headers.js';
 import { classifyResponse, type DeliveryRequest, type PostOutcome } from './delivery-request.js';
 
 /**
@@ -10,7 +11,7 @@ export async function postDelivery(target: string, delivery: TrackerConfig['deli
   try {
     const response = await fetch(new URL(path, target), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      headers: { ...deliveryHeaders(delivery), 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(delivery.timeoutMs),
     });

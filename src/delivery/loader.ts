@@ -10,6 +10,7 @@ import { DeliveryMetrics } from '../metrics/delivery-metrics.js';
 import { registryClient } from '../registry/registry-client.js';
 import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
+import { deliveryHeaders } from './delivery-headers.js';
 import { postDelivery } from './delivery-post.js';
 import { deliveryRequest, retryDelayMs, tombstoneDelta, type PostOutcome } from './delivery-request.js';
 
@@ -54,6 +55,8 @@ export class Loader {
 
   async start(): Promise<void> {
     const { config, logger } = this.options;
+    // Read the headers' variables and files now: a missing one stops the start, naming its key.
+    deliveryHeaders(config.delivery);
     await this.checkTarget();
     this.admin = await connectAdmin(this.kafka, config.kafka.brokers);
     const topics = [...this.entityByTopic.keys()];

@@ -21,6 +21,8 @@ export interface TargetFaults {
   slowNext?: { count: number; ms: number };
   /** Answer 400 to any request holding a delta of one of these entity keys. */
   rejectKeys?: string[];
+  /** Answer 401 to any request without these headers (lowercase names) and values: a target behind a token. */
+  requireHeaders?: Record<string, string>;
 }
 
 /**
@@ -82,7 +84,12 @@ export class TargetServer {
     this.requests += 1;
     const attempt = { atMs: Date.now(), requestKey: String(request.headers['idempotency-key'] ?? ''), status: 200 };
     this.attempts.push(attempt);
-    const { failNext, delayNext, slowNext, rejectKeys } = this.faults;
+    const { failNext, delayNext, slowNext, rejectKeys, requireHeaders } = this.faults;
+    if (requireHeaders && Object.entries(requireHeaders).some(([name, value]) => request.headers[name] !== value)) {
+      attempt.status = 401;
+      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized' }));
+      return;
+    }
     if (failNext && failNext.count > 0) {
       failNext.count -= 1;
       attempt.status = failNext.status;

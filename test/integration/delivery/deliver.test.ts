@@ -35,12 +35,12 @@ async function received(url: string): Promise<{ requests: number; received: Rece
  * Product rows of a fresh CDC topic, run through the tracker into their delta topic (the tracker
  * is left running, caught up), and a target to deliver them to; all removed after the test.
  */
-async function deliveryScenario(t: TestContext, options: { name: string; codePrefix: string; rowCount: number; timeoutMs: number }) {
+async function deliveryScenario(t: TestContext, options: { name: string; codePrefix: string; rowCount: number; timeoutMs: number; delivery?: Record<string, unknown> }) {
   const products = new ProductTopic();
   await products.create();
   const rows = codes(uniqueCode(options.codePrefix), options.rowCount);
   await products.upsert(rows);
-  const test = new TrackerTest(options.name, { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: options.timeoutMs, retryInitialMs: 50, retryMaxMs: 400 } });
+  const test = new TrackerTest(options.name, { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: options.timeoutMs, retryInitialMs: 50, retryMaxMs: 400, ...options.delivery } });
   t.after(() => test.cleanup());
   const tracker = await test.startCaughtUp();
   const target = await startTarget();
@@ -231,6 +231,32 @@ describe('deliver: from the delta topics to the target', () => {
     }
     const ours = state.received.filter((entry) => rows.includes(entry.delta.key));
     assert.equal(new Set(ours.map((entry) => entry.delta.idempotencyKey)).size, ours.length, 'each delta delivered once');
+  });
+
+  it('sends the token of delivery.headers from the environment, and never logs it; a missing variable stops the start', async (t) => {
+    const secret = `Bearer ${uniqueCode('tok')}`;
+    const { rows, test, tracker, target } = await deliveryScenario(t, {
+      name: 'deliver-token', codePrefix: 'TK', rowCount: 4, timeoutMs: 2_000, delivery: { headers: { Authorization: '${env:ERP_DELTA_TEST_TARGET_AUTHORIZATION}' } },
+    });
+    await tracker.stop();
+    assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify({ requireHeaders: { authorization: secret } }) })).status, 204);
+
+    const missing = await test.cli(['deliver', '--target', target.url]);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /delivery\.headers\.Authorization names the environment variable ERP_DELTA_TEST_TARGET_AUTHORIZATION, which is not set/);
+
+    const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ERP_DELTA_TEST_TARGET_AUTHORIZATION: secret, LOG_LEVEL: 'debug' },
+    });
+    t.after(() => deliver.kill('SIGKILL'));
+    let stderr = '';
+    deliver.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const state = await waitUntil('every row at the target', async () => {
+      const now = await received(target.url);
+      return rows.every((code) => now.received.some((entry) => entry.delta.key === code)) ? now : undefined;
+    }, 60_000, () => stderr.slice(-2_000));
+    assert.deepEqual(state.attempts.filter((attempt) => attempt.status === 401), [], 'no request went without the token');
+    assert.ok(!stderr.includes(secret.split(' ')[1] as string), 'the token is not in the log');
   });
 
   it('delivers a tombstone alone (a replay after compaction) as a delete, and a DELETE\'s own tombstone not again', async (t) => {

@@ -215,9 +215,13 @@ describe('deliver: from the delta topics to the target', () => {
     assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify(faults) })).status, 204);
     const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
     t.after(() => deliver.kill('SIGKILL'));
-    const state = await waitUntil('every row at the target', async () => {
+    // Every row delivered, and every throttled batch retried (the 429s may land on another
+    // entity's batch, delivered side by side).
+    const retried = (now: Awaited<ReturnType<typeof received>>): boolean => now.attempts.every((attempt) => attempt.status !== 429
+      || now.attempts.some((later) => later.requestKey === attempt.requestKey && later.atMs > attempt.atMs));
+    const state = await waitUntil('every row at the target and every throttled batch retried', async () => {
       const now = await received(target.url);
-      return rows.every((code) => now.received.some((entry) => entry.delta.key === code)) ? now : undefined;
+      return rows.every((code) => now.received.some((entry) => entry.delta.key === code)) && retried(now) ? now : undefined;
     }, 60_000);
     // The first two POSTs were answered 429 with Retry-After: 2 (partitions are delivered side by
     // side, so they may be two batches); the backoff alone (200 ms at first) would have come back
@@ -271,11 +275,13 @@ describe('deliver: from the delta topics to the target', () => {
 
     const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
     t.after(() => deliver.kill('SIGKILL'));
-    const now = await waitUntil('the deletes at the target', async () => {
+    const now = await waitUntil('both deletes at the target', async () => {
       const state = await received(target.url);
-      return state.received.some((entry) => entry.delta.key === compacted && entry.delta.op === 'DELETE') ? state : undefined;
+      const deleted = (key: string): boolean => state.received.some((entry) => entry.delta.key === key && entry.delta.op === 'DELETE');
+      return deleted(compacted) && deleted(rows[0] as string) ? state : undefined;
     }, 60_000);
-    await sleep(1_000);
+    // Time for a second delete of either, which must not come.
+    await sleep(2_000);
     // The test's own rows: the other entities' delta topics hold what the shared CDC topics hold.
     const ours = (await received(target.url)).received.filter((entry) => rows.includes(entry.delta.key));
     const deletes = ours.filter((entry) => entry.delta.op === 'DELETE').map((entry) => [entry.delta.key, entry.delta.reason]);

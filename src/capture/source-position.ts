@@ -36,7 +36,7 @@ export function sourcePositionOf(source: unknown): SourcePosition | undefined {
   const connector = block['connector'];
   if (!(SOURCE_CONNECTORS as readonly unknown[]).includes(connector)) return undefined;
   if (connector === 'postgresql') return postgresqlPosition(block['snapshot'], block['sequence'], block['lsn'], block['txId']);
-  const phase = phaseOf(block['snapshot']);
+  const phase = snapshotPhase(block['snapshot']);
   if (phase === undefined) return undefined;
   const read = READERS[connector as Exclude<SourceConnector, 'postgresql'>](block, phase === 'snapshot');
   return read && positionOf(connector as SourceConnector, phase, read);
@@ -81,7 +81,7 @@ export function postgresqlPosition(snapshot: unknown, sequence: unknown, lsn: un
  * nearly every event. `lsn` is read before the sequence's own (see postgresqlPosition's comment).
  */
 export function postgresqlPositionOf(snapshot: unknown, lastCommitLsn: Unsigned | undefined, sequenceLsn: Unsigned | undefined, lsn: unknown, txId: unknown): SourcePosition | undefined {
-  const phase = phaseOf(snapshot);
+  const phase = snapshotPhase(snapshot);
   const changeLsn = unsigned(lsn) ?? sequenceLsn;
   if (phase === undefined || changeLsn === undefined) return undefined;
   const order = orderOf({ connector: 'postgresql', snapshot: phase === 'snapshot', lsn: changeLsn, lastCommitLsn });
@@ -97,13 +97,17 @@ function positionOf(connector: SourceConnector, phase: Phase, read: NonNullable<
   return transaction === undefined ? { connector, order } : { connector, order, transaction };
 }
 
-type Phase = 'streaming' | 'snapshot' | 'incremental';
+export type Phase = 'streaming' | 'snapshot' | 'incremental';
 type Reader = (source: Record<string, unknown>, snapshot: boolean) => { parts: PositionParts; transaction: string | undefined } | undefined;
 
 const SNAPSHOT_VALUES: ReadonlySet<unknown> = new Set([true, 'true', 'first', 'last', 'first_in_data_collection', 'last_in_data_collection']);
 
-/** An unknown `snapshot` value (a later Debezium's) gives no position rather than a guessed one. */
-function phaseOf(snapshot: unknown): Phase | undefined {
+/**
+ * What Debezium's `snapshot` member says a record is: a streamed change, a row of an initial (or
+ * blocking) snapshot, or one of an incremental snapshot. An unknown value (a later Debezium's) is
+ * undefined: it gives no position rather than a guessed one.
+ */
+export function snapshotPhase(snapshot: unknown): Phase | undefined {
   if (snapshot === undefined || snapshot === null || snapshot === false || snapshot === 'false') return 'streaming';
   if (snapshot === 'incremental') return 'incremental';
   return SNAPSHOT_VALUES.has(snapshot) ? 'snapshot' : undefined;

@@ -74,12 +74,7 @@ export function compareOrders(connectorA: SourceConnector, orderA: string, conne
  * the slot's consistent point, where the snapshot was read, though it committed after it. Nothing
  * in the record tells more; the caller then lets the CDC partition's order decide (version-order.ts).
  */
-export function mayFollowSnapshot(record: SourcePosition, loaded: SourcePosition): boolean {
-  return ordersMayFollowSnapshot(record.connector, record.order, loaded.connector, loaded.order);
-}
-
-/** mayFollowSnapshot of positions given by their parts. */
-export function ordersMayFollowSnapshot(recordConnector: SourceConnector, recordOrder: string, loadedConnector: SourceConnector, loadedOrder: string): boolean {
+export function mayFollowSnapshot(recordConnector: SourceConnector, recordOrder: string, loadedConnector: SourceConnector, loadedOrder: string): boolean {
   // Read off the `B:C:L` text without parsing it: the tracker asks for every newer version.
   if (recordConnector !== 'postgresql' || loadedConnector !== 'postgresql' || recordOrder.length !== PG_ORDER_LENGTH || loadedOrder.length !== PG_ORDER_LENGTH) return false;
   const loadedIsSnapshot = loadedOrder.endsWith(PG_NO_COMMIT_NO_LSN);

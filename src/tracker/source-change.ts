@@ -3,6 +3,7 @@
  * produces it today, an Avro decoder (Confluent wire format through the registry) will produce the
  * same thing, and everything after decode only ever sees this.
  */
+import { snapshotPhase } from '../capture/source-position.js';
 import type { SourcePosition } from '../model/source-position.js';
 
 /** Debezium's operations: create, update, delete, and read (a snapshot of an existing row). */
@@ -34,15 +35,10 @@ export interface SourceChange {
 
 export type SnapshotKind = 'initial' | 'incremental';
 
-/**
- * Debezium's source.snapshot: "true", "first", "last", "first_in_data_collection",
- * "last_in_data_collection" while an initial snapshot runs, "incremental" for an incremental one,
- * "false" (or absent) for a streamed change.
- */
+/** The kind of snapshot a source block's `snapshot` member names (capture/source-position.ts reads it). */
 export function snapshotKind(value: unknown): SnapshotKind | undefined {
-  if (value === true) return 'initial';
-  if (typeof value !== 'string' || value === 'false') return undefined;
-  return value === 'incremental' ? 'incremental' : 'initial';
+  const phase = snapshotPhase(value);
+  return phase === 'snapshot' ? 'initial' : phase === 'incremental' ? 'incremental' : undefined;
 }
 
 /**

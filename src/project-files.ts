@@ -14,7 +14,6 @@ export const projectFiles = {
   erpSchemaSql: join(packageRoot, 'stack', 'erp', 'schema.sql'),
   erpSeedSql: join(packageRoot, 'stack', 'erp', 'seed.sql'),
   connectorsDir: join(packageRoot, 'connectors'),
-  schemasDir: join(packageRoot, 'schemas'),
   defaultConfig: join(packageRoot, 'config', 'erp-delta.yaml'),
   dockerCompose: join(packageRoot, 'docker-compose.yml'),
 } as const;

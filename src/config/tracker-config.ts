@@ -11,6 +11,7 @@ import { textSpec } from '../normalize/text.js';
 import { timeSpec } from '../normalize/time.js';
 import { timestampSpec } from '../normalize/timestamp.js';
 import { uuidSpec } from '../normalize/uuid.js';
+import { checkRowFilter, rowFilterSchema, type RowCondition, type RowFilterInput } from './row-filter-config.js';
 
 export const CONFIG_DEFAULTS = {
   clientId: 'erp-delta',
@@ -48,7 +49,8 @@ const broker = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'mu
 
 // A field reads flat in the file, `{ column: credit_limit, normalizer: decimal, scale: 2 }`, so the
 // normalizer's own parameters sit next to `column` and each normalizer refuses the others' keys.
-const column = { column: z.string().min(1) };
+// `doc` says what the field means to the target's developers; it goes into the delta schema.
+const column = { column: z.string().min(1), doc: z.string().min(1).optional() };
 const fieldSchema = z.discriminatedUnion('normalizer', [
   textSpec.extend(column),
   decimalSpec.extend(column),
@@ -71,6 +73,13 @@ const entitySchema = z.strictObject({
   fields: z.record(fieldName, fieldSchema),
   /** Default `erp-delta.<entity>`. */
   deltaTopic: topicName.optional(),
+  /**
+   * The Avro name of the delta schema's data record (default `<Entity>Record`). Readers resolve
+   * records by name, so it is fixed once the delta topic has readers.
+   */
+  recordName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an Avro name: letters, digits and "_", not starting with a digit').optional(),
+  /** Conditions on tracked fields that all must hold for a row to be kept (row-filter-config.ts); absent: every row. */
+  filter: rowFilterSchema.optional(),
 });
 
 const assignmentSchema = z.strictObject({
@@ -169,6 +178,12 @@ export interface EntityConfig {
   keyFields: string[];
   fields: Record<string, FieldConfig>;
   deltaTopic: string;
+  recordName?: string;
+  /**
+   * The rows the entity keeps: every condition must hold (values in the field's canonical form).
+   * Absent: every row. A row outside it is, for the tracker, a row that is not there.
+   */
+  filter?: readonly RowCondition[];
 }
 
 export type TrackerConfig = Omit<z.infer<typeof configSchema>, 'entities'> & {
@@ -189,6 +204,13 @@ export function parseConfig(input: unknown, origin: string): TrackerConfig {
   const parsed = configSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) throw invalidConfig(origin, parsed.error.issues.flatMap(describeIssue));
   const { entities, ...rest } = parsed.data;
+  const filterIssues: ConfigIssue[] = [];
+  const canonicalFilter = (name: string, fields: Record<string, FieldConfig>, filter: RowFilterInput): RowCondition[] => {
+    const derived = rest.assignment?.entity === name ? [ASSIGNED_USER_FIELD] : [];
+    const { conditions, issues } = checkRowFilter(fields, derived, filter, ['entities', name, 'filter']);
+    filterIssues.push(...issues);
+    return conditions;
+  };
   const config: TrackerConfig = {
     ...rest,
     entities: Object.fromEntries(Object.entries(entities).map(([name, entity]) => [name, {
@@ -197,9 +219,11 @@ export function parseConfig(input: unknown, origin: string): TrackerConfig {
       keyFields: entity.keyFields,
       fields: entity.fields,
       deltaTopic: entity.deltaTopic ?? `${CONFIG_DEFAULTS.deltaTopicPrefix}${name}`,
+      ...(entity.recordName === undefined ? {} : { recordName: entity.recordName }),
+      ...(entity.filter === undefined ? {} : { filter: canonicalFilter(name, entity.fields, entity.filter) }),
     }])),
   };
-  const issues = crossCheck(config);
+  const issues = [...crossCheck(config), ...filterIssues];
   if (issues.length > 0) throw invalidConfig(origin, issues);
   return config;
 }

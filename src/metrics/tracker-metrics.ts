@@ -28,6 +28,7 @@ export class TrackerMetrics {
   private readonly superseded = new Counter({ name: 'erp_delta_records_superseded_total', help: 'CDC changes replaced by a later change of the same key in the same source transaction', labelNames: ['entity'], registers: [this.registry] });
   private readonly positionsBehind = new Counter({ name: 'erp_delta_source_positions_behind_total', help: 'CDC changes made after the loaded version but with an earlier source position (the source\'s positions started over): not applied', labelNames: ['entity'], registers: [this.registry] });
   private readonly withoutPosition = new Counter({ name: 'erp_delta_records_without_source_position_total', help: 'CDC changes without a usable source position, ordered by Kafka offset instead', labelNames: ['entity'], registers: [this.registry] });
+  private readonly absentColumns = new Counter({ name: 'erp_delta_columns_absent_total', help: 'CDC records whose row lacks a tracked field\'s column (written before the column was added, or a column the table lacks): the field kept its loaded value', labelNames: ['entity', 'field'], registers: [this.registry] });
   private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
 
   recordBatch(entity: string, counts: { seen: number; suppressed: number; deadLettered: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
@@ -42,6 +43,10 @@ export class TrackerMetrics {
     if (counts.withoutPosition > 0) this.withoutPosition.inc({ entity }, counts.withoutPosition);
     if (counts.alreadyApplied > 0) this.alreadyApplied.inc({ entity }, counts.alreadyApplied);
     if (counts.superseded > 0) this.superseded.inc({ entity }, counts.superseded);
+  }
+
+  recordAbsentColumns(entity: string, recordsPerField: ReadonlyMap<string, number>): void {
+    for (const [field, records] of recordsPerField) this.absentColumns.inc({ entity, field }, records);
   }
 
   recordRecheck(entity: string, counts: { checked: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {

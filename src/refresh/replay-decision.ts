@@ -1,11 +1,13 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
-import { isErpDeltaError } from '../errors/erp-delta-error.js';
+import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { compareVersions } from '../model/version-order.js';
 import { changeSource, type KeyedRecord } from '../tracker/batch-decision.js';
 import { compareWithLoaded } from '../tracker/compare.js';
 import type { Delta } from '../tracker/delta.js';
-import { desiredRecord } from '../tracker/desired-record.js';
+import { desiredRecord, type DesiredRecord } from '../tracker/desired-record.js';
 import { loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../tracker/loaded-record.js';
+import { keepsRow } from '../tracker/row-filter.js';
+import type { SourceRow } from '../tracker/source-change.js';
 import type { TrackedEntity } from '../tracker/tracked-entity.js';
 
 /**
@@ -17,7 +19,7 @@ import type { TrackedEntity } from '../tracker/tracked-entity.js';
 export interface ReplayState {
   /** Keys whose REFRESH was emitted (or was not needed: a live change after the refresh began). */
   refreshed: Set<string>;
-  /** Keys whose latest record so far is a row (not a delete). */
+  /** Keys whose latest record so far is a row (not a delete) that the entity's filter keeps. */
   present: Set<string>;
 }
 
@@ -45,6 +47,13 @@ export interface ReplayDecision {
  * older versions are skipped, so nothing older than what was emitted is emitted again, and a key
  * changed live since the refresh began keeps its live delta. Deletes emit nothing here: the
  * reconcile pass deletes loaded keys that are not present at the end.
+ *
+ * A row outside the entity's filter counts as a delete (row-filter.ts), decided under the current
+ * config like the rest: a loaded key whose row is now outside is not re-sent, and the reconcile
+ * pass deletes it (RECONCILE), which is how a filter added or narrowed reaches the target. (A row
+ * that a widened filter lets in is not loaded, so the replay cannot send it: `refresh
+ * --from-source` re-reads the rows through the live path, which does.) With a filter, every row
+ * is normalized to be tested, not only the one re-sent per key.
  */
 export function decideReplay(
   entity: TrackedEntity,
@@ -69,10 +78,19 @@ export function decideReplay(
       state.present.delete(key);
       continue;
     }
+    const loaded = current.get(key);
+    let desired: DesiredRecord | ErpDeltaError | undefined;
+    if (entity.filter !== undefined) {
+      desired = desiredOrError(entity, change.after, loaded);
+      // A row that cannot be read stays present, as without a filter: the live path dead-lettered it.
+      if (!(desired instanceof ErpDeltaError) && !keepsRow(entity, desired, loaded)) {
+        state.present.delete(key);
+        continue;
+      }
+    }
     state.present.add(key);
     if (state.refreshed.has(key)) continue;
     const offset = record.position.offset;
-    const loaded = current.get(key);
     // Never loaded: deleted later in the partition, or a record the live path could not read (it
     // was dead-lettered), or one it has yet to reach, where its CHANGE will load it.
     if (!loaded) continue;
@@ -83,11 +101,8 @@ export function decideReplay(
     }
     state.refreshed.add(key);
     if (offset < window.emitFrom) continue;
-    let desired;
-    try {
-      desired = desiredRecord(entity, change.after, loaded);
-    } catch (error) {
-      if (!isErpDeltaError(error)) throw error;
+    desired ??= desiredOrError(entity, change.after, loaded);
+    if (desired instanceof ErpDeltaError) {
       decision.failed += 1;
       continue;
     }
@@ -100,6 +115,16 @@ export function decideReplay(
     decision.loadedAfter.set(key, after);
   }
   return decision;
+}
+
+/** The desired record of a replayed row, or why the live path dead-lettered it. */
+function desiredOrError(entity: TrackedEntity, row: SourceRow, loaded: LoadedRecord | undefined): DesiredRecord | ErpDeltaError {
+  try {
+    return desiredRecord(entity, row, loaded);
+  } catch (error) {
+    if (!isErpDeltaError(error)) throw error;
+    return error;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../tracker/loaded-record.js';
+import type { DeltaSource } from '../tracker/delta.js';
 import { MIN_MEMTABLE_BYTES } from './memtable-budget.js';
 import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
 import { decodeLoadedRecord, encodeLoadedRecord, isDeletedText, storedState } from './stored-record.js';
@@ -12,6 +13,8 @@ const CHECKPOINT_KEY = 'meta:changelog-next-offset';
 const LAST_INPUT_KEY = 'meta:last-input';
 /** Which fields the rep index was built from; absent: the store has no index. */
 const REP_INDEX_KEY = 'meta:rep-index';
+/** Where the partition's rows first had each tracked column (tracker/column-sightings.ts). */
+const COLUMNS_SEEN_KEY = 'meta:columns-seen';
 /** Index entries rewritten per LevelDB batch while an index is (re)built. */
 const REBUILD_BATCH = 5_000;
 
@@ -33,6 +36,8 @@ export interface StoreWrite {
   previous?: ReadonlyMap<string, LoadedState> | undefined;
   /** The last CDC record of the batch, when the write is a batch's. */
   lastInput?: StoredLastInput | undefined;
+  /** Every column sighting, when the batch saw a column for the first time. */
+  columnsSeen?: ReadonlyMap<string, DeltaSource> | undefined;
 }
 
 /**
@@ -138,6 +143,11 @@ export class StateStore {
     return text === undefined ? undefined : JSON.parse(text) as StoredLastInput;
   }
 
+  async columnsSeen(): Promise<Map<string, DeltaSource>> {
+    const text = await this.db.get(COLUMNS_SEEN_KEY);
+    return new Map(text === undefined ? [] : Object.entries(JSON.parse(text) as Record<string, DeltaSource>));
+  }
+
   async write(change: StoreWrite): Promise<void> {
     const batch = this.db.batch();
     if (this.repIndex) await this.updateRepIndex(batch, change, this.repIndex);
@@ -145,6 +155,7 @@ export class StateStore {
     for (const key of change.delete) batch.del(RECORD_PREFIX + key);
     if (change.changelogNextOffset !== undefined) batch.put(CHECKPOINT_KEY, change.changelogNextOffset);
     if (change.lastInput !== undefined) batch.put(LAST_INPUT_KEY, JSON.stringify(change.lastInput));
+    if (change.columnsSeen !== undefined) batch.put(COLUMNS_SEEN_KEY, JSON.stringify(Object.fromEntries(change.columnsSeen)));
     await batch.write();
   }
 

@@ -1,11 +1,13 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { placeVersion } from '../model/version-order.js';
+import { type ColumnSightings, droppedColumnError, NO_SIGHTINGS, sightColumns } from './column-sightings.js';
 import { compareFieldByField, hasSameText } from './compare.js';
 import type { Delta, DeltaSource, KafkaPosition } from './delta.js';
 import { desiredRecord } from './desired-record.js';
 import { entityKey } from './entity-key.js';
 import { isLoaded, loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from './loaded-record.js';
+import { keepsRow } from './row-filter.js';
 import type { DecodedSourceRecord, SourceChange } from './source-change.js';
 import type { TrackedEntity } from './tracked-entity.js';
 
@@ -59,6 +61,13 @@ export interface BatchDecision {
   withoutPosition: number;
   /** Unchanged TOASTed columns with no loaded value: the target gets null for them. */
   unknownFieldRecords: number;
+  /**
+   * Per field, the records whose row lacks its column (desired-record.ts, absentColumns): written
+   * before the column was added to the table, or the config names a column the table lacks.
+   */
+  absentColumns: Map<string, number> | undefined;
+  /** Tracked columns this batch saw for the first time in the partition (column-sightings.ts). */
+  columnsSighted: Map<string, DeltaSource> | undefined;
   /** The batch's last record, for the next batch's tombstone rule. */
   last: PreviousRecord | undefined;
 }
@@ -71,6 +80,8 @@ export interface BatchContext {
   previous?: PreviousRecord | undefined;
   /** For the assignment entity: the join with the assignment mapping. */
   join?: AssignmentJoin | undefined;
+  /** Where the partition's rows first had each tracked column, before this batch. */
+  columnsSeen?: ColumnSightings | undefined;
 }
 
 /** First pass: the entity key of each record, so that the whole batch is looked up at once. */
@@ -108,14 +119,19 @@ export function changeSource(position: KafkaPosition, change: SourceChange, epoc
  *   transaction's records in one batch: task.ts.)
  * - A tombstone right after its key's delete event belongs to that delete and is skipped. A
  *   tombstone alone (compaction removed its delete) deletes a loaded key: a DELETE, reason CHANGE.
+ * - A row outside the entity's filter (config `filter`) is a row that is not there: a loaded key
+ *   whose row leaves the filter gets a DELETE, reason CHANGE, at the change's source position (so
+ *   an older version sent again is still recognised as applied); a row that enters it is sent
+ *   whole; one that stays out emits nothing.
  *
  * For the assignment entity, `join` sets the joined user from the assignment table as it is now:
  * a customer moved to another rep gets that rep's user in the same CHANGE delta.
  */
 export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord[], loadedBefore: ReadonlyMap<string, LoadedState>, context: BatchContext): BatchDecision {
   const { emittedAtMs, epoch, join } = context;
+  const columnsSeen = context.columnsSeen ?? NO_SIGHTINGS;
   const decision: BatchDecision = {
-    deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, superseded: 0, behind: [], withoutPosition: 0, unknownFieldRecords: 0, last: context.previous,
+    deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, superseded: 0, behind: [], withoutPosition: 0, unknownFieldRecords: 0, absentColumns: undefined, columnsSighted: undefined, last: context.previous,
   };
   // What earlier records of this batch left, over what was loaded before it (no copy of the batch's lookup).
   const { loadedAfter } = decision;
@@ -157,13 +173,26 @@ export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord
     let desired;
     try {
       desired = change.op === 'd' || change.after === null ? null : desiredRecord(entity, change.after, loaded);
+      if (desired?.absentColumns) {
+        const dropped = droppedColumnError(entity, desired.absentColumns, source, (column) => decision.columnsSighted?.get(column) ?? columnsSeen.get(column));
+        if (dropped) throw dropped;
+      }
     } catch (error) {
       if (!isErpDeltaError(error)) throw error;
       decision.deadLetters.push({ record, error });
       continue;
     }
+    if (change.after !== null) decision.columnsSighted = sightColumns(entity, change.after, source, columnsSeen, decision.columnsSighted);
     if (desired && join) desired.data[join.field] = join.userFor(desired.data, key);
     if (desired && desired.unknownFields.length > 0) decision.unknownFieldRecords += 1;
+    if (desired?.absentColumns) {
+      decision.absentColumns ??= new Map();
+      for (const field of desired.absentColumns) decision.absentColumns.set(field, (decision.absentColumns.get(field) ?? 0) + 1);
+    }
+    // A row outside the entity's filter is a row that is not there (row-filter.ts): deleted at the
+    // target if loaded, at this change's position. Counted above all the same: a filter field
+    // whose column is missing must still be reported.
+    if (desired && !keepsRow(entity, desired, loaded)) desired = null;
     // Most changes are noise: settled here, before building what only a delta needs.
     if (desired && loaded && hasSameText(desired, loaded)) {
       decision.suppressed += 1;

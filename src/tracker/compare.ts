@@ -6,7 +6,7 @@ import type { TrackedEntity } from './tracked-entity.js';
 /** What the source says about one key at one position. */
 export interface Observation {
   key: string;
-  /** The desired record, or null: the source row no longer exists (deleted, or gone at a refresh). */
+  /** The desired record, or null: the source row no longer exists (deleted, gone at a refresh, or outside the entity's filter). */
   desired: DesiredRecord | null;
   source: DeltaSource;
 }

@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Type as AvroType } from 'avsc';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import { isRegistryUnreachable } from '../registry/registry-client.js';
 import type { Delta } from './delta.js';
 import { confluentHeader, WireFormatWriter, type AvroWriterType } from './confluent-wire-format.js';
-import { deltaSchemaFor } from './delta-schema.js';
+import { type AvroField, deltaSchemaFor, fieldsMissingFrom, incompatibleChanges } from './delta-schema.js';
+import { trackedEntity } from './tracked-entity.js';
 
 /** How long a start-up waits for a registry that cannot be reached before it gives up. */
 const REGISTRY_STARTUP_WAIT_MS = 60_000;
@@ -24,14 +26,18 @@ export class DeltaCodec {
     private readonly writers: ReadonlyMap<string, DeltaWriter>,
   ) {}
 
-  /** Registers every entity's delta schema with `registry`, the client the codec then decodes with. */
+  /**
+   * Registers every entity's delta schema with `registry`, the client the codec then decodes with.
+   * It stops start-up (DESIGN guarantee 8) when the registry refuses a schema, naming the fields
+   * that make it incompatible, and when the schema it would write with lacks a tracked field.
+   */
   static async register(config: TrackerConfig, registry: SchemaRegistry, logger: Logger): Promise<DeltaCodec> {
     const writers = new Map<string, DeltaWriter>();
     const waitUntil = Date.now() + REGISTRY_STARTUP_WAIT_MS;
     for (const entity of Object.values(config.entities)) {
       const subject = `${entity.deltaTopic}-value`;
-      const schema = JSON.stringify(deltaSchemaFor(entity, config.assignment?.entity === entity.name));
-      const register = () => registry.register({ type: SchemaType.AVRO, schema }, { subject });
+      const schema = deltaSchemaFor(entity, config.assignment?.entity === entity.name);
+      const register = () => registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
       const writer = await whileRegistryUnreachable(subject, waitUntil, logger, async () => {
         // Two instances registering a new subject at once both set its compatibility rule, and
         // Apicurio refuses the second ("already exists"); the retry finds the rule in place.
@@ -40,9 +46,15 @@ export class DeltaCodec {
           throw error;
         });
         return deltaWriter(registry, id);
-      }).catch((error: unknown) => {
-        throw registrationFailed(config, entity.name, subject, error);
+      }).catch(async (error: unknown) => {
+        throw registrationFailed(config, entity.name, subject, error, await registeredChanges(registry, subject, schema));
       });
+      const missing = fieldsMissingFrom(writer.schema, trackedEntity(entity, config.assignment).recordFields);
+      if (missing.length > 0) {
+        throw new ErpDeltaError('SCHEMA_REJECTED', `The delta schema of entity "${entity.name}" that the registry holds under subject ${subject} has no field ${missing.map((name) => `"${name}"`).join(', ')}: erp-delta would drop ${missing.length === 1 ? 'it' : 'them'} from every delta.`, {
+          hint: 'The registry answered the registration with a schema other than the one erp-delta sent: check that registry.url points at a Confluent-compatible API.',
+        });
+      }
       writers.set(entity.name, writer);
     }
     return new DeltaCodec(registry, writers);
@@ -64,16 +76,24 @@ export class DeltaCodec {
   }
 }
 
-/** An entity's registered schema: its Confluent wire-format header and the Avro type to write. */
+/** An entity's registered schema: its Confluent wire-format header, the Avro type to write, and its JSON. */
 interface DeltaWriter {
   header: Buffer;
   type: AvroWriterType;
+  schema: RegisteredSchema;
 }
+
+type RegisteredSchema = { name?: string; fields?: AvroField[] };
 
 async function deltaWriter(registry: SchemaRegistry, id: number): Promise<DeltaWriter> {
   const header = confluentHeader(id);
-  const type = (await registry.getSchema(id)) as unknown as DeltaWriter['type'];
-  return { header, type };
+  const type = await registry.getSchema(id);
+  return { header, type: type as unknown as AvroWriterType, schema: schemaOf(type) };
+}
+
+/** The JSON of an Avro schema as the registry client holds it (an avsc type), defaults included. */
+function schemaOf(registered: unknown): RegisteredSchema {
+  return (registered as AvroType).schema({ exportAttrs: true }) as RegisteredSchema;
 }
 
 /**
@@ -93,7 +113,19 @@ async function whileRegistryUnreachable<T>(subject: string, waitUntil: number, l
   }
 }
 
-function registrationFailed(config: TrackerConfig, entityName: string, subject: string, error: unknown): ErpDeltaError {
+/**
+ * What makes `schema` incompatible with the subject's latest registered version, field by field;
+ * empty when that cannot be told (no version yet, or the registry cannot say).
+ */
+async function registeredChanges(registry: SchemaRegistry, subject: string, schema: object): Promise<string[]> {
+  try {
+    return incompatibleChanges(schemaOf(await registry.getSchema(await registry.getLatestSchemaId(subject))), schema);
+  } catch {
+    return [];
+  }
+}
+
+function registrationFailed(config: TrackerConfig, entityName: string, subject: string, error: unknown, changes: readonly string[]): ErpDeltaError {
   const message = (error as Error).message;
   if (isRegistryUnreachable(error)) {
     return new ErpDeltaError('REGISTRY_UNAVAILABLE', `The schema registry at ${config.registry.url} cannot be reached: ${message}`, {
@@ -102,9 +134,10 @@ function registrationFailed(config: TrackerConfig, entityName: string, subject: 
       hint: 'Check registry.url in the config, and that the registry runs.',
     });
   }
-  return new ErpDeltaError('SCHEMA_REJECTED', `The registry refused the delta schema of entity "${entityName}" under subject ${subject}: ${message}`, {
+  const named = changes.length > 0 ? `${changes.join('; ')}. ` : '';
+  return new ErpDeltaError('SCHEMA_REJECTED', `The registry refused the delta schema of entity "${entityName}" under subject ${subject}: ${named}The registry said: ${message}`, {
     retriable: false,
     cause: error,
-    hint: 'A schema change must stay backward compatible for the readers of the delta topic.',
+    hint: 'A config change must evolve the delta schema compatibly for the readers of the delta topic: add or remove optional fields, keep each field\'s type and the key fields. For anything else, give the entity a new deltaTopic (and re-load the target from it).',
   });
 }

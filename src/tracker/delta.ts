@@ -31,7 +31,7 @@ export interface DeltaSource extends KafkaPosition {
 }
 
 /**
- * An emitted record, as the Avro schemas in schemas/ write it. An UPSERT carries the whole desired
+ * An emitted record, as the Avro schema generated from the config (delta-schema.ts) writes it. An UPSERT carries the whole desired
  * record; a DELETE carries none (data null, changedFields empty) and compaction later drops the key.
  */
 export interface Delta {

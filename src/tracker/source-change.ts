@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * A change of one source row, independent of the wire format it arrived in: the JSON decoder
  * produces it today, an Avro decoder (Confluent wire format through the registry) will produce the
@@ -58,3 +60,51 @@ export type DecodedSourceRecord = SourceChange | SourceTombstone;
  * DEFAULT the old value is not in the WAL). It means "unchanged", never a new value.
  */
 export const DEBEZIUM_UNAVAILABLE_VALUE = '__debezium_unavailable_value';
+
+const PLACEHOLDER_BYTES = Buffer.from(DEBEZIUM_UNAVAILABLE_VALUE);
+
+/**
+ * The placeholder as text in every form JsonConverter writes it: Debezium converts it to the
+ * column's type (its PostgreSQL connector's UnchangedToastedPlaceholder), so a bytea arrives as
+ * the placeholder's bytes, in base64 (binary.handling.mode bytes or base64), base64-url-safe or hex.
+ */
+const PLACEHOLDER_TEXTS: ReadonlySet<string> = new Set([
+  DEBEZIUM_UNAVAILABLE_VALUE,
+  PLACEHOLDER_BYTES.toString('base64'),
+  PLACEHOLDER_BYTES.toString('base64url'),
+  `${PLACEHOLDER_BYTES.toString('base64url')}==`,
+  PLACEHOLDER_BYTES.toString('hex'),
+]);
+
+/** An int[] or bigint[] column's placeholder: the placeholder's bytes as numbers. */
+const PLACEHOLDER_NUMBERS: readonly number[] = [...PLACEHOLDER_BYTES];
+
+/** A uuid[] column's placeholder: Java's UUID.nameUUIDFromBytes of the placeholder (an MD5 UUID, version 3). */
+const PLACEHOLDER_UUID = (() => {
+  const md5 = createHash('md5').update(PLACEHOLDER_BYTES).digest();
+  md5[6] = ((md5[6] ?? 0) & 0x0f) | 0x30;
+  md5[8] = ((md5[8] ?? 0) & 0x3f) | 0x80;
+  const hex = md5.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+})();
+
+/**
+ * Whether a column's value is Debezium's unavailable-value placeholder in any of the forms its
+ * PostgreSQL connector gives it per column type: the text itself; a bytea's bytes (see
+ * PLACEHOLDER_TEXTS); a one-element text[], bytea[] or uuid[] of it; an int[]/bigint[] of its
+ * bytes; an hstore map from it to it. The forms other than the text cost nothing for other values:
+ * they are checked only for a string of one of those lengths, an array, or an object.
+ */
+export function isUnavailableValue(raw: unknown): boolean {
+  if (raw === DEBEZIUM_UNAVAILABLE_VALUE) return true;
+  if (typeof raw === 'string') return raw.length >= DEBEZIUM_UNAVAILABLE_VALUE.length && PLACEHOLDER_TEXTS.has(raw);
+  if (Array.isArray(raw)) {
+    if (raw.length === 1) return raw[0] === PLACEHOLDER_UUID || (typeof raw[0] === 'string' && PLACEHOLDER_TEXTS.has(raw[0]));
+    return raw.length === PLACEHOLDER_NUMBERS.length && raw.every((value, index) => value === PLACEHOLDER_NUMBERS[index]);
+  }
+  if (typeof raw === 'object' && raw !== null) {
+    const members = Object.keys(raw);
+    return members.length === 1 && members[0] === DEBEZIUM_UNAVAILABLE_VALUE && (raw as Record<string, unknown>)[DEBEZIUM_UNAVAILABLE_VALUE] === DEBEZIUM_UNAVAILABLE_VALUE;
+  }
+  return false;
+}

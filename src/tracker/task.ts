@@ -6,10 +6,11 @@ import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { memtableBytesPerTask } from '../state/memtable-budget.js';
-import { StateStore, type StoredLastInput } from '../state/state-store.js';
+import { StateStore } from '../state/state-store.js';
 import type { SourceEpochs } from '../capture/source-epochs.js';
 import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
+import { type ColumnSightings, NO_SIGHTINGS } from './column-sightings.js';
 import { decideBatch, findCaptureRestart, keyRecords, type DecodedRecord, type KeyedRecord, type PreviousRecord } from './batch-decision.js';
 import type { Delta } from './delta.js';
 import type { DeltaCodec } from './delta-codec.js';
@@ -102,6 +103,10 @@ export class Task {
   private previous: { record: PreviousRecord; nextOffset: string; timestamp: string } | undefined;
   /** A source transaction left to the next batch, and where the batch that left it ended. */
   private heldBack: { from: string; lastOffset: string } | undefined;
+  /** Fields whose missing column this task has warned about: once each, not once a batch. */
+  private readonly absentColumnsWarned = new Set<string>();
+  /** Where the partition's rows first had each tracked column (column-sightings.ts), as stored. */
+  private columnsSeen: ColumnSightings = NO_SIGHTINGS;
 
   private constructor(
     readonly entity: TrackedEntity,
@@ -146,6 +151,7 @@ export class Task {
       const { key, op, initialSnapshot, snapshotPosition, nextOffset, timestamp } = lastInput;
       task.previous = { record: { key, op, initialSnapshot, snapshotPosition }, nextOffset, timestamp };
     }
+    task.columnsSeen = await store.columnsSeen();
     return task;
   }
 
@@ -180,8 +186,9 @@ export class Task {
       return { nextOffset: first.offset, readFrom: restart?.readFrom };
     }
     const decision = decideBatch(entity, keyed, loadedBefore, {
-      emittedAtMs: Date.now(), epoch: context.epochs.epochOf(entity.name), previous: this.previousFor(messages), join: this.join,
+      emittedAtMs: Date.now(), epoch: context.epochs.epochOf(entity.name), previous: this.previousFor(messages), join: this.join, columnsSeen: this.columnsSeen,
     });
+    const columnsSeen = decision.columnsSighted && new Map([...this.columnsSeen, ...decision.columnsSighted]);
     const previous = new Map<string, LoadedState>();
     for (const key of decision.loadedAfter.keys()) previous.set(key, loadedBefore.get(key));
     const nextOffset = String(Number(last.offset) + 1);
@@ -189,7 +196,12 @@ export class Task {
     // After a capture restart the partition is read again from its start: that position commits
     // with the records before the restart, so a crash cannot lose it.
     const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), deadLetters, { groupId: context.groupId, offset: restart?.readFrom ?? nextOffset });
-    await this.writeLoaded(decision.loadedAfter, changelogNextOffset, previous, decision.last && { ...decision.last, initialSnapshot: decision.last.initialSnapshot === true, nextOffset, timestamp: last.timestamp });
+    await this.store.write({
+      put: [...decision.loadedAfter.values()], delete: [], changelogNextOffset, previous,
+      lastInput: decision.last && { ...decision.last, initialSnapshot: decision.last.initialSnapshot === true, nextOffset, timestamp: last.timestamp },
+      columnsSeen,
+    });
+    if (columnsSeen) this.columnsSeen = columnsSeen;
     this.previous = decision.last && { record: decision.last, nextOffset, timestamp: last.timestamp };
 
     context.metrics.recordBatch(entity.name, {
@@ -202,10 +214,30 @@ export class Task {
     for (const { record, error } of decision.deadLetters) {
       context.logger.warn({ entity: entity.name, topic: record.position.topic, partition, offset: record.position.offset, code: error.code, reason: error.message }, 'record dead-lettered');
     }
+    if (decision.absentColumns) this.reportAbsentColumns(decision.absentColumns);
     if (decision.unknownFieldRecords > 0) {
       context.logger.warn({ entity: entity.name, partition, records: decision.unknownFieldRecords }, 'unchanged TOASTed columns with no loaded value: sent as null');
     }
     return { nextOffset, readFrom: restart?.readFrom };
+  }
+
+  /**
+   * A row without a tracked field's column is not bad input (DESIGN guarantee 8): most often the
+   * record was written before the column was added to the ERP table. But a column the table never
+   * had (a typo in the config) looks the same, and would leave the field null for ever, so it is
+   * said once per field and counted.
+   */
+  private reportAbsentColumns(recordsPerField: ReadonlyMap<string, number>): void {
+    this.context.metrics.recordAbsentColumns(this.entity.name, recordsPerField);
+    for (const [field, records] of recordsPerField) {
+      if (this.absentColumnsWarned.has(field)) continue;
+      this.absentColumnsWarned.add(field);
+      const column = this.entity.fields.find((tracked) => tracked.name === field)?.column;
+      this.context.logger.warn(
+        { entity: this.entity.name, partition: this.partition, field, column, records },
+        'CDC records without a tracked field\'s column: written before the column was added to the table, they keep the loaded value (null for a key not loaded yet). If the table has no such column, fix the field\'s column in the config. Counted in erp_delta_columns_absent_total',
+      );
+    }
   }
 
   /**
@@ -384,9 +416,9 @@ export class Task {
   }
 
   private async writeLoaded(
-    loadedAfter: ReadonlyMap<string, LoadedRecord | DeletedRecord>, changelogNextOffset: string | undefined, previous: ReadonlyMap<string, LoadedState>, lastInput?: StoredLastInput,
+    loadedAfter: ReadonlyMap<string, LoadedRecord | DeletedRecord>, changelogNextOffset: string | undefined, previous: ReadonlyMap<string, LoadedState>,
   ): Promise<void> {
-    await this.store.write({ put: [...loadedAfter.values()], delete: [], changelogNextOffset, previous, lastInput });
+    await this.store.write({ put: [...loadedAfter.values()], delete: [], changelogNextOffset, previous });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { ASSIGNED_USER_FIELD, type AssignmentConfig, type EntityConfig, type TrackerConfig } from '../config/tracker-config.js';
 import { createNormalizer, type Normalizer } from '../normalize/normalizer.js';
+import { rowFilter, type RowFilter } from './row-filter.js';
 
 export interface TrackedField {
   /** Canonical camelCase name, as in deltas. */
@@ -27,6 +28,11 @@ export interface TrackedEntity {
    * fields the tracker derives (assignedUserId for the assignment entity).
    */
   recordFields: readonly string[];
+  /**
+   * The rows the entity keeps (config `filter`, row-filter.ts); undefined: every row, and the hot
+   * path tests nothing.
+   */
+  filter?: RowFilter | undefined;
 }
 
 export function trackedEntity(config: EntityConfig, assignment?: AssignmentConfig): TrackedEntity {
@@ -46,6 +52,7 @@ export function trackedEntity(config: EntityConfig, assignment?: AssignmentConfi
     fields,
     keyFields,
     recordFields: [...fields.map((field) => field.name), ...derived],
+    ...(config.filter === undefined ? {} : { filter: rowFilter(config.name, fields.map((field) => field.name), config.filter) }),
   };
 }
 

@@ -248,3 +248,117 @@ describe('tracker config', () => {
     assertRejects(zero, 'refresh.maxRecordsPerSecond');
   });
 });
+
+describe('tracker config: row filters', () => {
+  /** The valid config with a filter on customers, whose fields are code (text), salesRepCode (text, upper) and creditLimit (decimal 2). */
+  function withFilter(filter: unknown): Record<string, any> { // any: as validConfig
+    const input = validConfig();
+    input['entities'].customers.filter = filter;
+    return input;
+  }
+
+  it('keeps no filter when none is given: every row', () => {
+    assert.equal(parseConfig(validConfig(), ORIGIN).entities['customers']?.filter, undefined);
+    assert.ok(!('filter' in (parseConfig(validConfig(), ORIGIN).entities['customers'] ?? {})));
+  });
+
+  it('normalizes each value with the field\'s own normalizer', () => {
+    const config = parseConfig(withFilter([
+      { field: 'creditLimit', equals: 1.5 },
+      { field: 'creditLimit', notIn: ['0', ' 0001.005 '] },
+      { field: 'salesRepCode', in: [' sal001', 'SAL002'] },
+      { field: 'code', present: true },
+    ]), ORIGIN);
+    assert.deepEqual(config.entities['customers']?.filter, [
+      { field: 'creditLimit', equals: '1.50' },
+      { field: 'creditLimit', notIn: ['0.00', '1.01'] },
+      { field: 'salesRepCode', in: ['SAL001', 'SAL002'] },
+      { field: 'code', present: true },
+    ]);
+  });
+
+  it('takes booleans, integers, dates and timestamps in their canonical form, a timestamp in the field\'s zone', () => {
+    const input = validConfig();
+    input['entities'].products = {
+      topic: 'erp.public.products',
+      keyFields: ['code'],
+      fields: {
+        code: { column: 'code', normalizer: 'text' },
+        active: { column: 'active', normalizer: 'boolean' },
+        stock: { column: 'stock', normalizer: 'integer' },
+        launched: { column: 'launched', normalizer: 'date' },
+        changedAt: { column: 'changed_at', normalizer: 'timestamp', zone: 'Africa/Johannesburg' },
+      },
+      filter: [
+        { field: 'active', equals: true },
+        { field: 'stock', notEquals: 0 },
+        { field: 'launched', notEquals: '2026-12-01' },
+        { field: 'changedAt', notEquals: '2026-12-01 10:00:00' },
+      ],
+    };
+    assert.deepEqual(parseConfig(input, ORIGIN).entities['products']?.filter, [
+      { field: 'active', equals: true },
+      { field: 'stock', notEquals: 0 },
+      { field: 'launched', notEquals: '2026-12-01' },
+      { field: 'changedAt', notEquals: '2026-12-01T08:00:00.000Z' },
+    ]);
+  });
+
+  it('refuses a field the entity does not track, and the assignment join\'s assignedUserId', () => {
+    assertRejects(withFilter([{ field: 'code', present: true }, { field: 'city', equals: 'Durban' }]), 'entities.customers.filter.1.field', /"city" is not a tracked field of the entity \(code, salesRepCode, creditLimit\)/);
+    assertRejects(withFilter([{ field: 'assignedUserId', present: true }]), 'entities.customers.filter.0.field', /set by the assignment join/);
+  });
+
+  it('refuses a condition without a test, or with two', () => {
+    assertRejects(withFilter([{ field: 'code' }]), 'entities.customers.filter.0', /needs one test: equals, notEquals, in, notIn, present/);
+    assertRejects(withFilter([{ field: 'code', present: true, equals: 'A' }]), 'entities.customers.filter.0', /has 2 tests \(equals, present\)/);
+    assertRejects(withFilter([{ field: 'code', matches: 'A*' }]), 'entities.customers.filter.0.matches', /is not a known key/);
+  });
+
+  it('refuses an empty filter, an empty list of values and a filter that is not a list', () => {
+    assertRejects(withFilter([]), 'entities.customers.filter', /at least one condition/);
+    assertRejects(withFilter([{ field: 'code', in: [] }]), 'entities.customers.filter.0.in', /at least one value/);
+    assertRejects(withFilter({ field: 'code', present: true }), 'entities.customers.filter', /must be an array/);
+    assertRejects(withFilter([{ field: 'code', present: 'yes' }]), 'entities.customers.filter.0.present', /must be a boolean/);
+  });
+
+  it('refuses a value not of the field\'s type, naming the value\'s own key', () => {
+    const input = validConfig();
+    input['entities'].products = {
+      topic: 'erp.public.products',
+      keyFields: ['code'],
+      fields: {
+        code: { column: 'code', normalizer: 'text' },
+        active: { column: 'active', normalizer: 'boolean' },
+        stock: { column: 'stock', normalizer: 'integer' },
+      },
+      filter: [{ field: 'active', equals: 'yes' }],
+    };
+    assertRejects(input, 'entities.products.filter.0.equals', /must be true or false, as field "active" \(boolean\) holds, not string "yes"/);
+    input['entities'].products.filter = [{ field: 'stock', equals: '5' }];
+    assertRejects(input, 'entities.products.filter.0.equals', /must be an integer/);
+    // YAML reads `in: [001]` as the number 1: refused rather than compared with the text "1".
+    input['entities'].products.filter = [{ field: 'code', in: ['A', 1] }];
+    assertRejects(input, 'entities.products.filter.0.in.1', /must be text \(quote digits: "001"\).*not number 1/);
+  });
+
+  it('refuses a value the field\'s normalizer cannot read, or one that normalizes to no value', () => {
+    assertRejects(withFilter([{ field: 'creditLimit', equals: 'lots' }]), 'entities.customers.filter.0.equals', /"lots" is not a decimal number \(field "creditLimit", decimal\)/);
+    assertRejects(withFilter([{ field: 'creditLimit', notIn: ['1', 'NaN'] }]), 'entities.customers.filter.0.notIn.1', /is not a decimal number/);
+    assertRejects(withFilter([{ field: 'code', equals: '   ' }]), 'entities.customers.filter.0.equals', /is no value for field "code".*present: false/);
+    assertRejects(withFilter([{ field: 'code', equals: null }]), 'entities.customers.filter.0.equals', /is null: test for a missing value with `present: false`/);
+  });
+
+  it('reports the filter\'s problems with the others, at once', () => {
+    const input = withFilter([{ field: 'nope', equals: 1 }, { field: 'creditLimit', in: ['x', 'y'] }]);
+    input['entities'].customers.keyFields = ['missing'];
+    assert.throws(() => parseConfig(input, ORIGIN), (error) => {
+      assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'));
+      assert.match(error.message, /\(4 problems\)/);
+      for (const path of ['entities.customers.keyFields.0', 'entities.customers.filter.0.field', 'entities.customers.filter.1.in.0', 'entities.customers.filter.1.in.1']) {
+        assert.ok(error.message.includes(`"${path}"`), `${path} in ${error.message}`);
+      }
+      return true;
+    });
+  });
+});

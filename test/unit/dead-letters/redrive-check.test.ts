@@ -31,4 +31,14 @@ describe('failureUnderConfig', () => {
     assert.equal((await failureUnderConfig(renamed, decoder, { key: afterRename.key, value: Buffer.from('not JSON') }))?.code, 'DECODE_FAILED');
     assert.equal((await failureUnderConfig(renamed, decoder, { key: Buffer.alloc(0), value: afterRename.value }))?.code, 'DECODE_FAILED');
   });
+
+  it('checks a row outside the entity\'s filter as any other: the filter drops rows, not bad input', async () => {
+    const activeOnly = trackedEntity({ ...shipped, filter: [{ field: 'active', equals: true }] });
+    const inactive = (price: string) => ({
+      key: afterRename.key,
+      value: changeValue({ table: 'products', op: 'u', after: { code: 'P1', description: 'Bolt', unit_price: price, active: false }, withSchema: false }),
+    });
+    assert.equal(await failureUnderConfig(activeOnly, decoder, inactive('2.50')), undefined, 'readable: re-driven, and the tracker leaves it out');
+    assert.equal((await failureUnderConfig(activeOnly, decoder, inactive('lots')))?.code, 'NORMALIZE_FAILED', 'still bad under this config');
+  });
 });

@@ -4,6 +4,7 @@ import { decideReconcile, decideReplay, type ReplayState } from '../../../src/re
 import { keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
 import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
 import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import { rowFilter } from '../../../src/tracker/row-filter.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
@@ -85,5 +86,55 @@ describe('refresh replay decision', () => {
     const state: ReplayState = { refreshed: new Set(['A']), present: new Set(['A']) };
     const deltas = decideReconcile(products, [loaded('A', '1.00', 1), loaded('GONE', '1.00', 2), loaded('NEW', '1.00', 150)], state, 100, 5_000);
     assert.deepEqual(deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.data]), [['GONE', 'DELETE', 'RECONCILE', null]]);
+  });
+});
+
+describe('refresh replay decision with a row filter (active products only)', () => {
+  const activeOnly = { ...products, filter: rowFilter('products', products.recordFields, [{ field: 'active', equals: true }]) };
+
+  function productRecord(offset: number, code: string, active: boolean | string): DecodedRecord {
+    const after = { ...row(code, '1.00'), active };
+    const key = changeKey('products', { code }, false);
+    const value = changeValue({ table: 'products', op: 'u', after, withSchema: false });
+    return { position: { topic: TOPIC, partition: 0, offset }, raw: { key, value }, decoded: decodeDebeziumJson(key, value) };
+  }
+  function replayFiltered(records: DecodedRecord[], store: LoadedRecord[], state = fresh()) {
+    return decideReplay(activeOnly, keyRecords(activeOnly, records), new Map(store.map((item) => [item.key, item])), state, { emitFrom: 0, end: 100 }, 1_000);
+  }
+
+  it('does not re-send a loaded key whose row is now outside the filter, and the reconcile deletes it (RECONCILE)', () => {
+    // IN stays active; OUT was loaded while active (or before the filter was added) and is inactive now.
+    const state = fresh();
+    const store = [loaded('IN', '1.00', 0), loaded('OUT', '1.00', 1)];
+    const decision = replayFiltered([productRecord(0, 'IN', true), productRecord(1, 'OUT', false)], store, state);
+    assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.op, delta.reason]), [['IN', 'UPSERT', 'REFRESH']]);
+    assert.ok(state.present.has('IN') && !state.present.has('OUT'));
+    const deltas = decideReconcile(activeOnly, store, state, 100, 5_000);
+    assert.deepEqual(deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.data]), [['OUT', 'DELETE', 'RECONCILE', null]]);
+  });
+
+  it('judges a key by its latest row: out then in is present, in then out is not', () => {
+    const state = fresh();
+    replayFiltered([productRecord(0, 'A', false), productRecord(1, 'A', true), productRecord(2, 'B', true), productRecord(3, 'B', 'f')], [], state);
+    assert.deepEqual([...state.present], ['A']);
+  });
+
+  it('re-sends a loaded key from its loaded version when an older row of it was outside', () => {
+    const decision = replayFiltered([productRecord(0, 'A', false), productRecord(4, 'A', true)], [loaded('A', '1.00', 4)]);
+    assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.source.offset, delta.changedFields]), [['A', 4, []]]);
+  });
+
+  it('sends nothing for a row outside the filter that was never loaded', () => {
+    const state = fresh();
+    const decision = replayFiltered([productRecord(0, 'N', false)], [], state);
+    assert.deepEqual(decision.deltas, []);
+    assert.ok(!state.present.has('N'));
+  });
+
+  it('keeps a row it cannot read present, as without a filter (the live path dead-lettered it)', () => {
+    const state = fresh();
+    const decision = replayFiltered([productRecord(5, 'BAD', 'maybe')], [loaded('BAD', '1.00', 2)], state);
+    assert.equal(decision.failed, 1);
+    assert.ok(state.present.has('BAD'));
   });
 });

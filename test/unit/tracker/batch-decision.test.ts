@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignmentJoin } from '../../../src/assignment/assigned-user.js';
+import type { ColumnSightings } from '../../../src/tracker/column-sightings.js';
 import { decideBatch, findCaptureRestart, keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
 import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
 import { isLoaded, type LoadedState } from '../../../src/tracker/loaded-record.js';
+import { rowFilter } from '../../../src/tracker/row-filter.js';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { orderOf } from '../../../src/model/source-position.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
@@ -40,8 +42,8 @@ function tombstone(offset: number, code: string): DecodedRecord {
   return record(offset, changeKey('customers', row(code), false), null);
 }
 
-function decide(records: DecodedRecord[], loaded: ReadonlyMap<string, LoadedState> = new Map(), context: { epoch?: number; previous?: { key: string; op: 'd' | 'other' } } = {}) {
-  return decideBatch(customers, keyRecords(customers, records), loaded, { emittedAtMs: 1_000, epoch: context.epoch ?? 0, previous: context.previous });
+function decide(records: DecodedRecord[], loaded: ReadonlyMap<string, LoadedState> = new Map(), context: { epoch?: number; previous?: { key: string; op: 'd' | 'other' }; columnsSeen?: ColumnSightings } = {}) {
+  return decideBatch(customers, keyRecords(customers, records), loaded, { emittedAtMs: 1_000, epoch: context.epoch ?? 0, previous: context.previous, columnsSeen: context.columnsSeen });
 }
 
 function city(state: LoadedState): unknown {
@@ -222,5 +224,122 @@ describe('findCaptureRestart: a new initial snapshot in the middle of a partitio
     assert.equal(findCaptureRestart(keyed([change(0, 'r', row('C1'), snapshotAt(100))]), undefined), undefined, 'nothing known before it');
     const incremental = record(1, changeKey('customers', row('C2'), false), Buffer.from(changeValue({ table: 'customers', op: 'r', after: row('C2'), withSchema: false, position: { lsn: 300, lastCommitLsn: 250 } }).toString().replace('"snapshot":"true"', '"snapshot":"incremental"')));
     assert.equal(findCaptureRestart(keyed([change(0, 'u', row('C1'), { lsn: 200, lastCommitLsn: 150 }), incremental]), undefined), undefined);
+  });
+
+  describe('a row without a tracked column', () => {
+    const older = (code: string, overrides: Row = {}): Row => {
+      const { credit_limit: _absent, ...rest } = row(code, overrides);
+      return rest;
+    };
+
+    it('written before the column was added: unknown at that version, neither a change nor a dead letter', () => {
+      const decision = decide([
+        change(0, 'r', older('C1'), { lsn: 100 }),
+        change(1, 'u', older('C1', { city: 'Durban' }), { lsn: 200 }),
+        change(2, 'u', row('C1', { city: 'Durban', credit_limit: '900' }), { lsn: 300 }),
+      ]);
+      assert.deepEqual(decision.deadLetters, []);
+      assert.deepEqual(decision.deltas.map((delta) => [delta.changedFields, delta.data?.['creditLimit']]), [
+        [['code', 'name', 'address', 'city', 'salesRepCode', 'assignedUserId'], null],
+        [['city'], null],
+        [['creditLimit'], '900.00'],
+      ]);
+      assert.deepEqual(decision.absentColumns, new Map([['creditLimit', 2]]));
+      assert.deepEqual([...(decision.columnsSighted?.keys() ?? [])], ['code', 'name', 'address', 'city', 'sales_rep_code', 'credit_limit']);
+      assert.equal(decision.columnsSighted?.get('credit_limit')?.offset, 2);
+    });
+
+    it('keeps the loaded value when an older record is read after the column was seen', () => {
+      const first = decide([change(5, 'u', row('C1', { credit_limit: '900' }), { lsn: 500 })]);
+      const columnsSeen = first.columnsSighted;
+      assert.ok(columnsSeen);
+      const decision = decide([change(6, 'u', older('C2'), { lsn: 400 })], new Map(), { columnsSeen });
+      assert.deepEqual(decision.deadLetters, []);
+      assert.equal(decision.deltas[0]?.data?.['creditLimit'], null);
+    });
+
+    it('written after rows that had the column (dropped or renamed in the ERP): a dead letter naming field and column', () => {
+      const decision = decide([
+        change(0, 'u', row('C1'), { lsn: 100 }),
+        change(1, 'u', older('C1', { city: 'Durban' }), { lsn: 200 }),
+      ]);
+      assert.equal(decision.deltas.length, 1);
+      assert.equal(decision.deadLetters.length, 1);
+      const error = decision.deadLetters[0]?.error;
+      assert.equal(error?.code, 'NORMALIZE_FAILED');
+      assert.match(error?.message ?? '', /"creditLimit".*no column "credit_limit", which its rows have had since .*: was it dropped or renamed/);
+    });
+  });
+});
+
+describe('batch decision with a row filter (active products only)', () => {
+  const products = defaultEntity('products');
+  const activeOnly = { ...products, filter: rowFilter('products', products.recordFields, [{ field: 'active', equals: true }]) };
+
+  function productChange(offset: number, op: 'c' | 'u' | 'r' | 'd', code: string, overrides: Row = {}, lsn = offset * 100 + 100): DecodedRecord {
+    const data = { code, description: `Product ${code}`, unit_price: '1.5', active: true, updated_at: '2026-11-25T10:00:00Z', ...overrides };
+    const key = changeKey('products', data, false);
+    const value = changeValue({ table: 'products', op, before: op === 'd' ? { code } : null, after: op === 'd' ? null : data, withSchema: false, position: { lsn, lastCommitLsn: lsn, txId: lsn } });
+    return { position: { topic: 'erp.public.products', partition: 0, offset }, raw: { key, value }, decoded: decodeDebeziumJson(key, value) };
+  }
+  function decideProducts(records: DecodedRecord[], loaded: ReadonlyMap<string, LoadedState> = new Map()) {
+    return decideBatch(activeOnly, keyRecords(activeOnly, records), loaded, { emittedAtMs: 1_000, epoch: 0 });
+  }
+  const summary = (deltas: readonly { op: string; reason: string; changedFields: string[] }[]) => deltas.map((delta) => [delta.op, delta.reason, delta.changedFields]);
+
+  it('a row that enters the filter is sent whole; one that stays out emits nothing', () => {
+    const decision = decideProducts([
+      productChange(0, 'c', 'P1', { active: false }),
+      productChange(1, 'u', 'P1', { active: false, unit_price: '2' }),
+      productChange(2, 'u', 'P1', { active: true, unit_price: '2' }),
+    ]);
+    assert.deepEqual(summary(decision.deltas), [['UPSERT', 'CHANGE', ['code', 'description', 'unitPrice', 'active']]]);
+    assert.deepEqual(decision.deltas[0]?.data, { code: 'P1', description: 'Product P1', unitPrice: '2.00', active: true });
+    assert.equal(decision.deltas[0]?.source.offset, 2);
+    assert.equal(decision.suppressed, 2, 'the rows outside count as suppressed');
+    assert.equal(decision.loadedAfter.has('P1'), true);
+  });
+
+  it('a loaded row that leaves the filter is deleted at the change\'s position, like a source delete', () => {
+    const load = decideProducts([productChange(0, 'c', 'P1')]);
+    const decision = decideProducts([productChange(1, 'u', 'P1', { active: false })], new Map(load.loadedAfter));
+    assert.deepEqual(summary(decision.deltas), [['DELETE', 'CHANGE', []]]);
+    assert.equal(decision.deltas[0]?.data, null);
+    assert.deepEqual(decision.loadedAfter.get('P1'), { key: 'P1', deleted: true, source: decision.deltas[0]?.source });
+    assert.equal(decision.deltas[0]?.source.offset, 1);
+    assert.ok(decision.deltas[0]?.source.position, 'the delete carries the change\'s source position');
+
+    // Debezium sending the older, active version again does not bring the row back.
+    const resent = decideProducts([productChange(0, 'c', 'P1')], new Map(decision.loadedAfter));
+    assert.deepEqual(resent.deltas, []);
+    assert.equal(resent.alreadyApplied, 1);
+
+    // Out and changed again: nothing; back in: every field, as for a new key.
+    const back = decideProducts([productChange(2, 'u', 'P1', { active: false, unit_price: '3' }), productChange(3, 'u', 'P1', { unit_price: '3' })], new Map(decision.loadedAfter));
+    assert.deepEqual(summary(back.deltas), [['UPSERT', 'CHANGE', ['code', 'description', 'unitPrice', 'active']]]);
+    assert.equal(back.deltas[0]?.data?.['unitPrice'], '3.00');
+  });
+
+  it('a row that stays in the filter emits its changes as without a filter', () => {
+    const load = decideProducts([productChange(0, 'c', 'P1')]);
+    const decision = decideProducts([productChange(1, 'u', 'P1', { unit_price: '1.50' }), productChange(2, 'u', 'P1', { unit_price: '1.75' })], new Map(load.loadedAfter));
+    assert.deepEqual(summary(decision.deltas), [['UPSERT', 'CHANGE', ['unitPrice']]]);
+    assert.equal(decision.suppressed, 1);
+  });
+
+  it('a row outside the filter that is deleted at the source emits nothing: the target never had it', () => {
+    const decision = decideProducts([productChange(0, 'c', 'P1', { active: false }), productChange(1, 'd', 'P1'), tombstone(2, 'P1')]);
+    assert.deepEqual(decision.deltas, []);
+  });
+
+  it('a row whose filter field is unknown (unchanged TOASTed, nothing loaded) is not sent; a loaded one keeps its loaded value', () => {
+    const described = { ...products, filter: rowFilter('products', products.recordFields, [{ field: 'description', present: true }]) };
+    const toasted = productChange(1, 'u', 'P1', { description: '__debezium_unavailable_value', unit_price: '9' });
+    const unknown = decideBatch(described, keyRecords(described, [toasted]), new Map(), { emittedAtMs: 1_000, epoch: 0 });
+    assert.deepEqual(unknown.deltas, []);
+    const load = decideBatch(described, keyRecords(described, [productChange(0, 'c', 'P1')]), new Map(), { emittedAtMs: 1_000, epoch: 0 });
+    const known = decideBatch(described, keyRecords(described, [toasted]), new Map(load.loadedAfter), { emittedAtMs: 1_000, epoch: 0 });
+    assert.deepEqual(summary(known.deltas), [['UPSERT', 'CHANGE', ['unitPrice']]]);
+    assert.equal(known.deltas[0]?.data?.['description'], 'Product P1');
   });
 });

@@ -1,24 +1,24 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { NormalizerName } from '../../../src/normalize/normalizer.js';
-import { projectFiles } from '../../../src/project-files.js';
 import { compareWithLoaded } from '../../../src/tracker/compare.js';
 import { DELTA_REASONS, type Delta } from '../../../src/tracker/delta.js';
+import { deltaSchemaFor, fieldsMissingFrom, incompatibleChanges } from '../../../src/tracker/delta-schema.js';
 import { desiredRecord } from '../../../src/tracker/desired-record.js';
 import { entityKey } from '../../../src/tracker/entity-key.js';
 import { loadedRecordOf } from '../../../src/tracker/loaded-record.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
-interface AvroField { name: string; type: unknown; default?: unknown }
+interface AvroField { name: string; type: unknown; default?: unknown; doc?: string }
 
 const config = loadConfig();
 
-function schemaFile(entity: string): { fields: AvroField[] } & Record<string, unknown> {
-  return JSON.parse(readFileSync(join(projectFiles.schemasDir, `${entity}.avsc`), 'utf8'));
+function shippedSchema(entity: 'customers' | 'products' | 'stock_levels'): { fields: AvroField[] } & Record<string, unknown> {
+  const entityConfig = config.entities[entity];
+  assert.ok(entityConfig);
+  return deltaSchemaFor(entityConfig, config.assignment?.entity === entity);
 }
 
 function dataFields(schema: { fields: AvroField[] }): AvroField[] {
@@ -45,11 +45,11 @@ function plain(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
-describe('delta Avro schemas (schemas/*.avsc)', () => {
+describe('delta Avro schemas, generated from the shipped config', () => {
   for (const name of ['customers', 'products', 'stock_levels'] as const) {
     describe(name, () => {
       const entity = defaultEntity(name);
-      const schema = schemaFile(name);
+      const schema = shippedSchema(name);
       const type = avro.Type.forSchema(schema as avro.Schema);
 
       it('has the envelope fields of every delta', () => {
@@ -100,15 +100,96 @@ describe('delta Avro schemas (schemas/*.avsc)', () => {
   }
 
   it('carries a customer\'s assignedUserId, which defaults to null so deltas written before it still read', () => {
-    const assigned = dataFields(schemaFile('customers')).find((field) => field.name === 'assignedUserId');
+    const assigned = dataFields(shippedSchema('customers')).find((field) => field.name === 'assignedUserId');
     assert.deepEqual(assigned?.type, ['null', 'string']);
     assert.equal(assigned?.default, null);
     const entity = defaultEntity('customers');
     const desired = desiredRecord(entity, SAMPLE_ROWS['customers'] ?? {});
     const source = { topic: entity.topic, partition: 0, offset: 9, tsMs: 1, connector: null, position: null, epoch: 0 };
     const delta = compareWithLoaded(entity, { key: 'C0001', desired: { ...desired, data: { ...desired.data, assignedUserId: 'u-17' } }, source }, undefined, 'ASSIGNMENT', 2);
-    const type = avro.Type.forSchema(schemaFile('customers') as avro.Schema);
+    const type = avro.Type.forSchema(shippedSchema('customers') as avro.Schema);
     assert.deepEqual(plain(type.fromBuffer(type.toBuffer(delta))), plain(delta));
     assert.equal((plain(type.fromBuffer(type.toBuffer(delta))) as Delta).data?.['assignedUserId'], 'u-17');
+  });
+});
+
+describe('delta schemas follow the config', () => {
+  const customers = config.entities['customers'];
+  assert.ok(customers);
+  const withField = (fields: typeof customers.fields, keyFields = customers.keyFields) => deltaSchemaFor({ ...customers, fields, keyFields }, true);
+  const registered = deltaSchemaFor(customers, true);
+  /** Whether a reader with `reader` decodes what `writer` wrote, as a registry's BACKWARD rule asks. */
+  const readsOld = (reader: object, writer: object): boolean => {
+    try {
+      avro.Type.forSchema(reader as avro.Schema).createResolver(avro.Type.forSchema(writer as avro.Schema));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('keeps the Avro names the shipped entities were first registered with: readers resolve records by name', () => {
+    const names = (['customers', 'products', 'stock_levels'] as const).map((name) => {
+      const schema = shippedSchema(name);
+      const data = schema.fields.find((field) => field.name === 'data')?.type as [string, { name: string }];
+      return [schema['name'], data[1].name];
+    });
+    assert.deepEqual(names, [['CustomersDelta', 'Customer'], ['ProductsDelta', 'Product'], ['StockLevelsDelta', 'StockLevel']]);
+  });
+
+  it('names the data record <Entity>Record when the config sets no recordName', () => {
+    const { recordName: _recordName, ...unnamed } = customers;
+    const data = deltaSchemaFor({ ...unnamed, name: 'price_lists' }, false).fields.find((field) => field.name === 'data')?.type as [string, { name: string }];
+    assert.equal(data[1].name, 'PriceListsRecord');
+  });
+
+  it('adds a field as an optional one: compatible, and older deltas read with it null', () => {
+    const evolved = withField({ ...customers.fields, phone: { column: 'phone', normalizer: 'text', emptyIsNull: true } });
+    const phone = dataFields(evolved).find((field) => field.name === 'phone');
+    assert.deepEqual(phone, { name: 'phone', type: ['null', 'string'], default: null, doc: 'Column phone: text, trimmed, empty as null.' });
+    assert.deepEqual(incompatibleChanges(registered, evolved), []);
+    assert.equal(readsOld(evolved, registered), true);
+  });
+
+  it('removes a field compatibly', () => {
+    const { city: _city, ...fields } = customers.fields;
+    const evolved = withField(fields);
+    assert.equal(dataFields(evolved).some((field) => field.name === 'city'), false);
+    assert.deepEqual(incompatibleChanges(registered, evolved), []);
+    assert.equal(readsOld(evolved, registered), true);
+  });
+
+  it('names a field whose type changes, which readers cannot resolve', () => {
+    const evolved = withField({ ...customers.fields, city: { column: 'city', normalizer: 'integer' } });
+    assert.deepEqual(incompatibleChanges(registered, evolved), ['field "city" was ["null","string"] and would be ["null","long"]']);
+    assert.equal(readsOld(evolved, registered), false);
+  });
+
+  it('names a renamed key field', () => {
+    const { code, ...rest } = customers.fields;
+    assert.ok(code);
+    const evolved = withField({ customerCode: code, ...rest }, ['customerCode']);
+    assert.deepEqual(incompatibleChanges(registered, evolved), [
+      'field "customerCode" is new and required (a key field): deltas written before it cannot fill it',
+      'key field "code" is no longer in the config (renamed?)',
+    ]);
+    assert.equal(readsOld(evolved, registered), false);
+  });
+
+  it('names a renamed data record', () => {
+    const evolved = deltaSchemaFor({ ...customers, recordName: 'Client' }, true);
+    assert.deepEqual(incompatibleChanges(registered, evolved), ['the data record was named Customer and would be Client (set recordName: Customer)']);
+  });
+
+  it('finds the tracked fields a schema lacks', () => {
+    assert.deepEqual(fieldsMissingFrom(registered, [...Object.keys(customers.fields), 'assignedUserId']), []);
+    assert.deepEqual(fieldsMissingFrom(registered, ['code', 'phone']), ['phone']);
+  });
+
+  it('describes each field for the target\'s developers: the config\'s doc, the column and the canonical form', () => {
+    const salesRep = dataFields(registered).find((field) => field.name === 'salesRepCode');
+    assert.equal(salesRep?.doc, 'Sales rep code: the key of the user assignment mapping. Column sales_rep_code: text, trimmed, empty as null.');
+    const creditLimit = dataFields(registered).find((field) => field.name === 'creditLimit');
+    assert.equal(creditLimit?.doc, 'Column credit_limit: a decimal as text with exactly 2 fraction digits.');
   });
 });

@@ -77,10 +77,58 @@ describe('desiredRecord', () => {
     assert.equal(desired.data['creditLimit'], '8919.30');
   });
 
-  it('refuses a row without a configured column, naming field and column', () => {
-    const { credit_limit: _dropped, ...row } = ROW;
-    assert.throws(() => desiredRecord(customers, row), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-      && error.message.includes('"creditLimit"') && error.message.includes('"credit_limit"'));
+  describe('a column the row does not have (written before the column was added to the table)', () => {
+    const { credit_limit: _dropped, ...olderRow } = ROW;
+
+    it('keeps the loaded value: unknown at that version, not a change', () => {
+      const desired = desiredRecord(customers, olderRow, loadedCustomer({ creditLimit: '100.00' }));
+      assert.equal(desired.data['creditLimit'], '100.00');
+      assert.deepEqual(desired.unknownFields, []);
+      assert.deepEqual(desired.absentColumns, ['creditLimit']);
+    });
+
+    it('is null and unknown for a key never loaded', () => {
+      const desired = desiredRecord(customers, olderRow);
+      assert.equal(desired.data['creditLimit'], null);
+      assert.deepEqual(desired.unknownFields, ['creditLimit']);
+      assert.deepEqual(desired.absentColumns, ['creditLimit']);
+    });
+
+    it('is absent only when the column is: a column holding null is a value', () => {
+      const desired = desiredRecord(customers, { ...ROW, credit_limit: null }, loadedCustomer({}));
+      assert.equal(desired.data['creditLimit'], null);
+      assert.equal(desired.absentColumns, undefined);
+    });
+
+    it('refuses a row without a key column, naming field and column: a record without its key goes to the dead letters', () => {
+      const { code: _code, ...keyless } = ROW;
+      assert.throws(() => desiredRecord(customers, keyless, loadedCustomer({})), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
+        && error.message.includes('"code"') && error.message.includes('has no column'));
+    });
+  });
+
+  describe('Debezium\'s placeholder in the form of each column type', () => {
+    const placeholder = Buffer.from(DEBEZIUM_UNAVAILABLE_VALUE);
+    const forms: ReadonlyArray<[string, unknown]> = [
+      ['bytea, base64', placeholder.toString('base64')],
+      ['bytea, base64-url-safe', placeholder.toString('base64url')],
+      ['bytea, hex', placeholder.toString('hex')],
+      ['text[]', [DEBEZIUM_UNAVAILABLE_VALUE]],
+      ['bytea[]', [placeholder.toString('base64')]],
+      ['int[] and bigint[]: its bytes as numbers', [...placeholder]],
+      ['uuid[]: Java\'s UUID.nameUUIDFromBytes of it', ['b68a35a7-17ad-35b3-af2a-ae46edb4545a']],
+      ['hstore as a map', { [DEBEZIUM_UNAVAILABLE_VALUE]: DEBEZIUM_UNAVAILABLE_VALUE }],
+    ];
+    for (const [form, raw] of forms) {
+      it(`keeps the loaded value for ${form}`, () => {
+        const desired = desiredRecord(customers, { ...ROW, address: raw }, loadedCustomer({ address: 'kept' }));
+        assert.equal(desired.data['address'], 'kept');
+      });
+    }
+
+    it('reads arrays and text that only resemble it as values', () => {
+      assert.equal(desiredRecord(customers, { ...ROW, address: 'X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ' + '=' }, loadedCustomer({})).data['address'], 'X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ=');
+    });
   });
 
   it('refuses a value its normalizer cannot read, naming field and value', () => {

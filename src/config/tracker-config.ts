@@ -135,6 +135,18 @@ const deliverySchema = z.strictObject({
   headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name'), z.string()).default({}),
   /** The longest wait a target's Retry-After (on a 429 or 503) gets (ms): a longer one is cut to this. */
   retryAfterMaxMs: z.number().int().positive().default(300_000),
+  /**
+   * How to read which records a target refused in its answer to a 4xx (refused-deltas.ts):
+   * `list`, a JSON pointer to the list of refused records; in each, the member holding the
+   * delta's `idempotencyKey`, or its `index` in the request; `reason`, the member that says why.
+   * Absent: the loader finds them by splitting the request.
+   */
+  refusedRecords: z.strictObject({
+    list: z.string().regex(/^(\/[^/]*)*$/, 'must be a JSON pointer such as /errors'),
+    idempotencyKey: z.string().min(1).optional(),
+    index: z.string().min(1).optional(),
+    reason: z.string().min(1).optional(),
+  }).refine((spec) => (spec.idempotencyKey === undefined) !== (spec.index === undefined), { error: 'must name exactly one of idempotencyKey and index' }).optional(),
 });
 
 const adminSchema = z.strictObject({

@@ -12,7 +12,15 @@ import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { postDelivery } from './delivery-post.js';
-import { deliveryRequest, retryDelayMs, tombstoneDelta, type PostOutcome } from './delivery-request.js';
+import { deliveryRequest, idempotencyKey, retryDelayMs, tombstoneDelta } from './delivery-request.js';
+import { deliverAroundRefusals, refusedByAnswer, type RefusedDelta, type Rejection, type RequestAnswer } from './refused-deltas.js';
+
+/** A delta of the chunk being delivered, with the record it was read from. */
+interface ChunkRecord {
+  offset: string;
+  delta: Delta;
+  message: KafkaMessage;
+}
 
 export interface LoaderOptions {
   config: TrackerConfig;
@@ -28,7 +36,8 @@ export interface LoaderOptions {
  * POSTs the deltas to the target, batch by batch, each partition in order and the partitions side
  * by side. A batch's offsets are committed only once the target acknowledged it; a 5xx, a timeout
  * or a connection error is retried with exponential backoff and jitter (logged once per change of
- * state); a 4xx sends the batch's deltas to the dead-letter topic with the target's answer.
+ * state); a 4xx sends the deltas the target refused to the dead-letter topic with the target's
+ * answer, and delivers the others (refused-deltas.ts).
  */
 export class Loader {
   readonly metrics = new DeliveryMetrics();
@@ -131,9 +140,15 @@ export class Loader {
     }
   }
 
-  /** Delivers one chunk (or dead-letters it on a 4xx); false when the loader stopped first. */
+  /**
+   * Delivers one chunk; false when the loader stopped first. When the target refuses it (a 4xx),
+   * only the deltas it refuses go to the dead letters (refused-deltas.ts) and the others are
+   * delivered. A later delta of a refused key goes on as usual: it carries the whole record, and
+   * makes the refused one obsolete (`dlq replay --target` skips a dead letter whose key has a
+   * newer delta), which is how an ERP fix of the refused record reaches the target.
+   */
   private async deliver(entity: string, topic: string, partition: number, chunk: readonly KafkaMessage[], heartbeat: () => Promise<void>, running: () => boolean): Promise<boolean> {
-    const records: Array<{ offset: string; delta: Delta; message: KafkaMessage }> = [];
+    const records: ChunkRecord[] = [];
     const partitionId = `${topic}-${partition}`;
     for (const message of chunk) {
       const key = message.key?.toString('utf8') ?? '';
@@ -145,21 +160,30 @@ export class Loader {
       if (delta) records.push({ offset: message.offset, delta, message });
     }
     if (records.length === 0) return true;
+    const send = (part: readonly ChunkRecord[]): Promise<RequestAnswer> => this.sendUntilAnswered(entity, topic, partition, part, heartbeat, running);
+    const answer = await send(records);
+    if (answer.kind !== 'rejected') return answer.kind === 'delivered';
+    const spec = this.options.config.delivery.refusedRecords;
+    const readAnswer = spec && ((part: readonly ChunkRecord[], rejection: Rejection) => refusedByAnswer(rejection.body, spec, part.map(({ offset }) => idempotencyKey(topic, partition, offset))));
+    const { refused, stopped } = await deliverAroundRefusals(records, answer, send, readAnswer);
+    if (refused.length > 0) await this.deadLetter(entity, topic, partition, refused);
+    return !stopped;
+  }
+
+  /** POSTs deltas until the target answers for good: delivered, or refused (4xx); stopped when the loader stops first. */
+  private async sendUntilAnswered(entity: string, topic: string, partition: number, records: readonly ChunkRecord[], heartbeat: () => Promise<void>, running: () => boolean): Promise<RequestAnswer> {
     const request = deliveryRequest(entity, topic, partition, records);
     const { delivery } = this.options.config;
     for (let attempt = 0; ; attempt += 1) {
-      if (!running()) return false;
+      if (!running()) return { kind: 'stopped' };
       const outcome = await postDelivery(this.options.target, delivery, request.body, request.idempotencyKey);
       if (outcome.kind === 'delivered') {
         if (this.targetFailing !== undefined) this.options.logger.info({ target: this.options.target }, 'target reachable again');
         this.targetFailing = undefined;
         this.metrics.recordDelivered(entity, records.map(({ delta }) => delta.emittedAtMs), Date.now());
-        return true;
+        return outcome;
       }
-      if (outcome.kind === 'rejected') {
-        await this.deadLetter(entity, topic, partition, records.map(({ message }) => message), outcome);
-        return true;
-      }
+      if (outcome.kind === 'rejected') return outcome;
       if (this.targetFailing !== outcome.reason) {
         this.options.logger.warn({ target: this.options.target, reason: outcome.reason, retryAfterMs: outcome.retryAfterMs }, outcome.retryAfterMs === undefined ? 'target unavailable: retrying with backoff' : 'target asks to wait (Retry-After): retrying then');
       }
@@ -174,20 +198,20 @@ export class Loader {
     }
   }
 
-  private async deadLetter(entity: string, topic: string, partition: number, messages: readonly KafkaMessage[], outcome: Extract<PostOutcome, { kind: 'rejected' }>): Promise<void> {
-    const reason = `The target answered HTTP ${outcome.status}: ${outcome.body.slice(0, 2_000)}`;
+  /** Each refused delta to the dead-letter topic, with the target's answer about it. */
+  private async deadLetter(entity: string, topic: string, partition: number, refused: ReadonlyArray<RefusedDelta<ChunkRecord>>): Promise<void> {
     await this.producer?.send({
       topic: this.options.config.dlqTopic,
-      messages: messages.map((message) => ({
+      messages: refused.map(({ item: { message }, status, reason }) => ({
         key: message.key, value: message.value,
         headers: {
           [DEAD_LETTER_HEADERS.topic]: topic, [DEAD_LETTER_HEADERS.partition]: String(partition), [DEAD_LETTER_HEADERS.offset]: message.offset,
-          [DEAD_LETTER_HEADERS.errorCode]: 'DELIVERY_REJECTED', [DEAD_LETTER_HEADERS.reason]: reason, [DEAD_LETTER_HEADERS.entity]: entity,
+          [DEAD_LETTER_HEADERS.errorCode]: 'DELIVERY_REJECTED', [DEAD_LETTER_HEADERS.reason]: `The target answered HTTP ${status}: ${reason.slice(0, 2_000)}`, [DEAD_LETTER_HEADERS.entity]: entity,
         },
       })),
     });
-    this.metrics.recordRejected(entity, messages.length);
-    this.options.logger.warn({ entity, topic, partition, from: messages[0]?.offset, to: messages.at(-1)?.offset, status: outcome.status }, 'target rejected deltas: sent to the dead-letter topic');
+    this.metrics.recordRejected(entity, refused.length);
+    this.options.logger.warn({ entity, topic, partition, offsets: refused.map(({ item }) => item.message.offset), keys: refused.map(({ item }) => item.delta.key), status: refused[0]?.status }, 'target refused deltas: sent to the dead-letter topic, the others delivered');
   }
 
   async readiness(): Promise<Readiness> {

@@ -21,6 +21,13 @@ export interface TargetFaults {
   slowNext?: { count: number; ms: number };
   /** Answer 400 to any request holding a delta of one of these entity keys. */
   rejectKeys?: string[];
+  /** Answer 400 to any request holding one of these deltas, by idempotency key: one bad version of a record. */
+  rejectDeltas?: string[];
+  /**
+   * With a 400, list the refused deltas in the answer, as many import APIs do:
+   * `{"errors":[{"idempotencyKey":…,"key":…,"message":…}]}`. Otherwise the answer names no delta.
+   */
+  answerPerRecord?: boolean;
   /** Answer 401 to any request without these headers (lowercase names) and values: a target behind a token. */
   requireHeaders?: Record<string, string>;
 }
@@ -84,7 +91,7 @@ export class TargetServer {
     this.requests += 1;
     const attempt = { atMs: Date.now(), requestKey: String(request.headers['idempotency-key'] ?? ''), status: 200 };
     this.attempts.push(attempt);
-    const { failNext, delayNext, slowNext, rejectKeys, requireHeaders } = this.faults;
+    const { failNext, delayNext, slowNext, rejectKeys, rejectDeltas, answerPerRecord, requireHeaders } = this.faults;
     if (requireHeaders && Object.entries(requireHeaders).some(([name, value]) => request.headers[name] !== value)) {
       attempt.status = 401;
       response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized' }));
@@ -109,10 +116,13 @@ export class TargetServer {
       await new Promise((resolve) => setTimeout(resolve, slowNext.ms));
     }
     const parsed = JSON.parse(body) as DeliveryRequest;
-    const rejected = parsed.deltas.filter((delta) => rejectKeys?.includes(delta.key));
+    const rejected = parsed.deltas.filter((delta) => rejectKeys?.includes(delta.key) || rejectDeltas?.includes(delta.idempotencyKey));
     if (rejected.length > 0) {
       attempt.status = 400;
-      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid record', keys: rejected.map((delta) => delta.key) }));
+      const answer = answerPerRecord
+        ? { errors: rejected.map((delta) => ({ idempotencyKey: delta.idempotencyKey, key: delta.key, message: `record ${delta.key} is invalid` })) }
+        : { error: 'invalid record' };
+      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       return;
     }
     const requestKey = String(request.headers['idempotency-key'] ?? '');

@@ -64,7 +64,7 @@ describe('deliver: from the delta topics to the target', () => {
     const expected = (await test.readDeltas(['products'])).all.filter((record) => !record.tombstone);
     const expectedKeys = new Map(expected.map((record) => [`${test.deltaTopics.products}-${record.partition}-${record.offset}`, record]));
     const rejectedKeys = [...expectedKeys].filter(([, record]) => rejected.includes(record.key)).map(([key]) => key);
-    // Everything but the rejected record's batch arrives; the rejected batch goes to the DLQ.
+    // Everything but the rejected record arrives; the rejected record goes to the DLQ.
     const state = await waitUntil('the target to have every delta but the rejected ones', async () => {
       const now = await received(target.url);
       const keys = new Set(now.received.map((entry) => entry.delta.idempotencyKey));
@@ -75,6 +75,7 @@ describe('deliver: from the delta topics to the target', () => {
 
     assert.ok(state.now.requests > Math.ceil(expected.length / 20), 'the failed requests were retried');
     for (const key of rejectedKeys) assert.ok(state.dead.has(key), `${key}, rejected by the target, is in the DLQ`);
+    assert.deepEqual([...state.dead].filter((key) => expectedKeys.has(key)).sort(), [...rejectedKeys].sort(), 'only the refused record is dead-lettered: the rest of its batch reached the target');
     const deadLetter = state.deadLetters.find((record) => record.headers['erp-delta.error.code']?.toString() === 'DELIVERY_REJECTED');
     assert.match(deadLetter?.headers['erp-delta.error.reason']?.toString() ?? '', /HTTP 400: \{"error":"invalid record"/, 'with the target\'s answer');
     // Each idempotency key stands for one delta: any re-send carries the same record.
@@ -117,6 +118,46 @@ describe('deliver: from the delta topics to the target', () => {
       return rows.filter((code) => !rejected.includes(code)).every((code) => resent.has(code));
     }, 60_000);
     replay.kill('SIGTERM');
+  });
+
+  it('reads the target\'s per-record answer: only the refused delta is dead-lettered, and the record\'s next version goes on', async (t) => {
+    const { products, rows, test, tracker, target } = await deliveryScenario(t, {
+      name: 'deliver-refused', codePrefix: 'RF', rowCount: 30, timeoutMs: 5_000,
+      delivery: { refusedRecords: { list: '/errors', idempotencyKey: 'idempotencyKey', reason: 'message' } },
+    });
+    const first = (await test.readDeltas(['products'])).all.filter((record) => !record.tombstone);
+    const bad = first.find((record) => record.key === rows[3]);
+    assert.ok(bad);
+    const badKey = `${test.deltaTopics.products}-${bad.partition}-${bad.offset}`;
+    const faults = { rejectDeltas: [badKey], answerPerRecord: true };
+    assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify(faults) })).status, 204);
+
+    const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    t.after(() => deliver.kill('SIGKILL'));
+    let stderr = '';
+    deliver.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const others = first.filter((record) => record !== bad).map((record) => `${test.deltaTopics.products}-${record.partition}-${record.offset}`);
+    await waitUntil('every delta but the refused one at the target', async () => {
+      const keys = new Set((await received(target.url)).received.map((entry) => entry.delta.idempotencyKey));
+      return others.every((key) => keys.has(key));
+    }, 60_000, () => stderr.slice(-3_000));
+    const deadLetters = await waitUntil('the refused delta in the DLQ', async () => {
+      // The tracker's own dead letters (malformed records other tests put on the shared CDC topics) share the topic.
+      const letters = (await test.readDeadLetters(2_000)).filter((record) => record.headers['erp-delta.error.code']?.toString() === 'DELIVERY_REJECTED');
+      return letters.length > 0 ? letters : undefined;
+    }, 30_000);
+    assert.deepEqual(deadLetters.map((record) => record.headers['erp-delta.source.offset']?.toString()), [String(bad.offset)], 'exactly the refused delta');
+    assert.equal(deadLetters[0]?.headers['erp-delta.error.reason']?.toString(), `The target answered HTTP 400: record ${rows[3]} is invalid`, 'with the target\'s words about it');
+    const attempts = (await received(target.url)).attempts.filter((attempt) => attempt.status === 400);
+    assert.equal(attempts.length, 1, 'the answer named the refused delta: no splitting');
+
+    // The ERP fixes the record: its next version carries the whole record and is delivered.
+    await products.upsert([rows[3] as string]);
+    await waitUntil('the fixed version at the target', async () => (await received(target.url)).received.some((entry) => entry.delta.key === rows[3]), 60_000, () => stderr.slice(-3_000));
+    const all = (await received(target.url)).received;
+    const keysSeen = all.map((entry) => entry.delta.idempotencyKey);
+    assert.equal(new Set(keysSeen).size, keysSeen.length, 'nothing delivered twice');
+    deliver.kill('SIGTERM');
   });
 
   it('commits a chunk the target acknowledges while the loader stops: nothing re-sent after the restart', async (t) => {

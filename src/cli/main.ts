@@ -11,6 +11,7 @@ import { registerStateCommand } from './state-command.js';
 import { registerDlqCommand } from './dlq-command.js';
 import { registerDeliveryCommands } from './delivery-commands.js';
 import { registerCaptureCommands } from './capture-command.js';
+import { registerEntitiesCommands } from './entities-command.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
 const EXIT_FAILURE = 1;
@@ -24,6 +25,7 @@ const program = new Command('erp-delta')
 registerStackCommands(program);
 registerConnectorsCommands(program);
 registerCaptureCommands(program);
+registerEntitiesCommands(program);
 registerRunCommand(program);
 registerAssignmentCommands(program);
 registerRefreshCommand(program);

@@ -27,7 +27,11 @@ export type ErrorCode =
   | 'TASK_CLOSED'
   | 'REFRESH_REFUSED'
   | 'DELIVERY_REJECTED'
-  | 'TARGET_UNAVAILABLE';
+  | 'TARGET_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
+  | 'TABLE_NOT_FOUND'
+  | 'TABLE_WITHOUT_KEY'
+  | 'TOPIC_SCHEMA_MISSING';
 
 export interface ErpDeltaErrorOptions {
   retriable?: boolean;

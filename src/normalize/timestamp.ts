@@ -80,6 +80,9 @@ export function timestampNormalizer(field: string, spec: TimestampSpec): Normali
   };
   return (raw: unknown): CanonicalValue => {
     if (isNullOrBlank(raw)) return null;
+    // The JSON decoder hands an integer beyond 2^53 over as a bigint (tracker/exact-json.ts); as a
+    // number it is the double JSON.parse made of it, which the reading below was built for.
+    if (typeof raw === 'bigint') raw = Number(raw);
     let epochMs: number | undefined;
     if (typeof raw === 'number' && Number.isInteger(raw)) {
       // Before the unit is applied: the millis form of infinity would be a fine instant in 2262 as micros.

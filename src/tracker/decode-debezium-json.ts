@@ -1,6 +1,7 @@
 import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
 import { readCompactEnvelope } from './compact-envelope.js';
 import { CONFLUENT_MAGIC_BYTE } from './confluent-wire-format.js';
+import { holdsInexactInteger, parseExactJson, rowHoldsInexactInteger } from './exact-json.js';
 import type { DecodedSourceRecord, SourceRow } from './source-change.js';
 
 /**
@@ -8,7 +9,8 @@ import type { DecodedSourceRecord, SourceRow } from './source-change.js';
  * with the schema part (`schemas.enable=true`: {schema, payload}) or without it (the bare key
  * columns and the bare envelope). A null value is a tombstone. Anything else that is not a c, u,
  * d or r change of a keyed row throws DECODE_FAILED saying what is wrong. The usual envelope is
- * read without parsing the parts the tracker does not use (compact-envelope.ts).
+ * read without parsing the parts the tracker does not use (compact-envelope.ts). Key columns and
+ * rows hold an integer beyond 2^53 exactly, as a bigint (exact-json.ts).
  */
 export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): DecodedSourceRecord {
   const keyColumns = decodeKey(key);
@@ -17,7 +19,7 @@ export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): De
   const compact = readCompactEnvelope(text, keyColumns);
   if (compact !== undefined) return compact;
   const json = parseJson(text, 'value');
-  const envelope = withoutSchemaPart(json);
+  const envelope = withExactRows(withoutSchemaPart(json), text);
   if (envelope === null) return { kind: 'tombstone', key: keyColumns };
   if (envelope === json && isRow(json) && !('op' in json)) {
     throw decodeFailed('the value has neither a payload (JsonConverter with schemas) nor an op (a bare Debezium envelope)');
@@ -27,9 +29,31 @@ export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): De
 
 function decodeKey(key: Buffer | null): SourceRow {
   if (key === null || key.length === 0) throw decodeFailed('the record has no key');
-  const columns = withoutSchemaPart(parseJson(textOf(key, 'key'), 'key'));
+  const text = textOf(key, 'key');
+  let columns = withoutSchemaPart(parseJson(text, 'key'));
+  // A bigint key column beyond 2^53: read again exactly, or two rows would share a key.
+  if (isRow(columns) && rowHoldsInexactInteger(columns)) columns = withoutSchemaPart(parseExactly(text, 'key'));
   if (!isRow(columns) || isEmpty(columns)) throw decodeFailed('the key is not an object of key columns');
   return columns;
+}
+
+/**
+ * The envelope with its before and after rows read exactly (exact-json.ts): JSON.parse read the
+ * whole record, and a row holding an integer beyond 2^53, rare, is taken from a second, exact
+ * parse of `text`. The rest stays as JSON.parse read it, as the compact reading does (its source
+ * block holds Debezium's ts_ns, beyond 2^53 in every record, and read by nothing).
+ */
+export function withExactRows(envelope: unknown, text: string): unknown {
+  if (!isRow(envelope)) return envelope;
+  const before = holdsInexactInteger(envelope['before']);
+  const after = holdsInexactInteger(envelope['after']);
+  if (!before && !after) return envelope;
+  const exact = withoutSchemaPart(parseExactly(text, 'value'));
+  if (!isRow(exact)) return envelope;
+  // Replaced in place: the caller compares the envelope with the parse it came from.
+  if (before) envelope['before'] = exact['before'];
+  if (after) envelope['after'] = exact['after'];
+  return envelope;
 }
 
 function textOf(bytes: Buffer, part: 'key' | 'value'): string {
@@ -45,6 +69,15 @@ function parseJson(text: string, part: 'key' | 'value'): unknown {
     return JSON.parse(text);
   } catch (error) {
     throw decodeFailed(`the ${part} is not JSON (${(error as Error).message})`, error);
+  }
+}
+
+/** JSON.parse read `text`, so only what an exact parse cannot do fails here: nesting deeper than its recursion. */
+function parseExactly(text: string, part: 'key' | 'value'): unknown {
+  try {
+    return parseExactJson(text);
+  } catch (error) {
+    throw decodeFailed(`the ${part} holds an integer beyond 2^53 and cannot be read exactly (${(error as Error).message})`, error);
   }
 }
 

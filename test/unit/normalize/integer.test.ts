@@ -27,8 +27,42 @@ describe('integer normalizer', () => {
     }
   });
 
-  it('refuses integers beyond 2^53 rather than compare them wrongly', () => {
-    assert.throws(() => integer('9007199254740993'), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && /decimal with scale 0/.test(error.message));
+  it('keeps a bigint beyond 2^53 exact, as its decimal text', () => {
+    assert.equal(integer(9007199254740993n), '9007199254740993');
+    assert.notEqual(integer(9007199254740993n), integer(9007199254740992n), 'neighbours beyond 2^53 stay apart');
+    assert.equal(integer(9007199254740992n), '9007199254740992');
+    assert.equal(integer(-9007199254740993n), '-9007199254740993');
+  });
+
+  it('keeps integer text beyond 2^53 exact, without a plus or leading zeros', () => {
+    for (const raw of ['9007199254740993', '+9007199254740993', ' 0009007199254740993 ', '9007199254740993.000']) {
+      assert.equal(integer(raw), '9007199254740993', `for ${raw}`);
+    }
+    assert.equal(integer('-09007199254740993'), '-9007199254740993');
+  });
+
+  it('gives a safe integer as a number however it arrives, so that each integer has one canonical value', () => {
+    for (const raw of [9007199254740991n, '9007199254740991', '+0009007199254740991.0', Number.MAX_SAFE_INTEGER]) {
+      assert.equal(integer(raw), Number.MAX_SAFE_INTEGER, `for ${String(raw)}`);
+    }
+    for (const raw of [-9007199254740991n, '-9007199254740991']) assert.equal(integer(raw), -Number.MAX_SAFE_INTEGER, `for ${String(raw)}`);
+    assert.ok(Object.is(integer(0n), 0));
+    assert.ok(Object.is(integer('-0000'), 0));
+    assert.ok(Object.is(integer('-0.0'), 0));
+  });
+
+  it('accepts the whole range of an Avro long, -2^63 to 2^63 - 1', () => {
+    assert.equal(integer(9223372036854775807n), '9223372036854775807');
+    assert.equal(integer('9223372036854775807'), '9223372036854775807');
+    assert.equal(integer(-9223372036854775808n), '-9223372036854775808');
+    assert.equal(integer('-9223372036854775808'), '-9223372036854775808');
+  });
+
+  it('refuses an integer beyond the range of an Avro long, pointing at a decimal with scale 0', () => {
+    for (const raw of [9223372036854775808n, '9223372036854775808', -9223372036854775809n, '-9223372036854775809', '18446744073709551615', `1${'0'.repeat(10_000)}`]) {
+      assert.throws(() => integer(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
+        && /beyond the 64-bit range of an integer field \(-2\^63 to 2\^63 - 1, an Avro long\): track it as a decimal with scale 0/.test(error.message), `for ${String(raw).slice(0, 30)}`);
+    }
   });
 
   it('reads smallint, integer and bigint as Debezium sends them', () => {
@@ -40,9 +74,12 @@ describe('integer normalizer', () => {
     assert.equal(integer('22'), 22);
   });
 
-  it('refuses a JSON number beyond 2^53, which lost its digits when it was parsed', () => {
+  it('still refuses a JavaScript number beyond 2^53, which has lost its digits already', () => {
     const parsed: unknown = JSON.parse('9007199254740993');
-    assert.throws(() => integer(parsed), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-      && /9007199254740992 is beyond 2\^53: a JSON number that large lost its last digits/.test(error.message) && /decimal with scale 0/.test(error.message));
+    for (const raw of [parsed, 2 ** 63, -(2 ** 60)]) {
+      assert.throws(() => integer(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
+        && /is beyond 2\^53 as a floating-point number, so it has already lost its last digits/.test(error.message) && /decimal with scale 0/.test(error.message), `for ${String(raw)}`);
+    }
+    assert.throws(() => integer(parsed), /"packSize": 9007199254740992 is beyond/);
   });
 });

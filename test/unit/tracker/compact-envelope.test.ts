@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readCompactEnvelope } from '../../../src/tracker/compact-envelope.js';
 import { sourceChangeFromEnvelope } from '../../../src/tracker/debezium-envelope.js';
+import { withExactRows } from '../../../src/tracker/decode-debezium-json.js';
 import type { SourceChange } from '../../../src/tracker/source-change.js';
 
 const KEY = { code: 'C0001' };
@@ -13,10 +14,13 @@ const BENCH = '{"before":null,"after":{"code":"ITEM0000400","name":"Bench item I
 /** A row whose values hold what the fast path looks for: escaped quotes, braces, `,"source":{`, unicode escapes, nested values. */
 const AWKWARD_ROW = '{"before":null,"after":{"code":"C\\"1","name":"x,\\"source\\":{\\"ts_ms\\":1}","note":"}{][\\\\","geo":{"wkb":"AQ==","srid":4326},"tags":[1,{"a":null}],"u":"\\u00e9\\ud83d\\ude00","n":-1.5e-3,"t":true,"op":"d","before":{"ts_ms":1}},"source":{"ts_ms":42,"table":"odd \\"name\\" }"},"op":"c"}';
 
+/** Bigint columns beyond 2^53 (one in an array column), next to a safe one and epoch micros (16 digits, safe). */
+const BIG_INTEGERS = '{"before":null,"after":{"id":9007199254740993,"neg":-9223372036854775808,"max":9223372036854775807,"safe":9007199254740991,"edge":9007199254740992,"micros":1795685836910857,"ids":[1,18446744073709551615],"d":1.5e300,"z":-0},"source":{"version":"3.6.1.Final","connector":"postgresql","name":"erp","ts_ms":1795685848559,"snapshot":"false","db":"erp","sequence":"[\\"26797000\\",\\"26797216\\"]","ts_us":1795685848559998,"ts_ns":1795685848559998000,"schema":"public","table":"accounts","txId":728,"lsn":26797216,"xmin":null},"transaction":null,"op":"u","ts_ms":1795685848694,"ts_us":1795685848694352,"ts_ns":1795685848694352482}';
+
 /** The tracker's full decode of a bare envelope: what the fast path must agree with. */
 function fullDecode(text: string): SourceChange | Error {
   try {
-    return sourceChangeFromEnvelope(JSON.parse(text), KEY);
+    return sourceChangeFromEnvelope(withExactRows(JSON.parse(text), text), KEY);
   } catch (error) {
     return error as Error;
   }
@@ -57,13 +61,31 @@ describe('readCompactEnvelope', () => {
     }
   });
 
-  for (const [name, text] of [['Debezium 3.6 through JsonConverter', DEBEZIUM_3_6], ['the bench\'s records', BENCH], ['a row with escapes, braces and nested values', AWKWARD_ROW]] as const) {
+  for (const [name, text] of [['Debezium 3.6 through JsonConverter', DEBEZIUM_3_6], ['the bench\'s records', BENCH], ['a row with escapes, braces and nested values', AWKWARD_ROW], ['a row with integers beyond 2^53', BIG_INTEGERS]] as const) {
     it(`reads ${name} as the full parse does`, () => {
       const compact = readCompactEnvelope(text, KEY);
       assert.ok(compact, 'the usual envelope must take the fast path');
       assert.deepEqual(compact, fullDecode(text));
     });
   }
+
+  it('reads the integers of a row beyond 2^53 exactly, as bigints, and the rest as JSON.parse does', () => {
+    const compact = readCompactEnvelope(BIG_INTEGERS, KEY);
+    assert.ok(compact?.after);
+    assert.deepEqual(compact.after, {
+      id: 9007199254740993n, neg: -9223372036854775808n, max: 9223372036854775807n, safe: 9007199254740991, edge: 9007199254740992n,
+      micros: 1795685836910857, ids: [1, 18446744073709551615n], d: 1.5e300, z: -0,
+    });
+    assert.ok(Object.is(compact.after['z'], -0), '-0 as JSON.parse reads it');
+    // The source block as JSON.parse reads it, whatever its ts_ns.
+    assert.equal(compact.sourceTsMs, 1795685848559);
+  });
+
+  it('reads a row of safe numbers with JSON.parse alone', () => {
+    const compact = readCompactEnvelope(DEBEZIUM_3_6.replace('"city":"Lisbon"', '"city":"Lisbon","n":9007199254740991,"m":-9007199254740991'), KEY);
+    assert.equal(compact?.after?.['n'], 9007199254740991);
+    assert.equal(compact?.after?.['m'], -9007199254740991);
+  });
 
   const fallbacks: Record<string, string> = {
     'a before row (REPLICA IDENTITY FULL)': BENCH.replace('"before":null', '"before":{"code":"ITEM0000400"}'),
@@ -115,7 +137,7 @@ describe('readCompactEnvelope', () => {
     let compact = 0;
     let failing = 0;
     for (let index = 0; index < 20_000; index += 1) {
-      const base = [DEBEZIUM_3_6, BENCH, AWKWARD_ROW][index % 3] as string;
+      const base = [DEBEZIUM_3_6, BENCH, AWKWARD_ROW, BIG_INTEGERS][index % 4] as string;
       let text = mutate(base, next);
       if (next() < 0.3) text = mutate(text, next);
       const full = fullDecode(text);

@@ -21,11 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type pg from 'pg';
 import kafkajs, { type Admin, type Consumer, type IHeaders, type Message, type RecordMetadata } from 'kafkajs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { projectFiles } from '../../src/project-files.js';
+import { exactLongTypeHook } from '../../src/registry/exact-long.js';
 import type { Delta } from '../../src/tracker/delta.js';
 import { runCli, type CliResult } from './cli.js';
 import { leaveGroup } from './leave-group.js';
@@ -230,7 +231,8 @@ export class DeltaRecord {
   private decoded: Delta | null | undefined;
 
   constructor(
-    readonly entity: EntityName,
+    /** One of ENTITY_NAMES, or an entity the test added to its config (addEntity). */
+    readonly entity: string,
     readonly partition: number,
     readonly offset: number,
     readonly key: string,
@@ -274,6 +276,19 @@ export interface TrackerTestOptions {
   cdcTopics?: Partial<Record<EntityName, string>>;
   /** The registry section of the tracker's config (url: the test stack's registry unless given). */
   registry?: { url?: string; requestTimeoutMs?: number };
+  /**
+   * The capture section (capture health, issue 19), its connect.url the test stack's Connect
+   * unless given. Absent: no capture watch, so that a test's readiness does not hang on Connect.
+   */
+  capture?: { connect?: Record<string, unknown>; [key: string]: unknown };
+}
+
+/** An entity as the config declares it (README, "The tracker"): what addEntity writes. */
+export interface EntityConfig {
+  topic: string;
+  keyFields: string[];
+  fields: Record<string, { column: string; normalizer: string; [option: string]: unknown }>;
+  [key: string]: unknown;
 }
 
 export class TrackerTest {
@@ -292,6 +307,8 @@ export class TrackerTest {
   readonly configPath: string;
   private readonly processes: TrackerProcess[] = [];
   private readonly registry: SchemaRegistry;
+  /** Entities a test added to the config (addEntity): name -> its CDC and delta topics. */
+  private readonly addedEntities = new Map<string, { cdcTopic: string; deltaTopic: string }>();
 
   /** Writes a tracker config for the test stack, with topics and a group of this test's own. */
   constructor(label = 'tracker', options: TrackerTestOptions = {}) {
@@ -313,7 +330,8 @@ export class TrackerTest {
     this.configPath = join(this.workDir, 'erp-delta.yaml');
     const stack = testStack();
     const registryUrl = stack.component('registry').endpoint();
-    this.registry = new SchemaRegistry({ host: registryUrl });
+    // Exact longs, as erp-delta writes them: a bigint column beyond 2^53 reads back with all its digits.
+    this.registry = new SchemaRegistry({ host: registryUrl }, { [SchemaType.AVRO]: { typeHook: exactLongTypeHook } });
 
     const config = parseYaml(readFileSync(projectFiles.defaultConfig, 'utf8')) as {
       kafka: Record<string, unknown>;
@@ -337,6 +355,8 @@ export class TrackerTest {
     // Any free port: several instances run at once; each logs the port it got.
     config['admin'] = { port: 0 };
     config['delivery'] = { groupId: this.loaderGroupId, ...options.delivery };
+    if (options.capture) config['capture'] = { ...options.capture, connect: { url: stack.component('connect').endpoint(), ...options.capture.connect } };
+    else delete config['capture'];
     for (const name of ENTITY_NAMES) {
       const entity = config.entities[name];
       if (!entity) throw new Error(`config/erp-delta.yaml has no entity ${name}`);
@@ -345,6 +365,27 @@ export class TrackerTest {
       entity['deltaTopic'] = this.deltaTopics[name];
     }
     writeFileSync(this.configPath, stringifyYaml(config));
+  }
+
+  /**
+   * Adds an entity of the test's own to the config (a table the test created, read from a CDC
+   * topic of the test's connector), with a delta topic of this test, before the tracker starts.
+   * waitCaughtUp waits for its CDC topic too, readEntityDeltas reads its deltas, and cleanup
+   * deletes its delta topic (and its CDC topic, unless it is one of the sample ERP's).
+   */
+  addEntity(name: string, entity: EntityConfig): string {
+    if ((ENTITY_NAMES as readonly string[]).includes(name) || this.addedEntities.has(name)) throw new Error(`the config has an entity ${name} already`);
+    const deltaTopic = `erp-delta.${this.id}.${name}`;
+    const config = parseYaml(readFileSync(this.configPath, 'utf8')) as { entities: Record<string, unknown> };
+    config.entities[name] = { ...entity, deltaTopic };
+    writeFileSync(this.configPath, stringifyYaml(config));
+    this.addedEntities.set(name, { cdcTopic: entity.topic, deltaTopic });
+    return deltaTopic;
+  }
+
+  /** Every CDC topic the config reads: the sample ERP's (or the test's replacements) and those of added entities. */
+  private allCdcTopics(): string[] {
+    return [...new Set([...Object.values(this.cdcTopics), ...[...this.addedEntities.values()].map(({ cdcTopic }) => cdcTopic)])];
   }
 
   /** A data directory of this test (an instance name gives each instance its own). */
@@ -386,7 +427,7 @@ export class TrackerTest {
   async waitCaughtUp(timeoutMs = 60_000): Promise<void> {
     await withAdmin(async (admin) => {
       const targets: Array<{ topic: string; partition: number; high: bigint }> = [];
-      for (const topic of Object.values(this.cdcTopics)) {
+      for (const topic of this.allCdcTopics()) {
         for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
           if (BigInt(high) > BigInt(low)) targets.push({ topic, partition, high: BigInt(high) });
         }
@@ -394,7 +435,7 @@ export class TrackerTest {
       let lag = '';
       await waitUntil(`group ${this.groupId} to catch up with the CDC topics`, async () => {
         const committed = new Map<string, bigint>();
-        for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics: Object.values(this.cdcTopics) })) {
+        for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics: this.allCdcTopics() })) {
           for (const { partition, offset } of partitions) committed.set(`${topic}-${partition}`, BigInt(offset));
         }
         const behind = targets.filter(({ topic, partition, high }) => (committed.get(`${topic}-${partition}`) ?? -1n) < high);
@@ -430,7 +471,19 @@ export class TrackerTest {
 
   /** Every delta of this test's delta topics (of some entities), read committed, up to their current end. */
   async readDeltas(entities: readonly EntityName[] = ENTITY_NAMES, timeoutMs = 60_000): Promise<Deltas> {
-    const byTopic = new Map(entities.map((name) => [this.deltaTopics[name], name]));
+    return this.readDeltaTopics(new Map(entities.map((name) => [this.deltaTopics[name], name])), timeoutMs);
+  }
+
+  /** Every delta of entities the test added (addEntity), read committed, up to their current end. */
+  async readEntityDeltas(entities: readonly string[], timeoutMs = 60_000): Promise<Deltas> {
+    return this.readDeltaTopics(new Map(entities.map((name) => {
+      const added = this.addedEntities.get(name);
+      if (!added) throw new Error(`no entity ${name} was added to the config`);
+      return [added.deltaTopic, name];
+    })), timeoutMs);
+  }
+
+  private async readDeltaTopics(byTopic: ReadonlyMap<string, string>, timeoutMs: number): Promise<Deltas> {
     const raw = await readToEnd([...byTopic.keys()], timeoutMs);
     const schemas = new Map<number, Schema>();
     for (const record of raw) {
@@ -476,8 +529,9 @@ export class TrackerTest {
     await this.evictGroupMembers().catch(() => undefined);
     await withAdmin(async (admin) => {
       const existing = new Set(await admin.listTopics());
-      const ownCdcTopics = Object.values(this.cdcTopics).filter((topic) => !Object.values(CDC_TOPICS).includes(topic));
-      const topics = [...Object.values(this.deltaTopics), this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, this.refreshTopic, this.sourceEpochTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
+      const ownCdcTopics = this.allCdcTopics().filter((topic) => !Object.values(CDC_TOPICS).includes(topic));
+      const addedDeltaTopics = [...this.addedEntities.values()].map(({ deltaTopic }) => deltaTopic);
+      const topics = [...Object.values(this.deltaTopics), ...addedDeltaTopics, this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, this.refreshTopic, this.sourceEpochTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
       if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.deleteGroups([this.groupId, this.loaderGroupId]).catch(() => undefined);
     }).catch(() => undefined);
@@ -490,17 +544,17 @@ export class Deltas {
   constructor(readonly all: readonly DeltaRecord[]) {}
 
   /** The deltas and tombstones of one key, in the order they were written. */
-  of(entity: EntityName, key: string): DeltaRecord[] {
+  of(entity: string, key: string): DeltaRecord[] {
     return this.all.filter((record) => record.entity === entity && record.key === key).sort((a, b) => a.offset - b.offset);
   }
 
   /** Deltas and tombstones of the given keys of an entity. */
-  ofKeys(entity: EntityName, keys: Iterable<string>): DeltaRecord[] {
+  ofKeys(entity: string, keys: Iterable<string>): DeltaRecord[] {
     const wanted = new Set(keys);
     return this.all.filter((record) => record.entity === entity && wanted.has(record.key));
   }
 
-  count(entity?: EntityName): number {
+  count(entity?: string): number {
     return entity === undefined ? this.all.length : this.all.filter((record) => record.entity === entity).length;
   }
 

@@ -59,7 +59,8 @@ export function postgresColumnChoice(column: PostgresColumn, modes: ConnectorMod
     case 'varbit':
       // Debezium sends bit(1) as a BOOLEAN, longer bit strings as bytes (io.debezium.data.Bits).
       if (column.characterMaximumLength === 1) return choose({ normalizer: 'boolean' });
-      return choose(bytesChoice(modes), 'a bit string: Debezium sends its bits as bytes (io.debezium.data.Bits), compared as their hex');
+      // Debezium writes them as BYTES whatever binary.handling.mode says: base64 through JsonConverter.
+      return choose({ normalizer: 'bytes' }, 'a bit string: Debezium sends its bits as bytes (io.debezium.data.Bits), compared as their hex');
     case 'text':
     case 'varchar':
     case 'bpchar':

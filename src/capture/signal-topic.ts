@@ -3,20 +3,25 @@ import type { ConnectorDefinition } from './connector-file.js';
 
 /**
  * Debezium's Kafka signal channel reads one topic that must exist with a single partition (signals
- * are ordered). The broker does not auto-create topics, so applying a connector creates it.
+ * are ordered). Its notification sink gets a topic of one partition too, kept a week and not
+ * compacted: Connect would otherwise create it with the connector's topic.creation settings
+ * (compacted, keyed by the snapshot's id), and compaction would keep only the last notification
+ * of each snapshot. The broker does not auto-create topics, so applying a connector creates them.
  */
 export async function ensureSignalTopics(connectors: ConnectorDefinition[]): Promise<string[]> {
   const created: string[] = [];
   for (const connector of connectors) {
-    const topic = connector.config['signal.kafka.topic'];
     const bootstrap = connector.config['signal.kafka.bootstrap.servers'];
-    if (!topic || !bootstrap) continue;
+    const topics = [connector.config['signal.kafka.topic'], connector.config['notification.sink.topic.name']].filter((topic): topic is string => topic !== undefined && topic !== '');
+    if (topics.length === 0 || !bootstrap) continue;
     const admin = new Kafka({ clientId: 'erp-delta-connectors', brokers: bootstrap.split(','), logLevel: logLevel.ERROR }).admin();
     await admin.connect();
     try {
-      if ((await admin.listTopics()).includes(topic)) continue;
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-      created.push(topic);
+      const existing = new Set(await admin.listTopics());
+      for (const topic of topics.filter((name) => !existing.has(name))) {
+        await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }, { name: 'retention.ms', value: String(7 * 24 * 3_600_000) }] }], waitForLeaders: true });
+        created.push(topic);
+      }
     } finally {
       await admin.disconnect();
     }

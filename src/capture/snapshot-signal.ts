@@ -8,20 +8,42 @@ import { loadConnectorFiles } from './connector-file.js';
 // kafkajs is CommonJS: its partitioners are reachable through the default export only.
 const { Partitioners } = kafkajs;
 
+/** An entity's table as the connector that captures it names it, and where to ask it for a snapshot. */
+export interface SnapshotTarget {
+  entity: string;
+  /** The entity's CDC topic, `<prefix>.<schema>.<table>`. */
+  topic: string;
+  /** `<schema>.<table>`: Debezium's data collection. */
+  dataCollection: string;
+  /** The connector's topic.prefix: a Kafka signal's key must be it. */
+  prefix: string;
+  signalTopic: string;
+  /** Where the connector writes its notifications (notification.sink.topic.name), if it does. */
+  notificationTopic: string | undefined;
+}
+
 /**
- * A deep refresh from the source: asks Debezium, through the Kafka signal channel of the
- * connector that captures each entity's table, for an incremental snapshot of the table. The
- * snapshot's op r events go through the tracker like any other: unchanged rows emit nothing, so
- * what comes out is exactly what differs between the ERP and what was sent.
- *
- * The connector is the one whose `topic.prefix` starts the entity's CDC topic
- * (`<prefix>.<schema>.<table>`); the signal's key is that prefix, as Debezium requires.
- * Returns one line per signal sent.
+ * The connector of each entity: the one whose `topic.prefix` starts the entity's CDC topic, with a
+ * Kafka signal channel. Throws INVALID_OPTION naming an entity no connector file can snapshot.
  */
-export async function sendIncrementalSnapshotSignal(config: TrackerConfig, entityNames: readonly string[], connectorsDir: string): Promise<string[]> {
+export function snapshotTargets(config: TrackerConfig, entityNames: readonly string[], connectorsDir: string): SnapshotTarget[] {
   const names = entityNames.length > 0 ? [...entityNames] : Object.keys(config.entities);
+  const { found, missing } = findSnapshotTargets(config, names, connectorsDir);
+  const [first] = missing;
+  if (first !== undefined) {
+    throw new ErpDeltaError('INVALID_OPTION', `No connector in ${connectorsDir} captures ${config.entities[first]?.topic ?? first} with a Kafka signal channel (signal.kafka.topic).`, {
+      hint: 'The connector\'s topic.prefix must start the CDC topic name, and signal.enabled.channels must include kafka.',
+    });
+  }
+  return found;
+}
+
+/** The snapshot targets of the entities that have one, and the entities that have none. */
+export function findSnapshotTargets(config: TrackerConfig, entityNames: readonly string[], connectorsDir: string): { found: SnapshotTarget[]; missing: string[] } {
   const connectors = loadConnectorFiles(connectorsDir);
-  const signals = names.map((name) => {
+  const found: SnapshotTarget[] = [];
+  const missing: string[] = [];
+  for (const name of entityNames) {
     const entity = config.entities[name];
     if (!entity) throw new ErpDeltaError('INVALID_OPTION', `"${name}" is not an entity of the config (${Object.keys(config.entities).join(', ')}).`);
     const connector = connectors.find((candidate) => {
@@ -29,14 +51,34 @@ export async function sendIncrementalSnapshotSignal(config: TrackerConfig, entit
       return prefix !== undefined && entity.topic.startsWith(`${prefix}.`);
     });
     const prefix = connector?.config['topic.prefix'];
-    const topic = connector?.config['signal.kafka.topic'];
-    if (!connector || prefix === undefined || topic === undefined) {
-      throw new ErpDeltaError('INVALID_OPTION', `No connector in ${connectorsDir} captures ${entity.topic} with a Kafka signal channel (signal.kafka.topic).`, {
-        hint: 'The connector\'s topic.prefix must start the CDC topic name, and signal.enabled.channels must include kafka.',
-      });
+    const signalTopic = connector?.config['signal.kafka.topic'];
+    if (!connector || prefix === undefined || signalTopic === undefined) {
+      missing.push(name);
+      continue;
     }
-    return { name, prefix, topic, dataCollection: entity.topic.slice(prefix.length + 1) };
-  });
+    const notifies = (connector.config['notification.enabled.channels'] ?? '').split(',').map((channel) => channel.trim()).includes('sink');
+    found.push({
+      entity: name, topic: entity.topic, dataCollection: entity.topic.slice(prefix.length + 1), prefix, signalTopic,
+      notificationTopic: notifies ? connector.config['notification.sink.topic.name'] : undefined,
+    });
+  }
+  return { found, missing };
+}
+
+/**
+ * Asks Debezium, through the Kafka signal channel of each connector, for an incremental snapshot
+ * of the targets' tables: one signal per connector, with `id` when given (a full compare's id,
+ * which Debezium's notifications about the snapshot then carry). The snapshot's op r events go
+ * through the tracker like any other: unchanged rows emit nothing. Returns one line per signal.
+ */
+export async function sendIncrementalSnapshotSignals(config: TrackerConfig, targets: readonly SnapshotTarget[], id?: string): Promise<string[]> {
+  const signals = new Map<string, { prefix: string; topic: string; dataCollections: string[]; entities: string[] }>();
+  for (const target of targets) {
+    const signal = signals.get(target.prefix) ?? { prefix: target.prefix, topic: target.signalTopic, dataCollections: [], entities: [] };
+    signal.dataCollections.push(target.dataCollection);
+    signal.entities.push(target.entity);
+    signals.set(target.prefix, signal);
+  }
   const kafka = kafkaClient(config.kafka, cliLogger());
   const admin = await connectAdmin(kafka, config.kafka.brokers);
   await admin.disconnect();
@@ -44,10 +86,10 @@ export async function sendIncrementalSnapshotSignal(config: TrackerConfig, entit
   await producer.connect();
   try {
     const lines: string[] = [];
-    for (const signal of signals) {
-      const value = { type: 'execute-snapshot', data: { 'data-collections': [signal.dataCollection], type: 'INCREMENTAL' } };
+    for (const signal of signals.values()) {
+      const value = { ...(id === undefined ? {} : { id }), type: 'execute-snapshot', data: { 'data-collections': signal.dataCollections, type: 'INCREMENTAL' } };
       await producer.send({ topic: signal.topic, acks: -1, messages: [{ key: signal.prefix, value: JSON.stringify(value) }] });
-      lines.push(`incremental snapshot of ${signal.dataCollection} requested (entity ${signal.name}, signal topic ${signal.topic}); unchanged rows will emit nothing`);
+      lines.push(`incremental snapshot of ${signal.dataCollections.join(', ')} requested (entities ${signal.entities.join(', ')}, signal topic ${signal.topic})`);
     }
     return lines;
   } finally {

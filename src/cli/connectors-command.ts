@@ -38,7 +38,7 @@ export function registerConnectorsCommands(program: Command): void {
       const stack = openStack(flags);
       const values = { ...stackPlaceholderValues(stack.options), ...flags.set };
       const definitions = loadConnectorFiles(flags.dir).map((connector) => fillPlaceholders(connector, values));
-      for (const topic of await ensureSignalTopics(definitions)) process.stderr.write(`[connectors] created signal topic ${topic}\n`);
+      for (const topic of await ensureSignalTopics(definitions)) process.stderr.write(`[connectors] created topic ${topic}\n`);
       const client = new ConnectRestClient(flags.connectUrl ?? stack.component('connect').endpoint());
       const applied = await applyConnectors(client, definitions, {
         timeoutMs: flags.timeout * 1000,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { sendIncrementalSnapshotSignal } from '../capture/snapshot-signal.js';
+import { sendIncrementalSnapshotSignals, snapshotTargets, type SnapshotTarget } from '../capture/snapshot-signal.js';
 import { loadConfig } from '../config/load-config.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
@@ -33,19 +33,19 @@ export function registerRefreshCommand(program: Command): void {
     .description('start a full refresh now: every live record re-sent (REFRESH), records gone at the source deleted (RECONCILE)')
     .option('--entity <name>', 'refresh only this entity (repeatable; default: all)', collect)
     .option('--wait', 'wait until the refresh has completed, showing its progress')
-    .option('--from-source', 'instead, ask Debezium for an incremental snapshot of the tables (unchanged rows emit nothing)')
-    .option('--connectors <dir>', 'with --from-source: where the connector files are (for the signal topic)', projectFiles.connectorsDir)
+    .option('--from-source', 'instead, a full compare with the ERP: Debezium re-reads the tables (incremental snapshot); rows that differ go out (CHANGE), loaded keys the tables no longer hold are deleted (RECONCILE), unchanged rows emit nothing')
+    .option('--connectors <dir>', 'with --from-source: where the connector files are (default: refresh.connectorsDir of the config, or the package\'s connectors/)')
     .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
     .action(async (flags: RefreshFlags) => {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
-      if (flags.fromSource) {
-        const sent = await sendIncrementalSnapshotSignal(config, flags.entity ?? [], resolve(flags.connectors ?? projectFiles.connectorsDir));
-        for (const line of sent) process.stdout.write(`${line}\n`);
-        return;
-      }
+      const kind = flags.fromSource ? 'compare' : 'replay';
+      const targets = flags.fromSource ? compareTargets(config, flags.entity ?? [], resolve(flags.connectors ?? config.refresh.connectorsDir ?? projectFiles.connectorsDir)) : [];
       await withControl(config, async (control, admin) => {
-        const request = await control.request(admin, config, { entities: flags.entity ?? [], trigger: 'cli' });
-        process.stdout.write(`refresh ${request.id} requested: ${request.entities.join(', ')}\n`);
+        const request = await control.request(admin, config, { entities: flags.entity ?? [], trigger: 'cli', kind });
+        process.stdout.write(`${kind === 'compare' ? 'full compare' : 'refresh'} ${request.id} requested: ${request.entities.join(', ')}\n`);
+        if (kind === 'compare') {
+          for (const line of await sendIncrementalSnapshotSignals(config, targets, request.id)) process.stdout.write(`${line}\n`);
+        }
         if (!flags.wait) return;
         await waitForCompletion(control, request.id);
       });
@@ -64,6 +64,18 @@ export function registerRefreshCommand(program: Command): void {
         process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : describeStatus(status));
       });
     });
+}
+
+/** The entities' connectors, each of which must say when its snapshot is through (its notifications). */
+function compareTargets(config: TrackerConfig, entities: readonly string[], connectorsDir: string): SnapshotTarget[] {
+  const targets = snapshotTargets(config, entities, connectorsDir);
+  const silent = targets.filter((target) => target.notificationTopic === undefined);
+  if (silent.length > 0) {
+    throw new ErpDeltaError('INVALID_OPTION', `The connector of ${silent.map((target) => target.entity).join(', ')} (topic.prefix ${silent[0]?.prefix}) sends no notifications: a full compare cannot tell when its snapshot is through.`, {
+      hint: 'Set "notification.enabled.channels": "sink" and "notification.sink.topic.name" in its connector file (see connectors/erp-postgres.json), then `erp-delta connectors apply`.',
+    });
+  }
+  return targets;
 }
 
 async function withControl(config: TrackerConfig, use: (control: RefreshControl, admin: Awaited<ReturnType<typeof connectAdmin>>) => Promise<void>): Promise<void> {
@@ -90,19 +102,27 @@ async function waitForCompletion(control: RefreshControl, id: string): Promise<v
     const request = control.board.request(id);
     if (!request) throw new ErpDeltaError('REFRESH_REFUSED', `Refresh ${id} is no longer on the refresh topic.`);
     const status = refreshStatus(control.board, undefined, Date.now(), id);
-    const { replayed, total, emitted } = status.running?.totals ?? status.last?.totals ?? { replayed: 0, total: 0, emitted: 0 };
-    const ratio = total === 0 ? 1 : replayed / total;
+    const { replayed, total, emitted, reconciled } = status.running?.totals ?? status.last?.totals ?? { replayed: 0, total: 0, emitted: 0, reconciled: 0 };
+    const compare = request.kind === 'compare';
+    const ratio = total === 0 ? (request.status === 'completed' ? 1 : 0) : replayed / total;
+    // A compare's window is known once Debezium says the snapshot of its table is through.
+    const what = compare
+      ? `${Object.keys(request.ends).filter((topic) => control.board.snapshotEndOf(id, topic) !== undefined).length}/${Object.keys(request.ends).length} tables re-read, ${replayed}/${total} keys marked, ${reconciled} deleted`
+      : `${replayed}/${total} replayed, ${emitted} emitted`;
     if (tty) {
       const width = 30;
       const filled = Math.round(ratio * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(1)}% ${replayed}/${total} replayed, ${emitted} emitted   `);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(1)}% ${what}   `);
     } else if (Date.now() - lastLineAtMs > 5_000 || request.status === 'completed') {
       lastLineAtMs = Date.now();
-      process.stderr.write(`refresh ${id}: ${(ratio * 100).toFixed(1)}% (${replayed}/${total} replayed, ${emitted} emitted)\n`);
+      process.stderr.write(`${compare ? 'full compare' : 'refresh'} ${id}: ${(ratio * 100).toFixed(1)}% (${what})\n`);
     }
     if (request.status === 'completed') {
       if (tty) process.stderr.write('\n');
-      process.stdout.write(`refresh ${id} completed in ${Math.round(((request.completedAtMs ?? Date.now()) - request.requestedAtMs) / 1000)} s: ${emitted} deltas\n`);
+      const seconds = Math.round(((request.completedAtMs ?? Date.now()) - request.requestedAtMs) / 1000);
+      process.stdout.write(compare
+        ? `full compare ${id} completed in ${seconds} s: ${reconciled} loaded keys the ERP no longer holds deleted (RECONCILE); rows that differed went out as they were re-read (CHANGE)\n`
+        : `refresh ${id} completed in ${seconds} s: ${emitted} deltas\n`);
       return;
     }
     await sleep(500);

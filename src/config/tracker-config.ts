@@ -97,6 +97,13 @@ const scheduleSchema = z.strictObject({
   /** Five fields (minute hour day-of-month month day-of-week), as croner reads them. */
   cron: z.string().refine((value) => cronProblem(value) === undefined, { error: (issue) => `is not a cron expression: ${cronProblem(String(issue.input)) ?? ''}` }),
   timeZone: z.string().refine((value) => timeZoneKnown(value), { error: 'is not an IANA time zone such as UTC or Africa/Johannesburg' }).default(CONFIG_DEFAULTS.refreshTimeZone),
+  /**
+   * What the schedule runs, in this order: `replay` (every record re-sent from the CDC topics),
+   * `compare` (the full compare with the ERP tables), or both.
+   */
+  kinds: z.array(z.enum(['replay', 'compare'])).min(1, 'must name replay, compare or both').default(['replay']),
+  /** Per entity, other kinds than `kinds` (e.g. only a compare for a table too large to re-send weekly). */
+  entities: z.record(entityName, z.array(z.enum(['replay', 'compare']))).default({}),
 });
 
 const refreshSchema = z.strictObject({
@@ -110,6 +117,12 @@ const refreshSchema = z.strictObject({
   maxLoaderLag: z.number().int().positive().default(CONFIG_DEFAULTS.refreshMaxLoaderLag),
   /** The consumer group that delivers the delta topics to the target. */
   loaderGroupId: z.string().min(1).default(CONFIG_DEFAULTS.loaderGroupId),
+  /**
+   * The Debezium connector files (default: the package's connectors/): a full compare asks each
+   * table's connector for an incremental snapshot through its signal topic, and follows its
+   * notification topic to know when the snapshot is through.
+   */
+  connectorsDir: z.string().min(1).optional(),
 });
 
 const deliverySchema = z.strictObject({

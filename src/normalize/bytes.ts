@@ -22,7 +22,9 @@ export type BytesSpec = z.infer<typeof bytesSpec>;
  * binary/varbinary/blob and SQL Server binary/varbinary arrive as bytes (Debezium PostgreSQL
  * connector, "Basic types", BYTEA), and so do bit(n > 1) and bit varying columns
  * (io.debezium.data.Bits, "the bits in little-endian form"): their hex is of those bytes, in
- * the order Debezium sends them.
+ * the order Debezium sends them. Debezium writes bit strings as BYTES whatever
+ * binary.handling.mode says (they are not binary columns to it), so through JsonConverter they
+ * are always base64: a bit field takes `encoding: base64` in every mode.
  *
  * An empty value is "", not null: Debezium sends null for NULL, and an empty bytea is a value
  * (unlike a blank CHAR, there is no padding to forgive). Text that is not valid in `encoding`

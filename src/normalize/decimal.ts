@@ -51,8 +51,10 @@ const MAX_EXPONENT = 10_000;
  * Dead-lettered as "is not a decimal number": PostgreSQL's numeric NaN, Infinity and -Infinity
  * in every form Debezium sends them (string mode "NAN", "POSITIVE_INFINITY", "NEGATIVE_INFINITY";
  * double mode Double.NaN and the infinities, which JsonConverter writes as the strings "NaN",
- * "Infinity", "-Infinity"; precise mode cannot carry them and Debezium fails the record itself:
- * "Decimal types"). None of them is an amount the target can take.
+ * "Infinity", "-Infinity"). None of them is an amount the target can take. Precise mode cannot
+ * carry them: Debezium 3.6 sends null there (seen on the test stack), which no normalizer can
+ * tell from SQL NULL, so a column that may hold them needs string mode (the shipped one) to
+ * dead-letter them rather than send null.
  */
 export function decimalNormalizer(field: string, spec: DecimalSpec): Normalizer {
   const base64 = spec.encoding === 'base64';

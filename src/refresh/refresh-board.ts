@@ -1,4 +1,4 @@
-import { replayRanges, type RefreshProgress, type RefreshRecord, type RefreshRequest } from './refresh-record.js';
+import { replayRanges, type RefreshProgress, type RefreshRecord, type RefreshRequest, type SnapshotEnd } from './refresh-record.js';
 
 /**
  * The state of refreshes as the refresh topic tells it: the refresh running now (one at a time
@@ -7,10 +7,18 @@ import { replayRanges, type RefreshProgress, type RefreshRecord, type RefreshReq
 export class RefreshBoard {
   private readonly requests = new Map<string, RefreshRequest>();
   private readonly progress = new Map<string, Map<string, RefreshProgress>>();
+  /** Per compare and CDC topic, where its snapshot of the table ended. */
+  private readonly snapshotEnds = new Map<string, SnapshotEnd>();
 
   constructor(readonly groupId: string) {}
 
   apply(record: RefreshRecord): void {
+    if (record.kind === 'snapshot-end') {
+      // The first end of a table wins: instances that both saw the notification write it each.
+      const key = `${record.end.id}:${record.end.topic}`;
+      if (record.end.groupId === this.groupId && !this.snapshotEnds.has(key)) this.snapshotEnds.set(key, record.end);
+      return;
+    }
     if ((record.kind === 'request' ? record.request.groupId : record.progress.groupId) !== this.groupId) return;
     if (record.kind === 'request') {
       // The first request of an id wins: instances that fire the same schedule write it each.
@@ -39,6 +47,11 @@ export class RefreshBoard {
 
   progressOf(id: string, topic: string, partition: number): RefreshProgress | undefined {
     return this.progress.get(id)?.get(`${topic}-${partition}`);
+  }
+
+  /** Where a compare's snapshot of the table of `topic` ended, once Debezium said so. */
+  snapshotEndOf(id: string, topic: string): SnapshotEnd | undefined {
+    return this.snapshotEnds.get(`${id}:${topic}`);
   }
 
   /** True when every partition of the refresh reported done. */

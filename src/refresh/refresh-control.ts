@@ -5,7 +5,7 @@ import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import { assertCompacted } from './compaction-check.js';
 import { RefreshBoard } from './refresh-board.js';
-import { parseRefreshRecord, progressKey, requestKey, type PartitionOffsets, type RefreshProgress, type RefreshRequest } from './refresh-record.js';
+import { parseRefreshRecord, progressKey, requestKey, snapshotEndKey, type PartitionOffsets, type RefreshKind, type RefreshProgress, type RefreshRequest, type SnapshotEnd } from './refresh-record.js';
 import { servedTopicMetadata } from '../kafka/topic-metadata.js';
 
 // kafkajs is CommonJS: its partitioners are reachable through the default export only.
@@ -63,7 +63,7 @@ export class RefreshControl {
    * time per consumer group. The CDC topics must be compacted. The replay range of each partition
    * is fixed now, so that every task, and a task resumed after a crash, replays the same range.
    */
-  async request(admin: Admin, config: TrackerConfig, options: { entities?: readonly string[]; trigger: string; id?: string }): Promise<RefreshRequest> {
+  async request(admin: Admin, config: TrackerConfig, options: { entities?: readonly string[]; trigger: string; id?: string; kind?: RefreshKind }): Promise<RefreshRequest> {
     const names = options.entities && options.entities.length > 0 ? [...options.entities] : Object.keys(config.entities);
     for (const name of names) {
       if (!config.entities[name]) throw new ErpDeltaError('INVALID_OPTION', `"${name}" is not an entity of the config (${Object.keys(config.entities).join(', ')}).`);
@@ -76,16 +76,19 @@ export class RefreshControl {
       });
     }
     const topics = names.map((name) => (config.entities[name] as { topic: string }).topic);
-    await assertCompacted(admin, topics);
+    const kind = options.kind ?? 'replay';
+    // A replay reads the compacted CDC topics; a compare reads the tables, and only its own window of them.
+    if (kind === 'replay') await assertCompacted(admin, topics);
     const starts: PartitionOffsets = {};
     const ends: PartitionOffsets = {};
     for (const topic of topics) {
       const offsets = await admin.fetchTopicOffsets(topic);
-      starts[topic] = Object.fromEntries(offsets.map(({ partition, low }) => [String(partition), Number(low)]));
+      starts[topic] = Object.fromEntries(offsets.map(({ partition, low, high }) => [String(partition), Number(kind === 'compare' ? high : low)]));
       ends[topic] = Object.fromEntries(offsets.map(({ partition, high }) => [String(partition), Number(high)]));
     }
     const request: RefreshRequest = {
       id: options.id ?? `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 4)}`,
+      kind,
       groupId: this.groupId,
       entities: names,
       trigger: options.trigger,
@@ -100,6 +103,10 @@ export class RefreshControl {
 
   async reportProgress(progress: RefreshProgress): Promise<void> {
     await this.write(progressKey(progress.id, progress.topic, progress.partition), progress);
+  }
+
+  async reportSnapshotEnd(end: SnapshotEnd): Promise<void> {
+    await this.write(snapshotEndKey(end.id, end.topic), end);
   }
 
   async complete(request: RefreshRequest): Promise<void> {

@@ -7,19 +7,34 @@
 /** Offsets per CDC topic and partition, as JSON can hold them. */
 export type PartitionOffsets = Record<string, Record<string, number>>;
 
+/**
+ * What a refresh does: `replay` re-sends every live record from the compacted CDC topics (REFRESH)
+ * and deletes the loaded keys they no longer hold; `compare` is the full compare with the ERP
+ * (DESIGN "Full compare"): Debezium's incremental snapshot re-reads the tables, rows that differ
+ * go out as they come (CHANGE), and loaded keys that neither the snapshot nor a live change since
+ * the compare began delivered are deleted (RECONCILE).
+ */
+export type RefreshKind = 'replay' | 'compare';
+
 export interface RefreshRequest {
   id: string;
+  /** Absent in requests written before the full compare existed: a replay. */
+  kind?: RefreshKind | undefined;
   /** The consumer group it refreshes: groups that share the refresh topic ignore each other's. */
   groupId: string;
   entities: string[];
   /** What started it: `cli`, or `schedule` with the time it was due. */
   trigger: string;
   requestedAtMs: number;
-  /** Where each CDC partition started (its earliest offset) when the refresh was requested. */
+  /**
+   * A replay: where each CDC partition started (its earliest offset) when it was requested. A
+   * compare: where each partition ended then; the compare's window starts there.
+   */
   starts: PartitionOffsets;
   /**
-   * Where each CDC partition ended when the refresh was requested: the replay reads up to there.
-   * A record after it is a live change, which the tracker handles as it comes.
+   * Where each CDC partition ended when the refresh was requested: a replay reads up to there, and
+   * a record after it is a live change, which the tracker handles as it comes. (A compare's window
+   * ends where its snapshot of the table did: SnapshotEnd.)
    */
   ends: PartitionOffsets;
   status: 'running' | 'completed';
@@ -42,7 +57,25 @@ export interface RefreshProgress {
   done: boolean;
 }
 
-export type RefreshRecord = { kind: 'request'; request: RefreshRequest } | { kind: 'progress'; progress: RefreshProgress };
+/**
+ * A compare's snapshot of one entity's table is through: the CDC partitions' ends when Debezium
+ * said so, which every snapshot row of the table comes before. `incomplete`: the table was not
+ * read completely (its scan failed or the snapshot was aborted), so nothing may be deleted.
+ */
+export interface SnapshotEnd {
+  id: string;
+  groupId: string;
+  topic: string;
+  ends: Record<string, number>;
+  rowsScanned?: number | undefined;
+  incomplete?: string | undefined;
+  atMs: number;
+}
+
+export type RefreshRecord =
+  | { kind: 'request'; request: RefreshRequest }
+  | { kind: 'progress'; progress: RefreshProgress }
+  | { kind: 'snapshot-end'; end: SnapshotEnd };
 
 export function requestKey(id: string): string {
   return `refresh:${id}`;
@@ -52,6 +85,10 @@ export function progressKey(id: string, topic: string, partition: number): strin
   return `progress:${id}:${topic}:${partition}`;
 }
 
+export function snapshotEndKey(id: string, topic: string): string {
+  return `snapshot-end:${id}:${topic}`;
+}
+
 /** Reads one record of the refresh topic; undefined for a key it does not know or a tombstone. */
 export function parseRefreshRecord(key: string, value: Buffer | null): RefreshRecord | undefined {
   if (value === null) return undefined;
@@ -59,6 +96,7 @@ export function parseRefreshRecord(key: string, value: Buffer | null): RefreshRe
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   if (key.startsWith('refresh:')) return { kind: 'request', request: parsed as RefreshRequest };
   if (key.startsWith('progress:')) return { kind: 'progress', progress: parsed as RefreshProgress };
+  if (key.startsWith('snapshot-end:')) return { kind: 'snapshot-end', end: parsed as SnapshotEnd };
   return undefined;
 }
 

@@ -13,6 +13,9 @@ const CHECKPOINT_KEY = 'meta:changelog-next-offset';
 const LAST_INPUT_KEY = 'meta:last-input';
 /** Which fields the rep index was built from; absent: the store has no index. */
 const REP_INDEX_KEY = 'meta:rep-index';
+/** Keys a full compare saw in its window (refresh/compare-decision.ts), and how far it has read the window. */
+const SEEN_PREFIX = 's:';
+const COMPARE_MARKS_KEY = 'meta:compare-marks';
 /** Where the partition's rows first had each tracked column (tracker/column-sightings.ts). */
 const COLUMNS_SEEN_KEY = 'meta:columns-seen';
 /** Index entries rewritten per LevelDB batch while an index is (re)built. */
@@ -225,6 +228,46 @@ export class StateStore {
           if (records.length > 0) return records;
         }
       },
+      close: () => iterator.close(),
+    };
+  }
+
+  /**
+   * A full compare's marks: the keys its window of the CDC partition holds, and, when the marking
+   * read of the window writes them, the offset it has read up to, written together so that a
+   * compare resumed after a crash goes on from there. Marks of another compare are dropped first.
+   */
+  async markSeen(compareId: string, keys: readonly string[], markedTo?: string): Promise<void> {
+    const current = await this.compareMarks();
+    if (current !== undefined && current.id !== compareId) await this.clearSeen();
+    const batch = this.db.batch();
+    for (const key of keys) batch.put(SEEN_PREFIX + key, compareId);
+    const readTo = markedTo ?? (current?.id === compareId ? current.markedTo : undefined);
+    batch.put(COMPARE_MARKS_KEY, JSON.stringify(readTo === undefined ? { id: compareId } : { id: compareId, markedTo: readTo }));
+    await batch.write();
+  }
+
+  /** Which compare the marks in the store are of, and how far its marking read of the window got. */
+  async compareMarks(): Promise<{ id: string; markedTo?: string | undefined } | undefined> {
+    const text = await this.db.get(COMPARE_MARKS_KEY);
+    return text === undefined ? undefined : JSON.parse(text) as { id: string; markedTo?: string | undefined };
+  }
+
+  /** For each key, whether the compare `compareId` saw it. */
+  async seenBy(compareId: string, keys: readonly string[]): Promise<boolean[]> {
+    return (await this.db.getMany(keys.map((key) => SEEN_PREFIX + key))).map((value) => value === compareId);
+  }
+
+  async clearSeen(): Promise<void> {
+    await this.db.clear({ gte: SEEN_PREFIX, lt: `${SEEN_PREFIX.slice(0, -1)};` });
+    await this.db.del(COMPARE_MARKS_KEY);
+  }
+
+  /** The keys of the store (deleted keys included), page by page, in key order: a full compare's sweep. */
+  recordKeyPages(): { next(size: number): Promise<string[]>; close(): Promise<void> } {
+    const iterator = this.db.keys({ gte: RECORD_PREFIX, lt: `${RECORD_PREFIX}\uffff` });
+    return {
+      next: async (size) => (await iterator.nextv(size)).map((key) => key.slice(RECORD_PREFIX.length)),
       close: () => iterator.close(),
     };
   }

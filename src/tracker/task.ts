@@ -10,6 +10,7 @@ import { StateStore } from '../state/state-store.js';
 import type { SourceEpochs } from '../capture/source-epochs.js';
 import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
+import { decideSweep, type CompareWindow } from '../refresh/compare-decision.js';
 import { type ColumnSightings, NO_SIGHTINGS } from './column-sightings.js';
 import { decideBatch, findCaptureRestart, keyRecords, type DecodedRecord, type KeyedRecord, type PreviousRecord } from './batch-decision.js';
 import type { Delta } from './delta.js';
@@ -105,6 +106,12 @@ export class Task {
   private heldBack: { from: string; lastOffset: string } | undefined;
   /** Fields whose missing column this task has warned about: once each, not once a batch. */
   private readonly absentColumnsWarned = new Set<string>();
+  /**
+   * The full compare whose sweep is coming: every record processed meanwhile marks its key seen,
+   * so that a row the live path took (and found unchanged) after the compare's marking read began
+   * is not swept (refresh-runner.ts).
+   */
+  private markingFor: string | undefined;
   /** Where the partition's rows first had each tracked column (column-sightings.ts), as stored. */
   private columnsSeen: ColumnSightings = NO_SIGHTINGS;
 
@@ -202,6 +209,7 @@ export class Task {
       columnsSeen,
     });
     if (columnsSeen) this.columnsSeen = columnsSeen;
+    if (this.markingFor !== undefined) await this.store.markSeen(this.markingFor, keyed.flatMap((record) => (record.kind === 'dead' ? [] : [record.key])));
     this.previous = decision.last && { record: decision.last, nextOffset, timestamp: last.timestamp };
 
     context.metrics.recordBatch(entity.name, {
@@ -375,6 +383,51 @@ export class Task {
       }
       this.context.metrics.recordRefresh(this.entity.name, { replayed: 0, emitted: deltas });
       return { checked: loaded.length, deleted: deltas.length };
+    });
+  }
+
+  /**
+   * A full compare's marking (DESIGN "Full compare"): the keys of a page of the compare's window
+   * of this task's CDC partition, any op, marked seen in the store with how far the window is
+   * read. Only the keys are read: a record that cannot be decoded has no key to mark (the live
+   * path dead-lettered it), and is not the row of a loaded key either.
+   */
+  markSeen(messages: readonly KafkaMessage[], compareId: string, markedTo: string): Promise<void> {
+    return this.inTurn(async () => {
+      const { keyed } = await this.readBatch(messages);
+      const keys = keyed.flatMap((record) => (record.kind === 'dead' ? [] : [record.key]));
+      await this.store.markSeen(compareId, keys, markedTo);
+    });
+  }
+
+  /** From now on until stopMarking, every key the task processes is marked seen by the compare `compareId`. */
+  startMarking(compareId: string): Promise<void> {
+    return this.inTurn(async () => {
+      this.markingFor = compareId;
+    });
+  }
+
+  stopMarking(): void {
+    this.markingFor = undefined;
+  }
+
+  /**
+   * One page of a full compare's sweep: the loaded keys `nextKeys` returns (read in the task's
+   * turn), as they are now, deleted (RECONCILE) where the compare did not see them
+   * (compare-decision.ts); the deletes committed in one transaction, then the store.
+   */
+  sweepPage(nextKeys: () => Promise<readonly string[]>, window: CompareWindow): Promise<{ checked: number; deleted: number }> {
+    return this.inTurn(async () => {
+      const keys = await nextKeys();
+      if (keys.length === 0) return { checked: 0, deleted: 0 };
+      const [current, seen] = await Promise.all([this.store.lookUp(keys), this.store.seenBy(window.id, keys)]);
+      const deltas = decideSweep(this.entity, keys, current, seen, window, Date.now());
+      if (deltas.length > 0) {
+        const changelogNextOffset = await this.commitTransaction(this.deltaMessages(deltas), [], undefined);
+        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedStateOf(delta)])), changelogNextOffset, new Map(keys.map((key, index) => [key, current[index]])));
+      }
+      this.context.metrics.recordRefresh(this.entity.name, { replayed: 0, emitted: deltas });
+      return { checked: keys.length, deleted: deltas.length };
     });
   }
 

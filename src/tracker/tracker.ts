@@ -17,6 +17,10 @@ import { assertCompacted } from '../refresh/compaction-check.js';
 import { RefreshControl, refreshGroupId } from '../refresh/refresh-control.js';
 import type { RefreshRequest } from '../refresh/refresh-record.js';
 import { RefreshRunner } from '../refresh/refresh-runner.js';
+import { SnapshotWatch } from '../refresh/snapshot-watch.js';
+import { nextScheduledRun, scheduledRuns } from '../refresh/scheduled-runs.js';
+import { findSnapshotTargets, sendIncrementalSnapshotSignals } from '../capture/snapshot-signal.js';
+import { projectFiles } from '../project-files.js';
 import { refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
 import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
@@ -70,6 +74,7 @@ export class Tracker implements StatusSource {
   private readonly announcedRefreshes = new Set<string>();
   private refreshControl: RefreshControl | undefined;
   private refreshSchedule: Cron | undefined;
+  private snapshotWatch: SnapshotWatch | undefined;
   /** Kept open for the refresh's offset and lag lookups. */
   private admin: Admin | undefined;
   private started = false;
@@ -180,6 +185,7 @@ export class Tracker implements StatusSource {
       logger.error({ code: error.code, hint: error.hint }, error.message);
     });
     this.refreshControl = await RefreshControl.open(this.kafka, admin, config.refresh.topic, config.kafka.groupId, () => this.onRefreshBoardChange());
+    await this.startSnapshotWatch(admin, this.refreshControl);
     const schedule = config.refresh.schedule;
     if (schedule) {
       this.refreshSchedule = new Cron(schedule.cron, { timezone: schedule.timeZone, protect: true }, (job: Cron) => {
@@ -190,26 +196,52 @@ export class Tracker implements StatusSource {
     }
   }
 
-  /** Every instance runs the schedule; the refresh id is the due time, so the group runs it once. */
-  private async requestScheduledRefresh(due: Date): Promise<void> {
+  /** Follows the connectors' snapshot notifications, for the full compares (snapshot-watch.ts). */
+  private async startSnapshotWatch(admin: Admin, control: RefreshControl): Promise<void> {
+    const { config, logger } = this.options;
+    const connectorsDir = config.refresh.connectorsDir ?? projectFiles.connectorsDir;
+    const { found, missing } = findSnapshotTargets(config, Object.keys(config.entities), connectorsDir);
+    if (missing.length > 0) logger.warn({ entities: missing, connectorsDir }, 'no connector file with a Kafka signal channel captures these entities: a full compare (refresh --from-source) cannot run for them');
+    this.snapshotWatch = await SnapshotWatch.start(this.kafka, admin, control, found, logger);
+  }
+
+  /**
+   * Every instance runs the schedule; the refresh ids come from the due time, so the group runs
+   * each once. A firing's runs (scheduled-runs.ts) go one after the other: the first now, each
+   * next one when the one before has completed (onRefreshBoardChange).
+   */
+  private async requestScheduledRefresh(due: Date, run = scheduledRuns(this.options.config, due)[0]): Promise<void> {
     const { config, logger } = this.options;
     const control = this.refreshControl;
-    if (!control || !this.admin) return;
-    const id = `scheduled-${due.toISOString().slice(0, 16).replace(/[-:]/g, '')}`;
+    if (!control || !this.admin || run === undefined) return;
     try {
       await control.caughtUp();
-      if (control.board.request(id)) return;
-      const request = await control.request(this.admin, config, { trigger: `schedule ${due.toISOString()}`, id });
-      logger.info({ refresh: request.id, entities: request.entities }, 'scheduled refresh requested');
+      if (control.board.request(run.id)) return;
+      const request = await control.request(this.admin, config, { trigger: `schedule ${due.toISOString()}`, id: run.id, entities: run.entities, kind: run.kind });
+      if (run.kind === 'compare') {
+        const targets = this.snapshotWatch?.targets.filter((target) => run.entities.includes(target.entity)) ?? [];
+        await sendIncrementalSnapshotSignals(config, targets, request.id);
+      }
+      logger.info({ refresh: request.id, kind: run.kind, entities: request.entities }, 'scheduled refresh requested');
     } catch (error) {
-      logger.warn({ refresh: id, err: error }, 'scheduled refresh not started');
+      logger.warn({ refresh: run.id, err: error }, 'scheduled refresh not started');
     }
+  }
+
+  /** The next run of the firing that requested `completed`, if it was the schedule's. */
+  private requestNextScheduledRun(completed: RefreshRequest): void {
+    const dueText = /^schedule (\S+)$/.exec(completed.trigger)?.[1];
+    const due = dueText === undefined ? undefined : new Date(dueText);
+    if (due === undefined || Number.isNaN(due.getTime())) return;
+    const next = nextScheduledRun(scheduledRuns(this.options.config, due), completed.id);
+    if (next) void this.requestScheduledRefresh(due, next);
   }
 
   private onRefreshBoardChange(): void {
     const control = this.refreshControl;
     if (!control) return;
     for (const runner of this.refreshRunners.values()) runner.kick();
+    void this.snapshotWatch?.reconsider().catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not record where a snapshot ended'));
     const running = control.board.running();
     if (running && !this.announcedRefreshes.has(running.id)) {
       this.announcedRefreshes.add(running.id);
@@ -222,6 +254,7 @@ export class Tracker implements StatusSource {
           this.options.logger.info({ refresh: running.id, entities: running.entities, ...totals, ms: Date.now() - running.requestedAtMs }, 'refresh completed');
           // The replay positions are of no use any more; left behind, each refresh would add a group.
           await this.admin?.deleteGroups([refreshGroupId(this.options.config.kafka.groupId, running.id)]).catch(() => undefined);
+          this.requestNextScheduledRun(running);
         })
         .catch((error: unknown) => this.options.logger.warn({ refresh: running.id, err: error }, 'could not mark the refresh completed'));
     }
@@ -497,6 +530,7 @@ export class Tracker implements StatusSource {
     await this.assignmentFeed?.stop();
     await this.assignmentTable?.close();
     await this.epochFeed?.stop();
+    await this.snapshotWatch?.stop();
     await this.refreshControl?.close();
     await this.admin?.disconnect();
   }

@@ -226,7 +226,7 @@ describe('tracker config', () => {
   it('fills the refresh defaults: Sunday 22:00 UTC, paced, loader-aware', () => {
     assert.deepEqual(parseConfig(validConfig(), ORIGIN).refresh, {
       topic: 'erp-delta.refreshes',
-      schedule: { cron: '0 22 * * 0', timeZone: 'UTC' },
+      schedule: { cron: '0 22 * * 0', timeZone: 'UTC', kinds: ['replay'], entities: {} },
       maxRecordsPerSecond: 5_000,
       maxLoaderLag: 50_000,
       loaderGroupId: 'erp-delta-loader',

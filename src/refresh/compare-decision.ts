@@ -1,0 +1,40 @@
+import { compareWithLoaded } from '../tracker/compare.js';
+import type { Delta } from '../tracker/delta.js';
+import { isLoaded, type LoadedState } from '../tracker/loaded-record.js';
+import type { TrackedEntity } from '../tracker/tracked-entity.js';
+
+/**
+ * A full compare's window of one CDC partition: from where the partition ended when the compare
+ * was requested (`from`) to where it ended when Debezium said the snapshot of the table was
+ * through. Every row the table held then is in it, as a snapshot row (op r) or as a live change.
+ */
+export interface CompareWindow {
+  id: string;
+  topic: string;
+  partition: number;
+  from: number;
+}
+
+/**
+ * The sweep of a full compare: each loaded key (as it is now, read in the task's turn) that its
+ * window did not hold, by the marks the compare wrote (`seen`), gets a DELETE with reason
+ * RECONCILE. Its row is not in the ERP table: deleted while capture did not see it (a publication
+ * without the table, a lost slot, a TRUNCATE Debezium skips). A key whose loaded record came from
+ * the window or after it changed live since the compare began: it is kept, whatever the marks say.
+ *
+ * The delete keeps the loaded record's source position, so a row the snapshot did read but that
+ * reached Kafka after the window's end (the only way a row of the table can be missing from it)
+ * still comes after it, and brings the record back: the compare can be late, never wrong for long.
+ */
+export function decideSweep(entity: TrackedEntity, keys: readonly string[], current: readonly LoadedState[], seen: readonly boolean[], window: CompareWindow, emittedAtMs: number): Delta[] {
+  const deltas: Delta[] = [];
+  keys.forEach((key, index) => {
+    const loaded = current[index];
+    if (!isLoaded(loaded) || seen[index] === true) return;
+    const { source } = loaded;
+    if (source.topic === window.topic && source.partition === window.partition && source.offset >= window.from) return;
+    const delta = compareWithLoaded(entity, { key, desired: null, source: { ...source, tsMs: emittedAtMs } }, loaded, 'RECONCILE', emittedAtMs);
+    if (delta) deltas.push(delta);
+  });
+  return deltas;
+}

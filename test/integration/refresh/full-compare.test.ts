@@ -1,0 +1,248 @@
+/**
+ * Issue 17 on the real stack: `refresh --from-source` is a full compare with the ERP. Debezium's
+ * incremental snapshot re-reads the table; rows that differ from what was loaded go out as CHANGE,
+ * loaded keys the table no longer holds are deleted (RECONCILE), unchanged rows emit nothing.
+ *
+ * Capture misses changes here the ways it does in production: the table leaves the connector's
+ * publication for a while (rows deleted and updated meanwhile are never sent), and a TRUNCATE,
+ * which Debezium skips by default. The test owns its table, connector (slot, publication, topic
+ * prefix) and CDC topic; the tracker reads them as its products entity.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type pg from 'pg';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { ConnectRestClient } from '../../../src/capture/connect-rest.js';
+import { projectFiles } from '../../../src/project-files.js';
+import { erpDatabase, testKafka, testStack } from '../../support/test-stack.js';
+import { TrackerTest, waitUntil, type Deltas, type TrackerProcess } from '../../support/tracker-harness.js';
+
+const id = `c${Date.now().toString(36)}`;
+const table = `compare_products_${id}`;
+const prefix = `erpcompare${id}`;
+const topic = `${prefix}.public.${table}`;
+const slot = `erp_delta_${id}`;
+const connectorName = `erp-compare-${id}`;
+
+/** The shipped connector's settings, for a table, slot, publication and topic prefix of the test's own. */
+function connectorConfig(): Record<string, string> {
+  const shipped = JSON.parse(readFileSync(`${projectFiles.connectorsDir}/erp-postgres.json`, 'utf8')) as { config: Record<string, string> };
+  const stack = testStack();
+  const postgres = new URL(stack.component('postgres').endpoint());
+  return {
+    ...shipped.config,
+    'database.hostname': postgres.hostname, 'database.port': postgres.port, 'database.user': decodeURIComponent(postgres.username), 'database.password': '', 'database.dbname': postgres.pathname.slice(1),
+    'topic.prefix': prefix, 'table.include.list': `public.${table}`, 'slot.name': slot, 'publication.name': slot,
+    'signal.kafka.bootstrap.servers': stack.component('kafka').endpoint(),
+    // Each connector reads the signal topic in a group of its own: in a shared one only one would get each signal.
+    'signal.kafka.groupId': `erp-delta-signals-${id}`,
+    'predicates.isSignalTable.pattern': `${prefix}\\.public\\.debezium_signal`,
+  };
+}
+
+function codes(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `${id}-${String(index).padStart(3, '0')}`);
+}
+
+/** What the compare emitted for the test's products: `<op> <reason> <price>` per key. */
+function emitted(deltas: Deltas): Map<string, string[]> {
+  const byKey = new Map<string, string[]>();
+  for (const record of deltas.all) {
+    if (record.entity !== 'products' || record.tombstone) continue;
+    byKey.set(record.key, [...(byKey.get(record.key) ?? []), `${record.delta?.op} ${record.delta?.reason}${record.delta?.data ? ` ${record.delta.data['unitPrice']}` : ''}`]);
+  }
+  return byKey;
+}
+
+describe('refresh --from-source: a full compare with the ERP', () => {
+  const connect = new ConnectRestClient(testStack().component('connect').endpoint());
+  let db: pg.Client;
+  let test: TrackerTest;
+  let tracker: TrackerProcess | undefined;
+
+  before(async () => {
+    db = await erpDatabase();
+    await db.query(`CREATE TABLE ${table} (code text PRIMARY KEY, description text, unit_price numeric(12,2), active boolean, updated_at timestamptz DEFAULT now())`);
+    // Incremental snapshots on PostgreSQL write their window marks to the signal table, which the publication must carry.
+    await db.query(`INSERT INTO ${table} (code, description, unit_price, active) SELECT code, 'Compared product', 10, true FROM unnest($1::text[]) AS code`, [codes(10)]);
+    test = new TrackerTest('compare', { cdcTopics: { products: topic }, refresh: { maxLoaderLag: 1_000_000, connectorsDir: join(projectFiles.connectorsDir, '..', '.erp-delta', 'none') } });
+    // The tracker and the CLI find the test's connector (its signal and notification topics) in a connectors dir of the test's own.
+    const connectorsDir = join(test.dataDir('connectors'), '..', `connectors-${id}`);
+    mkdirSync(connectorsDir, { recursive: true });
+    writeFileSync(join(connectorsDir, `${connectorName}.json`), JSON.stringify({ name: connectorName, config: connectorConfig() }, null, 2));
+    const configText = readFileSync(test.configPath, 'utf8').replace(/connectorsDir: .*/, `connectorsDir: ${connectorsDir}`);
+    writeFileSync(test.configPath, configText);
+    await connect.putConfig(connectorName, connectorConfig());
+    await waitUntil(`connector ${connectorName} to run`, async () => {
+      const status = await connect.status(connectorName);
+      return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
+    }, 90_000);
+    tracker = test.start();
+    await tracker.waitForLog('tasks ready');
+    await waitUntil('the initial snapshot loaded', async () => emitted(await test.readDeltas(['products'], 5_000)).size === 10, 90_000);
+  });
+
+  after(async () => {
+    await tracker?.kill();
+    await connect.delete(connectorName).catch(() => undefined);
+    await waitUntil(`slot ${slot} released`, async () => {
+      const result = await db.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+      if (result.rows.length === 0) return true;
+      if (result.rows[0]?.active) return false;
+      await db.query('SELECT pg_drop_replication_slot($1)', [slot]);
+      return true;
+    }, 60_000).catch(() => undefined);
+    await db.query(`DROP PUBLICATION IF EXISTS ${slot}`).catch(() => undefined);
+    await db.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await db.end();
+    const admin = testKafka().admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+    await test?.cleanup();
+  });
+
+  it('deletes what the publication did not carry, sends what differs, and nothing for the rest', async () => {
+    const [kept, deleted1, deleted2, updated, live] = codes(5) as [string, string, string, string, string];
+    // The table leaves the publication for a while: what happens to it meanwhile is never captured.
+    await db.query(`ALTER PUBLICATION ${slot} DROP TABLE ${table}`);
+    await db.query(`DELETE FROM ${table} WHERE code = ANY($1)`, [[deleted1, deleted2]]);
+    await db.query(`UPDATE ${table} SET unit_price = 99 WHERE code = $1`, [updated]);
+    await db.query(`ALTER PUBLICATION ${slot} ADD TABLE ${table}`);
+    await db.query(`UPDATE ${table} SET unit_price = 11 WHERE code = $1`, [live]);
+    await waitUntil('the live change', async () => emitted(await test.readDeltas(['products'], 5_000)).get(live)?.length === 2, 60_000);
+    const before = await test.readDeltas(['products']);
+    assert.deepEqual(emitted(before).get(deleted1), ['UPSERT CHANGE 10.00'], 'the delete was not captured');
+
+    const compare = await test.cli(['refresh', '--from-source', '--entity', 'products', '--wait']);
+    assert.equal(compare.code, 0, compare.stderr);
+    assert.match(compare.stdout, /full compare .* requested: products/);
+    assert.match(compare.stdout, /completed/);
+    const since = emitted((await test.readDeltas(['products'])).since(before));
+    assert.deepEqual(Object.fromEntries(since), {
+      [deleted1]: ['DELETE RECONCILE'],
+      [deleted2]: ['DELETE RECONCILE'],
+      [updated]: ['UPSERT CHANGE 99.00'],
+    }, 'the missed deletes and the missed update; nothing for the unchanged rows, nor for the live change already sent');
+    assert.equal(since.get(kept), undefined);
+  });
+
+  it('a TRUNCATE Debezium skipped: the next compare deletes every key the table lost, and keeps a row inserted since', async () => {
+    const before = await test.readDeltas(['products']);
+    const loaded = [...emitted(before)].filter(([, states]) => !(states.at(-1) ?? '').startsWith('DELETE')).map(([key]) => key);
+    await db.query(`TRUNCATE ${table}`);
+    const inserted = `${id}-new`;
+    await db.query(`INSERT INTO ${table} (code, description, unit_price, active) VALUES ($1, 'After the truncate', 5, true)`, [inserted]);
+    await waitUntil('the insert after the truncate', async () => emitted(await test.readDeltas(['products'], 5_000)).has(inserted), 60_000);
+
+    const compare = await test.cli(['refresh', '--from-source', '--entity', 'products', '--wait']);
+    assert.equal(compare.code, 0, compare.stderr);
+    const since = emitted((await test.readDeltas(['products'])).since(before));
+    assert.deepEqual(since.get(inserted), ['UPSERT CHANGE 5.00'], 'inserted live once, kept by the compare');
+    for (const key of loaded) assert.deepEqual(since.get(key), ['DELETE RECONCILE'], `${key}, truncated, is deleted once`);
+    const status = await test.cli(['refresh', 'status']);
+    assert.match(status.stdout, /products .*reconciled/);
+  });
+
+  it('runs on the schedule when refresh.schedule.kinds says compare', async () => {
+    await tracker?.stop();
+    const config = parseYaml(readFileSync(test.configPath, 'utf8')) as { refresh: Record<string, unknown> };
+    // Every 5 s, a compare of the test's products only: the shared sample tables are left alone.
+    config.refresh['schedule'] = { cron: '*/5 * * * * *', timeZone: 'UTC', kinds: ['compare'], entities: { customers: [], stock_levels: [] } };
+    writeFileSync(test.configPath, stringifyYaml(config));
+    const before = await test.readDeltas(['products']);
+    const [gone] = [...emitted(before)].filter(([, states]) => !(states.at(-1) ?? '').startsWith('DELETE')).map(([key]) => key);
+    assert.ok(gone, 'a loaded key is left to lose');
+    await db.query(`ALTER PUBLICATION ${slot} DROP TABLE ${table}`);
+    await db.query(`DELETE FROM ${table} WHERE code = $1`, [gone]);
+    await db.query(`ALTER PUBLICATION ${slot} ADD TABLE ${table}`);
+
+    tracker = test.start();
+    const requested = await tracker.waitForLog((line) => line.msg === 'scheduled refresh requested' && line['kind'] === 'compare', 30_000);
+    assert.deepEqual(requested['entities'], ['products']);
+    await waitUntil('the scheduled compare to delete the key', async () => emitted((await test.readDeltas(['products'], 5_000)).since(before)).get(gone)?.[0] === 'DELETE RECONCILE', 90_000, () => tracker?.tail() ?? '');
+  });
+
+  /** Rows the ERP loses while the table is out of the publication: capture never sees these deletes. */
+  async function loseUnseen(keys: readonly string[]): Promise<void> {
+    await db.query(`ALTER PUBLICATION ${slot} DROP TABLE ${table}`);
+    await db.query(`DELETE FROM ${table} WHERE code = ANY($1)`, [keys]);
+    await db.query(`ALTER PUBLICATION ${slot} ADD TABLE ${table}`);
+  }
+
+  /** The test's tracker config without a schedule, with `instances` trackers running it, caught up. */
+  async function restartWithoutSchedule(instances: readonly string[]): Promise<TrackerProcess[]> {
+    await tracker?.stop();
+    const config = parseYaml(readFileSync(test.configPath, 'utf8')) as { refresh: Record<string, unknown> };
+    config.refresh['schedule'] = null;
+    writeFileSync(test.configPath, stringifyYaml(config));
+    const started = instances.map((instance) => test.start(instance));
+    for (const process of started) await process.waitForLog('tasks ready');
+    await test.waitCaughtUp();
+    return started;
+  }
+
+  it('survives kill -9 in the middle, with live changes during it: each lost key deleted once, nothing live deleted or set back', async () => {
+    const [first] = await restartWithoutSchedule(['a']);
+    assert.ok(first);
+    tracker = first;
+    const more = Array.from({ length: 300 }, (_, index) => `${id}-k${String(index).padStart(3, '0')}`);
+    await db.query(`INSERT INTO ${table} (code, description, unit_price, active) SELECT code, 'Many', 20, true FROM unnest($1::text[]) AS code`, [more]);
+    await waitUntil('the new rows loaded', async () => {
+      const loadedNow = emitted(await test.readDeltas(['products'], 5_000));
+      return more.every((key) => loadedNow.has(key));
+    }, 90_000);
+    const lost = more.slice(0, 5);
+    await loseUnseen(lost);
+    const before = await test.readDeltas(['products']);
+
+    const requested = await test.cli(['refresh', '--from-source', '--entity', 'products']);
+    assert.equal(requested.code, 0, requested.stderr);
+    // Live changes while the snapshot runs: an insert, an update and a delete, all captured.
+    const [updated, deletedLive] = [more[100] as string, more[200] as string];
+    const inserted = `${id}-live`;
+    await db.query(`INSERT INTO ${table} (code, description, unit_price, active) VALUES ($1, 'Live', 7, true)`, [inserted]);
+    await db.query(`UPDATE ${table} SET unit_price = 21 WHERE code = $1`, [updated]);
+    await db.query(`DELETE FROM ${table} WHERE code = $1`, [deletedLive]);
+    await first.waitForLog((line) => line.msg === 'the snapshot of a table is through' || line.msg === 'full compare of a task: marking the keys of its window', 60_000);
+    await first.kill();
+    const restarted = test.start('a');
+    tracker = restarted;
+    await restarted.waitForLog('tasks ready');
+    const compareId = /full compare (\S+) requested/.exec(requested.stdout)?.[1];
+    assert.ok(compareId, requested.stdout);
+    await waitUntil('the compare to complete', async () => {
+      const status = await test.cli(['refresh', 'status', '--json']);
+      if (status.code !== 0) return undefined;
+      const now = JSON.parse(status.stdout) as { running?: unknown; last?: { id: string } };
+      return (now.running === undefined && now.last?.id === compareId) || undefined;
+    }, 120_000, () => tracker?.tail() ?? '');
+
+    const since = emitted((await test.readDeltas(['products'])).since(before));
+    for (const key of lost) assert.deepEqual(since.get(key), ['DELETE RECONCILE'], `${key}, lost unseen, is deleted once`);
+    assert.deepEqual(since.get(inserted), ['UPSERT CHANGE 7.00'], 'the row inserted during the compare stays');
+    assert.deepEqual(since.get(updated), ['UPSERT CHANGE 21.00'], 'the row updated during the compare keeps its update');
+    assert.deepEqual(since.get(deletedLive), ['DELETE CHANGE'], 'the row deleted during the compare is deleted once, as captured');
+    const others = [...since.keys()].filter((key) => ![...lost, inserted, updated, deletedLive].includes(key));
+    assert.deepEqual(others.map((key) => [key, since.get(key)]), [], 'nothing for the unchanged rows');
+  });
+
+  it('runs with two instances in one group: each task compares its partition, once', async () => {
+    const processes = await restartWithoutSchedule(['a', 'b']);
+    tracker = processes[0];
+    try {
+      const loaded = [...emitted(await test.readDeltas(['products']))].filter(([, states]) => !(states.at(-1) ?? '').startsWith('DELETE')).map(([key]) => key);
+      const lost = loaded.slice(-4);
+      await loseUnseen(lost);
+      const before = await test.readDeltas(['products']);
+      const compare = await test.cli(['refresh', '--from-source', '--entity', 'products', '--wait']);
+      assert.equal(compare.code, 0, compare.stderr);
+      const since = emitted((await test.readDeltas(['products'])).since(before));
+      assert.deepEqual(Object.fromEntries(since), Object.fromEntries(lost.map((key) => [key, ['DELETE RECONCILE']])));
+    } finally {
+      for (const process of processes.slice(1)) await process.stop();
+    }
+  });
+});

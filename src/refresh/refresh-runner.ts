@@ -9,7 +9,6 @@ import { refreshGroupId, type RefreshControl } from './refresh-control.js';
 import { replayRanges, type RefreshProgress, type RefreshRequest } from './refresh-record.js';
 import type { LoaderLagGate } from './refresh-throttle.js';
 import { RatePacer } from './refresh-throttle.js';
-import type { ReplayState } from './replay-decision.js';
 
 /** Replayed records per task turn: live batches of the partition wait for one page at most. */
 const REPLAY_PAGE = 500;
@@ -97,7 +96,8 @@ export class RefreshRunner {
     const emitFrom = Math.max(start, Number(committed ?? -1));
     const pacer = new RatePacer(options.maxRecordsPerSecond / replayRanges(request).length);
     const gate = options.gateFor(request);
-    const state: ReplayState = { refreshed: new Set(), present: new Set() };
+    // The replay's state of each key is re-derived from the partition's start on every (re)start.
+    await task.store.clearReplayState();
     const progress: RefreshProgress = {
       id: request.id, groupId: request.groupId, topic, partition, replayed: Math.max(0, emitFrom - start), total: Math.max(0, end - start), emitted: 0, reconciled: 0,
       startedAtMs: Date.now(), updatedAtMs: Date.now(), done: false,
@@ -123,7 +123,7 @@ export class RefreshRunner {
           for (let index = 0; index < inRange.length; index += size) {
             const page = inRange.slice(index, index + size);
             if (this.halted()) return;
-            await this.replayPage(page, { state, emitFrom, end, groupId, pacer, gate, heartbeat, progress });
+            await this.replayPage(page, { refreshId: request.id, emitFrom, end, groupId, pacer, gate, heartbeat, progress });
             progress.replayed = Math.max(progress.replayed, Number((page.at(-1) as KafkaMessage).offset) + 1 - start);
             await report();
           }
@@ -143,13 +143,14 @@ export class RefreshRunner {
         const result = await task.reconcilePage(async () => {
           pages.iterator ??= task.store.recordPages();
           return pages.iterator.next(RECONCILE_PAGE);
-        }, state, end);
+        }, request.id, end);
         if (result.checked === 0) break;
         progress.reconciled += result.deleted;
       }
     } finally {
       await pages.iterator?.close().catch(() => undefined);
     }
+    await task.store.clearReplayState();
     progress.done = true;
     await report(true);
     options.logger.info({ refresh: request.id, task: task.id, emitted: progress.emitted, reconciled: progress.reconciled, ms: Date.now() - progress.startedAtMs }, 'refresh of a task done');
@@ -285,7 +286,7 @@ export class RefreshRunner {
   }
 
   private async replayPage(page: readonly KafkaMessage[], run: {
-    state: ReplayState; emitFrom: number; end: number; groupId: string; pacer: RatePacer; gate: LoaderLagGate; heartbeat: () => Promise<void>; progress: RefreshProgress;
+    refreshId: string; emitFrom: number; end: number; groupId: string; pacer: RatePacer; gate: LoaderLagGate; heartbeat: () => Promise<void>; progress: RefreshProgress;
   }): Promise<void> {
     const last = Number((page.at(-1) as KafkaMessage).offset);
     const toEmit = page.filter((message) => Number(message.offset) >= run.emitFrom).length;
@@ -295,7 +296,7 @@ export class RefreshRunner {
       await run.heartbeat();
     }
     const position = last + 1 > run.emitFrom ? { groupId: run.groupId, offset: String(last + 1) } : undefined;
-    const result = await this.task.refreshPage(page, run.state, { emitFrom: run.emitFrom, end: run.end }, position);
+    const result = await this.task.refreshPage(page, run.refreshId, { emitFrom: run.emitFrom, end: run.end }, position);
     run.progress.emitted += result.emitted;
   }
 }

@@ -13,6 +13,8 @@ const CHECKPOINT_KEY = 'meta:changelog-next-offset';
 const LAST_INPUT_KEY = 'meta:last-input';
 /** Which fields the rep index was built from; absent: the store has no index. */
 const REP_INDEX_KEY = 'meta:rep-index';
+/** What a refresh's replay knows of each key so far (refresh/replay-decision.ts ReplayState). */
+const REPLAY_PREFIX = 'p:';
 /** Keys a full compare saw in its window (refresh/compare-decision.ts), and how far it has read the window. */
 const SEEN_PREFIX = 's:';
 const COMPARE_MARKS_KEY = 'meta:compare-marks';
@@ -261,6 +263,29 @@ export class StateStore {
   async clearSeen(): Promise<void> {
     await this.db.clear({ gte: SEEN_PREFIX, lt: `${SEEN_PREFIX.slice(0, -1)};` });
     await this.db.del(COMPARE_MARKS_KEY);
+  }
+
+  /**
+   * A refresh replay's state of some keys (ReplayState): whether the key's latest row so far is
+   * present, and whether it was refreshed. In the store, not in memory: a partition's keys can be
+   * millions. The replay reads its partition from the start every time it (re)starts, so these
+   * are re-derived then and need no checkpoint of their own.
+   */
+  async replayState(refreshId: string, keys: readonly string[]): Promise<Array<{ present: boolean; refreshed: boolean }>> {
+    return (await this.db.getMany(keys.map((key) => REPLAY_PREFIX + key))).map((value) => {
+      const [id, flags] = value === undefined ? [] : [value.slice(0, -2), value.slice(-2)];
+      return id === refreshId && flags !== undefined ? { present: flags[0] === 'p', refreshed: flags[1] === 'r' } : { present: false, refreshed: false };
+    });
+  }
+
+  async writeReplayState(refreshId: string, states: ReadonlyMap<string, { present: boolean; refreshed: boolean }>): Promise<void> {
+    const batch = this.db.batch();
+    for (const [key, state] of states) batch.put(REPLAY_PREFIX + key, `${refreshId}${state.present ? 'p' : '-'}${state.refreshed ? 'r' : '-'}`);
+    await batch.write();
+  }
+
+  async clearReplayState(): Promise<void> {
+    await this.db.clear({ gte: REPLAY_PREFIX, lt: `${REPLAY_PREFIX.slice(0, -1)};` });
   }
 
   /** The keys of the store (deleted keys included), page by page, in key order: a full compare's sweep. */

@@ -352,13 +352,23 @@ export class Task {
    * One page of a refresh's replay of this task's CDC partition (DESIGN "Refresh"), in the task's
    * turn, so that it never races live changes: REFRESH upserts, committed together with the
    * replay's position (the offset `commitOffset` of the refresh's own consumer group), then the
-   * store. A page entirely before the committed position only updates `state`.
+   * store. A page entirely before the committed position only updates the replay's state of its
+   * keys, which the store keeps (StateStore.replayState).
    */
-  refreshPage(messages: readonly KafkaMessage[], state: ReplayState, window: ReplayWindow, position: { groupId: string; offset: string } | undefined): Promise<{ emitted: number; failed: number }> {
+  refreshPage(messages: readonly KafkaMessage[], refreshId: string, window: ReplayWindow, position: { groupId: string; offset: string } | undefined): Promise<{ emitted: number; failed: number }> {
     return this.inTurn(async () => {
       const { entity } = this;
       const { keyed, loadedBefore } = await this.readBatch(messages);
+      // The replay's state of the page's keys, from the store (page-sized sets for the decision).
+      const keys = [...new Set(keyed.flatMap((record) => (record.kind === 'dead' ? [] : [record.key])))];
+      const known = await this.store.replayState(refreshId, keys);
+      const state: ReplayState = { present: new Set(), refreshed: new Set() };
+      keys.forEach((key, index) => {
+        if (known[index]?.present) state.present.add(key);
+        if (known[index]?.refreshed) state.refreshed.add(key);
+      });
       const decision = decideReplay(entity, keyed, loadedBefore, state, window, Date.now(), this.join);
+      await this.store.writeReplayState(refreshId, new Map(keys.map((key) => [key, { present: state.present.has(key), refreshed: state.refreshed.has(key) }])));
       if (position !== undefined) {
         const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), [], position);
         await this.writeLoaded(decision.loadedAfter, changelogNextOffset, loadedBefore);
@@ -370,13 +380,15 @@ export class Task {
 
   /**
    * One page of a refresh's reconcile pass: RECONCILE deletes of the loaded keys `nextRecords`
-   * returns (read in the task's turn) that are not present at the source.
+   * returns (read in the task's turn) that the replay did not find present at the source.
    */
-  reconcilePage(nextRecords: () => Promise<readonly LoadedRecord[]>, state: ReplayState, end: number): Promise<{ checked: number; deleted: number }> {
+  reconcilePage(nextRecords: () => Promise<readonly LoadedRecord[]>, refreshId: string, end: number): Promise<{ checked: number; deleted: number }> {
     return this.inTurn(async () => {
       const loaded = await nextRecords();
       if (loaded.length === 0) return { checked: 0, deleted: 0 };
-      const deltas = decideReconcile(this.entity, loaded, state, end, Date.now());
+      const known = await this.store.replayState(refreshId, loaded.map((record) => record.key));
+      const present = new Set(loaded.flatMap((record, index) => (known[index]?.present ? [record.key] : [])));
+      const deltas = decideReconcile(this.entity, loaded, { present, refreshed: new Set() }, end, Date.now());
       if (deltas.length > 0) {
         const changelogNextOffset = await this.commitTransaction(this.deltaMessages(deltas), [], undefined);
         await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedStateOf(delta)])), changelogNextOffset, new Map(loaded.map((record) => [record.key, record])));

@@ -104,10 +104,13 @@ async function waitForCompletion(control: RefreshControl, id: string): Promise<v
     const status = refreshStatus(control.board, undefined, Date.now(), id);
     const { replayed, total, emitted, reconciled } = status.running?.totals ?? status.last?.totals ?? { replayed: 0, total: 0, emitted: 0, reconciled: 0 };
     const compare = request.kind === 'compare';
-    const ratio = total === 0 ? (request.status === 'completed' ? 1 : 0) : replayed / total;
-    // A compare's window is known once Debezium says the snapshot of its table is through.
+    // A compare's window is known once Debezium says the snapshot of its table is through: its
+    // progress is the tables re-read, then the keys marked and deleted.
+    const tables = Object.keys(request.ends);
+    const tablesRead = tables.filter((topic) => control.board.snapshotEndOf(id, topic) !== undefined).length;
+    const ratio = request.status === 'completed' ? 1 : compare ? tablesRead / Math.max(1, tables.length) : total === 0 ? 0 : replayed / total;
     const what = compare
-      ? `${Object.keys(request.ends).filter((topic) => control.board.snapshotEndOf(id, topic) !== undefined).length}/${Object.keys(request.ends).length} tables re-read, ${replayed}/${total} keys marked, ${reconciled} deleted`
+      ? `${tablesRead}/${tables.length} tables re-read, ${replayed} keys marked, ${reconciled} deleted`
       : `${replayed}/${total} replayed, ${emitted} emitted`;
     if (tty) {
       const width = 30;

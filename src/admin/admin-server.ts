@@ -2,24 +2,32 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import type { StatusPage } from '../status/status-page.js';
 import type { Readiness } from './readiness.js';
+
+/** A status page at `/` and its API: the tracker's (status/status-page.ts) or the loader's (status/loader-status-page.ts). */
+export interface AdminPage {
+  /** Called with the server's start and stop (a page samples its counters meanwhile). */
+  start(): void;
+  stop(): void;
+  /** Answers the request if it is the page's; false leaves it to the admin server. */
+  handle(path: string, request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+}
 
 export interface AdminSources {
   metrics: Registry;
   readiness: () => Promise<Readiness>;
-  /** The status page at `/` and its API (the tracker has one; the loader does not); it samples while the server runs. */
-  statusPage?: StatusPage | undefined;
+  /** The status page at `/` and its API (`run` and `deliver` each have one); it samples while the server runs. */
+  statusPage?: AdminPage | undefined;
 }
 
 /**
  * The admin HTTP endpoint of `run` and `deliver` (issue 6): /healthz (the process answers), /readyz
  * (ready to process: 200, or 503 with the reasons as JSON), /metrics (Prometheus text, from
- * prom-client), and for `run` the status page at `/`.
+ * prom-client), and the status page at `/` (the tracker's or the loader's).
  * It listens on localhost by default: it is for the operator's probes and scraper, not the world.
  */
 export class AdminServer {
-  private constructor(private readonly server: Server, private readonly statusPage: StatusPage | undefined) {}
+  private constructor(private readonly server: Server, private readonly statusPage: AdminPage | undefined) {}
 
   static async start(host: string, port: number, sources: AdminSources): Promise<AdminServer> {
     const server = createServer((request, response) => {

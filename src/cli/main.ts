@@ -12,6 +12,7 @@ import { registerDlqCommand } from './dlq-command.js';
 import { registerDeliveryCommands } from './delivery-commands.js';
 import { registerCaptureCommands } from './capture-command.js';
 import { registerEntitiesCommands } from './entities-command.js';
+import { registerConfigCommand } from './config-command.js';
 
 /** Exit codes: 1 for a failure at run time, 2 for bad input (options, config), as documented in the README. */
 const EXIT_FAILURE = 1;
@@ -33,6 +34,7 @@ registerStateCommand(program);
 registerDlqCommand(program);
 registerDeliveryCommands(program);
 registerDemoCommand(program);
+registerConfigCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -115,8 +115,11 @@ const refreshSchema = z.strictObject({
   maxRecordsPerSecond: z.number().int().positive().default(CONFIG_DEFAULTS.refreshMaxRecordsPerSecond),
   /** The refresh pauses while the loader group lags more than this many deltas behind. */
   maxLoaderLag: z.number().int().positive().default(CONFIG_DEFAULTS.refreshMaxLoaderLag),
-  /** The consumer group that delivers the delta topics to the target. */
-  loaderGroupId: z.string().min(1).default(CONFIG_DEFAULTS.loaderGroupId),
+  /**
+   * The consumer group that delivers the delta topics to the target. Absent: delivery.groupId, so
+   * that the refresh watches the group `erp-delta deliver` really commits as.
+   */
+  loaderGroupId: z.string().min(1).optional(),
   /**
    * The Debezium connector files (default: the package's connectors/): a full compare asks each
    * table's connector for an incremental snapshot through its signal topic, and follows its
@@ -160,6 +163,32 @@ const deliverySchema = z.strictObject({
     index: z.string().min(1).optional(),
     reason: z.string().min(1).optional(),
   }).refine((spec) => (spec.idempotencyKey === undefined) !== (spec.index === undefined), { error: 'must name exactly one of idempotencyKey and index' }).optional(),
+  /**
+   * Requests per second to the target at most, for the whole loader (all partitions, retries and
+   * per-key DELETEs included); a fraction paces one request every 1/n s. Absent: no cap.
+   */
+  maxRequestsPerSecond: z.number().positive().optional(),
+  /** A batch whose JSON body would be larger (bytes, UTF-8) is sent as several requests. Absent: no limit. */
+  maxBodyBytes: z.number().int().min(1_024, 'must be at least 1024').optional(),
+  /**
+   * HTTPS to the target: `ca` (the CA that signed the target's certificate, instead of Node's
+   * built-in list), `cert` + `key` (a client certificate). Each a PEM file's path, or a
+   * `${env:NAME}` / `${file:PATH}` reference whose value is the PEM text or a path.
+   */
+  tls: z.strictObject({
+    ca: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+  }).refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { error: 'needs both cert and key, or neither' }).optional(),
+  /**
+   * How an entity's DELETE deltas reach the target: absent, in the batch with the upserts; with
+   * `method: DELETE`, one HTTP DELETE per key on `path`, a template with `{key}` (the whole key)
+   * or `{<keyField>}` (one key field's value), each URL-encoded.
+   */
+  deletes: z.record(entityName, z.strictObject({
+    method: z.literal('DELETE').default('DELETE'),
+    path: z.string().regex(/^\/.*\{[^{}]+\}/, 'must start with "/" and hold a placeholder such as {key}'),
+  })).default({}),
 });
 
 const adminSchema = z.strictObject({
@@ -194,7 +223,7 @@ const configSchema = z.strictObject({
 
 export type FieldConfig = z.infer<typeof fieldSchema>;
 export type AssignmentConfig = z.infer<typeof assignmentSchema>;
-export type RefreshConfig = z.infer<typeof refreshSchema>;
+export type RefreshConfig = Omit<z.infer<typeof refreshSchema>, 'loaderGroupId'> & { loaderGroupId: string };
 export type DeliveryConfig = z.infer<typeof deliverySchema>;
 
 export interface EntityConfig {
@@ -211,7 +240,8 @@ export interface EntityConfig {
   filter?: readonly RowCondition[];
 }
 
-export type TrackerConfig = Omit<z.infer<typeof configSchema>, 'entities'> & {
+export type TrackerConfig = Omit<z.infer<typeof configSchema>, 'entities' | 'refresh'> & {
+  refresh: RefreshConfig;
   entities: Record<string, EntityConfig>;
 };
 
@@ -238,6 +268,7 @@ export function parseConfig(input: unknown, origin: string): TrackerConfig {
   };
   const config: TrackerConfig = {
     ...rest,
+    refresh: { ...rest.refresh, loaderGroupId: rest.refresh.loaderGroupId ?? rest.delivery.groupId },
     entities: Object.fromEntries(Object.entries(entities).map(([name, entity]) => [name, {
       name,
       topic: entity.topic,
@@ -284,6 +315,20 @@ function crossCheck(config: TrackerConfig): ConfigIssue[] {
   claimTopic(config.dlqTopic, ['dlqTopic']);
   claimTopic(config.sourceEpochTopic, ['sourceEpochTopic']);
   claimTopic(config.refresh.topic, ['refresh', 'topic']);
+
+  for (const [name, deletes] of Object.entries(config.delivery.deletes)) {
+    const entity = config.entities[name];
+    if (entity === undefined) {
+      issues.push({ path: ['delivery', 'deletes', name], message: `"${name}" is not an entity (${Object.keys(config.entities).join(', ') || 'none'})` });
+      continue;
+    }
+    // Checked here rather than at the first DELETE: a typo would otherwise dead-letter deletes in production.
+    for (const [, placeholder] of deletes.path.matchAll(/\{([^{}]*)\}/g)) {
+      if (placeholder !== 'key' && !entity.keyFields.includes(placeholder as string)) {
+        issues.push({ path: ['delivery', 'deletes', name, 'path'], message: `{${placeholder}} is neither {key} nor a key field of "${name}" (${entity.keyFields.join(', ')})` });
+      }
+    }
+  }
 
   const assignment = config.assignment;
   if (assignment !== undefined) {

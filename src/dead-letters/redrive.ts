@@ -11,7 +11,7 @@ import { SourceDecoder } from '../tracker/source-decoder.js';
 import { trackedEntities } from '../tracker/tracked-entity.js';
 import { deadLetterEntry, readDeadLetters, type DeadLetterEntry } from './dead-letter-topic.js';
 import { failureUnderConfig } from './redrive-check.js';
-import { LatestOffsets, partitionsToCheck, planReplay, skipSuperseded, type ReplayAction } from './replay-plan.js';
+import { DELIVERY_REJECTED, LatestOffsets, partitionsToCheck, planReplay, skipSuperseded, type ReplayAction } from './replay-plan.js';
 
 export interface RedriveOptions {
   sinceMs: number;
@@ -20,6 +20,8 @@ export interface RedriveOptions {
   target?: string | undefined;
   /** Decide and report, change nothing. */
   dryRun: boolean;
+  /** Only the deltas the target rejected (the loader's status page re-sends those): CDC records are left alone. */
+  rejectedDeltasOnly?: boolean | undefined;
 }
 
 /** What became of one dead letter; `would-*` in a dry run. */
@@ -39,7 +41,8 @@ export interface RedriveResult {
  */
 export async function redriveDeadLetters(kafka: Kafka, config: TrackerConfig, options: RedriveOptions): Promise<RedriveResult[]> {
   const entities = new Map(Object.values(config.entities).map((entity) => [entity.name, { topic: entity.topic, deltaTopic: entity.deltaTopic }]));
-  const planned = planReplay(await readDeadLetters(kafka, config), { sinceMs: options.sinceMs, entity: options.entity, hasTarget: options.target !== undefined, entities });
+  const letters = (await readDeadLetters(kafka, config)).filter((letter) => !options.rejectedDeltasOnly || letter.errorCode === DELIVERY_REJECTED);
+  const planned = planReplay(letters, { sinceMs: options.sinceMs, entity: options.entity, hasTarget: options.target !== undefined, entities });
   const deltaTopics = new Set([...entities.values()].map((entity) => entity.deltaTopic));
   const registry = registryClient(config.registry);
   const actions = await skipStillFailing(skipSuperseded(planned, await latestOffsets(kafka, partitionsToCheck(planned), deltaTopics)), config, registry);
@@ -134,7 +137,7 @@ async function repost(registry: SchemaRegistry, config: TrackerConfig, target: s
     return { outcome: 'failed', detail: `its delta cannot be decoded: ${(error as Error).message}` };
   }
   const request = deliveryRequest(action.entity, action.topic, action.partition, [{ offset: String(action.offset), delta }]);
-  const outcome = await postDelivery(target, config.delivery, request.body, request.idempotencyKey);
+  const outcome = await postDelivery(target, config, request.body, request.idempotencyKey);
   if (outcome.kind === 'delivered') return { outcome: 'reposted', detail: `POSTed to ${target}: accepted` };
   if (outcome.kind === 'rejected') return { outcome: 'failed', detail: `the target rejected it again: HTTP ${outcome.status}: ${outcome.body.slice(0, 500)}` };
   return { outcome: 'failed', detail: `the target did not take it (${outcome.reason}): try again later` };

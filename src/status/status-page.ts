@@ -139,7 +139,7 @@ export class StatusPage {
   }
 }
 
-function json(response: ServerResponse, status: number, body: unknown): void {
+export function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${JSON.stringify(body)}\n`);
 }
 
@@ -148,7 +148,7 @@ function requiredParameter(value: string | null, name: string): string {
   return value;
 }
 
-async function readJsonBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJsonBody(request: IncomingMessage): Promise<Record<string, unknown>> {
   if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
     throw new ErpDeltaError('INVALID_OPTION', 'A write needs a JSON body (content-type: application/json).');
   }

@@ -21,7 +21,7 @@ export function sourceChangeFromEnvelope(envelope: unknown, key: SourceRow): Sou
   if (!isRow(envelope)) throw decodeFailed('the value is not a Debezium envelope (an object with op, before, after and source)');
   const op = envelope['op'];
   if (op === undefined) throw decodeFailed('the envelope has no op');
-  if (op === 't') throw decodeFailed('op "t" (a truncate) names no row; a refresh reconciles the truncated table');
+  if (op === 't') throw decodeFailed('op "t" (a truncate) names no row: the next full compare (`erp-delta refresh --from-source`) deletes the keys the table lost');
   if (typeof op !== 'string' || !OPS.has(op)) throw decodeFailed(`the envelope has an unknown op ${JSON.stringify(op)} (expected c, u, d or r)`);
 
   const before = envelope['before'] ?? null;

@@ -13,7 +13,7 @@ import type { DecodedSourceRecord, SourceRow } from './source-change.js';
  * rows hold an integer beyond 2^53 exactly, as a bigint (exact-json.ts).
  */
 export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): DecodedSourceRecord {
-  const keyColumns = decodeKey(key);
+  const keyColumns = decodeKey(key, value);
   if (value === null) return { kind: 'tombstone', key: keyColumns };
   const text = textOf(value, 'value');
   const compact = readCompactEnvelope(text, keyColumns);
@@ -27,8 +27,13 @@ export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): De
   return sourceChangeFromEnvelope(envelope, keyColumns);
 }
 
-function decodeKey(key: Buffer | null): SourceRow {
-  if (key === null || key.length === 0) throw decodeFailed('the record has no key');
+function decodeKey(key: Buffer | null, value: Buffer | null): SourceRow {
+  if (key === null || key.length === 0) {
+    // Debezium's truncate event names a table, not a row: it has no key. (The shipped connector
+    // skips truncates: a compacted CDC topic refuses a record without a key.)
+    if (value !== null && isTruncate(value)) throw decodeFailed('a truncate (op "t") names no row: the next full compare (`erp-delta refresh --from-source`) deletes the keys the table lost');
+    throw decodeFailed('the record has no key');
+  }
   const text = textOf(key, 'key');
   let columns = withoutSchemaPart(parseJson(text, 'key'));
   // A bigint key column beyond 2^53: read again exactly, or two rows would share a key.
@@ -54,6 +59,15 @@ export function withExactRows(envelope: unknown, text: string): unknown {
   if (before) envelope['before'] = exact['before'];
   if (after) envelope['after'] = exact['after'];
   return envelope;
+}
+
+function isTruncate(value: Buffer): boolean {
+  try {
+    const envelope = withoutSchemaPart(JSON.parse(value.toString('utf8')));
+    return isRow(envelope) && envelope['op'] === 't';
+  } catch {
+    return false;
+  }
 }
 
 function textOf(bytes: Buffer, part: 'key' | 'value'): string {

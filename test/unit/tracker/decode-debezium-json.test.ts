@@ -99,6 +99,9 @@ describe('decodeDebeziumJson', () => {
     it('an unknown op, and a truncate', () => {
       assertDecodeFails(goodKey, json({ ...envelope({ table: 'customers', op: 'u', after: ROW }), op: 'x' }), /unknown op "x"/);
       assertDecodeFails(goodKey, json({ ...envelope({ table: 'customers', op: 'u', after: ROW }), op: 't' }), /truncate/);
+      // As Debezium writes it: no key (it names a table, not a row), before and after null.
+      const truncate = json({ ...envelope({ table: 'customers', op: 'u', after: ROW }), op: 't', after: null });
+      assertDecodeFails(null, truncate, /a truncate \(op "t"\) names no row: the next full compare/);
     });
 
     it('an update without its after row', () => {

@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
-import { ProductTopic } from '../../support/product-topic.js';
+import { PARTITIONS as PRODUCT_PARTITIONS, ProductTopic } from '../../support/product-topic.js';
 import { testKafka } from '../../support/test-stack.js';
 import { TrackerTest, uniqueCode } from '../../support/tracker-harness.js';
 
@@ -88,6 +88,13 @@ describe('dlq replay', () => {
     const old = (value: string) => ({ column: 'unit_price', value });
     const renamedColumn = (value: string) => ({ column: 'list_price', value });
 
+    // The table had the column long before the rename: every partition of its topic holds rows
+    // with it (a partition that never had one reads a row without it as written before the
+    // column existed: column-sightings.ts).
+    const partitionsWithColumn = new Set<number>();
+    for (let filler = 0; partitionsWithColumn.size < PRODUCT_PARTITIONS && filler < 200; filler += 1) {
+      for (const { partition } of await write(products.topic, [{ code: uniqueCode('OLD'), price: old('9.00') }])) partitionsWithColumn.add(partition);
+    }
     await write(products.topic, [{ code: renamed, price: old('1.00') }, { code: deletedSince, price: old('4.00') }]);
     let tracker = await test.startCaughtUp();
     const since = new Date().toISOString();

@@ -6,6 +6,9 @@ import { PartitionReader } from '../kafka/partition-reader.js';
 import type { Logger } from '../logging/logger.js';
 import type { RefreshControl } from './refresh-control.js';
 
+/** Notifications of snapshots the board does not know (yet) kept at most, by snapshot. */
+const UNMATCHED_KEPT = 1_000;
+
 /** How long after a table's notification its window's end is read. */
 const SETTLE_MS = 2_000;
 
@@ -60,14 +63,19 @@ export class SnapshotWatch {
   private async consider(notification: SnapshotNotification): Promise<void> {
     const { board } = this.control;
     const request = board.request(notification.id);
+    const outcomes = tableOutcomes(notification);
+    const decisive = notification.type === 'ABORTED' || outcomes.complete.length > 0 || outcomes.incomplete.length > 0;
     if (request === undefined) {
+      // Only what ends a table's snapshot is kept, and only so many: most notifications are
+      // progress, or another group's compares, or snapshots nobody here asked for.
+      if (!decisive) return;
       const kept = this.unmatched.get(notification.id) ?? [];
       if (!kept.includes(notification)) this.unmatched.set(notification.id, [...kept, notification]);
+      if (this.unmatched.size > UNMATCHED_KEPT) this.unmatched.delete(this.unmatched.keys().next().value as string);
       return;
     }
     this.unmatched.delete(notification.id);
-    if (request.kind !== 'compare' || request.status !== 'running') return;
-    const outcomes = tableOutcomes(notification);
+    if (request.kind !== 'compare' || request.status !== 'running' || !decisive) return;
     // An ABORTED snapshot that names no table stops all of them.
     const incomplete = notification.type === 'ABORTED' && outcomes.incomplete.length === 0 ? this.targets.map((target) => target.dataCollection) : outcomes.incomplete;
     for (const target of this.targets) {

@@ -146,11 +146,11 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     assert.match(status.stdout, /products .*reconciled/);
   });
 
-  it('runs on the schedule when refresh.schedule.kinds says compare', async () => {
+  it('runs on the schedule when refresh.schedule.kinds says replay and compare: the replay, then the compare', async () => {
     await tracker?.stop();
     const config = parseYaml(readFileSync(test.configPath, 'utf8')) as { refresh: Record<string, unknown> };
-    // Every 5 s, a compare of the test's products only: the shared sample tables are left alone.
-    config.refresh['schedule'] = { cron: '*/5 * * * * *', timeZone: 'UTC', kinds: ['compare'], entities: { customers: [], stock_levels: [] } };
+    // Every 5 s, for the test's products only: the shared sample tables are left alone.
+    config.refresh['schedule'] = { cron: '*/5 * * * * *', timeZone: 'UTC', kinds: ['replay', 'compare'], entities: { customers: [], stock_levels: [] } };
     writeFileSync(test.configPath, stringifyYaml(config));
     const before = await test.readDeltas(['products']);
     const [gone] = [...emitted(before)].filter(([, states]) => !(states.at(-1) ?? '').startsWith('DELETE')).map(([key]) => key);
@@ -160,9 +160,13 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     await db.query(`ALTER PUBLICATION ${slot} ADD TABLE ${table}`);
 
     tracker = test.start();
-    const requested = await tracker.waitForLog((line) => line.msg === 'scheduled refresh requested' && line['kind'] === 'compare', 30_000);
-    assert.deepEqual(requested['entities'], ['products']);
-    await waitUntil('the scheduled compare to delete the key', async () => emitted((await test.readDeltas(['products'], 5_000)).since(before)).get(gone)?.[0] === 'DELETE RECONCILE', 90_000, () => tracker?.tail() ?? '');
+    const replay = await tracker.waitForLog((line) => line.msg === 'scheduled refresh requested' && line['kind'] === 'replay', 30_000);
+    assert.deepEqual(replay['entities'], ['products']);
+    const compare = await tracker.waitForLog((line) => line.msg === 'scheduled refresh requested' && line['kind'] === 'compare', 90_000);
+    assert.equal(compare['refresh'], `${String(replay['refresh'])}-compare`, 'the compare of the same firing, once the replay completed');
+    await waitUntil('the scheduled compare to delete the key', async () => emitted((await test.readDeltas(['products'], 5_000)).since(before)).get(gone)?.at(-1) === 'DELETE RECONCILE', 90_000, () => tracker?.tail() ?? '');
+    // The replay still found the row in the CDC topic, where its delete never arrived: only the compare knows better.
+    assert.deepEqual(emitted((await test.readDeltas(['products'])).since(before)).get(gone)?.map((state) => state.split(' ').slice(0, 2).join(' ')), ['UPSERT REFRESH', 'DELETE RECONCILE']);
   });
 
   /** Rows the ERP loses while the table is out of the publication: capture never sees these deletes. */

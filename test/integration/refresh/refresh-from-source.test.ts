@@ -35,11 +35,14 @@ describe('refresh --from-source: compare the captured data with the ERP itself',
     }).length;
   }
 
-  /** Runs `refresh --from-source` and waits until every row of the table has come back as op r and been read. */
+  /**
+   * Runs `refresh --from-source` (a full compare) to its end, and checks that every row of the
+   * table came back as op r and was read. One compare at a time: the next waits for this one.
+   */
   async function snapshotFromSource(): Promise<void> {
     const ends = await productEnds();
     const rows = Number((await fixture.db.query<{ count: string }>('SELECT count(*) FROM products')).rows[0]?.count);
-    const result = await fixture.test.cli(['refresh', '--from-source', '--entity', 'products']);
+    const result = await fixture.test.cli(['refresh', '--from-source', '--entity', 'products', '--wait']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /incremental snapshot of public\.products requested/);
     await fixture.cdc.waitFor(`${rows} snapshot records of products`, (records) => snapshotRecords(records, ends) >= rows, 120_000);

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readiness } from '../admin/readiness.js';
-import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
+import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { DeliveryStatus, DeliveryWait } from '../metrics/delivery-metrics.js';
 import { projectFiles } from '../project-files.js';
 import type { DeadLetterCountsAt } from './dead-letter-counts.js';
-import { json, readJsonBody } from './status-page.js';
+import { answerError, json, readJsonBody } from './status-page.js';
 
 /** What became of the refused deltas of an entity that the page re-sent (`dlq replay --target`'s outcomes). */
 export interface ResendResult {
@@ -99,10 +99,7 @@ export class LoaderStatusPage {
           return false;
       }
     } catch (error) {
-      if (!isErpDeltaError(error)) throw error;
-      const status = error.retriable ? 503 : error.code === 'RESEND_RUNNING' ? 409 : 400;
-      json(response, status, { error: { code: error.code, message: error.message, hint: error.hint } });
-      return true;
+      return answerError(response, error, 'RESEND_RUNNING');
     }
   }
 

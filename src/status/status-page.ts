@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readiness } from '../admin/readiness.js';
 import type { WrittenAssignment } from '../assignment/assignment-topic.js';
-import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
+import { ErpDeltaError, type ErrorCode, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { projectFiles } from '../project-files.js';
 import type { RefreshRequest } from '../refresh/refresh-record.js';
 import type { RefreshStatus } from '../refresh/refresh-status.js';
@@ -107,10 +107,7 @@ export class StatusPage {
           return false;
       }
     } catch (error) {
-      if (!isErpDeltaError(error)) throw error;
-      const status = error.retriable ? 503 : error.code === 'REFRESH_REFUSED' ? 409 : 400;
-      json(response, status, { error: { code: error.code, message: error.message, hint: error.hint } });
-      return true;
+      return answerError(response, error, 'REFRESH_REFUSED');
     }
   }
 
@@ -137,6 +134,18 @@ export class StatusPage {
       assignment: this.source.assignmentMapping(),
     };
   }
+}
+
+/**
+ * An action of a status page that failed on purpose, as its answer: 503 when trying again later
+ * can work, 409 for `conflict` (the action is already running), 400 for anything else the
+ * request got wrong. Anything else is not the page's to answer: it is thrown again.
+ */
+export function answerError(response: ServerResponse, error: unknown, conflict: ErrorCode): true {
+  if (!isErpDeltaError(error)) throw error;
+  const status = error.retriable ? 503 : error.code === conflict ? 409 : 400;
+  json(response, status, { error: { code: error.code, message: error.message, hint: error.hint } });
+  return true;
 }
 
 export function json(response: ServerResponse, status: number, body: unknown): void {

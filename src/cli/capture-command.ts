@@ -4,6 +4,7 @@ import { startSourceEpoch } from '../capture/source-epochs.js';
 import { loadConfig } from '../config/load-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { createServedTopics } from '../kafka/topic-metadata.js';
 import { cliLogger } from '../logging/logger.js';
 import { assignmentTopic } from '../tracker/topics.js';
 
@@ -41,7 +42,7 @@ export function registerCaptureCommands(program: Command): void {
       const admin = await connectAdmin(kafka, config.kafka.brokers);
       try {
         if (!(await admin.listTopics()).includes(config.sourceEpochTopic)) {
-          await admin.createTopics({ topics: [assignmentTopic(config.sourceEpochTopic)], waitForLeaders: true });
+          await createServedTopics(admin, [assignmentTopic(config.sourceEpochTopic)]);
         }
       } finally {
         await admin.disconnect();

@@ -34,3 +34,14 @@ export async function servedTopicMetadata(admin: Admin, topics: readonly string[
     await sleep(RETRY_EVERY_MS);
   }
 }
+
+/**
+ * Creates topics and returns once the brokers serve them. kafkajs's own wait (`waitForLeaders`)
+ * gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a moment
+ * after the creation; servedTopicMetadata waits through it. False when every topic existed.
+ */
+export async function createServedTopics(admin: Admin, topics: Parameters<Admin['createTopics']>[0]['topics']): Promise<boolean> {
+  const created = await admin.createTopics({ topics, waitForLeaders: false });
+  await servedTopicMetadata(admin, topics.map((topic) => topic.topic));
+  return created;
+}

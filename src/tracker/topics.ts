@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { servedTopicMetadata } from '../kafka/topic-metadata.js';
+import { createServedTopics, servedTopicMetadata } from '../kafka/topic-metadata.js';
 import type { Logger } from '../logging/logger.js';
 
 /** How long start-up waits for Debezium to create a CDC topic (its first snapshot does). */
@@ -28,7 +28,7 @@ export async function ensureTopics(admin: Admin, config: TrackerConfig, logger: 
   for (const topic of assignmentTopics(config)) if (!existing.has(topic)) toCreate.push(assignmentTopic(topic));
   if (!existing.has(config.sourceEpochTopic)) toCreate.push(assignmentTopic(config.sourceEpochTopic));
   if (toCreate.length > 0) {
-    await admin.createTopics({ topics: toCreate, waitForLeaders: true });
+    await createServedTopics(admin, toCreate);
     logger.info({ topics: toCreate.map((topic) => topic.topic) }, 'created topics');
   }
 
@@ -74,7 +74,7 @@ async function waitForTopic(admin: Admin, topic: string, logger: Logger): Promis
 export async function ensureAssignmentTopics(admin: Admin, config: Pick<TrackerConfig, 'assignment'>): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const toCreate = assignmentTopics(config).filter((topic) => !existing.has(topic)).map(assignmentTopic);
-  if (toCreate.length > 0) await admin.createTopics({ topics: toCreate, waitForLeaders: true });
+  if (toCreate.length > 0) await createServedTopics(admin, toCreate);
 }
 
 /** One partition is plenty: the table is small, and every instance reads all of it anyway. */

@@ -10,7 +10,7 @@
  * Everything it creates (table, connector, slot, publication, topics, groups) is removed at the end.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { ConnectRestClient } from '../src/capture/connect-rest.js';
 import { LocalStack } from '../src/stack/local-stack.js';
+import { copyOfShippedConnector } from '../test/support/connector-copy.js';
 import { TrackerProcess } from './tracker-process.js';
 
 const root = join(import.meta.dirname, '..');
@@ -103,14 +104,7 @@ try {
   log(`table ${table} with ${rows.toLocaleString('en')} rows`);
   await db.query(`CREATE TABLE ${table} (code text PRIMARY KEY, description text, unit_price numeric(12,2), active boolean, updated_at timestamptz DEFAULT now())`);
   await db.query(`INSERT INTO ${table} (code, description, unit_price, active) SELECT 'P' || lpad(n::text, 9, '0'), 'Bench product ' || n, (n % 1000) / 10.0, true FROM generate_series(1, $1) AS n`, [rows]);
-  const shipped = JSON.parse(readFileSync(join(root, 'connectors', 'erp-postgres.json'), 'utf8')) as { config: Record<string, string> };
-  const connectorConfig = {
-    ...shipped.config,
-    'database.hostname': postgres.hostname, 'database.port': postgres.port, 'database.user': decodeURIComponent(postgres.username), 'database.password': '', 'database.dbname': postgres.pathname.slice(1),
-    'topic.prefix': prefix, 'table.include.list': `public.${table}`, 'slot.name': slot, 'publication.name': slot,
-    'signal.kafka.bootstrap.servers': bootstrap, 'signal.kafka.groupId': `erp-delta-signals-${id}`,
-    'predicates.isSignalTable.pattern': `${prefix}\\.public\\.debezium_signal`,
-  };
+  const connectorConfig = copyOfShippedConnector({ prefix, slot, postgres, tables: [`public.${table}`], signals: { bootstrap, groupId: `erp-delta-signals-${id}` } });
   const connectorsDir = join(work, 'connectors');
   mkdirSync(connectorsDir);
   writeFileSync(join(connectorsDir, `${connectorName}.json`), JSON.stringify({ name: connectorName, config: connectorConfig }, null, 2));

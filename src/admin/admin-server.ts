@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import type { Readiness } from './readiness.js';
+import { excludeChecks, type Readiness } from './readiness.js';
 
 /** A status page at `/` and its API: the tracker's (status/status-page.ts) or the loader's (status/loader-status-page.ts). */
 export interface AdminPage {
@@ -69,7 +69,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, source
       response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok\n');
       return;
     case '/readyz': {
-      const state = await sources.readiness();
+      // `?exclude=capture` (repeatable or comma-separated) leaves a named check out, as kube-apiserver's /readyz does.
+      const exclude = new URL(request.url ?? '/', 'http://admin').searchParams.getAll('exclude').flatMap((value) => value.split(','));
+      const state = excludeChecks(await sources.readiness(), exclude);
       response.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(state)}\n`);
       return;
     }

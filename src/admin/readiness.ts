@@ -2,6 +2,13 @@
 export interface Readiness {
   ready: boolean;
   reasons: string[];
+  /**
+   * The reasons of checks a probe may leave out by name, as kube-apiserver's /readyz does
+   * (`/readyz?exclude=capture`); their reasons are in `reasons` too.
+   */
+  checks?: Record<string, string[]>;
+  /** The checks left out of this answer. */
+  excluded?: string[];
 }
 
 export interface ReadinessInputs {
@@ -12,6 +19,8 @@ export interface ReadinessInputs {
   tasks: number;
   kafka: { reachable: boolean; error?: string | undefined };
   registry: { reachable: boolean; error?: string | undefined };
+  /** The capture's reasons (capture/capture-health.ts): paused, failed, missing connectors; absent when not watched. */
+  capture?: string[] | undefined;
 }
 
 /**
@@ -25,15 +34,17 @@ export function readiness(inputs: ReadinessInputs): Readiness {
   if (inputs.restoring > 0) reasons.push(`${inputs.restoring} task(s) are restoring their state stores`);
   if (!inputs.kafka.reachable) reasons.push(`Kafka is not reachable${inputs.kafka.error ? `: ${inputs.kafka.error}` : ''}`);
   if (!inputs.registry.reachable) reasons.push(`the schema registry is not reachable${inputs.registry.error ? `: ${inputs.registry.error}` : ''}`);
-  return { ready: reasons.length === 0, reasons };
+  // Not ready while capture stops: an instance that cannot see new changes is not doing its job.
+  if (inputs.capture === undefined) return { ready: reasons.length === 0, reasons };
+  reasons.push(...inputs.capture);
+  return { ready: reasons.length === 0, reasons, checks: { capture: inputs.capture } };
 }
 
-/** Asks the schema registry for its subjects, within 2 s: what /readyz reports as reachable. */
-export async function probeRegistry(url: string): Promise<ReadinessInputs['registry']> {
-  try {
-    const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2_000) });
-    return response.ok ? { reachable: true } : { reachable: false, error: `HTTP ${response.status}` };
-  } catch (error) {
-    return { reachable: false, error: (error as Error).message };
-  }
+/** The answer without the named checks' reasons (unknown names are ignored, so the check stays on). */
+export function excludeChecks(state: Readiness, exclude: readonly string[]): Readiness {
+  const excluded = exclude.filter((name) => state.checks?.[name] !== undefined);
+  if (excluded.length === 0) return state;
+  const left = new Set(excluded.flatMap((name) => state.checks?.[name] ?? []));
+  const reasons = state.reasons.filter((reason) => !left.has(reason));
+  return { ...state, ready: reasons.length === 0, reasons, excluded };
 }

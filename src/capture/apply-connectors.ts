@@ -16,12 +16,16 @@ export interface AppliedConnector {
 export async function applyConnectors(
   client: ConnectRestClient,
   connectors: ConnectorDefinition[],
-  options: { timeoutMs?: number; progress?: (line: string) => void } = {},
+  options: { timeoutMs?: number; progress?: (line: string) => void; restart?: boolean } = {},
 ): Promise<AppliedConnector[]> {
   const applied: AppliedConnector[] = [];
   for (const connector of connectors) {
     const action = await client.putConfig(connector.name, connector.config);
-    options.progress?.(`${connector.name}: ${action} from ${connector.file}; waiting for it to run`);
+    // Connect leaves a connector whose config did not change as it is; Debezium sets its filtered
+    // publication to table.include.list only when it starts (a table rebuilt by an upgrade script
+    // is back in it only after a restart).
+    if (options.restart && action === 'updated') await client.restart(connector.name);
+    options.progress?.(`${connector.name}: ${action}${options.restart && action === 'updated' ? ' and restarted' : ''} from ${connector.file}; waiting for it to run`);
     const status = await waitRunning(client, connector.name, options.timeoutMs ?? 60_000);
     applied.push({ name: connector.name, action, status });
   }

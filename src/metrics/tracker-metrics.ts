@@ -30,6 +30,14 @@ export class TrackerMetrics {
   private readonly withoutPosition = new Counter({ name: 'erp_delta_records_without_source_position_total', help: 'CDC changes without a usable source position, ordered by Kafka offset instead', labelNames: ['entity'], registers: [this.registry] });
   private readonly absentColumns = new Counter({ name: 'erp_delta_columns_absent_total', help: 'CDC records whose row lacks a tracked field\'s column (written before the column was added, or a column the table lacks): the field kept its loaded value', labelNames: ['entity', 'field'], registers: [this.registry] });
   private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
+  /** Per entity: the source time (ts_ms) of the newest change read: the capture's freshness (issue 19). */
+  readonly newestSourceChangeMs = new Map<string, number>();
+  private readonly sourceChangeAge = new Gauge({
+    name: 'erp_delta_source_change_age_seconds', help: 'seconds since the newest change read from the entity\'s CDC topic was made in the ERP database (its source ts_ms); absent until this instance read one', labelNames: ['entity'], registers: [this.registry],
+    collect: () => {
+      for (const [entity, tsMs] of this.newestSourceChangeMs) this.sourceChangeAge.set({ entity }, Math.max(0, (Date.now() - tsMs) / 1000));
+    },
+  });
 
   recordBatch(entity: string, counts: { seen: number; suppressed: number; deadLettered: number; emitted: ReadonlyArray<{ reason: DeltaReason; op: string }> }): void {
     this.seen.inc({ entity }, counts.seen);
@@ -73,6 +81,10 @@ export class TrackerMetrics {
 
   recordRefreshProgress(entity: string, partition: number, ratio: number): void {
     this.refreshProgress.set({ entity, partition: String(partition) }, ratio);
+  }
+
+  recordSourceChange(entity: string, tsMs: number): void {
+    if (tsMs > (this.newestSourceChangeMs.get(entity) ?? 0)) this.newestSourceChangeMs.set(entity, tsMs);
   }
 
   recordRestored(entity: string, count: number): void {

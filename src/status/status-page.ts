@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readiness } from '../admin/readiness.js';
+import type { CaptureHealth } from '../capture/capture-health.js';
 import type { WrittenAssignment } from '../assignment/assignment-topic.js';
 import { ErpDeltaError, type ErrorCode, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { projectFiles } from '../project-files.js';
@@ -30,6 +31,8 @@ export interface StatusSource {
   deltaHistory(entity: string, key: string): Promise<DeltaHistory>;
   /** Per entity: its source epoch and what the tracker found about source positions. */
   sourcePositions(): Record<string, PositionStatus & { epoch: number }>;
+  /** The capture's health (issue 19): connectors, tasks, heartbeats, slots; null when not watched. */
+  captureHealth?(): CaptureHealth | null;
 }
 
 /** GET /api/status: everything the page shows, in one answer. */
@@ -38,6 +41,7 @@ export interface StatusAnswer {
   readiness: Readiness;
   entities: Array<{ name: string; counters: EntityCounters; lag: number | null; ratesPerMinute: RatePoint[]; sourcePositions: (PositionStatus & { epoch: number }) | null }>;
   refresh: RefreshStatus;
+  capture: CaptureHealth | null;
   assignment: ReturnType<StatusSource['assignmentMapping']>;
 }
 
@@ -131,6 +135,7 @@ export class StatusPage {
         sourcePositions: positions[name] ?? null,
       })),
       refresh: this.source.refreshStatus(),
+      capture: this.source.captureHealth?.() ?? null,
       assignment: this.source.assignmentMapping(),
     };
   }

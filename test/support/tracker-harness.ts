@@ -275,7 +275,7 @@ export interface TrackerTestOptions {
   /** CDC topics of the test's own for some entities, instead of Debezium's (see produce()). */
   cdcTopics?: Partial<Record<EntityName, string>>;
   /** The registry section of the tracker's config (url: the test stack's registry unless given). */
-  registry?: { url?: string; requestTimeoutMs?: number };
+  registry?: { url?: string; requestTimeoutMs?: number; auth?: { username: string; password: string }; tls?: { ca: string } };
   /**
    * The capture section (capture health, issue 19), its connect.url the test stack's Connect
    * unless given. Absent: no capture watch, so that a test's readiness does not hang on Connect.
@@ -808,4 +808,21 @@ export function useCaughtUpTracker(name: string, entities?: readonly EntityName[
     await fixture.test?.cleanup();
   });
   return fixture;
+}
+
+/**
+ * After an outage (Kafka's, Connect's): every product code written meanwhile reached the delta
+ * topic as exactly one UPSERT. The fixture's CDC recorder may have lost its group during the
+ * outage (it cannot find its coordinator), so a recorder started now reads the topic anew.
+ */
+export async function expectOneUpsertEach(fixture: CaughtUpTracker, codes: readonly string[]): Promise<void> {
+  const cdc = await CdcRecorder.start(['products']);
+  try {
+    for (const code of codes) await cdc.waitForEvents('products', code, 1, 180_000);
+  } finally {
+    await cdc.stop();
+  }
+  await fixture.test.waitCaughtUp(120_000);
+  const deltas = await fixture.test.readDeltas(['products']);
+  for (const code of codes) assert.deepEqual(deltas.of('products', code).map((record) => record.delta?.op), ['UPSERT'], `${code}: one UPSERT`);
 }

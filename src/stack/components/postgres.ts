@@ -12,6 +12,14 @@ import type { ComponentContext, StackComponent } from '../stack-component.js';
 const run = promisify(execFile);
 
 /**
+ * What one replication slot may keep of WAL (issue 19): a slot whose connector is down, or far
+ * behind, would otherwise keep WAL until the disk is full. Past it, PostgreSQL invalidates the
+ * slot at its next checkpoint (wal_status 'lost'), and the connector's next start is a capture
+ * reset (README, "Capture health"). A server setting (SIGHUP): ALTER SYSTEM cannot override `-c`.
+ */
+export const MAX_SLOT_WAL_KEEP_SIZE = '1GB';
+
+/**
  * The ERP database: a PostgreSQL cluster of the stack's own (never the machine's), with logical
  * decoding for Debezium, holding the sample schema and its seed.
  */
@@ -67,6 +75,7 @@ export function postgresComponent(context: ComponentContext): StackComponent {
           '-c', 'wal_level=logical',
           '-c', 'max_wal_senders=10',
           '-c', 'max_replication_slots=10',
+          '-c', `max_slot_wal_keep_size=${MAX_SLOT_WAL_KEEP_SIZE}`,
         ],
         cwd: dir,
         logFile: layout.logFile('postgres'),

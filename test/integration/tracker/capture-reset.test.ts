@@ -14,11 +14,11 @@
  * so that deleting the topic touches nothing another test reads.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { ConnectRestClient } from '../../../src/capture/connect-rest.js';
-import { projectFiles } from '../../../src/project-files.js';
+import { waitConnectorRunning } from '../../support/capture-watch.js';
+import { copyOfShippedConnector, removeTestCapture } from '../../support/connector-copy.js';
 import { erpDatabase, testKafka, testStack } from '../../support/test-stack.js';
 import { TrackerTest, waitUntil, type Deltas, type TrackerProcess } from '../../support/tracker-harness.js';
 
@@ -29,48 +29,7 @@ const topic = `${prefix}.public.${table}`;
 const slot = `erp_delta_${id}`;
 
 function connectorConfig(): Record<string, string> {
-  const shipped = JSON.parse(readFileSync(`${projectFiles.connectorsDir}/erp-postgres.json`, 'utf8')) as { config: Record<string, string> };
-  const config: Record<string, string> = {};
-  for (const [name, value] of Object.entries(shipped.config)) {
-    // The signal channels and their filter belong to the shipped connector only.
-    if (!name.startsWith('signal.') && !name.startsWith('transforms') && !name.startsWith('predicates') && !name.startsWith('incremental.')) config[name] = value;
-  }
-  const stack = testStack();
-  const postgres = new URL(stack.component('postgres').endpoint());
-  return {
-    ...config,
-    'database.hostname': postgres.hostname, 'database.port': postgres.port, 'database.user': decodeURIComponent(postgres.username), 'database.password': '', 'database.dbname': postgres.pathname.slice(1),
-    'topic.prefix': prefix, 'table.include.list': `public.${table}`, 'slot.name': slot, 'publication.name': slot,
-  };
-}
-
-async function waitRunning(connect: ConnectRestClient, name: string): Promise<void> {
-  await waitUntil(`connector ${name} to run`, async () => {
-    const status = await connect.status(name);
-    return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
-  }, 90_000);
-}
-
-/** Everything capture had: connector, slot, publication and CDC topic. */
-async function resetCapture(connect: ConnectRestClient, db: pg.Client, name: string): Promise<void> {
-  await connect.delete(name);
-  await waitUntil(`connector ${name} to be gone`, async () => (await connect.status(name)) === undefined, 60_000);
-  await waitUntil(`slot ${slot} to be dropped`, async () => {
-    const result = await db.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-    if (result.rows.length === 0) return true;
-    if (result.rows[0]?.active) return false;
-    await db.query('SELECT pg_drop_replication_slot($1)', [slot]);
-    return true;
-  }, 60_000);
-  await db.query(`DROP PUBLICATION IF EXISTS ${slot}`);
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics: [topic] });
-    await waitUntil(`topic ${topic} to be deleted`, async () => !(await admin.listTopics()).includes(topic), 60_000);
-  } finally {
-    await admin.disconnect();
-  }
+  return copyOfShippedConnector({ prefix, slot, postgres: new URL(testStack().component('postgres').endpoint()), tables: [`public.${table}`] });
 }
 
 /** Waits until the CDC topic exists and holds at least `count` records. */
@@ -110,7 +69,7 @@ describe('tracker: a capture reset that creates the CDC topic again', () => {
   after(async () => {
     await tracker?.kill();
     for (const name of connectors) await connect.delete(name).catch(() => undefined);
-    await resetCapture(connect, db, connectors.at(-1) ?? 'none').catch(() => undefined);
+    await removeTestCapture(connect, db, { connector: connectors.at(-1) ?? 'none', slot, topics: [topic] }).catch(() => undefined);
     await db.query(`DROP TABLE IF EXISTS ${table}`);
     await db.end();
     await test?.cleanup();
@@ -121,7 +80,7 @@ describe('tracker: a capture reset that creates the CDC topic again', () => {
     await db.query(`INSERT INTO ${table} (code, description, unit_price, active) SELECT code, 'Product ' || code, 1.00, true FROM unnest($1::text[]) AS code`, [first]);
     connectors.push(`erp-reset-${id}-1`);
     await connect.putConfig(connectors[0] as string, connectorConfig());
-    await waitRunning(connect, connectors[0] as string);
+    await waitConnectorRunning(connect, connectors[0] as string);
     await waitForRecords(first.length);
 
     test = new TrackerTest('capture-reset', { cdcTopics: { products: topic } });
@@ -138,7 +97,7 @@ describe('tracker: a capture reset that creates the CDC topic again', () => {
     assert.ok(oldPositions.some(({ offset }) => Number(offset) > 0), 'the tracker had read the old topic');
 
     // Capture reset: the slot and the topic go, and the ERP changes meanwhile.
-    await resetCapture(connect, db, connectors[0] as string);
+    await removeTestCapture(connect, db, { connector: connectors[0] as string, slot, topics: [topic] });
     const added = codes(6, 60);
     await db.query(`UPDATE ${table} SET unit_price = 2.50 WHERE code = $1`, [first[1]]);
     await db.query(`UPDATE ${table} SET updated_at = now() WHERE code = $1`, [first[2]]);
@@ -147,7 +106,7 @@ describe('tracker: a capture reset that creates the CDC topic again', () => {
     // A new connector without offsets: a new initial snapshot into a new topic of the same name.
     connectors.push(`erp-reset-${id}-2`);
     await connect.putConfig(connectors[1] as string, connectorConfig());
-    await waitRunning(connect, connectors[1] as string);
+    await waitConnectorRunning(connect, connectors[1] as string);
     await waitForRecords(first.length + added.length);
     // Where a consumer that kept its position would go on: its old offsets, now inside the snapshot.
     const setter = testKafka().admin();

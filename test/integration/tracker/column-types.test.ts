@@ -19,12 +19,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { ConnectRestClient } from '../../../src/capture/connect-rest.js';
-import { projectFiles } from '../../../src/project-files.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/tracker/dead-letter.js';
+import { waitConnectorRunning } from '../../support/capture-watch.js';
+import { copyOfShippedConnector, removeTestCapture } from '../../support/connector-copy.js';
 import { erpDatabase, testKafka, testStack } from '../../support/test-stack.js';
 import {
   keyCode, TopicRecorder, TrackerTest, waitUntil, type DeltaRecord, type EntityConfig, type RawRecord, type TrackerProcess,
@@ -129,26 +129,7 @@ function longIntegers(): number[] {
 }
 
 function connectorConfig(target: Capture): Record<string, string> {
-  const shipped = JSON.parse(readFileSync(`${projectFiles.connectorsDir}/erp-postgres.json`, 'utf8')) as { config: Record<string, string> };
-  const config: Record<string, string> = {};
-  for (const [name, value] of Object.entries(shipped.config)) {
-    // The signal channels and their filter belong to the shipped connector only.
-    if (!name.startsWith('signal.') && !name.startsWith('transforms') && !name.startsWith('predicates') && !name.startsWith('incremental.')) config[name] = value;
-  }
-  const postgres = new URL(testStack().component('postgres').endpoint());
-  return {
-    ...config,
-    'database.hostname': postgres.hostname, 'database.port': postgres.port, 'database.user': decodeURIComponent(postgres.username), 'database.password': '', 'database.dbname': postgres.pathname.slice(1),
-    'topic.prefix': target.prefix, 'table.include.list': `public.${table}`, 'slot.name': target.slot, 'publication.name': target.slot,
-    ...target.modes,
-  };
-}
-
-async function waitRunning(connect: ConnectRestClient, name: string): Promise<void> {
-  await waitUntil(`connector ${name} to run`, async () => {
-    const status = await connect.status(name);
-    return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
-  }, 90_000);
+  return copyOfShippedConnector({ prefix: target.prefix, slot: target.slot, postgres: new URL(testStack().component('postgres').endpoint()), tables: [`public.${table}`], overrides: target.modes });
 }
 
 async function waitForTopics(topics: readonly string[]): Promise<void> {
@@ -167,20 +148,6 @@ async function waitForTopics(topics: readonly string[]): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Connector, slot and publication of one capture (the CDC topic goes with the TrackerTest). */
-async function removeCapture(connect: ConnectRestClient, db: pg.Client, target: Capture): Promise<void> {
-  await connect.delete(target.connector);
-  await waitUntil(`connector ${target.connector} to be gone`, async () => (await connect.status(target.connector)) === undefined, 60_000);
-  await waitUntil(`slot ${target.slot} to be dropped`, async () => {
-    const result = await db.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [target.slot]);
-    if (result.rows.length === 0) return true;
-    if (result.rows[0]?.active) return false;
-    await db.query('SELECT pg_drop_replication_slot($1)', [target.slot]);
-    return true;
-  }, 60_000);
-  await db.query(`DROP PUBLICATION IF EXISTS ${target.slot}`);
 }
 
 interface CdcValue {
@@ -296,7 +263,7 @@ describe('tracker: a column of every type, changed through the ERP database', ()
       created.push(target);
       await connect.putConfig(target.connector, connectorConfig(target));
     }
-    for (const target of CAPTURES) await waitRunning(connect, target.connector);
+    for (const target of CAPTURES) await waitConnectorRunning(connect, target.connector);
     await waitForTopics(CAPTURES.map(({ topic }) => topic));
     cdc = await TopicRecorder.start(CAPTURES.map(({ topic }) => topic));
 
@@ -318,7 +285,7 @@ describe('tracker: a column of every type, changed through the ERP database', ()
     };
     await attempt(() => tracker?.stop());
     await attempt(() => cdc?.stop());
-    for (const target of created) await attempt(() => removeCapture(connect, db, target));
+    for (const target of created) await attempt(() => removeTestCapture(connect, db, { connector: target.connector, slot: target.slot }));
     await attempt(() => test?.cleanup());
     await attempt(() => db?.query(`DROP TABLE IF EXISTS ${table}`));
     await attempt(() => db?.query(`DROP TYPE IF EXISTS ${statusType}`));

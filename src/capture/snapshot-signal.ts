@@ -15,6 +15,8 @@ export interface SnapshotTarget {
   topic: string;
   /** `<schema>.<table>`: Debezium's data collection. */
   dataCollection: string;
+  /** The name of the connector that captures the table (its connector file's). */
+  connector: string;
   /** The connector's topic.prefix: a Kafka signal's key must be it. */
   prefix: string;
   signalTopic: string;
@@ -58,7 +60,7 @@ export function findSnapshotTargets(config: TrackerConfig, entityNames: readonly
     }
     const notifies = (connector.config['notification.enabled.channels'] ?? '').split(',').map((channel) => channel.trim()).includes('sink');
     found.push({
-      entity: name, topic: entity.topic, dataCollection: entity.topic.slice(prefix.length + 1), prefix, signalTopic,
+      entity: name, topic: entity.topic, dataCollection: entity.topic.slice(prefix.length + 1), connector: connector.name, prefix, signalTopic,
       notificationTopic: notifies ? connector.config['notification.sink.topic.name'] : undefined,
     });
   }

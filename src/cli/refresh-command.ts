@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { tableRowEstimates } from '../capture/row-estimates.js';
 import { sendIncrementalSnapshotSignals, snapshotTargets, type SnapshotTarget } from '../capture/snapshot-signal.js';
 import { loadConfig } from '../config/load-config.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
@@ -9,7 +10,7 @@ import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
 import { cliLogger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import { RefreshControl } from '../refresh/refresh-control.js';
-import { refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
+import { compareBar, describeEntityCompare, refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
 
 interface RefreshFlags {
   config?: string;
@@ -39,10 +40,14 @@ export function registerRefreshCommand(program: Command): void {
     .action(async (flags: RefreshFlags) => {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
       const kind = flags.fromSource ? 'compare' : 'replay';
-      const targets = flags.fromSource ? compareTargets(config, flags.entity ?? [], resolve(flags.connectors ?? config.refresh.connectorsDir ?? projectFiles.connectorsDir)) : [];
+      const connectorsDir = resolve(flags.connectors ?? config.refresh.connectorsDir ?? projectFiles.connectorsDir);
+      const targets = flags.fromSource ? compareTargets(config, flags.entity ?? [], connectorsDir) : [];
       await withControl(config, async (control, admin) => {
-        const request = await control.request(admin, config, { entities: flags.entity ?? [], trigger: 'cli', kind });
+        const request = await control.request(admin, config, { entities: flags.entity ?? [], trigger: 'cli', kind, rowEstimates: () => tableRowEstimates(config, targets, connectorsDir) });
         process.stdout.write(`${kind === 'compare' ? 'full compare' : 'refresh'} ${request.id} requested: ${request.entities.join(', ')}\n`);
+        for (const [topic, why] of Object.entries(request.estimatesUnknown ?? {})) {
+          process.stderr.write(`warning: no row estimate for ${topic} (${why}): its progress shows the rows compared, without a percentage or ETA\n`);
+        }
         if (kind === 'compare') {
           for (const line of await sendIncrementalSnapshotSignals(config, targets, request.id)) process.stdout.write(`${line}\n`);
         }
@@ -104,14 +109,12 @@ async function waitForCompletion(control: RefreshControl, id: string): Promise<v
     const status = refreshStatus(control.board, undefined, Date.now(), id);
     const { replayed, total, emitted, reconciled } = status.running?.totals ?? status.last?.totals ?? { replayed: 0, total: 0, emitted: 0, reconciled: 0 };
     const compare = request.kind === 'compare';
-    // A compare's window is known once Debezium says the snapshot of its table is through: its
-    // progress is the tables re-read, then the keys marked and deleted.
-    const tables = Object.keys(request.ends);
-    const tablesRead = tables.filter((topic) => control.board.snapshotEndOf(id, topic) !== undefined).length;
-    const ratio = request.status === 'completed' ? 1 : compare ? tablesRead / Math.max(1, tables.length) : total === 0 ? 0 : replayed / total;
-    const what = compare
-      ? `${tablesRead}/${tables.length} tables re-read, ${replayed} keys marked, ${reconciled} deleted`
-      : `${replayed}/${total} replayed, ${emitted} emitted`;
+    // A compare's progress is its snapshot rows compared against the tables' row estimates, then
+    // the keys of its window marked and the unseen ones deleted (compareBar).
+    const summary = status.running ?? status.last;
+    const bar = compare && summary ? compareBar(summary) : undefined;
+    const ratio = request.status === 'completed' ? 1 : bar ? bar.ratio : total === 0 ? 0 : replayed / total;
+    const what = bar ? bar.text : `${replayed}/${total} replayed, ${emitted} emitted`;
     if (tty) {
       const width = 30;
       const filled = Math.round(ratio * width);
@@ -123,8 +126,9 @@ async function waitForCompletion(control: RefreshControl, id: string): Promise<v
     if (request.status === 'completed') {
       if (tty) process.stderr.write('\n');
       const seconds = Math.round(((request.completedAtMs ?? Date.now()) - request.requestedAtMs) / 1000);
+      const totals = summary?.totals;
       process.stdout.write(compare
-        ? `full compare ${id} completed in ${seconds} s: ${reconciled} loaded keys the ERP no longer holds deleted (RECONCILE); rows that differed went out as they were re-read (CHANGE)\n`
+        ? `full compare ${id} completed in ${seconds} s: ${totals?.compared ?? 0} rows compared, ${totals?.changed ?? 0} that differed sent (CHANGE), ${reconciled} loaded keys the ERP no longer holds deleted (RECONCILE)\n`
         : `refresh ${id} completed in ${seconds} s: ${emitted} deltas\n`);
       return;
     }
@@ -138,7 +142,9 @@ function describeStatus(status: RefreshStatus): string {
     lines.push(`${label}: ${refresh.id} (${refresh.trigger}), requested ${refresh.requestedAt}${refresh.completedAt ? `, completed ${refresh.completedAt}` : ''}`);
     for (const entity of refresh.entities) {
       const eta = entity.etaSeconds === null ? '' : `, ETA ${entity.etaSeconds} s`;
-      lines.push(`  ${entity.entity.padEnd(14)} ${entity.replayed}/${entity.total} replayed, ${entity.emitted} emitted, ${entity.reconciled} reconciled, ${entity.recordsPerSecond} records/s${eta}${entity.done ? ', done' : ''}`);
+      lines.push(entity.compare
+        ? `  ${entity.entity.padEnd(14)} ${describeEntityCompare(entity.compare)}`
+        : `  ${entity.entity.padEnd(14)} ${entity.replayed}/${entity.total} replayed, ${entity.emitted} emitted, ${entity.reconciled} reconciled, ${entity.recordsPerSecond} records/s${eta}${entity.done ? ', done' : ''}`);
     }
   };
   if (status.running) describe('running', status.running);

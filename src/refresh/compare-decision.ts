@@ -1,5 +1,6 @@
+import { compareVersions } from '../model/version-order.js';
 import { compareWithLoaded } from '../tracker/compare.js';
-import type { Delta } from '../tracker/delta.js';
+import type { Delta, DeltaSource } from '../tracker/delta.js';
 import { isLoaded, type LoadedState } from '../tracker/loaded-record.js';
 import type { TrackedEntity } from '../tracker/tracked-entity.js';
 
@@ -37,4 +38,30 @@ export function decideSweep(entity: TrackedEntity, keys: readonly string[], curr
     if (delta) deltas.push(delta);
   });
   return deltas;
+}
+
+/**
+ * A truncate event's sweep of one task's keys: each key loaded from a version the truncate comes
+ * after, by source position, gets a DELETE with reason RECONCILE, placed at the truncate's source
+ * position: a version from before the truncate that reaches the task later (another partition's
+ * records travel apart) is then already applied, never a row brought back. A row written after the
+ * truncate is kept. A version that source positions cannot place against the truncate (no usable
+ * position, another source epoch) is kept too, and counted: the next full compare settles it.
+ */
+export function decideTruncateSweep(entity: TrackedEntity, keys: readonly string[], current: readonly LoadedState[], truncate: DeltaSource, emittedAtMs: number): { deltas: Delta[]; unplaced: number } {
+  const deltas: Delta[] = [];
+  let unplaced = 0;
+  keys.forEach((key, index) => {
+    const loaded = current[index];
+    if (!isLoaded(loaded)) return;
+    const { order, bySourcePosition } = compareVersions(truncate, loaded.source);
+    if (!bySourcePosition) {
+      unplaced += 1;
+      return;
+    }
+    if (order !== 1) return;
+    const delta = compareWithLoaded(entity, { key, desired: null, source: truncate }, loaded, 'RECONCILE', emittedAtMs);
+    if (delta) deltas.push(delta);
+  });
+  return { deltas, unplaced };
 }

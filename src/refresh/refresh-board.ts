@@ -1,4 +1,4 @@
-import { replayRanges, type RefreshProgress, type RefreshRecord, type RefreshRequest, type SnapshotEnd } from './refresh-record.js';
+import { replayRanges, type RefreshKind, type RefreshProgress, type RefreshRecord, type RefreshRequest, type SnapshotEnd } from './refresh-record.js';
 
 /**
  * The state of refreshes as the refresh topic tells it: the refresh running now (one at a time
@@ -37,8 +37,9 @@ export class RefreshBoard {
     return [...this.requests.values()].filter((request) => request.status === 'running').sort((a, b) => a.requestedAtMs - b.requestedAtMs)[0];
   }
 
-  lastCompleted(): RefreshRequest | undefined {
-    return [...this.requests.values()].filter((request) => request.status === 'completed').sort((a, b) => (a.completedAtMs ?? 0) - (b.completedAtMs ?? 0)).at(-1);
+  /** The refresh completed last; of `kind` only, when given (a request without a kind is a replay). */
+  lastCompleted(kind?: RefreshKind): RefreshRequest | undefined {
+    return [...this.requests.values()].filter((request) => request.status === 'completed' && (kind === undefined || (request.kind ?? 'replay') === kind)).sort((a, b) => (a.completedAtMs ?? 0) - (b.completedAtMs ?? 0)).at(-1);
   }
 
   request(id: string): RefreshRequest | undefined {

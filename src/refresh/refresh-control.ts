@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
+import type { RowEstimates } from '../capture/row-estimates.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import { assertCompacted } from './compaction-check.js';
 import { RefreshBoard } from './refresh-board.js';
-import { parseRefreshRecord, progressKey, requestKey, snapshotEndKey, type PartitionOffsets, type RefreshKind, type RefreshProgress, type RefreshRequest, type SnapshotEnd } from './refresh-record.js';
-import { servedTopicMetadata } from '../kafka/topic-metadata.js';
+import { parseRefreshRecord, progressKey, requestKey, snapshotEndKey, type PartitionOffsets, type RefreshProgress, type RequestedKind, type RefreshRequest, type SnapshotEnd } from './refresh-record.js';
+import { createServedTopics, servedTopicMetadata } from '../kafka/topic-metadata.js';
 
 // kafkajs is CommonJS: its partitioners are reachable through the default export only.
 const { Partitioners } = kafkajs;
@@ -27,7 +28,7 @@ export class RefreshControl {
   /** Opens the topic (creating it, compacted, if missing) and reads it to its current end. */
   static async open(kafka: Kafka, admin: Admin, topic: string, groupId: string, onChange?: () => void): Promise<RefreshControl> {
     if (!(await admin.listTopics()).includes(topic)) {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
+      await createServedTopics(admin, [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
     }
     await servedTopicMetadata(admin, [topic]);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
@@ -62,8 +63,12 @@ export class RefreshControl {
    * Requests a refresh of some entities (all by default), unless one is running: one refresh at a
    * time per consumer group. The CDC topics must be compacted. The replay range of each partition
    * is fixed now, so that every task, and a task resumed after a crash, replays the same range.
+   * A compare's `rowEstimates` (capture/row-estimates.ts) are read once it is sure to be requested,
+   * and stored in it: its progress is measured against them.
    */
-  async request(admin: Admin, config: TrackerConfig, options: { entities?: readonly string[]; trigger: string; id?: string; kind?: RefreshKind }): Promise<RefreshRequest> {
+  async request(admin: Admin, config: TrackerConfig, options: {
+    entities?: readonly string[]; trigger: string; id?: string; kind?: RequestedKind; rowEstimates?: () => Promise<RowEstimates>;
+  }): Promise<RefreshRequest> {
     const names = options.entities && options.entities.length > 0 ? [...options.entities] : Object.keys(config.entities);
     for (const name of names) {
       if (!config.entities[name]) throw new ErpDeltaError('INVALID_OPTION', `"${name}" is not an entity of the config (${Object.keys(config.entities).join(', ')}).`);
@@ -79,6 +84,7 @@ export class RefreshControl {
     const kind = options.kind ?? 'replay';
     // A replay reads the compacted CDC topics; a compare reads the tables, and only its own window of them.
     if (kind === 'replay') await assertCompacted(admin, topics);
+    const estimates = kind === 'compare' ? await options.rowEstimates?.() : undefined;
     const starts: PartitionOffsets = {};
     const ends: PartitionOffsets = {};
     for (const topic of topics) {
@@ -96,6 +102,7 @@ export class RefreshControl {
       starts,
       ends,
       status: 'running',
+      ...(estimates ? { estimates: estimates.estimates, estimatesUnknown: estimates.unknown } : {}),
     };
     await this.write(requestKey(request.id), request);
     return request;

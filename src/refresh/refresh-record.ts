@@ -4,6 +4,8 @@
  * `progress:<id>:<topic>:<partition>`. The CLI and every instance read it whole.
  */
 
+import type { DeltaSource } from '../tracker/delta.js';
+
 /** Offsets per CDC topic and partition, as JSON can hold them. */
 export type PartitionOffsets = Record<string, Record<string, number>>;
 
@@ -12,9 +14,14 @@ export type PartitionOffsets = Record<string, Record<string, number>>;
  * and deletes the loaded keys they no longer hold; `compare` is the full compare with the ERP
  * (DESIGN "Full compare"): Debezium's incremental snapshot re-reads the tables, rows that differ
  * go out as they come (CHANGE), and loaded keys that neither the snapshot nor a live change since
- * the compare began delivered are deleted (RECONCILE).
+ * the compare began delivered are deleted (RECONCILE). `truncate` is not asked for: a task that
+ * reads a truncate event (connectors that forward them) writes it, so that every task of the
+ * entity deletes (RECONCILE) the keys it loaded from before the truncate.
  */
-export type RefreshKind = 'replay' | 'compare';
+export type RefreshKind = RequestedKind | 'truncate';
+
+/** What a user or the schedule can ask for. */
+export type RequestedKind = 'replay' | 'compare';
 
 export interface RefreshRequest {
   id: string;
@@ -39,6 +46,15 @@ export interface RefreshRequest {
   ends: PartitionOffsets;
   status: 'running' | 'completed';
   completedAtMs?: number | undefined;
+  /** A truncate's: where the ERP truncated the table (the truncate event's source). */
+  truncate?: DeltaSource | undefined;
+  /**
+   * A compare's: PostgreSQL's row estimate of each entity's table, by CDC topic, read when it was
+   * requested (capture/row-estimates.ts): what its progress is measured against.
+   */
+  estimates?: Record<string, number> | undefined;
+  /** A compare's: per CDC topic, why its table has no estimate (its database could not be read). */
+  estimatesUnknown?: Record<string, string> | undefined;
 }
 
 export interface RefreshProgress {
@@ -52,6 +68,15 @@ export interface RefreshProgress {
   /** REFRESH upserts and RECONCILE deletes this task committed (this run of it). */
   emitted: number;
   reconciled: number;
+  /**
+   * A compare's: the snapshot rows (op r) the task processed since the compare began, which the
+   * live path compared with what was loaded, and how many of them differed (CHANGE deltas).
+   * Absent in progress written before they were counted.
+   */
+  compared?: number | undefined;
+  changed?: number | undefined;
+  /** When the task processed the compare's first snapshot row: its rate is measured from there. */
+  comparedSinceMs?: number | undefined;
   startedAtMs: number;
   updatedAtMs: number;
   done: boolean;
@@ -105,4 +130,25 @@ export function replayRanges(request: RefreshRequest): Array<{ topic: string; pa
   return Object.entries(request.ends).flatMap(([topic, ends]) => Object.entries(ends).map(([partition, end]) => ({
     topic, partition: Number(partition), start: request.starts[topic]?.[partition] ?? 0, end,
   })));
+}
+
+/**
+ * The request a truncate event makes (RefreshKind `truncate`): one per event, named after where it
+ * was read, so that the batch that read it, committed again, cannot ask twice. Every partition of
+ * the topic takes part; none has a range to replay.
+ */
+export function truncateRequest(groupId: string, entity: string, truncate: DeltaSource, partitions: readonly number[], nowMs: number): RefreshRequest {
+  const none = Object.fromEntries(partitions.map((partition) => [String(partition), 0]));
+  return {
+    id: `truncate-${truncate.topic}-${truncate.partition}-${truncate.offset}`,
+    kind: 'truncate',
+    groupId,
+    entities: [entity],
+    trigger: `truncate event at ${truncate.topic}-${truncate.partition}@${truncate.offset}`,
+    requestedAtMs: nowMs,
+    starts: { [truncate.topic]: none },
+    ends: { [truncate.topic]: { ...none } },
+    status: 'running',
+    truncate,
+  };
 }

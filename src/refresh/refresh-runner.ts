@@ -5,6 +5,7 @@ import { PartitionReader } from '../kafka/partition-reader.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import type { Task } from '../tracker/task.js';
+import { SnapshotReadCounter } from './compare-progress.js';
 import { refreshGroupId, type RefreshControl } from './refresh-control.js';
 import { replayRanges, type RefreshProgress, type RefreshRequest } from './refresh-record.js';
 import type { LoaderLagGate } from './refresh-throttle.js';
@@ -39,6 +40,8 @@ export class RefreshRunner {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly stopListeners = new Set<() => void>();
+  /** The running compare's count of this task's snapshot rows. */
+  private reads: SnapshotReadCounter | undefined;
 
   constructor(readonly task: Task, private readonly options: RefreshRunnerOptions) {}
 
@@ -85,6 +88,10 @@ export class RefreshRunner {
   private async run(request: RefreshRequest): Promise<void> {
     if (request.kind === 'compare') {
       await this.runCompare(request);
+      return;
+    }
+    if (request.kind === 'truncate') {
+      await this.runTruncate(request);
       return;
     }
     const { task, options } = this;
@@ -169,15 +176,43 @@ export class RefreshRunner {
     const { task, options } = this;
     const { topic, partition } = { topic: task.entity.topic, partition: task.partition };
     const from = request.starts[topic]?.[String(partition)] ?? 0;
+    // A task resumed (after a crash, or moved here) counts on from what it last reported; a retry
+    // in the same task keeps its own count.
+    const before = options.control.board.progressOf(request.id, topic, partition);
+    const reads = this.reads?.compareId === request.id ? this.reads
+      : new SnapshotReadCounter(request.id, from, before && { compared: before.compared ?? 0, changed: before.changed ?? 0, firstAtMs: before.comparedSinceMs });
+    this.reads = reads;
     const progress: RefreshProgress = {
       id: request.id, groupId: request.groupId, topic, partition, replayed: 0, total: 0, emitted: 0, reconciled: 0,
-      startedAtMs: Date.now(), updatedAtMs: Date.now(), done: false,
+      startedAtMs: before?.startedAtMs ?? Date.now(), updatedAtMs: Date.now(), done: false,
     };
-    const report = async (): Promise<void> => {
+    let reportedAtMs = 0;
+    let reported = '';
+    const report = async (force = true): Promise<void> => {
+      const counts = `${reads.compared} ${reads.changed} ${progress.replayed} ${progress.reconciled}`;
+      // A task whose table is not being read yet (Debezium reads one table after the other) has nothing new to say.
+      if (!force && (Date.now() - reportedAtMs < PROGRESS_EVERY_MS || counts === reported)) return;
+      reportedAtMs = Date.now();
+      reported = counts;
+      Object.assign(progress, { compared: reads.compared, changed: reads.changed, comparedSinceMs: reads.firstAtMs });
       options.metrics.recordRefreshProgress(task.entity.name, partition, progress.done ? 1 : progress.total === 0 ? 0 : progress.replayed / progress.total);
-      await options.control.reportProgress({ ...progress, updatedAtMs: Date.now() });
+      await options.control.reportProgress({ ...progress, updatedAtMs: reportedAtMs });
     };
-    const end = await this.until(() => options.control.board.snapshotEndOf(request.id, topic));
+    task.countSnapshotReads(reads);
+    try {
+      await this.compareWindow(request, { from, progress, report, reads });
+    } finally {
+      task.countSnapshotReads(undefined);
+    }
+  }
+
+  /** The compare of this task's window, once the snapshot of its table is through: marks, then the sweep. */
+  private async compareWindow(request: RefreshRequest, run: { from: number; progress: RefreshProgress; report: (force?: boolean) => Promise<void>; reads: SnapshotReadCounter }): Promise<void> {
+    const { task, options } = this;
+    const { topic, partition } = { topic: task.entity.topic, partition: task.partition };
+    const { from, progress, report } = run;
+    // While the snapshot runs, its rows compared so far are reported every second or so.
+    const end = await this.until(() => options.control.board.snapshotEndOf(request.id, topic), () => report(false));
     if (end.incomplete !== undefined) {
       options.logger.error({ refresh: request.id, task: task.id, snapshot: end.incomplete }, 'the snapshot did not read the whole table: the compare deletes nothing (run it again once the cause is fixed)');
       progress.done = true;
@@ -188,20 +223,20 @@ export class RefreshRunner {
     progress.total = Math.max(0, windowEnd - from);
     await report();
     // The snapshot's rows are compared by the live path: the marks and the sweep come after them.
-    await this.until(async () => (await this.processedOffset()) >= windowEnd || undefined);
+    await this.until(async () => (await this.processedOffset()) >= windowEnd || undefined, () => report(false));
     // A snapshot row can reach its partition after Debezium's notification (Connect's producer
     // sends partitions apart), so the marks cover everything the task has processed, not only the
     // window: records up to where it stands now are read back, and records it processes from now
     // on mark themselves, until the sweep is done.
     try {
       await task.startMarking(request.id);
-      await this.compareTask(request, { from, windowEnd, progress, report });
+      await this.compareTask(request, { from, windowEnd, progress, report, reads: run.reads });
     } finally {
       task.stopMarking();
     }
   }
 
-  private async compareTask(request: RefreshRequest, run: { from: number; windowEnd: number; progress: RefreshProgress; report: () => Promise<void> }): Promise<void> {
+  private async compareTask(request: RefreshRequest, run: { from: number; windowEnd: number; progress: RefreshProgress; report: (force?: boolean) => Promise<void>; reads: SnapshotReadCounter }): Promise<void> {
     const { task, options } = this;
     const { topic, partition } = { topic: task.entity.topic, partition: task.partition };
     const { from, progress, report } = run;
@@ -217,7 +252,7 @@ export class RefreshRunner {
           const page = messages.filter((message) => Number(message.offset) < readTo);
           if (page.length === 0 || this.halted()) return;
           markedTo = Number((page.at(-1) as KafkaMessage).offset) + 1;
-          await task.markSeen(page, request.id, String(markedTo));
+          await task.markSeen(page, request.id, String(markedTo), from);
           progress.replayed = markedTo - from;
           await heartbeat();
         },
@@ -230,6 +265,8 @@ export class RefreshRunner {
       }
     }
     progress.replayed = progress.total;
+    const counted = (await task.store.compareMarks())?.snapshotRows;
+    if (counted !== undefined) run.reads.settle(counted);
     await report();
 
     const pacer = new RatePacer(options.maxRecordsPerSecond / Math.max(1, replayRanges(request).length));
@@ -243,6 +280,7 @@ export class RefreshRunner {
         const result = await task.sweepPage(() => keys.next(RECONCILE_PAGE), window);
         if (result.checked === 0) break;
         progress.reconciled += result.deleted;
+        await report(false);
         await pacer.take(result.deleted);
       }
     } finally {
@@ -252,6 +290,45 @@ export class RefreshRunner {
     progress.done = true;
     await report();
     options.logger.info({ refresh: request.id, task: task.id, deleted: progress.reconciled, ms: Date.now() - progress.startedAtMs }, 'full compare of a task done');
+  }
+
+  /**
+   * A truncate event's sweep of this task's partition (RefreshKind `truncate`): once the task has
+   * processed what its partition held when the sweep began (a row inserted before the truncate
+   * may reach this partition later than the truncate reached its own), delete (RECONCILE) every
+   * key loaded from before the truncate. Running it again deletes nothing twice: what it deleted
+   * is no longer loaded.
+   */
+  private async runTruncate(request: RefreshRequest): Promise<void> {
+    const { task, options } = this;
+    const { topic, partition } = { topic: task.entity.topic, partition: task.partition };
+    const truncate = request.truncate;
+    const progress: RefreshProgress = {
+      id: request.id, groupId: request.groupId, topic, partition, replayed: 0, total: 0, emitted: 0, reconciled: 0,
+      startedAtMs: Date.now(), updatedAtMs: Date.now(), done: false,
+    };
+    if (truncate !== undefined) {
+      const end = Number((await options.admin.fetchTopicOffsets(topic)).find((entry) => entry.partition === partition)?.high ?? 0);
+      await this.until(async () => (await this.processedOffset()) >= end || undefined);
+      const keys = task.store.recordKeyPages();
+      let unplaced = 0;
+      try {
+        for (;;) {
+          if (this.halted()) throw new ErpDeltaError('TASK_CLOSED', `The truncate sweep of task ${task.id} stopped: the task is closing.`, { retriable: true });
+          const result = await task.truncatePage(() => keys.next(RECONCILE_PAGE), truncate);
+          if (result.checked === 0) break;
+          progress.replayed += result.checked;
+          progress.reconciled += result.deleted;
+          unplaced += result.unplaced;
+        }
+      } finally {
+        await keys.close().catch(() => undefined);
+      }
+      if (unplaced > 0) options.logger.warn({ refresh: request.id, task: task.id, keys: unplaced }, 'truncate: keys whose source position cannot be placed against the truncate are kept; the next full compare settles them');
+    }
+    progress.done = true;
+    await options.control.reportProgress({ ...progress, updatedAtMs: Date.now() });
+    options.logger.info({ refresh: request.id, task: task.id, deleted: progress.reconciled, ms: Date.now() - progress.startedAtMs }, 'truncate sweep of a task done');
   }
 
   /** The offset up to which the tracker's group has processed this task's partition. */
@@ -275,12 +352,13 @@ export class RefreshRunner {
     }
   }
 
-  /** Polls `check` until it gives a value; TASK_CLOSED when the task closes first. */
-  private async until<T>(check: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  /** Polls `check` until it gives a value, calling `tick` between polls; TASK_CLOSED when the task closes first. */
+  private async until<T>(check: () => T | undefined | Promise<T | undefined>, tick?: () => Promise<void>): Promise<T> {
     for (;;) {
       if (this.halted()) throw new ErpDeltaError('TASK_CLOSED', `The refresh of task ${this.task.id} stopped: the task is closing.`, { retriable: true });
       const value = await check();
       if (value !== undefined) return value;
+      await tick?.();
       await sleep(250);
     }
   }

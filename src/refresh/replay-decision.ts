@@ -68,7 +68,8 @@ export function decideReplay(
   for (const [key, loaded] of loadedBefore) current.set(key, loadedOf(loaded));
   const decision: ReplayDecision = { deltas: [], loadedAfter: new Map(), failed: 0 };
   for (const keyed of records) {
-    if (keyed.kind === 'tombstone') continue;
+    // A truncate's deletes are the live path's (truncate events, refresh-runner.ts).
+    if (keyed.kind === 'tombstone' || keyed.kind === 'truncate') continue;
     if (keyed.kind === 'dead') {
       decision.failed += 1;
       continue;

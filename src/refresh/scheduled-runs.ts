@@ -1,11 +1,11 @@
 import type { TrackerConfig } from '../config/tracker-config.js';
-import type { RefreshKind } from './refresh-record.js';
+import type { RequestedKind } from './refresh-record.js';
 
-const KIND_ORDER: readonly RefreshKind[] = ['replay', 'compare'];
+const KIND_ORDER: readonly RequestedKind[] = ['replay', 'compare'];
 
 /** One refresh the schedule requests: its kind, the entities it covers, and its id for a due time. */
 export interface ScheduledRun {
-  kind: RefreshKind;
+  kind: RequestedKind;
   entities: string[];
   id: string;
 }

@@ -83,6 +83,13 @@ export interface KeyPages {
  * deltas are committed to Kafka, in one LevelDB batch together with the changelog checkpoint, so
  * that the records and the checkpoint never disagree. Losing it costs a restore, nothing more.
  */
+/** A full compare's marking, as the store keeps it beside the marks (markSeen). */
+export interface CompareMarks {
+  id: string;
+  markedTo?: string | undefined;
+  snapshotRows?: number | undefined;
+}
+
 export class StateStore {
   private constructor(private readonly db: ClassicLevel<string, string>, private readonly repIndex: RepIndexFields | undefined) {}
 
@@ -236,23 +243,29 @@ export class StateStore {
 
   /**
    * A full compare's marks: the keys its window of the CDC partition holds, and, when the marking
-   * read of the window writes them, the offset it has read up to, written together so that a
-   * compare resumed after a crash goes on from there. Marks of another compare are dropped first.
+   * read of the window writes them, the offset it has read up to and how many snapshot rows it has
+   * read (`snapshotRows` adds to the count), written together so that a compare resumed after a
+   * crash goes on from there. Marks of another compare are dropped first.
    */
-  async markSeen(compareId: string, keys: readonly string[], markedTo?: string): Promise<void> {
+  async markSeen(compareId: string, keys: readonly string[], markedTo?: string, snapshotRows = 0): Promise<void> {
     const current = await this.compareMarks();
-    if (current !== undefined && current.id !== compareId) await this.clearSeen();
+    const same = current?.id === compareId;
+    if (current !== undefined && !same) await this.clearSeen();
     const batch = this.db.batch();
     for (const key of keys) batch.put(SEEN_PREFIX + key, compareId);
-    const readTo = markedTo ?? (current?.id === compareId ? current.markedTo : undefined);
-    batch.put(COMPARE_MARKS_KEY, JSON.stringify(readTo === undefined ? { id: compareId } : { id: compareId, markedTo: readTo }));
+    const marks: CompareMarks = { id: compareId };
+    const readTo = markedTo ?? (same ? current.markedTo : undefined);
+    if (readTo !== undefined) marks.markedTo = readTo;
+    const rows = (same ? current.snapshotRows ?? 0 : 0) + snapshotRows;
+    if (rows > 0) marks.snapshotRows = rows;
+    batch.put(COMPARE_MARKS_KEY, JSON.stringify(marks));
     await batch.write();
   }
 
-  /** Which compare the marks in the store are of, and how far its marking read of the window got. */
-  async compareMarks(): Promise<{ id: string; markedTo?: string | undefined } | undefined> {
+  /** Which compare the marks in the store are of, how far its marking read of the window got, and the snapshot rows it read. */
+  async compareMarks(): Promise<CompareMarks | undefined> {
     const text = await this.db.get(COMPARE_MARKS_KEY);
-    return text === undefined ? undefined : JSON.parse(text) as { id: string; markedTo?: string | undefined };
+    return text === undefined ? undefined : JSON.parse(text) as CompareMarks;
   }
 
   /** For each key, whether the compare `compareId` saw it. */

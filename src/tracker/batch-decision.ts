@@ -8,7 +8,7 @@ import { desiredRecord } from './desired-record.js';
 import { entityKey } from './entity-key.js';
 import { isLoaded, loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from './loaded-record.js';
 import { keepsRow } from './row-filter.js';
-import type { DecodedSourceRecord, SourceChange } from './source-change.js';
+import type { DecodedSourceRecord, SourceChange, SourceTruncate } from './source-change.js';
 import type { TrackedEntity } from './tracked-entity.js';
 
 /** One fetched CDC record after decoding: its change, or why it could not be read. */
@@ -22,7 +22,13 @@ export interface DecodedRecord {
 export type KeyedRecord =
   | { kind: 'change'; record: DecodedRecord; change: SourceChange; key: string }
   | { kind: 'tombstone'; record: DecodedRecord; key: string }
+  | { kind: 'truncate'; record: DecodedRecord; truncate: SourceTruncate }
   | { kind: 'dead'; record: DecodedRecord; error: ErpDeltaError };
+
+/** The entity key of a record that names a row; undefined for a dead letter or a truncate. */
+export function rowKeyOf(record: KeyedRecord): string | undefined {
+  return record.kind === 'change' || record.kind === 'tombstone' ? record.key : undefined;
+}
 
 /**
  * The record right before the next batch's first one in the partition, as far as the tombstone
@@ -68,6 +74,11 @@ export interface BatchDecision {
   absentColumns: Map<string, number> | undefined;
   /** Tracked columns this batch saw for the first time in the partition (column-sightings.ts). */
   columnsSighted: Map<string, DeltaSource> | undefined;
+  /**
+   * The table's truncates this batch read (connectors that forward them), where each happened:
+   * every task of the entity deletes what it loaded from before it (refresh-runner.ts).
+   */
+  truncates: DeltaSource[];
   /** The batch's last record, for the next batch's tombstone rule. */
   last: PreviousRecord | undefined;
 }
@@ -88,6 +99,7 @@ export interface BatchContext {
 export function keyRecords(entity: TrackedEntity, records: readonly DecodedRecord[]): KeyedRecord[] {
   return records.map((record): KeyedRecord => {
     if (record.decoded instanceof ErpDeltaError) return { kind: 'dead', record, error: record.decoded };
+    if (record.decoded.kind === 'truncate') return { kind: 'truncate', record, truncate: record.decoded };
     try {
       const key = entityKey(entity, record.decoded.key);
       return record.decoded.kind === 'tombstone' ? { kind: 'tombstone', record, key } : { kind: 'change', record, change: record.decoded, key };
@@ -99,7 +111,7 @@ export function keyRecords(entity: TrackedEntity, records: readonly DecodedRecor
 }
 
 /** The source of a delta answering `change`, read at `position` in the entity's epoch `epoch`. */
-export function changeSource(position: KafkaPosition, change: SourceChange, epoch: number): DeltaSource {
+export function changeSource(position: KafkaPosition, change: SourceChange | SourceTruncate, epoch: number): DeltaSource {
   return {
     topic: position.topic, partition: position.partition, offset: position.offset, tsMs: change.sourceTsMs,
     connector: change.position?.connector ?? null, position: change.position?.order ?? null, epoch,
@@ -131,7 +143,7 @@ export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord
   const { emittedAtMs, epoch, join } = context;
   const columnsSeen = context.columnsSeen ?? NO_SIGHTINGS;
   const decision: BatchDecision = {
-    deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, superseded: 0, behind: [], withoutPosition: 0, unknownFieldRecords: 0, absentColumns: undefined, columnsSighted: undefined, last: context.previous,
+    deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, superseded: 0, behind: [], withoutPosition: 0, unknownFieldRecords: 0, absentColumns: undefined, columnsSighted: undefined, truncates: [], last: context.previous,
   };
   // What earlier records of this batch left, over what was loaded before it (no copy of the batch's lookup).
   const { loadedAfter } = decision;
@@ -141,6 +153,10 @@ export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord
     const keyed = records[index] as KeyedRecord;
     if (keyed.kind === 'dead') {
       decision.deadLetters.push({ record: keyed.record, error: keyed.error });
+      continue;
+    }
+    if (keyed.kind === 'truncate') {
+      decision.truncates.push(changeSource(keyed.record.position, keyed.truncate, epoch));
       continue;
     }
     const { key, record } = keyed;
@@ -213,7 +229,7 @@ export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord
 function lastRecord(records: readonly KeyedRecord[], previous: PreviousRecord | undefined): PreviousRecord | undefined {
   const last = records.at(-1);
   if (last === undefined) return previous;
-  if (last.kind === 'dead') return undefined;
+  if (last.kind === 'dead' || last.kind === 'truncate') return undefined;
   if (last.kind === 'tombstone') return { key: last.key, op: 'other', initialSnapshot: false };
   const { change, key } = last;
   return change.snapshot === 'initial'
@@ -243,7 +259,7 @@ export function findCaptureRestart(records: readonly KeyedRecord[], previous: Pr
       before = undefined;
       continue;
     }
-    if (keyed.kind === 'tombstone' || keyed.change.snapshot !== 'initial') {
+    if (keyed.kind === 'tombstone' || keyed.kind === 'truncate' || keyed.change.snapshot !== 'initial') {
       before = 'streamed';
       continue;
     }

@@ -1,6 +1,6 @@
 import { sourcePositionOf } from '../capture/source-position.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { snapshotKind, type SourceChange, type SourceOp, type SourceRow } from './source-change.js';
+import { snapshotKind, type SourceChange, type SourceOp, type SourceRow, type SourceTruncate } from './source-change.js';
 
 /** The error for a record the tracker cannot read; the caller dead-letters it with this reason. */
 export function decodeFailed(reason: string, cause?: unknown): ErpDeltaError {
@@ -21,7 +21,7 @@ export function sourceChangeFromEnvelope(envelope: unknown, key: SourceRow): Sou
   if (!isRow(envelope)) throw decodeFailed('the value is not a Debezium envelope (an object with op, before, after and source)');
   const op = envelope['op'];
   if (op === undefined) throw decodeFailed('the envelope has no op');
-  if (op === 't') throw decodeFailed('op "t" (a truncate) names no row: the next full compare (`erp-delta refresh --from-source`) deletes the keys the table lost');
+  if (op === 't') throw decodeFailed('op "t" (a truncate) came with a key: Debezium writes a truncate without one');
   if (typeof op !== 'string' || !OPS.has(op)) throw decodeFailed(`the envelope has an unknown op ${JSON.stringify(op)} (expected c, u, d or r)`);
 
   const before = envelope['before'] ?? null;
@@ -35,6 +35,16 @@ export function sourceChangeFromEnvelope(envelope: unknown, key: SourceRow): Sou
     kind: 'change', op: op as SourceOp, key, before, after: op === 'd' ? null : after, sourceTsMs: sourceTimestamp(envelope),
     position: sourcePositionOf(source), snapshot: isRow(source) ? snapshotKind(source['snapshot']) : undefined,
   };
+}
+
+/** Whether a record's value (any format, decoded) is Debezium's truncate event. */
+export function isTruncateEnvelope(envelope: unknown): boolean {
+  return isRow(envelope) && envelope['op'] === 't';
+}
+
+/** Debezium's truncate event: where the ERP truncated the table, and when. */
+export function sourceTruncateFromEnvelope(envelope: SourceRow): SourceTruncate {
+  return { kind: 'truncate', sourceTsMs: sourceTimestamp(envelope), position: sourcePositionOf(envelope['source']) };
 }
 
 /**

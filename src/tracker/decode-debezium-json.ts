@@ -1,4 +1,4 @@
-import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
+import { decodeFailed, isRow, isTruncateEnvelope, sourceChangeFromEnvelope, sourceTruncateFromEnvelope } from './debezium-envelope.js';
 import { readCompactEnvelope } from './compact-envelope.js';
 import { CONFLUENT_MAGIC_BYTE } from './confluent-wire-format.js';
 import { holdsInexactInteger, parseExactJson, rowHoldsInexactInteger } from './exact-json.js';
@@ -7,13 +7,18 @@ import type { DecodedSourceRecord, SourceRow } from './source-change.js';
 /**
  * Decodes a record written by Kafka Connect's JsonConverter from a Debezium source: key and value
  * with the schema part (`schemas.enable=true`: {schema, payload}) or without it (the bare key
- * columns and the bare envelope). A null value is a tombstone. Anything else that is not a c, u,
- * d or r change of a keyed row throws DECODE_FAILED saying what is wrong. The usual envelope is
+ * columns and the bare envelope). A null value is a tombstone; a value without a key, Debezium's
+ * truncate event (op t). Anything else that is not a c, u, d or r change of a keyed row throws
+ * DECODE_FAILED saying what is wrong. The usual envelope is
  * read without parsing the parts the tracker does not use (compact-envelope.ts). Key columns and
  * rows hold an integer beyond 2^53 exactly, as a bigint (exact-json.ts).
  */
 export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): DecodedSourceRecord {
-  const keyColumns = decodeKey(key, value);
+  if ((key === null || key.length === 0) && value !== null) {
+    const envelope = withoutSchemaPart(parseJson(textOf(value, 'value'), 'value'));
+    if (isRow(envelope) && isTruncateEnvelope(envelope)) return sourceTruncateFromEnvelope(envelope);
+  }
+  const keyColumns = decodeKeyColumns(key);
   if (value === null) return { kind: 'tombstone', key: keyColumns };
   const text = textOf(value, 'value');
   const compact = readCompactEnvelope(text, keyColumns);
@@ -27,13 +32,9 @@ export function decodeDebeziumJson(key: Buffer | null, value: Buffer | null): De
   return sourceChangeFromEnvelope(envelope, keyColumns);
 }
 
-function decodeKey(key: Buffer | null, value: Buffer | null): SourceRow {
-  if (key === null || key.length === 0) {
-    // Debezium's truncate event names a table, not a row: it has no key. (The shipped connector
-    // skips truncates: a compacted CDC topic refuses a record without a key.)
-    if (value !== null && isTruncate(value)) throw decodeFailed('a truncate (op "t") names no row: the next full compare (`erp-delta refresh --from-source`) deletes the keys the table lost');
-    throw decodeFailed('the record has no key');
-  }
+/** A record's key columns (JSON); DECODE_FAILED when it has none. */
+export function decodeKeyColumns(key: Buffer | null): SourceRow {
+  if (key === null || key.length === 0) throw decodeFailed('the record has no key');
   const text = textOf(key, 'key');
   let columns = withoutSchemaPart(parseJson(text, 'key'));
   // A bigint key column beyond 2^53: read again exactly, or two rows would share a key.
@@ -59,15 +60,6 @@ export function withExactRows(envelope: unknown, text: string): unknown {
   if (before) envelope['before'] = exact['before'];
   if (after) envelope['after'] = exact['after'];
   return envelope;
-}
-
-function isTruncate(value: Buffer): boolean {
-  try {
-    const envelope = withoutSchemaPart(JSON.parse(value.toString('utf8')));
-    return isRow(envelope) && envelope['op'] === 't';
-  } catch {
-    return false;
-  }
 }
 
 function textOf(bytes: Buffer, part: 'key' | 'value'): string {

@@ -53,7 +53,19 @@ export interface SourceTombstone {
   key: SourceRow;
 }
 
-export type DecodedSourceRecord = SourceChange | SourceTombstone;
+/**
+ * A TRUNCATE of the table, where the connector forwards them (`skipped.operations` without `t`):
+ * it names no row, so it has no key; every row the table held before it is gone. The tracker has
+ * every task of the entity delete what it loaded from before this source position (DESIGN "Full
+ * compare", truncate events).
+ */
+export interface SourceTruncate {
+  kind: 'truncate';
+  sourceTsMs: number;
+  position: SourcePosition | undefined;
+}
+
+export type DecodedSourceRecord = SourceChange | SourceTombstone | SourceTruncate;
 
 /**
  * What Debezium sends instead of a TOASTed column an UPDATE left unchanged (with REPLICA IDENTITY

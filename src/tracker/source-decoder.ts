@@ -1,7 +1,7 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
-import { decodeFailed, isRow, sourceChangeFromEnvelope } from './debezium-envelope.js';
-import { decodeDebeziumJson } from './decode-debezium-json.js';
+import { decodeFailed, isRow, isTruncateEnvelope, sourceChangeFromEnvelope, sourceTruncateFromEnvelope } from './debezium-envelope.js';
+import { decodeDebeziumJson, decodeKeyColumns } from './decode-debezium-json.js';
 import { isRegistryUnreachable } from '../registry/registry-client.js';
 import { isConfluentFramed } from './confluent-wire-format.js';
 import type { DecodedSourceRecord, SourceRow } from './source-change.js';
@@ -27,7 +27,12 @@ export class SourceDecoder {
   private async decodeWithRegistry(key: Buffer | null, value: Buffer | null): Promise<DecodedSourceRecord> {
     const avroKey = isConfluentFramed(key);
     const avroValue = isConfluentFramed(value);
-    const keyColumns = avroKey ? await this.decodeAvro(key as Buffer, 'key') : decodeDebeziumJson(key, null).key;
+    if ((key === null || key.length === 0) && avroValue) {
+      // Debezium's truncate event has no key.
+      const envelope = await this.decodeAvro(value as Buffer, 'value');
+      if (isRow(envelope) && isTruncateEnvelope(envelope)) return sourceTruncateFromEnvelope(envelope);
+    }
+    const keyColumns = avroKey ? await this.decodeAvro(key as Buffer, 'key') : decodeKeyColumns(key);
     if (!isRow(keyColumns) || Object.keys(keyColumns).length === 0) throw decodeFailed('the key is not a record of key columns');
     if (value === null) return { kind: 'tombstone', key: keyColumns };
     if (!avroValue) return decodeDebeziumJson(key, value);

@@ -10,10 +10,11 @@ import { StateStore } from '../state/state-store.js';
 import type { SourceEpochs } from '../capture/source-epochs.js';
 import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
-import { decideSweep, type CompareWindow } from '../refresh/compare-decision.js';
+import { decideSweep, decideTruncateSweep, type CompareWindow } from '../refresh/compare-decision.js';
+import { countSnapshotReads, type SnapshotReadCounter } from '../refresh/compare-progress.js';
 import { type ColumnSightings, NO_SIGHTINGS } from './column-sightings.js';
-import { decideBatch, findCaptureRestart, keyRecords, type DecodedRecord, type KeyedRecord, type PreviousRecord } from './batch-decision.js';
-import type { Delta } from './delta.js';
+import { decideBatch, findCaptureRestart, keyRecords, rowKeyOf, type DecodedRecord, type KeyedRecord, type PreviousRecord } from './batch-decision.js';
+import type { Delta, DeltaSource } from './delta.js';
 import type { DeltaCodec } from './delta-codec.js';
 import { deadLetter, sourceOffsetOf } from './dead-letter.js';
 import { loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from './loaded-record.js';
@@ -69,6 +70,11 @@ export interface TaskContext {
   newerRecordsBefore: (topic: string, partition: number, offset: string, timestampMs: number) => Promise<boolean>;
   /** A CDC partition's first offset. */
   partitionStart: (topic: string, partition: number) => Promise<string>;
+  /**
+   * The refresh topic's record that has every task of the entity delete what it loaded from before
+   * a truncate event (refresh-runner.ts): committed with the batch that read the event.
+   */
+  truncateRequest: (entity: TrackedEntity, truncate: DeltaSource) => Promise<{ topic: string; message: Message }>;
 }
 
 /** Where a batch ends: whether the partition holds records after its last one. */
@@ -112,6 +118,8 @@ export class Task {
    * is not swept (refresh-runner.ts).
    */
   private markingFor: string | undefined;
+  /** The running full compare's count of the snapshot rows this task compares (refresh-runner.ts reports it). */
+  private snapshotReads: SnapshotReadCounter | undefined;
   /** Where the partition's rows first had each tracked column (column-sightings.ts), as stored. */
   private columnsSeen: ColumnSightings = NO_SIGHTINGS;
 
@@ -202,14 +210,16 @@ export class Task {
     const deadLetters = decision.deadLetters.map(({ record, error }) => deadLetter(entity.name, record.position, record.raw, error));
     // After a capture restart the partition is read again from its start: that position commits
     // with the records before the restart, so a crash cannot lose it.
-    const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), deadLetters, { groupId: context.groupId, offset: restart?.readFrom ?? nextOffset });
+    const truncates = await Promise.all(decision.truncates.map((truncate) => context.truncateRequest(entity, truncate)));
+    const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), deadLetters, { groupId: context.groupId, offset: restart?.readFrom ?? nextOffset }, truncates);
     await this.store.write({
       put: [...decision.loadedAfter.values()], delete: [], changelogNextOffset, previous,
       lastInput: decision.last && { ...decision.last, initialSnapshot: decision.last.initialSnapshot === true, nextOffset, timestamp: last.timestamp },
       columnsSeen,
     });
     if (columnsSeen) this.columnsSeen = columnsSeen;
-    if (this.markingFor !== undefined) await this.store.markSeen(this.markingFor, keyed.flatMap((record) => (record.kind === 'dead' ? [] : [record.key])));
+    if (this.markingFor !== undefined) await this.store.markSeen(this.markingFor, keyed.flatMap((record) => rowKeyOf(record) ?? []));
+    this.snapshotReads?.add(keyed, decision.deltas, Date.now());
     this.previous = decision.last && { record: decision.last, nextOffset, timestamp: last.timestamp };
 
     context.metrics.recordBatch(entity.name, {
@@ -219,8 +229,14 @@ export class Task {
       emitted: decision.deltas,
     });
     context.positions.report(entity, partition, decision);
+    let newestSourceChange = 0;
+    for (const record of keyed) if (record.kind === 'change' && record.change.sourceTsMs > newestSourceChange) newestSourceChange = record.change.sourceTsMs;
+    if (newestSourceChange > 0) context.metrics.recordSourceChange(entity.name, newestSourceChange);
     for (const { record, error } of decision.deadLetters) {
       context.logger.warn({ entity: entity.name, topic: record.position.topic, partition, offset: record.position.offset, code: error.code, reason: error.message }, 'record dead-lettered');
+    }
+    for (const truncate of decision.truncates) {
+      context.logger.warn({ entity: entity.name, topic: truncate.topic, partition, offset: truncate.offset, position: truncate.position }, 'the ERP truncated the table: every task of the entity deletes (RECONCILE) the keys it loaded from before it');
     }
     if (decision.absentColumns) this.reportAbsentColumns(decision.absentColumns);
     if (decision.unknownFieldRecords > 0) {
@@ -324,13 +340,18 @@ export class Task {
         const change = context.decoder.decode(message.key, message.value);
         decoded.push({ position, raw, decoded: change instanceof Promise ? await change : change });
       } catch (error) {
-        if (!isErpDeltaError(error) || error.retriable) throw error;
+        // The registry refusing erp-delta's credentials or certificate is no fault of the record:
+        // it stops the batch as an unreachable registry does, and nothing is dead-lettered.
+        if (!isErpDeltaError(error) || error.retriable || error.code === 'REGISTRY_AUTH_FAILED' || error.code === 'REGISTRY_TLS_FAILED') throw error;
         decoded.push({ position, raw, decoded: error });
       }
     }
     const keyed = keyRecords(entity, decoded);
     const unique = new Set<string>();
-    for (const record of keyed) if (record.kind !== 'dead') unique.add(record.key);
+    for (const record of keyed) {
+      const key = rowKeyOf(record);
+      if (key !== undefined) unique.add(key);
+    }
     const keys = [...unique];
     const loadedValues = await this.store.lookUp(keys);
     const loadedBefore = new Map<string, LoadedState>();
@@ -360,7 +381,7 @@ export class Task {
       const { entity } = this;
       const { keyed, loadedBefore } = await this.readBatch(messages);
       // The replay's state of the page's keys, from the store (page-sized sets for the decision).
-      const keys = [...new Set(keyed.flatMap((record) => (record.kind === 'dead' ? [] : [record.key])))];
+      const keys = [...new Set(keyed.flatMap((record) => rowKeyOf(record) ?? []))];
       const known = await this.store.replayState(refreshId, keys);
       const state: ReplayState = { present: new Set(), refreshed: new Set() };
       keys.forEach((key, index) => {
@@ -404,11 +425,11 @@ export class Task {
    * read. Only the keys are read: a record that cannot be decoded has no key to mark (the live
    * path dead-lettered it), and is not the row of a loaded key either.
    */
-  markSeen(messages: readonly KafkaMessage[], compareId: string, markedTo: string): Promise<void> {
+  markSeen(messages: readonly KafkaMessage[], compareId: string, markedTo: string, windowFrom: number): Promise<void> {
     return this.inTurn(async () => {
       const { keyed } = await this.readBatch(messages);
-      const keys = keyed.flatMap((record) => (record.kind === 'dead' ? [] : [record.key]));
-      await this.store.markSeen(compareId, keys, markedTo);
+      const keys = keyed.flatMap((record) => rowKeyOf(record) ?? []);
+      await this.store.markSeen(compareId, keys, markedTo, countSnapshotReads(keyed, [], windowFrom).compared);
     });
   }
 
@@ -421,6 +442,11 @@ export class Task {
 
   stopMarking(): void {
     this.markingFor = undefined;
+  }
+
+  /** Until called with undefined, every batch this task commits adds its snapshot rows to `counter`. */
+  countSnapshotReads(counter: SnapshotReadCounter | undefined): void {
+    this.snapshotReads = counter;
   }
 
   /**
@@ -440,6 +466,26 @@ export class Task {
       }
       this.context.metrics.recordRefresh(this.entity.name, { replayed: 0, emitted: deltas });
       return { checked: keys.length, deleted: deltas.length };
+    });
+  }
+
+  /**
+   * One page of a truncate event's sweep: the keys `nextKeys` gives (read in the task's turn), as
+   * they are now, deleted (RECONCILE) where loaded from before the truncate (compare-decision.ts,
+   * decideTruncateSweep); the deletes committed in one transaction, then the store.
+   */
+  truncatePage(nextKeys: () => Promise<readonly string[]>, truncate: DeltaSource): Promise<{ checked: number; deleted: number; unplaced: number }> {
+    return this.inTurn(async () => {
+      const keys = await nextKeys();
+      if (keys.length === 0) return { checked: 0, deleted: 0, unplaced: 0 };
+      const current = await this.store.lookUp(keys);
+      const { deltas, unplaced } = decideTruncateSweep(this.entity, keys, current, truncate, Date.now());
+      if (deltas.length > 0) {
+        const changelogNextOffset = await this.commitTransaction(this.deltaMessages(deltas), [], undefined);
+        await this.writeLoaded(new Map(deltas.map((delta) => [delta.key, loadedStateOf(delta)])), changelogNextOffset, new Map(keys.map((key, index) => [key, current[index]])));
+      }
+      this.context.metrics.recordRefresh(this.entity.name, { replayed: 0, emitted: deltas });
+      return { checked: keys.length, deleted: deltas.length, unplaced };
     });
   }
 
@@ -491,7 +537,7 @@ export class Task {
    * offset of this task's CDC partition to resume from, for the live group or a refresh's group,
    * is committed with them; a re-check has none.
    */
-  private async commitTransaction(deltas: Message[], deadLetters: Message[], position: { groupId: string; offset: string } | undefined): Promise<string | undefined> {
+  private async commitTransaction(deltas: Message[], deadLetters: Message[], position: { groupId: string; offset: string } | undefined, others: ReadonlyArray<{ topic: string; message: Message }> = []): Promise<string | undefined> {
     const { entity, partition, context } = this;
     const transaction = await this.producer.transaction();
     try {
@@ -503,6 +549,7 @@ export class Task {
         changelogNextOffset = String(Number(written.baseOffset) + chunk.length);
       }
       for (const chunk of chunksUnderBytes(deadLetters, MAX_SEND_BYTES)) await transaction.send({ topic: context.dlqTopic, messages: chunk });
+      for (const { topic, message } of others) await transaction.send({ topic, messages: [message] });
       if (position !== undefined) {
         await transaction.sendOffsets({
           consumerGroupId: position.groupId,

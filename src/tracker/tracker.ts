@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { probeRegistry, readiness, type Readiness, type ReadinessInputs } from '../admin/readiness.js';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Message } from 'kafkajs';
+import { readiness, type Readiness, type ReadinessInputs } from '../admin/readiness.js';
 import { assignmentJoin } from '../assignment/assigned-user.js';
 import { AssignmentFeed } from '../assignment/assignment-feed.js';
 import { AssignmentRecheck } from '../assignment/assignment-recheck.js';
@@ -15,24 +15,30 @@ import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
 import { assertCompacted } from '../refresh/compaction-check.js';
 import { RefreshControl, refreshGroupId } from '../refresh/refresh-control.js';
-import type { RefreshRequest } from '../refresh/refresh-record.js';
+import { requestKey, truncateRequest, type RefreshRequest } from '../refresh/refresh-record.js';
 import { RefreshRunner } from '../refresh/refresh-runner.js';
 import { SnapshotWatch } from '../refresh/snapshot-watch.js';
 import { nextScheduledRun, scheduledRuns } from '../refresh/scheduled-runs.js';
 import { findSnapshotTargets, sendIncrementalSnapshotSignals } from '../capture/snapshot-signal.js';
+import { tableRowEstimates } from '../capture/row-estimates.js';
 import { projectFiles } from '../project-files.js';
-import { refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
+import { latestCompare, refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
 import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
-import { registryClient } from '../registry/registry-client.js';
+import { probeRegistry, registryClient } from '../registry/registry-client.js';
 import { readDeltaHistory, type DeltaHistory } from '../state/delta-history.js';
 import type { EntityCounters } from '../status/counter-history.js';
 import type { StatusSource } from '../status/status-page.js';
+import type { CaptureHealth } from '../capture/capture-health.js';
+import { CaptureMonitor, captureSettings } from '../capture/capture-monitor.js';
+import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
+import { registerCompareMetrics } from '../metrics/compare-metrics.js';
 import { SourceEpochFeed } from '../capture/source-epochs.js';
 import { restoreFromChangelogs } from './changelog-restore.js';
 import { PositionReport, type PositionStatus } from './position-report.js';
 import { DeltaCodec } from './delta-codec.js';
+import type { DeltaSource } from './delta.js';
 import { SourceDecoder } from './source-decoder.js';
 import { Task, taskId, type BatchOutcome, type TaskContext } from './task.js';
 import { trackedEntities } from './tracked-entity.js';
@@ -84,15 +90,29 @@ export class Tracker implements StatusSource {
   private epochFeed: SourceEpochFeed | undefined;
   private positionReport: PositionReport | undefined;
   private probes: { atMs: number; kafka: ReadinessInputs['kafka']; registry: ReadinessInputs['registry'] } | undefined;
+  /** The watch of the capture (config section `capture`), when there is a Kafka Connect to ask. */
+  private readonly capture: CaptureMonitor | undefined;
 
   constructor(private readonly options: TrackerOptions) {
     const { config, logger } = options;
     this.kafka = kafkaClient(config.kafka, logger);
     this.entitiesByTopic = new Map(trackedEntities(config).map((entity) => [entity.topic, entity]));
+    if (config.capture) {
+      const capture = new CaptureMonitor({
+        settings: captureSettings(config.capture), kafka: this.kafka, logger,
+        entities: Object.values(config.entities).map(({ name, topic }) => ({ name, topic })),
+        newestSourceChangeMs: this.metrics.newestSourceChangeMs,
+      });
+      this.capture = capture;
+      registerCaptureMetrics(this.metrics.registry, () => capture.health());
+    }
+    registerCompareMetrics(this.metrics.registry, () => (this.refreshControl ? latestCompare(this.refreshControl.board, config, Date.now()) : undefined));
   }
 
   async start(): Promise<void> {
     const { config, logger, dataDir } = this.options;
+    // First: the capture's state is worth knowing while the tracker starts and restores.
+    this.capture?.start();
     const admin = await connectAdmin(this.kafka, config.kafka.brokers);
     this.admin = admin;
     await ensureTopics(admin, config, logger);
@@ -122,6 +142,7 @@ export class Tracker implements StatusSource {
       positions: this.positionReport,
       newerRecordsBefore: (topic, partition, offset, timestampMs) => this.newerRecordsBefore(topic, partition, offset, timestampMs),
       partitionStart: (topic, partition) => this.partitionStart(topic, partition),
+      truncateRequest: (entity, truncate) => this.truncateRequest(entity, truncate),
     };
     if (config.assignment) logger.debug({ topic: config.assignment.topic }, 'start-up: assignment table read');
 
@@ -217,11 +238,14 @@ export class Tracker implements StatusSource {
     try {
       await control.caughtUp();
       if (control.board.request(run.id)) return;
-      const request = await control.request(this.admin, config, { trigger: `schedule ${due.toISOString()}`, id: run.id, entities: run.entities, kind: run.kind });
-      if (run.kind === 'compare') {
-        const targets = this.snapshotWatch?.targets.filter((target) => run.entities.includes(target.entity)) ?? [];
-        await sendIncrementalSnapshotSignals(config, targets, request.id);
+      const targets = this.snapshotWatch?.targets.filter((target) => run.entities.includes(target.entity)) ?? [];
+      const request = await control.request(this.admin, config, {
+        trigger: `schedule ${due.toISOString()}`, id: run.id, entities: run.entities, kind: run.kind, rowEstimates: () => tableRowEstimates(config, targets),
+      });
+      for (const [topic, why] of Object.entries(request.estimatesUnknown ?? {})) {
+        logger.warn({ refresh: request.id, topic, why }, 'full compare: the table\'s row estimate is unknown, so its progress shows rows compared without a percentage or ETA');
       }
+      if (run.kind === 'compare') await sendIncrementalSnapshotSignals(config, targets, request.id);
       logger.info({ refresh: request.id, kind: run.kind, entities: request.entities }, 'scheduled refresh requested');
     } catch (error) {
       logger.warn({ refresh: run.id, err: error }, 'scheduled refresh not started');
@@ -417,6 +441,14 @@ export class Tracker implements StatusSource {
     return first !== undefined && BigInt(first) >= 0n && BigInt(first) < BigInt(offset);
   }
 
+  /** The refresh topic's record that has every task of `entity` sweep for a truncate (truncateRequest). */
+  private async truncateRequest(entity: TrackedEntity, truncate: DeltaSource): Promise<{ topic: string; message: Message }> {
+    const { config } = this.options;
+    const partitions = (await (this.admin as Admin).fetchTopicOffsets(entity.topic)).map((entry) => entry.partition);
+    const request = truncateRequest(config.kafka.groupId, entity.name, truncate, partitions, Date.now());
+    return { topic: config.refresh.topic, message: { key: requestKey(request.id), value: JSON.stringify(request) } };
+  }
+
   private async partitionStart(topic: string, partition: number): Promise<string> {
     const offsets = await this.admin?.fetchTopicOffsets(topic);
     return offsets?.find((entry) => entry.partition === partition)?.low ?? '0';
@@ -428,10 +460,10 @@ export class Tracker implements StatusSource {
    */
   async readiness(): Promise<Readiness> {
     if (!this.probes || Date.now() - this.probes.atMs > 2_000) {
-      const [kafka, registry] = await Promise.all([this.probeKafka(), probeRegistry(this.options.config.registry.url)]);
+      const [kafka, registry] = await Promise.all([this.probeKafka(), probeRegistry(this.options.config.registry)]);
       this.probes = { atMs: Date.now(), kafka, registry };
     }
-    return readiness({ started: this.started, restoring: this.restoring, tasks: this.tasks.size, kafka: this.probes.kafka, registry: this.probes.registry });
+    return readiness({ started: this.started, restoring: this.restoring, tasks: this.tasks.size, kafka: this.probes.kafka, registry: this.probes.registry, capture: this.capture?.readinessReasons() });
   }
 
   private async probeKafka(): Promise<ReadinessInputs['kafka']> {
@@ -470,6 +502,11 @@ export class Tracker implements StatusSource {
 
   entityCounters(): Promise<Record<string, EntityCounters>> {
     return this.metrics.entityCounters(this.entityNames());
+  }
+
+  /** The capture's last assessment; null when it is not watched or not assessed yet. */
+  captureHealth(): CaptureHealth | null {
+    return this.capture?.health() ?? null;
   }
 
   sourcePositions(): Record<string, PositionStatus & { epoch: number }> {
@@ -523,6 +560,7 @@ export class Tracker implements StatusSource {
     // A scrape after this must not reconnect the admin client (it would keep the process alive).
     this.metrics.lagSource = undefined;
     this.started = false;
+    await this.capture?.stop();
     await this.consumer?.disconnect();
     await this.partitionAssignment;
     for (const [id, task] of [...this.tasks]) await this.closeTask(id, task);

@@ -3,7 +3,7 @@
  * with the schema part (schemas.enable=true) or without it. Shaped after real output of the
  * PostgreSQL connector (pgoutput, decimal.handling.mode=string, REPLICA IDENTITY DEFAULT).
  */
-import type { SourceOp } from '../../src/tracker/source-change.js';
+import type { DecodedSourceRecord, SourceChange, SourceOp, SourceTombstone } from '../../src/tracker/source-change.js';
 
 type Row = Record<string, unknown>;
 
@@ -160,4 +160,10 @@ export function changeKey(table: string, row: Row, withSchema: boolean): Buffer 
 
 export function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+/** A decoded record that names a row (a change or a tombstone): the test fails on a truncate. */
+export function rowRecord(decoded: DecodedSourceRecord): SourceChange | SourceTombstone {
+  if (decoded.kind === 'truncate') throw new Error('expected a row\'s record, got a truncate');
+  return decoded;
 }

@@ -16,7 +16,9 @@ import type pg from 'pg';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ConnectRestClient } from '../../../src/capture/connect-rest.js';
 import { projectFiles } from '../../../src/project-files.js';
-import { erpDatabase, testKafka, testStack } from '../../support/test-stack.js';
+import { adminBase, metric, openStatusPage } from '../../support/capture-watch.js';
+import { copyOfShippedConnector, removeTestCapture } from '../../support/connector-copy.js';
+import { erpDatabase, testStack } from '../../support/test-stack.js';
 import { TrackerTest, waitUntil, type Deltas, type TrackerProcess } from '../../support/tracker-harness.js';
 
 const id = `c${Date.now().toString(36)}`;
@@ -28,22 +30,34 @@ const connectorName = `erp-compare-${id}`;
 
 /** The shipped connector's settings, for a table, slot, publication and topic prefix of the test's own. */
 function connectorConfig(): Record<string, string> {
-  const shipped = JSON.parse(readFileSync(`${projectFiles.connectorsDir}/erp-postgres.json`, 'utf8')) as { config: Record<string, string> };
   const stack = testStack();
-  const postgres = new URL(stack.component('postgres').endpoint());
-  return {
-    ...shipped.config,
-    'database.hostname': postgres.hostname, 'database.port': postgres.port, 'database.user': decodeURIComponent(postgres.username), 'database.password': '', 'database.dbname': postgres.pathname.slice(1),
-    'topic.prefix': prefix, 'table.include.list': `public.${table}`, 'slot.name': slot, 'publication.name': slot,
-    'signal.kafka.bootstrap.servers': stack.component('kafka').endpoint(),
-    // Each connector reads the signal topic in a group of its own: in a shared one only one would get each signal.
-    'signal.kafka.groupId': `erp-delta-signals-${id}`,
-    'predicates.isSignalTable.pattern': `${prefix}\\.public\\.debezium_signal`,
-  };
+  // Each connector reads the signal topic in a group of its own: in a shared one only one would get each signal.
+  const signals = { bootstrap: stack.component('kafka').endpoint(), groupId: `erp-delta-signals-${id}` };
+  return copyOfShippedConnector({ prefix, slot, postgres: new URL(stack.component('postgres').endpoint()), tables: [`public.${table}`], signals });
 }
 
 function codes(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `${id}-${String(index).padStart(3, '0')}`);
+}
+
+/** An entity's compare as `refresh status --json` and /api/status show it (refresh-status.ts). */
+interface ShownCompare {
+  phase: string;
+  compared: number;
+  estimate: number | null;
+  estimateUnknown?: string;
+  percent: number | null;
+  changed: number;
+  deleted: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+}
+
+interface ShownRefresh {
+  id: string;
+  kind: string;
+  totals: Record<string, number>;
+  entities: Array<{ entity: string; compare?: ShownCompare }>;
 }
 
 /** What the compare emitted for the test's products: `<op> <reason> <price>` per key. */
@@ -86,21 +100,9 @@ describe('refresh --from-source: a full compare with the ERP', () => {
 
   after(async () => {
     await tracker?.kill();
-    await connect.delete(connectorName).catch(() => undefined);
-    await waitUntil(`slot ${slot} released`, async () => {
-      const result = await db.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-      if (result.rows.length === 0) return true;
-      if (result.rows[0]?.active) return false;
-      await db.query('SELECT pg_drop_replication_slot($1)', [slot]);
-      return true;
-    }, 60_000).catch(() => undefined);
-    await db.query(`DROP PUBLICATION IF EXISTS ${slot}`).catch(() => undefined);
+    await removeTestCapture(connect, db, { connector: connectorName, slot, topics: [topic] }).catch(() => undefined);
     await db.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     await db.end();
-    const admin = testKafka().admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
     await test?.cleanup();
   });
 
@@ -119,7 +121,8 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     const compare = await test.cli(['refresh', '--from-source', '--entity', 'products', '--wait']);
     assert.equal(compare.code, 0, compare.stderr);
     assert.match(compare.stdout, /full compare .* requested: products/);
-    assert.match(compare.stdout, /completed/);
+    assert.match(compare.stdout, /completed in \d+ s: 8 rows compared, 1 that differed sent \(CHANGE\), 2 loaded keys the ERP no longer holds deleted/);
+    assert.doesNotMatch(compare.stderr, /no row estimate/, 'the estimate was read through the connector\'s own connection');
     const since = emitted((await test.readDeltas(['products'])).since(before));
     assert.deepEqual(Object.fromEntries(since), {
       [deleted1]: ['DELETE RECONCILE'],
@@ -127,6 +130,38 @@ describe('refresh --from-source: a full compare with the ERP', () => {
       [updated]: ['UPSERT CHANGE 99.00'],
     }, 'the missed deletes and the missed update; nothing for the unchanged rows, nor for the live change already sent');
     assert.equal(since.get(kept), undefined);
+
+    // The progress: the table's 8 rows re-read and compared against PostgreSQL's estimate (n_live_tup
+    // here, which lags a committed change by up to its flush interval), 1 changed, 2 deleted.
+    const rows = Number((await db.query<{ count: string }>(`SELECT count(*) FROM ${table}`)).rows[0]?.count);
+    assert.equal(rows, 8);
+    const shown = await lastCompare();
+    const progress = shown.entities.find((entity) => entity.entity === 'products')?.compare;
+    assert.ok(progress, JSON.stringify(shown));
+    assert.ok(progress.estimate !== null && Math.abs(progress.estimate - rows) <= 2, `estimate ${progress.estimate} for ${rows} rows`);
+    assert.deepEqual({ ...progress, estimate: rows, rowsPerSecond: 0 }, { phase: 'done', compared: 8, estimate: rows, percent: 100, changed: 1, deleted: 2, rowsPerSecond: 0, etaSeconds: 0 });
+    assert.deepEqual([shown.totals['compared'], shown.totals['changed'], shown.totals['reconciled']], [8, 1, 2]);
+    const status = await test.cli(['refresh', 'status']);
+    assert.match(status.stdout, new RegExp(`products +8/${progress.estimate} rows compared \\(100%\\), 1 changed, 2 deleted, done`), status.stdout);
+
+    // The same numbers on the tracker's /metrics and status page.
+    const base = await adminBase(tracker as TrackerProcess);
+    const products = { entity: 'products' };
+    assert.deepEqual(await Promise.all(['compared', 'estimate', 'changed'].map((name) => metric(base, `erp_delta_compare_rows_${name}`, products))), [8, progress.estimate, 1]);
+    assert.equal(await metric(base, 'erp_delta_compare_keys_deleted', products), 2);
+    assert.equal(await metric(base, 'erp_delta_compare_progress_ratio', products), 1);
+    const api = await (await fetch(`${base}/api/status`)).json() as { refresh: { last?: ShownRefresh } };
+    assert.deepEqual(api.refresh.last?.entities.find((entity) => entity.entity === 'products')?.compare, progress);
+    const { browser, page } = await openStatusPage(base);
+    try {
+      const row = page.locator('#refresh-rows tr[data-entity="products"]');
+      assert.equal(await row.getAttribute('data-phase'), 'done');
+      assert.equal(await row.locator('.compared').innerText(), `8 / ${progress.estimate} rows (100%)`);
+      assert.deepEqual([await row.locator('.changed').innerText(), await row.locator('.deleted').innerText()], ['1 changed', '2 deleted']);
+      assert.match(await page.locator('#refresh-summary').innerText(), /^Last full compare \S+ completed .*: 8 rows compared, 1 changed, 2 deleted\.$/);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('a TRUNCATE Debezium skipped: the next compare deletes every key the table lost, and keeps a row inserted since', async () => {
@@ -142,8 +177,11 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     const since = emitted((await test.readDeltas(['products'])).since(before));
     assert.deepEqual(since.get(inserted), ['UPSERT CHANGE 5.00'], 'inserted live once, kept by the compare');
     for (const key of loaded) assert.deepEqual(since.get(key), ['DELETE RECONCILE'], `${key}, truncated, is deleted once`);
+    const progress = (await lastCompare()).entities.find((entity) => entity.entity === 'products')?.compare;
+    assert.ok(progress && progress.estimate !== null && progress.estimate <= 3, `the estimate after the truncate: ${JSON.stringify(progress)}`);
+    assert.deepEqual([progress.compared, progress.changed, progress.deleted], [1, 0, loaded.length], 'the one row left compared and unchanged; every truncated key deleted');
     const status = await test.cli(['refresh', 'status']);
-    assert.match(status.stdout, /products .*reconciled/);
+    assert.match(status.stdout, new RegExp(`products +1/${progress.estimate} rows compared \\(100%\\), 0 changed, ${loaded.length} deleted, done`), status.stdout);
   });
 
   it('runs on the schedule when refresh.schedule.kinds says replay and compare: the replay, then the compare', async () => {
@@ -168,6 +206,15 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     // The replay still found the row in the CDC topic, where its delete never arrived: only the compare knows better.
     assert.deepEqual(emitted((await test.readDeltas(['products'])).since(before)).get(gone)?.map((state) => state.split(' ').slice(0, 2).join(' ')), ['UPSERT REFRESH', 'DELETE RECONCILE']);
   });
+
+  /** The last completed refresh, which must be a compare, as `refresh status --json` shows it. */
+  async function lastCompare(): Promise<ShownRefresh> {
+    const status = await test.cli(['refresh', 'status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const last = (JSON.parse(status.stdout) as { last?: ShownRefresh }).last;
+    assert.equal(last?.kind, 'compare', status.stdout);
+    return last;
+  }
 
   /** Rows the ERP loses while the table is out of the publication: capture never sees these deletes. */
   async function loseUnseen(keys: readonly string[]): Promise<void> {
@@ -241,10 +288,23 @@ describe('refresh --from-source: a full compare with the ERP', () => {
       const lost = loaded.slice(-4);
       await loseUnseen(lost);
       const before = await test.readDeltas(['products']);
-      const compare = await test.cli(['refresh', '--from-source', '--entity', 'products', '--wait']);
+      const rows = Number((await db.query<{ count: string }>(`SELECT count(*) FROM ${table}`)).rows[0]?.count);
+      const running = test.cli(['refresh', '--from-source', '--entity', 'products', '--wait']);
+      // While it runs, `refresh status` measures it against the table's row estimate.
+      const during = await waitUntil('refresh status to show the compare running', async () => {
+        const status = await test.cli(['refresh', 'status', '--json']);
+        const shown = status.code === 0 ? (JSON.parse(status.stdout) as { running?: ShownRefresh }).running : undefined;
+        return shown?.kind === 'compare' ? shown.entities.find((entity) => entity.entity === 'products')?.compare : undefined;
+      }, 60_000);
+      assert.ok(during.estimate !== null && Math.abs(during.estimate - rows) <= Math.max(3, rows * 0.1), `estimate ${during.estimate} for ${rows} rows`);
+      assert.ok(during.phase !== 'done' && (during.percent ?? 0) <= 99 && during.compared <= rows, JSON.stringify(during));
+      const compare = await running;
       assert.equal(compare.code, 0, compare.stderr);
       const since = emitted((await test.readDeltas(['products'])).since(before));
       assert.deepEqual(Object.fromEntries(since), Object.fromEntries(lost.map((key) => [key, ['DELETE RECONCILE']])));
+      // Each instance's tasks counted their own partitions' rows: the group's sums are the table's.
+      const done = (await lastCompare()).entities.find((entity) => entity.entity === 'products')?.compare;
+      assert.deepEqual([done?.compared, done?.changed, done?.deleted, done?.percent], [rows, 0, lost.length, 100]);
     } finally {
       for (const process of processes.slice(1)) await process.stop();
     }

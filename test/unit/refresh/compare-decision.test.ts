@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideSweep } from '../../../src/refresh/compare-decision.js';
+import { decideSweep, decideTruncateSweep } from '../../../src/refresh/compare-decision.js';
+import { orderOf } from '../../../src/model/source-position.js';
+import type { DeltaSource } from '../../../src/tracker/delta.js';
 import type { LoadedState } from '../../../src/tracker/loaded-record.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
@@ -28,5 +30,34 @@ describe('a full compare\'s sweep', () => {
   it('leaves keys already deleted or never loaded alone', () => {
     const deleted: LoadedState = { key: 'P6', deleted: true, source: { topic: window.topic, partition: 1, offset: 5, tsMs: 1, connector: null, position: null, epoch: 0 } };
     assert.deepEqual(decideSweep(products, ['P6', 'P7'], [deleted, undefined], [false, false], window, 5_000), []);
+  });
+});
+
+describe('a truncate event\'s sweep', () => {
+  const at = (lsn: number): string => orderOf({ connector: 'postgresql', snapshot: false, lastCommitLsn: lsn, lsn }) as string;
+  // Read from partition 2: the keys it sweeps were loaded from partitions 0 and 1 too.
+  const truncate: DeltaSource = { topic: window.topic, partition: 2, offset: 40, tsMs: 9_000, connector: 'postgresql', position: at(5_000), epoch: 0 };
+  const version = (key: string, lsn: number | null, partition = 1, epoch = 0): LoadedState => ({
+    key, data: { code: key, description: 'Bolt', unitPrice: '1.00', active: true },
+    source: { topic: window.topic, partition, offset: 7, tsMs: 1, connector: lsn === null ? null : 'postgresql', position: lsn === null ? null : at(lsn), epoch },
+  });
+
+  it('deletes (RECONCILE) every key loaded from before the truncate, at the truncate\'s source position', () => {
+    const { deltas, unplaced } = decideTruncateSweep(products, ['P1', 'P2'], [version('P1', 4_000, 0), version('P2', 4_999, 1)], truncate, 10_000);
+    assert.deepEqual(deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.source.position, delta.source.partition, delta.source.offset]), [
+      ['P1', 'DELETE', 'RECONCILE', at(5_000), 2, 40],
+      ['P2', 'DELETE', 'RECONCILE', at(5_000), 2, 40],
+    ]);
+    assert.equal(unplaced, 0);
+  });
+
+  it('keeps a row written after the truncate, and keys deleted or never loaded', () => {
+    const deleted: LoadedState = { key: 'P5', deleted: true, source: { ...truncate, position: at(3_000) } };
+    assert.deepEqual(decideTruncateSweep(products, ['P3', 'P5', 'P6'], [version('P3', 6_000), deleted, undefined], truncate, 10_000), { deltas: [], unplaced: 0 });
+  });
+
+  it('keeps, and counts, versions source positions cannot place: no position, another source epoch', () => {
+    const { deltas, unplaced } = decideTruncateSweep(products, ['P7', 'P8'], [version('P7', null), version('P8', 4_000, 1, 1)], truncate, 10_000);
+    assert.deepEqual({ deleted: deltas.length, unplaced }, { deleted: 0, unplaced: 2 });
   });
 });

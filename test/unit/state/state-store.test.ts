@@ -44,4 +44,21 @@ describe('state store (a real LevelDB)', () => {
     assert.equal(await second.changelogNextOffset(), '2');
     await second.close();
   });
+
+  it('keeps a compare\'s marks with how far its marking read got and the snapshot rows it counted, across a reopen', async () => {
+    const first = await StateStore.open(join(dir, 'c'));
+    await first.markSeen('cmp-1', ['A', 'B'], '10', 2);
+    await first.markSeen('cmp-1', ['C'], '15', 1);
+    // A key the live path marks adds no snapshot row and keeps how far the read got.
+    await first.markSeen('cmp-1', ['D']);
+    await first.close();
+    const second = await StateStore.open(join(dir, 'c'));
+    assert.deepEqual(await second.compareMarks(), { id: 'cmp-1', markedTo: '15', snapshotRows: 3 });
+    assert.deepEqual(await second.seenBy('cmp-1', ['A', 'D', 'E']), [true, true, false]);
+    // Another compare starts over.
+    await second.markSeen('cmp-2', ['E'], '20', 1);
+    assert.deepEqual(await second.compareMarks(), { id: 'cmp-2', markedTo: '20', snapshotRows: 1 });
+    assert.deepEqual(await second.seenBy('cmp-2', ['A', 'E']), [false, true]);
+    await second.close();
+  });
 });

@@ -8,7 +8,7 @@ import { isLoaded, type LoadedState } from '../../../src/tracker/loaded-record.j
 import { rowFilter } from '../../../src/tracker/row-filter.js';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { orderOf } from '../../../src/model/source-position.js';
-import { changeKey, changeValue } from '../../support/debezium-json.js';
+import { changeKey, changeValue, envelope, json } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
 const customers = defaultEntity('customers');
@@ -108,6 +108,14 @@ describe('batch decision', () => {
     ]);
     assert.deepEqual(decision.deadLetters.map((dead) => [dead.record.position.offset, dead.error.code]), [[0, 'DECODE_FAILED'], [1, 'DECODE_FAILED'], [2, 'NORMALIZE_FAILED']]);
     assert.deepEqual(decision.deltas.map((delta) => delta.key), ['C4']);
+  });
+
+  it('hands a truncate event on with where it happened, and decides the changes around it as usual', () => {
+    const truncate = record(1, null, json({ ...envelope({ table: 'customers', op: 'u', position: { lsn: 900, lastCommitLsn: 900 } }), op: 't' }));
+    const decision = decide([change(0, 'c', row('C1'), { lsn: 800, lastCommitLsn: 800 }), truncate, change(2, 'c', row('C2'), { lsn: 1_000, lastCommitLsn: 1_000 })]);
+    assert.deepEqual(decision.truncates.map((source) => [source.offset, source.connector, source.position]), [[1, 'postgresql', orderOf({ connector: 'postgresql', snapshot: false, lastCommitLsn: 900, lsn: 900 })]]);
+    assert.deepEqual(decision.deltas.map((delta) => delta.key), ['C1', 'C2']);
+    assert.deepEqual(decision.deadLetters, []);
   });
 });
 

@@ -39,7 +39,7 @@ class Tracker {
   private record(keyBytes: Buffer, value: Buffer | null, reason: DeltaReason): Delta | undefined {
     const offset = this.offset++;
     const decoded = decodeDebeziumJson(keyBytes, value);
-    if (decoded.kind === 'tombstone') return undefined;
+    if (decoded.kind !== 'change') return undefined;
     const key = entityKey(this.entity, decoded.key);
     const loaded = this.loaded.get(key);
     const desired = decoded.after === null ? null : desiredRecord(this.entity, decoded.after, loaded);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
 import type { SourceOp } from '../../../src/tracker/source-change.js';
-import { changeKey, changeValue, envelope, json } from '../../support/debezium-json.js';
+import { changeKey, changeValue, envelope, json, rowRecord } from '../../support/debezium-json.js';
 
 const ROW = {
   code: 'C0001',
@@ -59,8 +59,19 @@ describe('decodeDebeziumJson', () => {
   it('decodes a composite key in column order', () => {
     const row = { product_code: 'P0001', warehouse_code: 'WH02', quantity: '12.500' };
     const decoded = decodeDebeziumJson(changeKey('stock_levels', row, true), changeValue({ table: 'stock_levels', op: 'c', after: row, withSchema: true }));
-    assert.deepEqual(decoded.key, { product_code: 'P0001', warehouse_code: 'WH02' });
+    assert.deepEqual(rowRecord(decoded).key, { product_code: 'P0001', warehouse_code: 'WH02' });
   });
+
+  for (const withSchema of [false, true]) {
+    it(`decodes a truncate (no key, op t) ${withSchema ? 'with' : 'without'} the schema part: where the table was truncated`, () => {
+      const bare = { ...envelope({ table: 'customers', op: 'u', after: ROW, tsMs: 1_764_000_000_000, position: { lsn: 5_000, lastCommitLsn: 4_000, txId: 7 } }), op: 't', before: null, after: null };
+      const value = json(withSchema ? { schema: { type: 'struct' }, payload: bare } : bare);
+      const decoded = decodeDebeziumJson(null, value);
+      assert.equal(decoded.kind, 'truncate');
+      assert.equal(decoded.sourceTsMs, 1_764_000_000_000);
+      assert.equal(decoded.position?.connector, 'postgresql');
+    });
+  }
 
   it('reads a schema-wrapped null payload as a tombstone', () => {
     assert.deepEqual(decodeDebeziumJson(json(KEY_ONLY), json({ schema: null, payload: null })), { kind: 'tombstone', key: KEY_ONLY });
@@ -96,12 +107,13 @@ describe('decodeDebeziumJson', () => {
       assertDecodeFails(goodKey, json({ schema: { type: 'struct' }, payload: { before: null, after: ROW } }), /no op/);
     });
 
-    it('an unknown op, and a truncate', () => {
+    it('an unknown op, and a truncate with a key', () => {
       assertDecodeFails(goodKey, json({ ...envelope({ table: 'customers', op: 'u', after: ROW }), op: 'x' }), /unknown op "x"/);
-      assertDecodeFails(goodKey, json({ ...envelope({ table: 'customers', op: 'u', after: ROW }), op: 't' }), /truncate/);
-      // As Debezium writes it: no key (it names a table, not a row), before and after null.
-      const truncate = json({ ...envelope({ table: 'customers', op: 'u', after: ROW }), op: 't', after: null });
-      assertDecodeFails(null, truncate, /a truncate \(op "t"\) names no row: the next full compare/);
+      assertDecodeFails(goodKey, json({ ...envelope({ table: 'customers', op: 'u', after: ROW }), op: 't' }), /a truncate\) came with a key/);
+    });
+
+    it('a record without a key that is no truncate', () => {
+      assertDecodeFails(null, changeValue({ table: 'customers', op: 'u', after: ROW, withSchema: false }), /the record has no key/);
     });
 
     it('an update without its after row', () => {

@@ -1,32 +1,32 @@
+import { keyName } from './config-references.js';
+import { isSecretPath, MASKED } from './secret-keys.js';
 import type { TrackerConfig } from './tracker-config.js';
 
-/** What a masked value is printed as: nothing of the value, not even its length. */
-export const MASKED = '***';
+export { MASKED };
 
 const REFERENCE = /^\$\{(env|file):[^}]+\}$/;
 
-/** Names of keys whose values are secrets wherever they sit (a future `kafka.sasl.password` included). */
-const SECRET_KEY = /pass(word|phrase)?$|secret|token|api[-_]?key|authorization|credential|cookie|private[-_]?key/i;
-
 /**
- * The validated config with its defaults, as `erp-delta config print` shows it, with every secret
- * masked: each value of `delivery.headers` (a token, an API key), any value under a key that names
- * a secret, a PEM private key written inline, and the password of a URL's user info. A
- * `${env:NAME}` or `${file:PATH}` reference is shown as it is: it says where the secret is, and
- * the secret itself is not in the config.
+ * The validated config with its defaults, as `erp-delta config print` and `config check` show it,
+ * with every secret masked: a value whose key makes it a secret (secret-keys.ts: passwords,
+ * tokens, every header value, SASL's secrets), a PEM private key written inline, and the password
+ * of a URL's user info, wherever they sit. A value read from a `${env:NAME}` or `${file:PATH}`
+ * reference (`references`: key path -> the reference, from the loader) is shown as the reference,
+ * whatever its key: it says where the value is, and the value is not in the config.
  */
-export function maskedConfig(config: TrackerConfig): unknown {
-  const headers = Object.fromEntries(Object.entries(config.delivery.headers).map(([name, value]) => [name, maskValue(value)]));
+export function maskedConfig(config: TrackerConfig, references: ReadonlyMap<string, string> = new Map()): unknown {
   // An entity's name is its key: left out, the printed config reads back as a config file.
   const entities = Object.fromEntries(Object.entries(config.entities).map(([name, { name: _name, ...entity }]) => [name, entity]));
-  return mask({ ...config, delivery: { ...config.delivery, headers }, entities }, undefined);
+  return mask({ ...config, entities }, [], references);
 }
 
-function mask(value: unknown, key: string | undefined): unknown {
-  if (typeof value === 'string') return key !== undefined && SECRET_KEY.test(key) ? maskValue(value) : maskInline(value);
-  if (Array.isArray(value)) return value.map((item) => mask(item, undefined));
+function mask(value: unknown, path: Array<string | number>, references: ReadonlyMap<string, string>): unknown {
+  const reference = path.length === 0 ? undefined : references.get(keyName(path));
+  if (reference !== undefined) return reference;
+  if (typeof value === 'string') return isSecretPath(path) ? maskValue(value) : maskInline(value);
+  if (Array.isArray(value)) return value.map((item, index) => mask(item, [...path, index], references));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, mask(inner, name)]));
+    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, mask(inner, [...path, name], references)]));
   }
   return value;
 }

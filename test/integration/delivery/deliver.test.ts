@@ -35,14 +35,14 @@ async function received(url: string): Promise<{ requests: number; received: Rece
  * Product rows of a fresh CDC topic, run through the tracker into their delta topic (the tracker
  * is left running, caught up), and a target to deliver them to; all removed after the test.
  */
-async function deliveryScenario(t: TestContext, options: { name: string; codePrefix: string; rowCount: number; timeoutMs: number; delivery?: Record<string, unknown> }) {
+async function deliveryScenario(t: TestContext, options: { name: string; codePrefix: string; rowCount: number; timeoutMs: number; delivery?: Record<string, unknown>; trackerEnv?: NodeJS.ProcessEnv }) {
   const products = new ProductTopic();
   await products.create();
   const rows = codes(uniqueCode(options.codePrefix), options.rowCount);
   await products.upsert(rows);
   const test = new TrackerTest(options.name, { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: options.timeoutMs, retryInitialMs: 50, retryMaxMs: 400, ...options.delivery } });
   t.after(() => test.cleanup());
-  const tracker = await test.startCaughtUp();
+  const tracker = await test.startCaughtUp('a', test.dataDir('a'), options.trackerEnv);
   const target = await startTarget();
   t.after(() => target.child.kill());
   return { products, rows, test, tracker, target };
@@ -282,6 +282,8 @@ describe('deliver: from the delta topics to the target', () => {
     const secret = `Bearer ${uniqueCode('tok')}`;
     const { rows, test, tracker, target } = await deliveryScenario(t, {
       name: 'deliver-token', codePrefix: 'TK', rowCount: 4, timeoutMs: 2_000, delivery: { headers: { Authorization: '${env:ERP_DELTA_TEST_TARGET_AUTHORIZATION}' } },
+      // Every command reads the config's references at start-up, the tracker's included.
+      trackerEnv: { ERP_DELTA_TEST_TARGET_AUTHORIZATION: secret },
     });
     await tracker.stop();
     assert.equal((await fetch(`${target.url}/_faults`, { method: 'POST', body: JSON.stringify({ requireHeaders: { authorization: secret } }) })).status, 204);

@@ -38,4 +38,18 @@ describe('maskedConfig (erp-delta config print)', () => {
     const { name: _name, ...customers } = config().entities['customers'] as NonNullable<ReturnType<typeof config>['entities'][string]>;
     assert.deepEqual(masked.entities, { customers }, 'as they are, without the name, which is their key');
   });
+
+  it('shows a value read from a reference as the reference, whatever its key, and masks SASL\'s secrets', () => {
+    const input = {
+      ...config(),
+      kafka: { brokers: ['kafka-1:9093'], clientId: 'erp-delta', groupId: 'g', sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'resolved-secret', oauthToken: 'x' } },
+      admin: { host: '0.0.0.0', port: 9465 },
+    };
+    const references = new Map([['kafka.brokers.0', '${env:BROKER}'], ['kafka.sasl.password', '${file:/run/secrets/kafka}'], ['admin.port', '${env:PORT}']]);
+    const masked = maskedConfig(input as unknown as ReturnType<typeof config>, references) as { kafka: { sasl: Record<string, string>; brokers: string[] }; admin: { port: unknown } };
+    assert.deepEqual(masked.kafka.brokers, ['${env:BROKER}']);
+    assert.deepEqual(masked.kafka.sasl, { mechanism: 'scram-sha-512', username: 'svc', password: '${file:/run/secrets/kafka}', oauthToken: MASKED });
+    assert.equal(masked.admin.port, '${env:PORT}');
+    assert.ok(!JSON.stringify(masked).includes('resolved-secret'));
+  });
 });

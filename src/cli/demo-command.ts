@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { AdminServer } from '../admin/admin-server.js';
 import { readAssignments, writeAssignment } from '../assignment/assignment-topic.js';
@@ -10,6 +10,7 @@ import { ensureSignalTopics } from '../capture/signal-topic.js';
 import { loadConfig } from '../config/load-config.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { Loader } from '../delivery/loader.js';
+import { kafkaClient } from '../kafka/kafka-client.js';
 import { TargetServer } from '../delivery/target-server.js';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import { createLogger } from '../logging/logger.js';
@@ -64,6 +65,7 @@ export function registerDemoCommand(program: Command): void {
         ...base,
         kafka: { ...base.kafka, brokers: [stack.component('kafka').endpoint()] },
         registry: { ...base.registry, url: stack.component('registry').endpoint() },
+        ...(base.capture ? { capture: { ...base.capture, connect: { ...base.capture.connect, url: stack.component('connect').endpoint() } } } : {}),
       };
       const logger = createLogger('erp-delta', process.env['LOG_LEVEL'] ?? 'warn');
       const tracker = new Tracker({ config, dataDir: base.dataDir, logger });
@@ -81,7 +83,7 @@ export function registerDemoCommand(program: Command): void {
       await loader.start();
       say(`tracker and loader running; what the target at ${target.url} receives (entity, key, op, reason, changed fields, record):`);
 
-      const kafka = new Kafka({ clientId: 'erp-delta-demo', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+      const kafka = kafkaClient({ ...config.kafka, clientId: 'erp-delta-demo' }, undefined);
       if (flags.sampleChanges) {
         await runSampleChanges(stack.component('postgres').endpoint());
         if (config.assignment) await runSampleAssignment(kafka, config.assignment.topic);

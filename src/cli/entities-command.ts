@@ -9,6 +9,7 @@ import { cdcTopicName, checkTopicName, draftEntity, entityNameFor, parseTableOpt
 import { renderEntityDraft } from '../capture/entity-draft-yaml.js';
 import { postgresColumnChoice } from '../capture/postgres-column-types.js';
 import { connectionFromConnector, connectionFromUrl, readPostgresTable } from '../capture/postgres-table-reader.js';
+import { loadConfig } from '../config/load-config.js';
 import { CONFIG_DEFAULTS } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { kafkaClient } from '../kafka/kafka-client.js';
@@ -26,6 +27,7 @@ interface EntitiesInitFlags {
   databaseUrl?: string;
   fromTopic?: boolean;
   brokers?: string;
+  config?: string;
   set: Record<string, string>;
 }
 
@@ -57,7 +59,8 @@ export function registerEntitiesCommands(program: Command): void {
     .option('--connector-file <file>', 'the Debezium connector file that captures the table', join(projectFiles.connectorsDir, 'erp-postgres.json'))
     .option('--database-url <url>', 'read the columns from this database (postgres://user:password@host:port/database) instead of the connector file\'s')
     .option('--from-topic', 'read the columns from the schema of a record on the CDC topic (JsonConverter with schemas.enable=true)')
-    .option('--brokers <host:port,...>', 'with --from-topic: the Kafka brokers (default: the local stack\'s)')
+    .option('--brokers <host:port,...>', 'with --from-topic: the Kafka brokers (default: the --config\'s, else the local stack\'s)')
+    .option('--config <file>', 'with --from-topic: connect to Kafka as this tracker config does (its brokers, TLS and SASL)')
     .option('--set <name=value>', 'a placeholder value of the connector file, overriding the local stack\'s (repeatable)', collectSetting, {})
     .action(async (flags: EntitiesInitFlags) => {
       if (flags.fromTopic && flags.databaseUrl !== undefined) {
@@ -146,8 +149,11 @@ async function describeFromDatabase(context: DraftContext, { schema, table }: { 
 async function describeFromTopic(context: DraftContext, requested: { schema: string; table: string } | undefined): Promise<TableSource> {
   const { flags, stackValues } = context;
   const topic = requested === undefined ? checkTopicName(flags.topic ?? '') : topicOf(context, requested.schema, requested.table);
-  const brokers = (flags.brokers ?? stackValues['kafka.bootstrap.servers'] ?? '').split(',').map((broker) => broker.trim()).filter((broker) => broker !== '');
-  const kafka = kafkaClient({ brokers, clientId: CONFIG_DEFAULTS.clientId, groupId: CONFIG_DEFAULTS.groupId }, cliLogger());
+  const configured = flags.config === undefined ? undefined : loadConfig(resolve(flags.config)).kafka;
+  const brokers = flags.brokers === undefined && configured !== undefined
+    ? configured.brokers
+    : (flags.brokers ?? stackValues['kafka.bootstrap.servers'] ?? '').split(',').map((broker) => broker.trim()).filter((broker) => broker !== '');
+  const kafka = kafkaClient({ clientId: CONFIG_DEFAULTS.clientId, ...configured, brokers }, cliLogger());
   const sample = await readCdcRecordSample(kafka, brokers, topic);
   const shape = cdcRecordShape(topic, sample.key, sample.value);
   const schema = requested?.schema ?? shape.schema;

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import { isSecretPath, MASKED } from './secret-keys.js';
 import { booleanSpec } from '../normalize/boolean.js';
 import { bytesSpec } from '../normalize/bytes.js';
 import { dateSpec } from '../normalize/date.js';
@@ -36,6 +37,9 @@ export const CONFIG_DEFAULTS = {
   registryRequestTimeoutMs: 10_000,
   adminHost: '127.0.0.1',
   adminPort: 9464,
+  capturePollIntervalMs: 5_000,
+  /** A quiet table is normal for hours; a day without a change while its neighbours change is not. */
+  silentTableAfterMs: 6 * 3_600_000,
 } as const;
 
 /** The field the assignment join adds to the records of the assignment entity (issue 4). */
@@ -46,6 +50,11 @@ const entityName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase lett
 const fieldName = z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'must be camelCase: a lowercase letter, then letters and digits');
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name: 1-249 letters, digits, ".", "_" or "-"');
 const broker = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port');
+/**
+ * A PEM value of a TLS section: the PEM text itself (starting with `-----BEGIN `, as a
+ * `${file:PATH}` reference gives it), or else the path of a PEM file (config/tls-material.ts).
+ */
+const pem = z.string().min(1);
 
 // A field reads flat in the file, `{ column: credit_limit, normalizer: decimal, scale: 2 }`, so the
 // normalizer's own parameters sit next to `column` and each normalizer refuses the others' keys.
@@ -198,16 +207,90 @@ const adminSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).nullable().default(CONFIG_DEFAULTS.adminPort),
 });
 
-const configSchema = z.strictObject({
+/**
+ * Capture health (issue 19): where Kafka Connect is, and how the watch of the connectors in
+ * connectors/ runs. Secrets (user, password) may be `${env:NAME}` or `${file:PATH}`, read at
+ * start-up (capture/capture-monitor.ts).
+ */
+const captureSchema = z.strictObject({
+  connect: z.strictObject({
+    url: z.url({ protocol: /^https?$/ }),
+    /** Connect's basic auth (BasicAuthSecurityRestExtension): both or neither. */
+    user: z.string().min(1).optional(),
+    password: z.string().optional(),
+    /** One REST request's limit: an answer this late counts as Connect not reachable. */
+    requestTimeoutMs: z.number().int().positive().default(5_000),
+    /** The CA that signed an https:// Connect's certificate, instead of Node's built-in list. */
+    tls: z.strictObject({ ca: pem }).optional(),
+  }).refine((connect) => (connect.user === undefined) === (connect.password === undefined), { error: 'needs user and password together (Connect\'s basic auth), or neither' }),
+  /** The connector files whose connectors are watched; default: connectors/ of the package. */
+  connectorsDir: z.string().min(1).optional(),
+  pollIntervalMs: z.number().int().min(500).default(CONFIG_DEFAULTS.capturePollIntervalMs),
+  /** A table without a change this long, while another of its connector changed, is reported; null: never. */
+  silentTableAfterMs: z.number().int().positive().nullable().default(CONFIG_DEFAULTS.silentTableAfterMs),
+  /** The slot and publication check, through the connector's own database connection. */
+  database: z.strictObject({
+    check: z.boolean().default(true),
+    /** When Connect holds the password as a config provider reference, which erp-delta cannot read. */
+    password: z.string().optional(),
+    checkIntervalMs: z.number().int().min(1_000).default(30_000),
+  }).prefault({}),
+});
+
+/**
+ * `kafka.ssl`, as kafkajs names it: `true` (TLS, trusting Node's built-in CAs), or the CA that
+ * signed the brokers' certificates, a client certificate and its key (mutual TLS), and
+ * `rejectUnauthorized: false` for a test broker whose certificate is not to be checked. `true`
+ * reads as `{ rejectUnauthorized: true }` and `false` as absent, so that the rest of erp-delta
+ * sees one shape. (A transform after the union, not a preprocess before it: the config loader
+ * reads the keys a section takes from the schema, and sees through a union, not a preprocess.)
+ */
+const kafkaSslSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    ca: pem.optional(),
+    cert: pem.optional(),
+    key: pem.optional(),
+    rejectUnauthorized: z.boolean().default(true),
+  }).refine((ssl) => (ssl.cert === undefined) === (ssl.key === undefined), { error: 'needs both cert and key (a client certificate and its private key), or neither' }),
+], { error: 'must be true, or an object of ca, cert, key (PEM text or a PEM file\'s path) and rejectUnauthorized (a boolean)' })
+  .transform((ssl) => (ssl === true ? { rejectUnauthorized: true } : ssl === false ? undefined : ssl));
+
+/** SASL mechanisms as kafkajs spells them, and as Kafka does (SCRAM-SHA-512): both are read. */
+function mechanism<const T extends string>(...names: T[]): z.ZodEnum<{ [K in T | Uppercase<T>]: K }> {
+  return z.enum([...names, ...names.map((name) => name.toUpperCase() as Uppercase<T>)] as [T | Uppercase<T>, ...Array<T | Uppercase<T>>]) as unknown as z.ZodEnum<{ [K in T | Uppercase<T>]: K }>;
+}
+
+/**
+ * `kafka.sasl`, as kafkajs names it. OAUTHBEARER takes a token file that something else keeps
+ * fresh (a sidecar, a projected service account token): it is read again at every
+ * authentication, so a token replaced since is the one sent (docs/security.md).
+ */
+const kafkaSaslSchema = z.discriminatedUnion('mechanism', [
+  z.strictObject({ mechanism: mechanism('plain', 'scram-sha-256', 'scram-sha-512'), username: z.string().min(1), password: z.string().min(1) }),
+  z.strictObject({ mechanism: mechanism('oauthbearer'), tokenFile: z.string().min(1) }),
+]).transform((sasl) => ('tokenFile' in sasl
+  ? { mechanism: 'oauthbearer' as const, tokenFile: sasl.tokenFile }
+  : { mechanism: sasl.mechanism.toLowerCase() as 'plain' | 'scram-sha-256' | 'scram-sha-512', username: sasl.username, password: sasl.password }));
+
+export const configSchema = z.strictObject({
   kafka: z.strictObject({
     brokers: z.array(broker).min(1, 'must list at least one broker'),
     clientId: z.string().min(1).default(CONFIG_DEFAULTS.clientId),
     groupId: z.string().min(1).default(CONFIG_DEFAULTS.groupId),
+    /** TLS to the brokers; absent: plaintext. */
+    ssl: kafkaSslSchema.optional(),
+    /** SASL authentication; absent: none. Over `ssl` in production: PLAIN sends the password as it is. */
+    sasl: kafkaSaslSchema.optional(),
   }),
   registry: z.strictObject({
     url: z.url({ protocol: /^https?$/ }),
     /** One request's limit: the registry client has none, and a request never answered would hang. */
     requestTimeoutMs: z.number().int().positive().default(CONFIG_DEFAULTS.registryRequestTimeoutMs),
+    /** HTTP basic auth (Confluent's `basic.auth.user.info`, Apicurio's client credentials as basic auth). */
+    auth: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
+    /** The CA that signed an https:// registry's certificate, instead of Node's built-in list. */
+    tls: z.strictObject({ ca: pem }).optional(),
   }),
   dlqTopic: topicName.default(CONFIG_DEFAULTS.dlqTopic),
   /** Compacted: each entity's source epoch (`erp-delta capture reset`). */
@@ -218,6 +301,8 @@ const configSchema = z.strictObject({
   refresh: refreshSchema.prefault({}),
   admin: adminSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
+  /** Absent: the capture is not watched (no Kafka Connect to ask). */
+  capture: captureSchema.optional(),
   entities: z.record(entityName, entitySchema),
 });
 
@@ -225,6 +310,7 @@ export type FieldConfig = z.infer<typeof fieldSchema>;
 export type AssignmentConfig = z.infer<typeof assignmentSchema>;
 export type RefreshConfig = Omit<z.infer<typeof refreshSchema>, 'loaderGroupId'> & { loaderGroupId: string };
 export type DeliveryConfig = z.infer<typeof deliverySchema>;
+export type CaptureConfig = z.infer<typeof captureSchema>;
 
 export interface EntityConfig {
   name: string;
@@ -250,14 +336,22 @@ interface ConfigIssue {
   message: string;
 }
 
+/** Where the values that are not written in the file came from (load-config.ts), for messages. */
+export interface ConfigSources {
+  /** Said next to the key: `ERP_DELTA__ADMIN__PORT`, `${env:PORT}`. */
+  sourceOf(path: readonly PropertyKey[]): string | undefined;
+  /** A value that a message must leave out besides secrets (secret-keys.ts): one read from a reference. */
+  hidesValue(path: readonly PropertyKey[]): boolean;
+}
+
 /**
  * Validates a config object once, at start-up: later code trusts it. Every problem is reported at
  * once, each with the exact key path (`entities.customers.fields.creditLimit.normalizer`), so that
  * a user fixes the file in one go. `origin` names the file in the message.
  */
-export function parseConfig(input: unknown, origin: string): TrackerConfig {
+export function parseConfig(input: unknown, origin: string, sources?: ConfigSources): TrackerConfig {
   const parsed = configSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw invalidConfig(origin, parsed.error.issues.flatMap(describeIssue));
+  if (!parsed.success) throw invalidConfig(origin, parsed.error.issues.flatMap(describeIssue), input, sources);
   const { entities, ...rest } = parsed.data;
   const filterIssues: ConfigIssue[] = [];
   const canonicalFilter = (name: string, fields: Record<string, FieldConfig>, filter: RowFilterInput): RowCondition[] => {
@@ -280,7 +374,7 @@ export function parseConfig(input: unknown, origin: string): TrackerConfig {
     }])),
   };
   const issues = [...crossCheck(config), ...filterIssues];
-  if (issues.length > 0) throw invalidConfig(origin, issues);
+  if (issues.length > 0) throw invalidConfig(origin, issues, input, sources);
   return config;
 }
 
@@ -315,6 +409,14 @@ function crossCheck(config: TrackerConfig): ConfigIssue[] {
   claimTopic(config.dlqTopic, ['dlqTopic']);
   claimTopic(config.sourceEpochTopic, ['sourceEpochTopic']);
   claimTopic(config.refresh.topic, ['refresh', 'topic']);
+
+  // A CA for a plain-HTTP server would be ignored without a word: the URL is the likelier mistake.
+  if (config.registry.tls !== undefined && !config.registry.url.startsWith('https:')) {
+    issues.push({ path: ['registry', 'tls'], message: `is set, but registry.url (${config.registry.url}) is not https://` });
+  }
+  if (config.capture?.connect.tls !== undefined && !config.capture.connect.url.startsWith('https:')) {
+    issues.push({ path: ['capture', 'connect', 'tls'], message: `is set, but capture.connect.url (${config.capture.connect.url}) is not https://` });
+  }
 
   for (const [name, deletes] of Object.entries(config.delivery.deletes)) {
     const entity = config.entities[name];
@@ -398,10 +500,28 @@ function describeInput(input: unknown): string {
   return typeof input === 'object' ? 'an object' : `${typeof input} ${JSON.stringify(input)}`;
 }
 
-function invalidConfig(origin: string, issues: readonly ConfigIssue[]): ErpDeltaError {
-  const lines = issues.map((issue) => `"${issue.path.map(String).join('.') || '(root)'}" ${issue.message}`);
+function invalidConfig(origin: string, issues: readonly ConfigIssue[], input: unknown, sources: ConfigSources | undefined): ErpDeltaError {
+  const lines = issues.map((issue) => {
+    const source = sources?.sourceOf(issue.path);
+    const hidden = isSecretPath(issue.path) || sources?.hidesValue(issue.path) === true;
+    return `"${issue.path.map(String).join('.') || '(root)'}"${source === undefined ? '' : ` (from ${source})`} ${hidden ? withoutValue(issue.message, valueAt(input, issue.path)) : issue.message}`;
+  });
   const message = lines.length === 1
     ? `Invalid config in ${origin}: ${lines[0]}`
     : `Invalid config in ${origin} (${lines.length} problems):\n  ${lines.join('\n  ')}`;
   return new ErpDeltaError('INVALID_CONFIG', message);
+}
+
+/** A message about a secret, with the secret's value (as written or as JSON quotes it) taken out. */
+function withoutValue(message: string, value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return message;
+  const text = String(value);
+  if (text === '') return message;
+  return message.split(JSON.stringify(text).slice(1, -1)).join(MASKED).split(text).join(MASKED);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }

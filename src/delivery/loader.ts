@@ -2,13 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { fetch } from 'undici';
-import { probeRegistry, readiness, type Readiness } from '../admin/readiness.js';
+import { readiness, type Readiness } from '../admin/readiness.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
 import type { Logger } from '../logging/logger.js';
 import { DeliveryMetrics, type DeliveryStatus } from '../metrics/delivery-metrics.js';
-import { registryClient } from '../registry/registry-client.js';
+import { probeRegistry, registryClient } from '../registry/registry-client.js';
 import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
 import { bodyParts, jsonBytes } from './body-size.js';
@@ -368,7 +368,7 @@ export class Loader {
         kafka = { reachable: false, error: (error as Error).message };
       }
     }
-    const registry = await probeRegistry(this.options.config.registry.url);
+    const registry = await probeRegistry(this.options.config.registry);
     const state = readiness({ started: this.started, restoring: 0, tasks: 0, kafka, registry });
     if (this.targetFailing !== undefined) state.reasons.push(`the target is failing: ${this.targetFailing}`);
     return { ready: state.reasons.length === 0, reasons: state.reasons };

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { connect, createSecureContext } from 'node:tls';
+import { connect } from 'node:tls';
 import { Agent } from 'undici';
-import { resolveSecretReference } from '../config/secret-reference.js';
+import { readTlsMaterial, tlsProblem, type TlsMaterial } from '../config/tls-material.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
-import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { RequestRate } from './request-rate.js';
 
@@ -19,8 +17,8 @@ type DeliveryConfig = TrackerConfig['delivery'];
  * Why undici's own package rather than the fetch built into Node: Node's fetch takes a CA only
  * through a dispatcher, and Node exports no Agent to make one. The package's `fetch` and `Agent`
  * together are its public API (the `dispatcher` option); an Agent of the package given to Node's
- * built-in fetch would tie the two versions together. The package is pinned to the undici Node 20
- * bundles (6.24.1), so requests behave as they did with the built-in fetch.
+ * built-in fetch would tie the two versions together. The package is pinned (8.14.0, the line the
+ * active Node LTS line, 26, bundles), so that the target sees the same requests on every Node line.
  */
 export interface TargetTransport {
   headers: Readonly<Record<string, string>>;
@@ -49,6 +47,9 @@ export function targetTransport(delivery: DeliveryConfig): TargetTransport {
   return transport;
 }
 
+// Where the loader's callers have long found them; they serve every TLS client of the config now.
+export { tlsProblem, type TlsMaterial };
+
 /** Closes the pool's connections (the loader's stop); a later request makes a new transport. */
 export async function closeTargetTransport(delivery: DeliveryConfig): Promise<void> {
   const transport = transports.get(delivery);
@@ -57,63 +58,11 @@ export async function closeTargetTransport(delivery: DeliveryConfig): Promise<vo
 }
 
 /**
- * The PEM texts of `delivery.tls`, checked as Node's TLS will use them: a file that cannot be read,
- * a CA that holds no certificate, a key that does not match its certificate each stop the start-up,
- * naming the key. A value is a path, or a reference (`${env:NAME}`, `${file:PATH}`) whose value is
- * the PEM text itself or a path to it.
+ * The PEM texts of `delivery.tls`, read and checked once (config/tls-material.ts): a value is a
+ * path, or PEM text (a `${file:PATH}` or `${env:NAME}` reference gives it).
  */
-export interface TlsMaterial {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
 export function tlsMaterial(tls: NonNullable<DeliveryConfig['tls']>): TlsMaterial {
-  const read = (value: string | undefined, name: 'ca' | 'cert' | 'key'): string | undefined => {
-    if (value === undefined) return undefined;
-    const key = `delivery.tls.${name}`;
-    const resolved = resolveSecretReference(value, key);
-    if (resolved.trimStart().startsWith('-----BEGIN')) return resolved;
-    try {
-      return readFileSync(resolved, 'utf8');
-    } catch (error) {
-      throw new ErpDeltaError('INVALID_CONFIG', `${key} names the file ${resolved}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
-    }
-  };
-  const material = { ca: read(tls.ca, 'ca'), cert: read(tls.cert, 'cert'), key: read(tls.key, 'key') };
-  // Node takes a CA without any certificate in it silently, and then trusts nothing.
-  if (material.ca !== undefined && !material.ca.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ErpDeltaError('INVALID_CONFIG', 'delivery.tls.ca holds no PEM certificate (-----BEGIN CERTIFICATE-----).');
-  }
-  if (material.cert !== undefined && !material.cert.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ErpDeltaError('INVALID_CONFIG', 'delivery.tls.cert holds no PEM certificate (-----BEGIN CERTIFICATE-----).');
-  }
-  try {
-    createSecureContext(material);
-  } catch (error) {
-    // OpenSSL's words ("key values mismatch", "no start line") name no file: the keys do.
-    throw new ErpDeltaError('INVALID_CONFIG', `delivery.tls (${Object.keys(tls).join(', ')}) cannot be used: ${(error as Error).message}.`, { cause: error });
-  }
-  return Object.fromEntries(Object.entries(material).filter(([, value]) => value !== undefined));
-}
-
-/** Node's and OpenSSL's codes for a TLS connection refused over a certificate, either side's. */
-const CERTIFICATE_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/**
- * What went wrong with TLS in a failed request, if it was TLS: an untrusted or mismatched server
- * certificate, or a handshake the server ended (it wants a client certificate, or not this one).
- * Such a failure does not pass by itself, unlike a target that is down.
- */
-export function tlsProblem(error: unknown): string | undefined {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1) {
-    const code = (cause as NodeJS.ErrnoException).code ?? '';
-    if (CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_') || /^ERR_TLS_/.test(code)) return `${cause.message} (${code})`;
-  }
-  return undefined;
+  return readTlsMaterial(tls, 'delivery.tls');
 }
 
 /**

@@ -8,6 +8,9 @@ const CONCURRENT_TRANSACTIONS_MESSAGE = (require('kafkajs/src/protocol/error.js'
 
 export type LogSeverity = 'debug' | 'warn' | 'error';
 
+/** kafkajs's lines about a SASL refusal or a TLS handshake over a certificate, and its giving up after one. */
+const AUTH_OR_TLS_FAILURE = /authentication failed|certificate|alert|brokers array is empty/i;
+
 /**
  * How loud one of kafkajs's log lines is in erp-delta's log. kafkajs logs, as errors, every error
  * response of a request it then retries; what it gives up on reaches the caller as an exception,
@@ -17,11 +20,15 @@ export type LogSeverity = 'debug' | 'warn' | 'error';
  *   until the broker has written that commit's markers, and Kafka expects the client to retry: at a
  *   steady trickle of changes every task meets it every few seconds;
  * - other retries (a leader moving, a coordinator loading): a warning;
+ * - a refused authentication or certificate: debug, as the caller's error says it;
  * - the rest: an error.
  */
 export function kafkajsLogSeverity(namespace: string, level: logLevel, message: string, extra: Readonly<Record<string, unknown>>): LogSeverity {
   if (namespace === 'Connection' || level > logLevel.ERROR) return 'debug';
   if (message.includes(CONCURRENT_TRANSACTIONS_MESSAGE)) return 'debug';
+  // Refused credentials and certificates reach the caller as KAFKA_AUTH_FAILED or KAFKA_TLS_FAILED
+  // (kafka-client.ts), which says it once, with the broker and what to check.
+  if (namespace.startsWith('SaslAuthenticator') || AUTH_OR_TLS_FAILURE.test(message)) return 'debug';
   if ('retryCount' in extra) return 'warn';
   return 'error';
 }

@@ -9,6 +9,7 @@ import { registryComponent } from './components/registry.js';
 import { checkPortFree } from './prerequisites.js';
 import { componentEndpointKey, type ComponentContext, type StackComponent } from './stack-component.js';
 import { stackLayout, type ComponentName, type StackLayout } from './stack-layout.js';
+import { stackKafkaSecurity, type StackKafkaSecurity } from './stack-security.js';
 import { resolveStackOptions, type StackOptionOverrides, type StackOptions } from './stack-options.js';
 
 export interface ComponentStatus {
@@ -17,9 +18,12 @@ export interface ComponentStatus {
   log: string;
   bootstrap?: string;
   url?: string;
+  /** A secured stack's Kafka: its listeners and what a config needs to use them. */
+  security?: StackKafkaSecurity;
 }
 
-export type StackStatus = Record<ComponentName, ComponentStatus>;
+/** The components the stack runs (`stack up --only` may leave some out). */
+export type StackStatus = Partial<Record<ComponentName, ComponentStatus>>;
 
 /** Start order; `down` stops in reverse so that nothing loses a server it still talks to. */
 const START_ORDER: readonly ComponentName[] = ['postgres', 'kafka', 'registry', 'connect'];
@@ -61,12 +65,17 @@ export class LocalStack {
     this.progress = progress;
   }
 
+  /** The stack's components in start order: all, or those of `--only`. */
+  private get startOrder(): ComponentName[] {
+    return START_ORDER.filter((name) => this.options.components.includes(name));
+  }
+
   async up(): Promise<StackStatus> {
-    for (const name of START_ORDER) mkdirSync(this.layout.componentDir(name), { recursive: true });
+    for (const name of this.startOrder) mkdirSync(this.layout.componentDir(name), { recursive: true });
     writeFileSync(this.layout.stateFile, `${JSON.stringify(this.options, null, 2)}\n`);
 
     const toStart: StackComponent[] = [];
-    for (const name of START_ORDER) {
+    for (const name of this.startOrder) {
       const component = this.component(name);
       if (runningPid(this.layout.pidFile(name), component.marker) !== undefined) continue;
       for (const { port, flag } of component.ports) await checkPortFree(this.options.host, port, name, flag);
@@ -77,7 +86,7 @@ export class LocalStack {
     for (const component of toStart) await component.prepare();
 
     const ready = new Map<ComponentName, Promise<void>>();
-    for (const name of START_ORDER) {
+    for (const name of this.startOrder) {
       const component = this.component(name);
       const dependencies = component.dependsOn.map((dependency) => ready.get(dependency));
       ready.set(name, Promise.all(dependencies).then(() => this.bringUp(component, toStart.includes(component))));
@@ -127,17 +136,18 @@ export class LocalStack {
   }
 
   async status(): Promise<StackStatus> {
-    const entries = await Promise.all(STATUS_ORDER.map(async (name) => {
+    const entries = await Promise.all(STATUS_ORDER.filter((name) => this.options.components.includes(name)).map(async (name) => {
       const component = this.component(name);
       const pid = runningPid(this.layout.pidFile(name), component.marker) ?? null;
       const healthy = pid !== null && await component.probe();
       const status: ComponentStatus = { [componentEndpointKey(name)]: component.endpoint(), healthy, pid, log: this.layout.logFile(name) };
+      if (name === 'kafka' && this.options.secure) status.security = stackKafkaSecurity(this.options, this.layout);
       return [name, status] as const;
     }));
     return Object.fromEntries(entries) as StackStatus;
   }
 
-  /** Stops every component; returns the names of those that were running. */
+  /** Stops every component that runs, whichever `--only` started; returns their names. */
   async down(): Promise<ComponentName[]> {
     const stopped: ComponentName[] = [];
     for (const name of [...START_ORDER].reverse()) {

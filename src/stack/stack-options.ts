@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { ComponentName } from './stack-layout.js';
 
 /**
  * The local stack's defaults. docker-compose.yml publishes the same ports (a test keeps the two in
@@ -19,9 +20,22 @@ export const STACK_DEFAULTS = {
     /** Apicurio's health and metrics, on a port of their own (Quarkus management interface). */
     registryManagement: 8085,
     postgres: 5433,
+    /**
+     * Only a secured stack's (`stack up --secure`): its plaintext listener for the stack's own
+     * Connect and registry, and its SSL listener that wants a client certificate (mutual TLS).
+     * `kafka` is then the SASL_SSL listener. docker-compose.yml has no secured broker.
+     */
+    kafkaInternal: 9094,
+    kafkaSsl: 9095,
   },
   postgres: { user: 'postgres', database: 'erp' },
 } as const;
+
+/** The stack's components, in the order `stack up --only` lists them. */
+export const STACK_COMPONENTS = ['kafka', 'connect', 'registry', 'postgres'] as const satisfies readonly ComponentName[];
+
+/** Ports only a secured stack listens on: a plain stack leaves them free, so they clash with nothing. */
+const SECURE_ONLY_PORTS: ReadonlySet<string> = new Set(['kafkaInternal', 'kafkaSsl']);
 
 const port = z.number().int().min(1).max(65535);
 
@@ -36,10 +50,20 @@ const stackOptionsSchema = z.strictObject({
     registry: port,
     registryManagement: port,
     postgres: port,
+    // Defaults: a stack.json written before these existed still reads.
+    kafkaInternal: port.default(STACK_DEFAULTS.ports.kafkaInternal),
+    kafkaSsl: port.default(STACK_DEFAULTS.ports.kafkaSsl),
   }),
   postgres: z.strictObject({ user: z.string().min(1), database: z.string().min(1) }),
   /** Directory holding initdb, pg_ctl and postgres; found automatically when absent. */
   postgresBinDir: z.string().min(1).optional(),
+  /**
+   * Kafka with TLS and SASL (stack-security.ts): fixed when the broker's storage is first
+   * formatted, since its SCRAM users are made then.
+   */
+  secure: z.boolean().default(false),
+  /** The components `up` starts and `status` reports; `down` stops whichever run. */
+  components: z.array(z.enum(STACK_COMPONENTS)).min(1).default([...STACK_COMPONENTS]),
 });
 
 export type StackOptions = z.infer<typeof stackOptionsSchema>;
@@ -50,6 +74,10 @@ export interface StackOptionOverrides {
   libDir?: string | undefined;
   ports?: Partial<Record<keyof ComponentPorts, number | undefined>> | undefined;
   postgresBinDir?: string | undefined;
+  /** `--secure`: only ever turns it on; a secured data dir stays secured. */
+  secure?: boolean | undefined;
+  /** `--only`: the components to run. */
+  components?: readonly ComponentName[] | undefined;
 }
 
 /**
@@ -64,6 +92,8 @@ export function resolveStackOptions(overrides: StackOptionOverrides = {}, saved?
     host: STACK_DEFAULTS.host,
     ports: { ...STACK_DEFAULTS.ports },
     postgres: { ...STACK_DEFAULTS.postgres },
+    secure: false,
+    components: [...STACK_COMPONENTS],
   };
   const ports = { ...base.ports };
   for (const [name, value] of Object.entries(overrides.ports ?? {})) {
@@ -75,6 +105,8 @@ export function resolveStackOptions(overrides: StackOptionOverrides = {}, saved?
     libDir: resolve(overrides.libDir ?? base.libDir),
     ports,
     ...(overrides.postgresBinDir === undefined ? {} : { postgresBinDir: overrides.postgresBinDir }),
+    secure: base.secure || overrides.secure === true,
+    components: overrides.components === undefined ? base.components : STACK_COMPONENTS.filter((name) => overrides.components?.includes(name)),
   };
   return parseStackOptions(candidate, 'the stack options');
 }
@@ -88,11 +120,16 @@ function parseStackOptions(input: unknown, origin: string): StackOptions {
   }
   const seen = new Map<number, string>();
   for (const [name, value] of Object.entries(result.data.ports)) {
+    if (!result.data.secure && SECURE_ONLY_PORTS.has(name)) continue;
     const other = seen.get(value);
     if (other !== undefined) {
       throw new ErpDeltaError('INVALID_OPTION', `Ports "${other}" and "${name}" are both ${value} in ${origin}: give each component its own port.`);
     }
     seen.set(value, name);
+  }
+  const components = result.data.components;
+  if (components.includes('connect') && !components.includes('kafka')) {
+    throw new ErpDeltaError('INVALID_OPTION', `Kafka Connect needs the stack's Kafka: add kafka to the components (${components.join(', ')}) in ${origin}.`);
   }
   return result.data;
 }

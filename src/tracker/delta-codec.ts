@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Type as AvroType } from 'avsc';
 import type { TrackerConfig } from '../config/tracker-config.js';
-import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import { isRegistryUnreachable } from '../registry/registry-client.js';
 import type { Delta } from './delta.js';
@@ -126,6 +126,8 @@ async function registeredChanges(registry: SchemaRegistry, subject: string, sche
 }
 
 function registrationFailed(config: TrackerConfig, entityName: string, subject: string, error: unknown, changes: readonly string[]): ErpDeltaError {
+  // The registry client's own (credentials refused, a certificate not trusted) says it best.
+  if (isErpDeltaError(error)) return error;
   const message = (error as Error).message;
   if (isRegistryUnreachable(error)) {
     return new ErpDeltaError('REGISTRY_UNAVAILABLE', `The schema registry at ${config.registry.url} cannot be reached: ${message}`, {

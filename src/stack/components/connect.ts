@@ -5,6 +5,7 @@ import { checkJarPrerequisites, ensureJars } from '../jar-cache.js';
 import { javaProcessSpec } from '../java-launch.js';
 import { findJava } from '../prerequisites.js';
 import type { ComponentContext, StackComponent } from '../stack-component.js';
+import { kafkaBootstrapForStack } from '../stack-security.js';
 
 /** Connect's own topics; docker-compose.yml's Connect uses the same names (a test checks). */
 export const CONNECT_WORKER_TOPICS = {
@@ -42,7 +43,7 @@ export function connectComponent(context: ComponentContext): StackComponent {
       classpath = join(await ensureJars(layout.libDir, 'kafka', context.progress), '*');
       const pluginDir = await ensureJars(layout.libDir, 'debezium', context.progress);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(propertiesFile, workerProperties(`${options.host}:${options.ports.kafka}`, options.host, options.ports.connect, dirname(pluginDir)));
+      writeFileSync(propertiesFile, workerProperties(kafkaBootstrapForStack(options), options.host, options.ports.connect, dirname(pluginDir)));
     },
 
     async start() {

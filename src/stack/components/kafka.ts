@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { ErpDeltaError } from '../../errors/erp-delta-error.js';
+import { kafkaClient, type KafkaConnection } from '../../kafka/kafka-client.js';
 import { startBackgroundProcess } from '../background-process.js';
 import { checkJarPrerequisites, ensureJars } from '../jar-cache.js';
 import { javaProcessSpec } from '../java-launch.js';
 import { findJava } from '../prerequisites.js';
 import type { ComponentContext, StackComponent } from '../stack-component.js';
+import { ensureStackSecurity, kafkaScramArguments, secureServerProperties, stackKafkaPassword, stackSecurityFiles, STACK_KAFKA_USER } from '../stack-security.js';
 
 const run = promisify(execFile);
 
@@ -36,6 +38,8 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
   const propertiesFile = join(dir, 'server.properties');
   const marker = `kafka@${options.dataDir}`;
   const bootstrap = `${options.host}:${options.ports.kafka}`;
+  /** Written once the storage was formatted with the SCRAM users of a secured stack. */
+  const scramMarker = join(logDir, 'erp-delta-scram-users');
   let classpath = '';
   let java = '';
 
@@ -45,6 +49,10 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
     ports: [
       { port: options.ports.kafka, flag: '--kafka-port' },
       { port: options.ports.kafkaController, flag: '--kafka-controller-port' },
+      ...(options.secure ? [
+        { port: options.ports.kafkaInternal, flag: '--kafka-internal-port' },
+        { port: options.ports.kafkaSsl, flag: '--kafka-ssl-port' },
+      ] : []),
     ],
     marker,
     startTimeoutMs: 90_000,
@@ -59,11 +67,28 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
       java = await findJava(17);
       classpath = join(await ensureJars(layout.libDir, 'kafka', context.progress), '*');
       mkdirSync(logDir, { recursive: true });
-      writeFileSync(propertiesFile, serverProperties(options.host, options.ports.kafka, options.ports.kafkaController, logDir));
-      if (!existsSync(join(logDir, 'meta.properties'))) {
-        context.progress('kafka: formatting storage (first start)');
+      const formatted = existsSync(join(logDir, 'meta.properties'));
+      let scram: string[] = [];
+      if (options.secure) {
+        const files = await ensureStackSecurity(options, layout, context.progress);
+        // The SCRAM users are made only when the storage is formatted: a plain stack's storage has none.
+        if (formatted && !existsSync(scramMarker)) {
+          throw new ErpDeltaError('INVALID_OPTION', `The stack in ${options.dataDir} was first started without --secure: its Kafka storage holds no SCRAM users.`, {
+            hint: 'Start the secured stack in a data dir of its own (--data-dir), or remove this one\'s kafka/ directory to start its Kafka afresh.',
+          });
+        }
+        const password = stackKafkaPassword(layout);
+        writeFileSync(propertiesFile, serverProperties(options.host, options.ports.kafka, options.ports.kafkaController, logDir, secureServerProperties(options, files, password)), { mode: 0o600 });
+        chmodSync(propertiesFile, 0o600);
+        scram = kafkaScramArguments(password);
+      } else {
+        writeFileSync(propertiesFile, serverProperties(options.host, options.ports.kafka, options.ports.kafkaController, logDir));
+      }
+      if (!formatted) {
+        context.progress(`kafka: formatting storage (first start${options.secure ? `, with the SCRAM user ${STACK_KAFKA_USER}` : ''})`);
         try {
-          await run(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', propertiesFile]);
+          await run(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', propertiesFile, ...scram]);
+          if (options.secure) writeFileSync(scramMarker, `${STACK_KAFKA_USER}\n`);
         } catch (error) {
           throw new ErpDeltaError('COMPONENT_START_FAILED', `Kafka storage could not be formatted in ${logDir}: ${(error as Error).message}`, { cause: error });
         }
@@ -86,26 +111,27 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
     },
 
     async probe() {
-      const kafka = new Kafka({
-        clientId: 'erp-delta-stack-probe',
-        brokers: [bootstrap],
-        logLevel: logLevel.NOTHING,
-        connectionTimeout: 1000,
-        requestTimeout: 2000,
-        retry: { retries: 0 },
-      });
-      const admin = kafka.admin();
+      let admin: Admin | undefined;
       try {
+        // The secured stack is probed through its SASL_SSL listener, as erp-delta will connect.
+        admin = kafkaClient(probeConnection(), undefined, { connectionTimeout: 1000, requestTimeout: 2000, retry: { retries: 0 } }).admin();
         await admin.connect();
         const cluster = await admin.describeCluster();
         return cluster.brokers.length > 0 && cluster.controller !== null;
       } catch {
         return false;
       } finally {
-        await admin.disconnect().catch(() => undefined);
+        await admin?.disconnect().catch(() => undefined);
       }
     },
   };
+
+  function probeConnection(): KafkaConnection {
+    const connection = { clientId: 'erp-delta-stack-probe', brokers: [bootstrap] };
+    if (!options.secure) return connection;
+    const files = stackSecurityFiles(layout);
+    return { ...connection, ssl: { ca: files.caCert, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: STACK_KAFKA_USER, password: stackKafkaPassword(layout) } };
+  }
 }
 
 /**
@@ -120,17 +146,18 @@ export function newClusterId(): string {
   }
 }
 
-function serverProperties(host: string, port: number, controllerPort: number, logDir: string): string {
+/** server.properties; `listenerSection` replaces the plaintext listeners (a secured stack's). */
+function serverProperties(host: string, port: number, controllerPort: number, logDir: string, listenerSection?: string): string {
   return `# Written by erp-delta stack up; edits are overwritten at the next start.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@${host}:${controllerPort}
-listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}
+${listenerSection ?? `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}
 advertised.listeners=PLAINTEXT://${host}:${port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=${logDir}
+`}log.dirs=${logDir}
 num.partitions=3
 # Topics are created on purpose, with their cleanup policy (CDC and delta topics are compacted).
 auto.create.topics.enable=false

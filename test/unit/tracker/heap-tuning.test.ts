@@ -13,8 +13,10 @@ describe('heap tuning of `erp-delta run`', () => {
   });
 
   it('the bin starts Node with the young generation and malloc arenas it documents', () => {
-    // What the process sees, printed before the CLI loads, by a module Node imports first.
-    const report = 'process.stdout.write(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX ?? null, execArgv: process.execArgv })); process.exit(0);';
+    // What the process sees, printed before the CLI loads, by a module Node imports first. It reports
+    // once the bin's own code has run: the launcher may first replace the process with one that has
+    // the settings (process.execve), and only the process that runs the CLI reaches the report.
+    const report = 'setImmediate(() => { process.stdout.write(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX ?? null, execArgv: process.execArgv })); process.exit(0); });';
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(report)}` };
     delete env['MALLOC_ARENA_MAX'];
     const seen = JSON.parse(execFileSync(join(import.meta.dirname, '..', '..', '..', 'bin', 'erp-delta.js'), ['--version'], { env, encoding: 'utf8' })) as unknown;

@@ -20,7 +20,7 @@ import { delimiter, dirname, join, relative } from 'node:path';
 import { CHROMIUM_PATH } from './support/browser.js';
 import { lineBinary, nodeLines, type NodeLine } from './support/node-lines.js';
 import { SECURE_STACK_FLAGS, SECURE_TEST_STACK } from './support/secure-test-stack.js';
-import { TEST_STACK } from './support/test-stack.js';
+import { stackUpFlags, TEST_STACK } from './support/test-stack.js';
 
 const root = join(import.meta.dirname, '..');
 const unitOnly = process.argv.includes('--unit');
@@ -70,15 +70,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env, node: string 
   });
 }
 
-const stackFlags = [
-  '--data-dir', TEST_STACK.dataDir,
-  '--kafka-port', String(TEST_STACK.ports.kafka),
-  '--kafka-controller-port', String(TEST_STACK.ports.kafkaController),
-  '--connect-port', String(TEST_STACK.ports.connect),
-  '--registry-port', String(TEST_STACK.ports.registry),
-  '--registry-management-port', String(TEST_STACK.ports.registryManagement),
-  '--postgres-port', String(TEST_STACK.ports.postgres),
-];
+const stackFlags = stackUpFlags(TEST_STACK);
 
 interface Part {
   line: NodeLine;

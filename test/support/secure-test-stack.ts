@@ -10,6 +10,7 @@ import { kafkaClient, type KafkaClientTuning, type KafkaConnection } from '../..
 import { LocalStack } from '../../src/stack/local-stack.js';
 import type { StackOptionOverrides } from '../../src/stack/stack-options.js';
 import { stackKafkaSecurity, type StackKafkaSecurity } from '../../src/stack/stack-security.js';
+import { stackUpFlags } from './test-stack.js';
 
 export const SECURE_TEST_STACK = {
   dataDir: process.env['ERP_DELTA_SECURE_TEST_STACK_DIR'] ?? join(import.meta.dirname, '..', '..', '.erp-delta', 'test-secure-stack'),
@@ -17,18 +18,8 @@ export const SECURE_TEST_STACK = {
   ports: { kafka: 29092, kafkaController: 29093, kafkaInternal: 29094, kafkaSsl: 29095, connect: 28083, registry: 28081, registryManagement: 28085, postgres: 25433 },
 } satisfies StackOptionOverrides;
 
-/** `stack up` flags of the secured test stack (test/run.ts). */
-export const SECURE_STACK_FLAGS: readonly string[] = [
-  '--data-dir', SECURE_TEST_STACK.dataDir, '--secure', '--only', 'kafka',
-  '--kafka-port', String(SECURE_TEST_STACK.ports.kafka),
-  '--kafka-controller-port', String(SECURE_TEST_STACK.ports.kafkaController),
-  '--kafka-internal-port', String(SECURE_TEST_STACK.ports.kafkaInternal),
-  '--kafka-ssl-port', String(SECURE_TEST_STACK.ports.kafkaSsl),
-  '--connect-port', String(SECURE_TEST_STACK.ports.connect),
-  '--registry-port', String(SECURE_TEST_STACK.ports.registry),
-  '--registry-management-port', String(SECURE_TEST_STACK.ports.registryManagement),
-  '--postgres-port', String(SECURE_TEST_STACK.ports.postgres),
-];
+/** `stack up` flags of the secured test stack (test/run.ts): Kafka alone, with TLS and SASL. */
+export const SECURE_STACK_FLAGS: readonly string[] = [...stackUpFlags(SECURE_TEST_STACK), '--secure', '--only', 'kafka'];
 
 export function secureStack(): LocalStack {
   return LocalStack.open({ dataDir: SECURE_TEST_STACK.dataDir });

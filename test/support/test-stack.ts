@@ -12,6 +12,14 @@ export const TEST_STACK = {
   ports: { kafka: 19092, kafkaController: 19093, connect: 18083, registry: 18081, registryManagement: 18085, postgres: 15433 },
 } satisfies StackOptionOverrides;
 
+/**
+ * `stack up` flags for a test stack: its data dir, and a flag per port, named after it
+ * (`kafkaController` is `--kafka-controller-port`).
+ */
+export function stackUpFlags(stack: { dataDir: string; ports: Readonly<Record<string, number>> }): string[] {
+  return ['--data-dir', stack.dataDir, ...Object.entries(stack.ports).flatMap(([name, port]) => [`--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}-port`, String(port)])];
+}
+
 /** The running test stack (test/run.ts started it; its stack.json knows the ports). */
 export function testStack(): LocalStack {
   return LocalStack.open({ dataDir: TEST_STACK.dataDir });

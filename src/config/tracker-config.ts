@@ -40,6 +40,11 @@ export const CONFIG_DEFAULTS = {
   capturePollIntervalMs: 5_000,
   /** A quiet table is normal for hours; a day without a change while its neighbours change is not. */
   silentTableAfterMs: 6 * 3_600_000,
+  /**
+   * Debezium writes a transaction's records within milliseconds of each other, in more than one
+   * produce request at times; on two busy cores they were seen more than 100 ms apart.
+   */
+  transactionLingerMs: 250,
 } as const;
 
 /** The field the assignment join adds to the records of the assignment entity (issue 4). */
@@ -200,6 +205,18 @@ const deliverySchema = z.strictObject({
   })).default({}),
 });
 
+/** How the tracker reads its CDC partitions. */
+const trackerSchema = z.strictObject({
+  /**
+   * How long a source transaction at the end of what a CDC partition holds waits, from its newest
+   * record's write, for more of its records, so that its net effect is decided whole (a row deleted
+   * and inserted again unchanged emits nothing). It delays a change by up to this long when the
+   * tracker is caught up. 0: never wait; a transaction split across Debezium's produce requests
+   * then sends what each part changed.
+   */
+  transactionLingerMs: z.number().int().min(0).max(60_000).default(CONFIG_DEFAULTS.transactionLingerMs),
+});
+
 const adminSchema = z.strictObject({
   /** Localhost by default: the probes and the scraper run next to erp-delta, or set 0.0.0.0. */
   host: z.string().min(1).default(CONFIG_DEFAULTS.adminHost),
@@ -298,6 +315,7 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default(CONFIG_DEFAULTS.dataDir),
   /** Absent: no entity is joined with the user assignment mapping. */
   assignment: assignmentSchema.optional(),
+  tracker: trackerSchema.prefault({}),
   refresh: refreshSchema.prefault({}),
   admin: adminSchema.prefault({}),
   delivery: deliverySchema.prefault({}),

@@ -20,6 +20,7 @@ import { deadLetter, sourceOffsetOf } from './dead-letter.js';
 import { loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from './loaded-record.js';
 import type { SourceDecoder } from './source-decoder.js';
 import type { TrackedEntity } from './tracked-entity.js';
+import { trailingTransactionCut, type BatchBounds, type HeldBack, type TransactionCut } from './transaction-cut.js';
 
 // kafkajs is CommonJS: its partitioners are reachable through the default export only.
 const { Partitioners } = kafkajs;
@@ -77,17 +78,17 @@ export interface TaskContext {
   truncateRequest: (entity: TrackedEntity, truncate: DeltaSource) => Promise<{ topic: string; message: Message }>;
 }
 
-/** Where a batch ends: whether the partition holds records after its last one. */
-export interface BatchBounds {
-  moreAvailable: boolean;
-}
-
 /** What a processed batch asks of the consumer: where to go on from. */
 export interface BatchOutcome {
   /** The input offset after what was decided. */
   nextOffset: string;
   /** A capture restart was found: read the partition again from this offset, its start (findCaptureRestart). */
   readFrom?: string | undefined;
+  /**
+   * The source transaction at the end of the partition was left for more of its records (from
+   * nextOffset on): fetch again after this long, whether they came or not.
+   */
+  lingerMs?: number | undefined;
 }
 
 /**
@@ -109,7 +110,7 @@ export class Task {
   /** The last record processed and the offset after it: a tombstone there belongs to it when it was a delete. */
   private previous: { record: PreviousRecord; nextOffset: string; timestamp: string } | undefined;
   /** A source transaction left to the next batch, and where the batch that left it ended. */
-  private heldBack: { from: string; lastOffset: string } | undefined;
+  private heldBack: HeldBack | undefined;
   /** Fields whose missing column this task has warned about: once each, not once a batch. */
   private readonly absentColumnsWarned = new Set<string>();
   /**
@@ -191,10 +192,12 @@ export class Task {
     if (!first) throw new Error('processBatch needs at least one message');
     const { keyed: fetchedKeyed, loadedBefore } = await this.readBatch(fetched);
     const restart = await this.captureRestart(fetched, fetchedKeyed);
-    const cut = restart?.index ?? this.trailingTransaction(fetched, fetchedKeyed, bounds);
+    const held = restart ? undefined : this.trailingTransaction(fetched, fetchedKeyed, bounds);
+    const cut = restart?.index ?? held?.start;
     const messages = cut === undefined ? fetched : fetched.slice(0, cut);
     const keyed = cut === undefined ? fetchedKeyed : fetchedKeyed.slice(0, cut);
     const last = messages.at(-1);
+    if (!last && held) return { nextOffset: first.offset, lingerMs: held.lingerMs };
     if (!last) {
       // Nothing before the restart: only the partition's position moves back to its start.
       await this.commitTransaction([], [], { groupId: context.groupId, offset: (restart as CaptureRestart).readFrom });
@@ -242,7 +245,7 @@ export class Task {
     if (decision.unknownFieldRecords > 0) {
       context.logger.warn({ entity: entity.name, partition, records: decision.unknownFieldRecords }, 'unchanged TOASTed columns with no loaded value: sent as null');
     }
-    return { nextOffset, readFrom: restart?.readFrom };
+    return { nextOffset, readFrom: restart?.readFrom, lingerMs: held?.lingerMs };
   }
 
   /**
@@ -286,36 +289,11 @@ export class Task {
     return missed ? { index, readFrom: await this.context.partitionStart(topic, this.partition) } : undefined;
   }
 
-  /**
-   * Where to cut the batch so that the source transaction at its end is decided whole (the net
-   * effect of a transaction counts: batch-decision.ts): when the partition already holds records
-   * after the batch, the trailing transaction's records are left to the next fetch, which starts
-   * with them. Undefined: decide the whole batch. Never cut when the whole batch is one
-   * transaction (one larger than a fetch is decided in fetch-sized parts), nor twice at the same
-   * place when nothing came after it (records the broker will not return, e.g. an aborted
-   * transaction's, must not hold the partition).
-   */
-  private trailingTransaction(messages: readonly KafkaMessage[], keyed: readonly KeyedRecord[], bounds: BatchBounds): number | undefined {
-    if (!bounds.moreAvailable) return undefined;
-    const lastOffset = messages.at(-1)?.offset ?? '';
-    let transaction: string | undefined;
-    let start = keyed.length;
-    for (let index = keyed.length - 1; index >= 0; index -= 1) {
-      const record = keyed[index] as KeyedRecord;
-      if (record.kind === 'tombstone') {
-        start = index;
-        continue;
-      }
-      const id = record.kind === 'change' ? record.change.position?.transaction : undefined;
-      if (id === undefined || (transaction !== undefined && id !== transaction)) break;
-      transaction = id;
-      start = index;
-    }
-    if (transaction === undefined || start === 0 || start >= keyed.length) return undefined;
-    const from = (messages[start] as KafkaMessage).offset;
-    if (this.heldBack?.from === from && this.heldBack.lastOffset === lastOffset) return undefined;
-    this.heldBack = { from, lastOffset };
-    return start;
+  /** Where to cut the batch so that the source transaction at its end is decided whole (transaction-cut.ts). */
+  private trailingTransaction(messages: readonly KafkaMessage[], keyed: readonly KeyedRecord[], bounds: BatchBounds): TransactionCut | undefined {
+    const cut = trailingTransactionCut(messages, keyed, bounds, this.heldBack);
+    if (cut) this.heldBack = cut.heldBack;
+    return cut;
   }
 
   /** The record before this batch's first, when the task (or its store) knows it. */
@@ -584,3 +562,4 @@ interface CaptureRestart {
 function joinOf(entity: TrackedEntity, context: TaskContext): AssignmentJoin | undefined {
   return context.assignment?.entity === entity.name ? context.assignment.join : undefined;
 }
+

@@ -417,7 +417,10 @@ export class Tracker implements StatusSource {
     if (!task || !isRunning() || isStale()) return;
     let outcome: BatchOutcome;
     try {
-      outcome = await (await task).processBatch(batch.messages, { moreAvailable: BigInt(batch.lastOffset()) + 1n < BigInt(batch.highWatermark) });
+      outcome = await (await task).processBatch(batch.messages, {
+        moreAvailable: BigInt(batch.lastOffset()) + 1n < BigInt(batch.highWatermark),
+        transactionLingerMs: this.options.config.tracker.transactionLingerMs,
+      });
     } catch (error) {
       // When in doubt, re-check: the retried batch gets a fresh task, whose new producer fences
       // anything left of this one and whose store restores whatever this one committed.
@@ -427,6 +430,8 @@ export class Tracker implements StatusSource {
     if (BigInt(outcome.nextOffset) > BigInt(batch.firstOffset() ?? outcome.nextOffset)) resolveOffset(String(BigInt(outcome.nextOffset) - 1n));
     // A capture restart (Task): the partition is read again from its start, committed already.
     if (outcome.readFrom !== undefined) this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: outcome.readFrom });
+    // A source transaction left for the rest of its records: what is not resolved is fetched again.
+    if (outcome.lingerMs !== undefined) await sleep(outcome.lingerMs);
     await heartbeat();
   }
 

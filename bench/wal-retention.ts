@@ -31,7 +31,6 @@
  * end. Everything it created is removed.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -193,7 +192,7 @@ async function main(): Promise<void> {
     }
   });
   let writer$ = startWhile === 'busy' ? writes() : undefined;
-  if (writer$) await sleep(10_000);
+  if (writer$ !== undefined) await sleep(10_000);
 
   for (const variant of VARIANTS) await connect.putConfig(connectorOf(variant), connectorConfig(variant));
   for (const variant of VARIANTS) await waitRunning(connectorOf(variant));

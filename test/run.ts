@@ -1,8 +1,9 @@
 /**
- * `npm test`: the unit tests on each maintenance Node LTS line, then every test (unit, and
- * integration against a real local stack that this script starts itself: its own data dir and
- * ports, so a developer's `stack up` can keep running) on the active LTS line. If the stack cannot
- * start, the run fails: integration tests are never skipped.
+ * `npm test`: the lint (`npm run lint`: Biome's lint rules and format check), the unit tests on each
+ * maintenance Node LTS line, then every test (unit, and integration against a real local stack that
+ * this script starts itself: its own data dir and ports, so a developer's `stack up` can keep
+ * running) on the active LTS line. If the stack cannot start, the run fails: integration tests are
+ * never skipped.
  *
  *   npm test                 everything
  *   npm test -- --unit       the unit tests only, on every line (no stack)
@@ -16,6 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { CHROMIUM_PATH } from './support/browser.js';
 import { lineBinary, nodeLines, type NodeLine } from './support/node-lines.js';
@@ -91,6 +93,7 @@ const parts: Part[] = lines.map(({ line, binary }) => ({
 const label = (line: NodeLine) => `Node ${line.version} (${line.role} LTS)`.padEnd(34);
 
 say(`this runner: Node ${process.versions.node} (${process.execPath})`);
+say(`${'Biome'.padEnd(34)} ${'lint + format check'.padEnd(25)} biome.jsonc`);
 for (const part of parts) say(`${label(part.line)} ${part.what.padEnd(25)} ${relative(root, part.binary)}`);
 if (!unitOnly) say(`${label(active.line)} ${'the test stacks\' CLI'.padEnd(25)} ${relative(root, active.binary)}`);
 
@@ -114,6 +117,16 @@ async function ensureChromium(): Promise<boolean> {
     return false;
   }
   return true;
+}
+
+// The lint first: it takes seconds. A finding fails the run, but the tests still run, so one run
+// tells everything; `npm run format` rewrites the format findings (the rest need a fix by hand).
+say('lint: biome check (npm run lint)');
+const lintStarted = performance.now();
+const lintStatus = await run([createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome'), 'check', '--error-on-warnings']);
+const lint = { status: lintStatus, seconds: Math.round((performance.now() - lintStarted) / 1000) };
+if (lint.status !== 0) {
+  process.stderr.write('\n[test] FAILED: the lint found problems (see above); the tests run all the same. `npm run format` fixes the format; the rest needs a fix by hand.\n');
 }
 
 if (!unitOnly) {
@@ -158,7 +171,9 @@ if (!unitOnly && process.env['ERP_DELTA_KEEP_STACK'] !== '1') {
   await run(['bin/erp-delta.js', 'stack', 'down', '--data-dir', TEST_STACK.dataDir]);
   await run(['bin/erp-delta.js', 'stack', 'down', '--data-dir', SECURE_TEST_STACK.dataDir]);
 }
+const outcome = (status: number, seconds: number) => `${status === 0 ? 'passed' : `FAILED (exit ${status})`} in ${seconds} s`;
+say(`${'Biome'.padEnd(34)} ${'lint + format check'.padEnd(25)} ${outcome(lint.status, lint.seconds)}`);
 for (const { part, status, seconds } of results) {
-  say(`${label(part.line)} ${part.what.padEnd(25)} ${status === 0 ? 'passed' : `FAILED (exit ${status})`} in ${seconds} s`);
+  say(`${label(part.line)} ${part.what.padEnd(25)} ${outcome(status, seconds)}`);
 }
-process.exit(results.every(({ status }) => status === 0) ? 0 : 1);
+process.exit(lint.status === 0 && results.every(({ status }) => status === 0) ? 0 : 1);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { applyConnectors } from '../capture/apply-connectors.js';
 import { ConnectRestClient } from '../capture/connect-rest.js';
 import { fillPlaceholders, loadConnectorFiles } from '../capture/connector-file.js';

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { LocalStack, type StackStatus } from '../stack/local-stack.js';
 import type { ComponentName } from '../stack/stack-layout.js';
 import { STACK_COMPONENTS, type StackOptionOverrides } from '../stack/stack-options.js';

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { kindsAt, type ConfigPath, type ValueKind } from './config-shape.js';
+import { kindsAt, type ValueKind } from './config-shape.js';
 import { parseSecretReference, readSecretReference } from './secret-reference.js';
 
 /** A config key path as messages and `config print` write it: `kafka.sasl.password`, `kafka.brokers.0`. */

@@ -102,7 +102,7 @@ export class Loader {
     // kafkajs hands a fetch that holds only transaction markers to no eachBatch; committing past
     // it is what lets the group's lag reach 0 once the loader caught up (loader-lag.ts).
     consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize === 0 && !this.stopping) this.commit(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n);
+      if (payload.batchSize === 0 && !this.stopping) void this.commit(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n);
     });
     this.metrics.lagSource = () => this.lag();
     await consumer.connect();

@@ -62,7 +62,7 @@ export class RefreshRunner {
   private pending(): RefreshRequest | undefined {
     const { task, options } = this;
     const request = options.control.board.running();
-    if (!request || !request.entities.includes(task.entity.name)) return undefined;
+    if (!request?.entities.includes(task.entity.name)) return undefined;
     if (request.ends[task.entity.topic]?.[String(task.partition)] === undefined) return undefined;
     return options.control.board.progressOf(request.id, task.entity.topic, task.partition)?.done ? undefined : request;
   }

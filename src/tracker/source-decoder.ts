@@ -1,4 +1,4 @@
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { decodeFailed, isRow, isTruncateEnvelope, sourceChangeFromEnvelope, sourceTruncateFromEnvelope } from './debezium-envelope.js';
 import { decodeDebeziumJson, decodeKeyColumns } from './decode-debezium-json.js';

@@ -493,7 +493,7 @@ export class Task {
   /** Runs `work` after everything queued before it; a failure does not block what comes after. */
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
     const result = this.turn.then(() => {
-      if (this.closing) throw new ErpDeltaError('TASK_CLOSED', `Task ${this.id} is closed: its partition moved away or it failed.`, { retriable: true });
+      if (this.closing !== undefined) throw new ErpDeltaError('TASK_CLOSED', `Task ${this.id} is closed: its partition moved away or it failed.`, { retriable: true });
       return work();
     });
     this.turn = result.catch(() => undefined);

@@ -66,7 +66,8 @@ export interface ProductScenario {
  */
 export async function productScenario(t: TestContext, options: {
   name: string; codePrefix: string; rowCount: number; delivery?: Record<string, unknown>; refresh?: Record<string, unknown>;
-  trackerConfig?: (config: Record<string, any>) => void; // any: the tests reach into the YAML
+  // biome-ignore lint/suspicious/noExplicitAny: the tests reach into the YAML
+  trackerConfig?: (config: Record<string, any>) => void;
 }): Promise<ProductScenario> {
   const products = new ProductTopic();
   await products.create();
@@ -85,7 +86,8 @@ export async function productScenario(t: TestContext, options: {
  * the shared CDC topics hold, which would share the loader's requests (and its rate) with them.
  */
 export function loaderConfig(test: TrackerTest, delivery: Record<string, unknown>, name = 'deliver.yaml'): string {
-  const config = parseYaml(readFileSync(test.configPath, 'utf8')) as Record<string, any>; // any: as productScenario
+  // biome-ignore lint/suspicious/noExplicitAny: as productScenario
+  const config = parseYaml(readFileSync(test.configPath, 'utf8')) as Record<string, any>;
   config['entities'] = { products: config['entities']['products'] };
   delete config['assignment'];
   config['delivery'] = { ...config['delivery'], ...delivery };
@@ -94,8 +96,10 @@ export function loaderConfig(test: TrackerTest, delivery: Record<string, unknown
   return path;
 }
 
-export function rewriteYaml(path: string, change: (config: Record<string, any>) => void): void { // any: as productScenario
-  const config = parseYaml(readFileSync(path, 'utf8')) as Record<string, any>; // any: as above
+// biome-ignore lint/suspicious/noExplicitAny: as productScenario
+export function rewriteYaml(path: string, change: (config: Record<string, any>) => void): void {
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const config = parseYaml(readFileSync(path, 'utf8')) as Record<string, any>;
   change(config);
   writeFileSync(path, stringifyYaml(config));
 }

@@ -49,7 +49,7 @@ export class ProductWriter {
    * a new description or the other `active`), `burst` autocommitted UPDATEs then a short pause.
    */
   start(burst = 3, pauseMs = 15): void {
-    if (this.running) throw new Error('the writer already runs');
+    if (this.running !== undefined) throw new Error('the writer already runs');
     this.stopping = false;
     this.running = (async () => {
       while (!this.stopping) {

@@ -450,7 +450,7 @@ export class TrackerTest {
     return withAdmin(async (admin) => {
       const { groups } = await admin.describeGroups([this.groupId]);
       const group = groups[0];
-      if (!group || group.state !== 'Stable') return [];
+      if (group?.state !== 'Stable') return [];
       return group.members.map((member) => {
         const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
         const partitions = Object.entries(decoded?.assignment ?? {}).flatMap(([topic, numbers]) => numbers.map((partition) => `${topic}-${partition}`));

@@ -121,7 +121,7 @@ describe('deliver: from the delta topics to the target', () => {
   });
 
   it('reads the target\'s per-record answer: only the refused delta is dead-lettered, and the record\'s next version goes on', async (t) => {
-    const { products, rows, test, tracker, target } = await deliveryScenario(t, {
+    const { products, rows, test, target } = await deliveryScenario(t, {
       name: 'deliver-refused', codePrefix: 'RF', rowCount: 30, timeoutMs: 5_000,
       delivery: { refusedRecords: { list: '/errors', idempotencyKey: 'idempotencyKey', reason: 'message' } },
     });

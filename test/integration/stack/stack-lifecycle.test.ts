@@ -90,8 +90,9 @@ describe('stack: prerequisites', () => {
   });
 
   it('names a port that is in use and the flag to change it, without a stack trace', async () => {
-    blocker = createServer();
-    const port = await new Promise<number>((resolve) => blocker!.listen(0, '127.0.0.1', () => resolve((blocker!.address() as { port: number }).port)));
+    const server = createServer();
+    blocker = server;
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
     const result = await runCli(['stack', 'up', '--data-dir', dataDir, '--registry-port', String(port),
       '--kafka-port', '29392', '--kafka-controller-port', '29393', '--connect-port', '29383', '--postgres-port', '29332', '--registry-management-port', '29385']);
     assert.equal(result.code, 1);

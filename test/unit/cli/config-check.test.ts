@@ -35,7 +35,8 @@ describe('erp-delta config check', () => {
     assert.match(result.stdout, /^# .*erp-delta\.yaml is valid\./);
     assert.match(result.stdout, /^# ERP_DELTA__KAFKA__BROKERS sets kafka\.brokers\.$/m);
     for (const secret of ['token-from-env', 'connect-secret-from-a-file', 'literal-tenant']) assert.ok(!result.stdout.includes(secret), `${secret} is not printed`);
-    const printed = parseYaml(result.stdout) as Record<string, any>; // any: reaching into the printed YAML
+    // biome-ignore lint/suspicious/noExplicitAny: reaching into the printed YAML
+    const printed = parseYaml(result.stdout) as Record<string, any>;
     assert.deepEqual(printed['kafka'], { brokers: ['kafka-1:9093', 'kafka-2:9093'], clientId: 'from-env', groupId: 'erp-delta' });
     assert.equal(printed['admin'].port, '${env:ERP_DELTA_UNIT_PORT}');
     assert.deepEqual(printed['delivery'].headers, { Authorization: '${env:ERP_DELTA_UNIT_TOKEN}', 'X-Tenant': '***' });
@@ -63,7 +64,8 @@ describe('erp-delta config check', () => {
     const result = await runCli(['config', 'print', '--config', path], { env: { ERP_DELTA_UNIT_PORT: '9470' } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /warning: delivery\.headers\.Authorization names the environment variable ERP_DELTA_UNIT_TOKEN, which is not set\./);
-    const printed = parseYaml(result.stdout) as Record<string, any>; // any: as above
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    const printed = parseYaml(result.stdout) as Record<string, any>;
     assert.equal(printed['delivery'].headers.Authorization, '${env:ERP_DELTA_UNIT_TOKEN}');
   });
 });

@@ -25,8 +25,10 @@ const base = {
   entities: { products: { topic: 'erp.public.products', keyFields: ['code'], fields: { code: { column: 'code', normalizer: 'text' } } } },
 };
 
-function configFile(name: string, change: (config: Record<string, any>) => void): string { // any: the tests reach into the config
-  const config = structuredClone(base) as Record<string, any>; // any: as above
+// biome-ignore lint/suspicious/noExplicitAny: the tests reach into the config
+function configFile(name: string, change: (config: Record<string, any>) => void): string {
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const config = structuredClone(base) as Record<string, any>;
   change(config);
   return file(name, stringifyYaml(config));
 }

@@ -7,7 +7,8 @@ import { NORMALIZER_NAMES } from '../../../src/normalize/normalizer.js';
 const ORIGIN = 'my-config.yaml';
 
 /** A small valid config; each test breaks one thing in a copy. */
-function validConfig(): Record<string, any> { // any: tests reach into it to break keys
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into it to break keys
+function validConfig(): Record<string, any> {
   return {
     kafka: { brokers: ['localhost:9092'] },
     registry: { url: 'http://localhost:8081' },
@@ -251,7 +252,8 @@ describe('tracker config', () => {
 
 describe('tracker config: row filters', () => {
   /** The valid config with a filter on customers, whose fields are code (text), salesRepCode (text, upper) and creditLimit (decimal 2). */
-  function withFilter(filter: unknown): Record<string, any> { // any: as validConfig
+  // biome-ignore lint/suspicious/noExplicitAny: as validConfig
+  function withFilter(filter: unknown): Record<string, any> {
     const input = validConfig();
     input['entities'].customers.filter = filter;
     return input;

@@ -13,7 +13,7 @@ const decoder = new SourceDecoder(new SchemaRegistry({ host: 'http://127.0.0.1:1
 const products = defaultEntity('products');
 /** The products of the default config, after the ERP renamed unit_price to list_price. */
 const shipped = loadConfig().entities['products'];
-assert.ok(shipped && shipped.fields['unitPrice']);
+assert.ok(shipped?.fields['unitPrice']);
 const renamed = trackedEntity({ ...shipped, fields: { ...shipped.fields, unitPrice: { ...shipped.fields['unitPrice'], column: 'list_price' } } });
 
 const afterRename = {

@@ -32,7 +32,8 @@ describe('logger: a secret never appears in a log line', () => {
     for (const secret of ['kafka-secret-1', 'PEM-KEY-2', 'registry-secret-3', 'tok-4', 'tenant-5', 'PEM-KEY-6', 'connect-secret-7', 'db-secret-8', 'top-9', 'nested-10', 'Basic 11']) {
       assert.ok(!text.includes(secret), `${secret} is not logged: ${text}`);
     }
-    const [whole, , sections, names] = lines() as Array<Record<string, any>>; // any: reaching into logged JSON
+    // biome-ignore lint/suspicious/noExplicitAny: reaching into logged JSON
+    const [whole, , sections, names] = lines() as Array<Record<string, any>>;
     assert.equal(whole?.['config'].kafka.sasl.password, REDACTED);
     assert.equal(whole?.['config'].kafka.sasl.username, 'svc', 'what is not secret stays');
     assert.deepEqual(whole?.['config'].kafka.brokers, ['kafka-1:9093']);

@@ -8,7 +8,7 @@ import { isRegistryUnreachable, registryClient } from '../../../src/registry/reg
 async function silentEndpoint(): Promise<{ server: Server; url: string }> {
   const sockets: Socket[] = [];
   const server = createServer((socket) => { sockets.push(socket); });
-  server.on('close', () => sockets.forEach((socket) => socket.destroy()));
+  server.on('close', () => { for (const socket of sockets) socket.destroy(); });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');

@@ -68,6 +68,7 @@ describe('parseExactJson', () => {
   it('reads numbers as JSON.parse does, but integers beyond 2^53 as bigints', () => {
     const text = '{"a":9007199254740991,"b":-9007199254740992,"c":1e300,"d":12345678901234567.5,"e":-0,"f":0.1,"g":[99999999999999999999]}';
     const exact = parseExactJson(text) as Record<string, unknown>;
+    // biome-ignore lint/correctness/noPrecisionLoss: the literal is as lossy as JSON.parse's reading of the same digits, which is what the test compares
     assert.deepEqual(exact, { a: 9007199254740991, b: -9007199254740992n, c: 1e300, d: 12345678901234567.5, e: -0, f: 0.1, g: [99999999999999999999n] });
     assert.ok(Object.is(exact['e'], -0));
   });
@@ -79,6 +80,7 @@ describe('parseExactJson', () => {
     assert.deepEqual(Object.keys(exact), Object.keys(parsed));
     assert.equal(exact['a'], 9007199254740993n);
     assert.equal(Object.getPrototypeOf(exact), Object.prototype);
+    // biome-ignore lint/suspicious/noProto: an own member named __proto__ is what the test checks, not the accessor
     assert.deepEqual(exact['__proto__'], { x: 1 });
   });
 

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Admin, type Kafka, type PartitionMetadata } from 'kafkajs';
-import { kafkaClient } from '../src/kafka/kafka-client.js';
+import { kafkajsClient } from '../src/kafka/kafka-client.js';
 import { createLogger } from '../src/logging/logger.js';
 
 export function benchKafka(bootstrap: string, clientId: string): Kafka {
   // Through erp-delta's one client factory, as the tracker's clients are made; kafkajs's errors only.
-  return kafkaClient({ clientId, brokers: [bootstrap] }, createLogger('bench-kafka', 'error'), { connectionTimeout: 5_000, requestTimeout: 60_000 });
+  return kafkajsClient({ clientId, brokers: [bootstrap] }, createLogger('bench-kafka', 'error'), { connectionTimeoutMs: 5_000, requestTimeoutMs: 60_000 });
 }
 
 export interface TopicSpec {

@@ -36,7 +36,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ConnectRestClient } from '../src/capture/connect-rest.js';
-import { kafkaClient } from '../src/kafka/kafka-client.js';
+import { kafkajsClient } from '../src/kafka/kafka-client.js';
 import { projectFiles } from '../src/project-files.js';
 import { LocalStack } from '../src/stack/local-stack.js';
 import { copyOfShippedConnector } from '../test/support/connector-copy.js';
@@ -129,7 +129,7 @@ async function cleanUp(): Promise<void> {
     for (const variant of VARIANTS) await db.query(`DROP DATABASE IF EXISTS ${idleOf(variant)} WITH (FORCE)`);
     await db.query(`DROP DATABASE IF EXISTS ${BUSY} WITH (FORCE)`);
   });
-  const kafka = kafkaClient({ clientId: 'wal-retention', brokers: [stack.component('kafka').endpoint()] }, undefined);
+  const kafka = kafkajsClient({ clientId: 'wal-retention', brokers: [stack.component('kafka').endpoint()] }, undefined);
   const admin = kafka.admin();
   await admin.connect();
   const topics = (await admin.listTopics()).filter((topic) => topic.includes('walbench'));

@@ -1,14 +1,13 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
 import type { AssignmentConfig } from '../config/tracker-config.js';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaClients, KafkaProducer, OutgoingRecord, PartitionReader } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import { deadLetter } from '../tracker/dead-letter.js';
 import type { AssignmentChange, AssignmentRole, AssignmentTable } from './assignment-table.js';
 import { parseAssignmentValue, type AssignmentValue } from './assignment-value.js';
 
 export interface AssignmentFeedOptions {
-  kafka: Kafka;
+  kafka: KafkaClients;
   assignment: AssignmentConfig;
   table: AssignmentTable;
   dlqTopic: string;
@@ -30,7 +29,7 @@ const DEAD_LETTER_ENTITY = 'assignments';
  * dead-lettered up to N times, each copy naming the same source topic, partition and offset.
  */
 export class AssignmentFeed {
-  private constructor(private readonly reader: PartitionReader, private readonly producer: Producer) {}
+  private constructor(private readonly reader: PartitionReader, private readonly producer: KafkaProducer) {}
 
   /** Starts reading and resolves once the table has caught up with the topics' current ends. */
   static async start(options: AssignmentFeedOptions): Promise<AssignmentFeed> {
@@ -54,15 +53,15 @@ export class AssignmentFeed {
       await admin.disconnect();
     }
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer();
     await producer.connect();
-    const reader = await PartitionReader.start(kafka, {
+    const reader = await kafka.readPartitions({
       groupPrefix: 'erp-delta-assignments',
       partitions,
       onBatch: async ({ topic, partition, messages, nextOffset }) => {
         const role = roles.get(topic) ?? 'mapping';
         const values: Array<AssignmentValue & { tsMs: number }> = [];
-        const deadLetters: Message[] = [];
+        const deadLetters: OutgoingRecord[] = [];
         for (const message of messages) {
           try {
             values.push({ ...parseAssignmentValue(message.key, message.value), tsMs: Number(message.timestamp) });

@@ -1,10 +1,6 @@
-import kafkajs, { type Kafka } from 'kafkajs';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaClients } from '../kafka/kafka-port.js';
 import { assignmentValue, parseAssignmentValue } from './assignment-value.js';
-
-// kafkajs is CommonJS: its partitioners are reachable through the default export only.
-const { Partitioners } = kafkajs;
 
 /** Where a written assignment record landed. */
 export interface WrittenAssignment {
@@ -17,8 +13,8 @@ export interface WrittenAssignment {
  * Writes one assignment: `userId` for `key`, or a tombstone (unassigned) for null. Kafka's default
  * partitioner, as any other writer of the topic would use, keeps each key on one partition.
  */
-export async function writeAssignment(kafka: Kafka, topic: string, key: string, userId: string | null): Promise<WrittenAssignment> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+export async function writeAssignment(kafka: KafkaClients, topic: string, key: string, userId: string | null): Promise<WrittenAssignment> {
+  const producer = kafka.producer();
   await producer.connect();
   try {
     const [written] = await producer.send({ topic, acks: -1, messages: [{ key, value: userId === null ? null : assignmentValue(userId) }] });
@@ -36,7 +32,7 @@ export interface AssignmentListing {
 }
 
 /** The table an assignment topic holds now: read from its start to its current end. */
-export async function readAssignments(kafka: Kafka, topic: string): Promise<AssignmentListing> {
+export async function readAssignments(kafka: KafkaClients, topic: string): Promise<AssignmentListing> {
   const admin = kafka.admin();
   await admin.connect();
   let partitions: number[];
@@ -47,7 +43,7 @@ export async function readAssignments(kafka: Kafka, topic: string): Promise<Assi
   }
   const table = new Map<string, string>();
   const invalid: AssignmentListing['invalid'] = [];
-  const reader = await PartitionReader.start(kafka, {
+  const reader = await kafka.readPartitions({
     groupPrefix: 'erp-delta-assignments-list',
     partitions: partitions.map((partition) => ({ topic, partition })),
     onBatch: async ({ partition, messages }) => {

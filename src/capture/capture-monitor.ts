@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
 import type { CaptureConfig } from '../config/tracker-config.js';
 import { resolveSecretReference } from '../config/secret-reference.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
+import type { KafkaAdmin, KafkaClients } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import {
@@ -66,7 +66,7 @@ export function captureSettings(capture: CaptureConfig): CaptureSettings {
 export interface CaptureMonitorOptions {
   settings: CaptureSettings;
   /** For the heartbeat topics' end offsets. */
-  kafka: Kafka;
+  kafka: KafkaClients;
   entities: ReadonlyArray<{ name: string; topic: string }>;
   /** Per entity: the source time of the newest change the tracker read (TrackerMetrics keeps it). */
   newestSourceChangeMs: ReadonlyMap<string, number>;
@@ -92,7 +92,7 @@ export class CaptureMonitor {
   private readonly heartbeatSeenMs: Record<string, number> = {};
   private database: Record<string, DatabaseObservation> = {};
   private databaseCheckedAtMs = 0;
-  private admin: Admin | undefined;
+  private admin: KafkaAdmin | undefined;
   private latest: CaptureHealth | undefined;
   private startedMs = Date.now();
   private timer: NodeJS.Timeout | undefined;
@@ -247,7 +247,7 @@ export class CaptureMonitor {
     }
   }
 
-  private async connectAdmin(): Promise<Admin> {
+  private async connectAdmin(): Promise<KafkaAdmin> {
     const admin = this.options.kafka.admin();
     await admin.connect();
     return admin;

@@ -1,7 +1,5 @@
-import type { Kafka } from 'kafkajs';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { connectAdmin } from '../kafka/kafka-client.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaClients } from '../kafka/kafka-port.js';
 
 /**
  * How far back from each partition's end to look for a record with a value: the newest records
@@ -19,8 +17,9 @@ export interface CdcRecordSample {
  * the table. Reads the last records of each partition that has any, through a reader group of
  * its own that is deleted afterwards; commits nothing.
  */
-export async function readCdcRecordSample(kafka: Kafka, brokers: readonly string[], topic: string): Promise<CdcRecordSample> {
-  const admin = await connectAdmin(kafka, brokers);
+export async function readCdcRecordSample(kafka: KafkaClients, topic: string): Promise<CdcRecordSample> {
+  const brokers = kafka.brokers;
+  const admin = await kafka.connectAdmin();
   let starts: Array<{ topic: string; partition: number; from: string }>;
   try {
     if (!(await admin.listTopics()).includes(topic)) {
@@ -42,7 +41,7 @@ export async function readCdcRecordSample(kafka: Kafka, brokers: readonly string
   let sample: CdcRecordSample | undefined;
   let found: () => void = () => undefined;
   const sampled = new Promise<void>((resolve) => { found = resolve; });
-  const reader = await PartitionReader.start(kafka, {
+  const reader = await kafka.readPartitions({
     groupPrefix: 'erp-delta-entities-init',
     partitions: starts,
     onBatch: async ({ messages }) => {

@@ -1,4 +1,4 @@
-import { kafkaClient, type KafkaConnection } from '../kafka/kafka-client.js';
+import { kafkaClients, type KafkaConnection } from '../kafka/kafka-client.js';
 import { createServedTopics } from '../kafka/topic-metadata.js';
 import type { ConnectorDefinition } from './connector-file.js';
 
@@ -20,7 +20,7 @@ export async function ensureSignalTopics(connectors: ConnectorDefinition[], kafk
     const bootstrap = connector.config['signal.kafka.bootstrap.servers'];
     const topics = [connector.config['signal.kafka.topic'], connector.config['notification.sink.topic.name']].filter((topic): topic is string => topic !== undefined && topic !== '');
     if (topics.length === 0 || !bootstrap) continue;
-    const admin = kafkaClient(kafka ?? { clientId: 'erp-delta-connectors', brokers: bootstrap.split(',') }, undefined).admin();
+    const admin = kafkaClients(kafka ?? { clientId: 'erp-delta-connectors', brokers: bootstrap.split(',') }, undefined).admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());

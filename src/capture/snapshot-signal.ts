@@ -1,12 +1,8 @@
-import kafkajs from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
 import { cliLogger } from '../logging/logger.js';
 import { loadConnectorFiles } from './connector-file.js';
-
-// kafkajs is CommonJS: its partitioners are reachable through the default export only.
-const { Partitioners } = kafkajs;
 
 /** An entity's table as the connector that captures it names it, and where to ask it for a snapshot. */
 export interface SnapshotTarget {
@@ -81,10 +77,10 @@ export async function sendIncrementalSnapshotSignals(config: TrackerConfig, targ
     signal.entities.push(target.entity);
     signals.set(target.prefix, signal);
   }
-  const kafka = kafkaClient(config.kafka, cliLogger());
-  const admin = await connectAdmin(kafka, config.kafka.brokers);
+  const kafka = kafkaClients(config.kafka, cliLogger());
+  const admin = await kafka.connectAdmin();
   await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer();
   await producer.connect();
   try {
     const lines: string[] = [];

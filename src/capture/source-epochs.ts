@@ -1,6 +1,5 @@
-import type { Kafka } from 'kafkajs';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaClients, PartitionReader } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 
 /**
@@ -45,9 +44,9 @@ export class SourceEpochFeed implements SourceEpochs {
 
   private constructor(private readonly logger: Logger) {}
 
-  static async start(kafka: Kafka, topic: string, logger: Logger): Promise<SourceEpochFeed> {
+  static async start(kafka: KafkaClients, topic: string, logger: Logger): Promise<SourceEpochFeed> {
     const feed = new SourceEpochFeed(logger);
-    feed.reader = await PartitionReader.start(kafka, {
+    feed.reader = await kafka.readPartitions({
       groupPrefix: 'erp-delta-source-epochs',
       partitions: [{ topic, partition: 0 }],
       onBatch: async ({ messages }) => {
@@ -81,13 +80,13 @@ export class SourceEpochFeed implements SourceEpochs {
  * Starts the next source epoch of an entity: reads the topic's latest epoch for it and writes one
  * more. Returns the new record.
  */
-export async function startSourceEpoch(kafka: Kafka, topic: string, entity: string, reason: string): Promise<SourceEpochRecord> {
+export async function startSourceEpoch(kafka: KafkaClients, topic: string, entity: string, reason: string): Promise<SourceEpochRecord> {
   const admin = kafka.admin();
   await admin.connect();
   let current = 0;
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
-    const reader = await PartitionReader.start(kafka, {
+    const reader = await kafka.readPartitions({
       groupPrefix: 'erp-delta-source-epochs-cli',
       partitions: offsets.map(({ partition }) => ({ topic, partition })),
       onBatch: async ({ messages }) => {
@@ -106,7 +105,7 @@ export async function startSourceEpoch(kafka: Kafka, topic: string, entity: stri
     await admin.disconnect();
   }
   const record: SourceEpochRecord = { epoch: current + 1, startedAtMs: Date.now(), reason };
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer();
   await producer.connect();
   try {
     await producer.send({ topic, acks: -1, messages: [{ key: entity, value: JSON.stringify(record), partition: 0 }] });

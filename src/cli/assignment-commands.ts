@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Kafka } from 'kafkajs';
 import { readAssignments, writeAssignment } from '../assignment/assignment-topic.js';
 import { assignmentText } from '../assignment/assignment-value.js';
 import { loadConfig } from '../config/load-config.js';
 import type { AssignmentConfig, TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
+import type { KafkaClients } from '../kafka/kafka-port.js';
 import { cliLogger } from '../logging/logger.js';
 import { ensureAssignmentTopics } from '../tracker/topics.js';
 
@@ -66,7 +66,7 @@ export function registerAssignmentCommands(program: Command): void {
     });
 }
 
-async function prepareWrite(flags: AssignmentFlags, rawKey: string): Promise<{ kafka: Kafka; topic: string; key: string; what: string }> {
+async function prepareWrite(flags: AssignmentFlags, rawKey: string): Promise<{ kafka: KafkaClients; topic: string; key: string; what: string }> {
   const key = assignmentText(rawKey, flags.customer ? 'customer key' : 'sales rep code');
   const { kafka, assignment } = await connectToAssignments(flags.config);
   return flags.customer
@@ -75,11 +75,11 @@ async function prepareWrite(flags: AssignmentFlags, rawKey: string): Promise<{ k
 }
 
 /** The config's Kafka, with the assignment topics created (compacted) if they were missing. */
-async function connectToAssignments(configPath: string | undefined): Promise<{ kafka: Kafka; assignment: AssignmentConfig }> {
+async function connectToAssignments(configPath: string | undefined): Promise<{ kafka: KafkaClients; assignment: AssignmentConfig }> {
   const config = loadConfig(configPath === undefined ? undefined : resolve(configPath));
   const assignment = requireAssignment(config);
-  const kafka = kafkaClient(config.kafka, cliLogger());
-  const admin = await connectAdmin(kafka, config.kafka.brokers);
+  const kafka = kafkaClients(config.kafka, cliLogger());
+  const admin = await kafka.connectAdmin();
   try {
     await ensureAssignmentTopics(admin, config);
   } finally {

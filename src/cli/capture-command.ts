@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { startSourceEpoch } from '../capture/source-epochs.js';
 import { loadConfig } from '../config/load-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
 import { createServedTopics } from '../kafka/topic-metadata.js';
 import { cliLogger } from '../logging/logger.js';
 import { assignmentTopic } from '../tracker/topics.js';
@@ -38,8 +38,8 @@ export function registerCaptureCommands(program: Command): void {
           throw new ErpDeltaError('INVALID_OPTION', `"${entity}" is not an entity of the config (${Object.keys(config.entities).join(', ')}).`);
         }
       }
-      const kafka = kafkaClient(config.kafka, cliLogger());
-      const admin = await connectAdmin(kafka, config.kafka.brokers);
+      const kafka = kafkaClients(config.kafka, cliLogger());
+      const admin = await kafka.connectAdmin();
       try {
         if (!(await admin.listTopics()).includes(config.sourceEpochTopic)) {
           await createServedTopics(admin, [assignmentTopic(config.sourceEpochTopic)]);

@@ -10,7 +10,7 @@ import { redriveDeadLetters } from '../dead-letters/redrive.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { Loader } from '../delivery/loader.js';
 import { TargetServer } from '../delivery/target-server.js';
-import { kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { DeadLetterCounts } from '../status/dead-letter-counts.js';
 import { LoaderStatusPage, type ResendResult } from '../status/loader-status-page.js';
@@ -91,7 +91,7 @@ export function registerDeliveryCommands(program: Command): void {
  * key superseded is skipped), limited to the deltas the target refused.
  */
 function loaderStatusPage(config: TrackerConfig, target: string, loader: Loader, logger: Logger): LoaderStatusPage {
-  const kafka = kafkaClient(config.kafka, logger);
+  const kafka = kafkaClients(config.kafka, logger);
   const deadLetters = new DeadLetterCounts(kafka, config);
   loader.onDeadLettered = () => deadLetters.stale();
   const { delivery } = config;

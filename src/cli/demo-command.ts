@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { AdminServer } from '../admin/admin-server.js';
 import { readAssignments, writeAssignment } from '../assignment/assignment-topic.js';
@@ -10,7 +9,8 @@ import { ensureSignalTopics } from '../capture/signal-topic.js';
 import { loadConfig } from '../config/load-config.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { Loader } from '../delivery/loader.js';
-import { kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
+import type { KafkaClients } from '../kafka/kafka-port.js';
 import { TargetServer } from '../delivery/target-server.js';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import { createLogger } from '../logging/logger.js';
@@ -83,7 +83,7 @@ export function registerDemoCommand(program: Command): void {
       await loader.start();
       say(`tracker and loader running; what the target at ${target.url} receives (entity, key, op, reason, changed fields, record):`);
 
-      const kafka = kafkaClient({ ...config.kafka, clientId: 'erp-delta-demo' }, undefined);
+      const kafka = kafkaClients({ ...config.kafka, clientId: 'erp-delta-demo' }, undefined);
       if (flags.sampleChanges) {
         await runSampleChanges(stack.component('postgres').endpoint());
         if (config.assignment) await runSampleAssignment(kafka, config.assignment.topic);
@@ -104,7 +104,7 @@ export function registerDemoCommand(program: Command): void {
 }
 
 /** A mapping change: every customer of one rep is re-sent with the rep's new user. */
-async function runSampleAssignment(kafka: Kafka, topic: string): Promise<void> {
+async function runSampleAssignment(kafka: KafkaClients, topic: string): Promise<void> {
   const rep = 'SAL002';
   const current = (await readAssignments(kafka, topic)).assignments.find((entry) => entry.key === rep)?.userId;
   const user = current === 'demo-user-a' ? 'demo-user-b' : 'demo-user-a';

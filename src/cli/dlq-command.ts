@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import { deadLetterEntry, readDeadLetters, type DeadLetterEntry } from '../dead-letters/dead-letter-topic.js';
 import { redriveDeadLetters, type RedriveOutcome, type RedriveResult } from '../dead-letters/redrive.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
 import { cliLogger } from '../logging/logger.js';
 import { parseTarget } from './target-option.js';
 
@@ -23,7 +23,7 @@ export function registerDlqCommand(program: Command): void {
     .action(async (flags: { config?: string; json?: boolean; since?: string }) => {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
       const sinceMs = flags.since === undefined ? 0 : parseTime(flags.since);
-      const entries = (await readDeadLetters(kafkaClient(config.kafka, cliLogger()), config)).filter((letter) => Date.parse(letter.timestamp) >= sinceMs).map(deadLetterEntry);
+      const entries = (await readDeadLetters(kafkaClients(config.kafka, cliLogger()), config)).filter((letter) => Date.parse(letter.timestamp) >= sinceMs).map(deadLetterEntry);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ topic: config.dlqTopic, deadLetters: entries }, null, 2)}\n`);
         return;
@@ -48,7 +48,7 @@ export function registerDlqCommand(program: Command): void {
       }
       const target = flags.target === undefined ? undefined : parseTarget(flags.target);
       const dryRun = flags.dryRun ?? false;
-      const results = await redriveDeadLetters(kafkaClient(config.kafka, cliLogger()), config, { sinceMs, entity: flags.entity, target, dryRun });
+      const results = await redriveDeadLetters(kafkaClients(config.kafka, cliLogger()), config, { sinceMs, entity: flags.entity, target, dryRun });
       const summary = summarize(results);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ topic: config.dlqTopic, dryRun, results, summary }, null, 2)}\n`);

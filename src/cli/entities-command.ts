@@ -12,7 +12,7 @@ import { connectionFromConnector, connectionFromUrl, readPostgresTable } from '.
 import { loadConfig } from '../config/load-config.js';
 import { CONFIG_DEFAULTS } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
 import { cliLogger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import { stackPlaceholderValues } from './connectors-command.js';
@@ -153,8 +153,8 @@ async function describeFromTopic(context: DraftContext, requested: { schema: str
   const brokers = flags.brokers === undefined && configured !== undefined
     ? configured.brokers
     : (flags.brokers ?? stackValues['kafka.bootstrap.servers'] ?? '').split(',').map((broker) => broker.trim()).filter((broker) => broker !== '');
-  const kafka = kafkaClient({ clientId: CONFIG_DEFAULTS.clientId, ...configured, brokers }, cliLogger());
-  const sample = await readCdcRecordSample(kafka, brokers, topic);
+  const kafka = kafkaClients({ clientId: CONFIG_DEFAULTS.clientId, ...configured, brokers }, cliLogger());
+  const sample = await readCdcRecordSample(kafka, topic);
   const shape = cdcRecordShape(topic, sample.key, sample.value);
   const schema = requested?.schema ?? shape.schema;
   const table = requested?.table ?? shape.table;

@@ -6,7 +6,8 @@ import { sendIncrementalSnapshotSignals, snapshotTargets, type SnapshotTarget } 
 import { loadConfig } from '../config/load-config.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
+import type { KafkaAdmin } from '../kafka/kafka-port.js';
 import { cliLogger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import { RefreshControl } from '../refresh/refresh-control.js';
@@ -83,9 +84,9 @@ function compareTargets(config: TrackerConfig, entities: readonly string[], conn
   return targets;
 }
 
-async function withControl(config: TrackerConfig, use: (control: RefreshControl, admin: Awaited<ReturnType<typeof connectAdmin>>) => Promise<void>): Promise<void> {
-  const kafka = kafkaClient(config.kafka, cliLogger());
-  const admin = await connectAdmin(kafka, config.kafka.brokers);
+async function withControl(config: TrackerConfig, use: (control: RefreshControl, admin: KafkaAdmin) => Promise<void>): Promise<void> {
+  const kafka = kafkaClients(config.kafka, cliLogger());
+  const admin = await kafka.connectAdmin();
   try {
     const control = await RefreshControl.open(kafka, admin, config.refresh.topic, config.kafka.groupId);
     try {

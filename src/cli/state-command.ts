@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
 import { cliLogger } from '../logging/logger.js';
 import { registryClient } from '../registry/registry-client.js';
 import { readDeltaHistory, type KeyDelta } from '../state/delta-history.js';
@@ -51,8 +51,8 @@ export function registerStateCommand(program: Command): void {
 }
 
 async function lastRecordOf(config: ReturnType<typeof loadConfig>, entity: string, topic: string, key: string): Promise<KeyState | undefined> {
-  const kafka = kafkaClient(config.kafka, cliLogger());
-  const admin = await connectAdmin(kafka, config.kafka.brokers);
+  const kafka = kafkaClients(config.kafka, cliLogger());
+  const admin = await kafka.connectAdmin();
   try {
     const [last] = (await readDeltaHistory(kafka, admin, registryClient(config.registry), topic, key, { limit: 1 })).deltas;
     return last && { entity, key, ...last };

@@ -1,7 +1,5 @@
-import type { IHeaders, Kafka } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
-import { connectAdmin } from '../kafka/kafka-client.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaClients, RecordHeaders } from '../kafka/kafka-port.js';
 import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
 
 /** Where a dead letter came from: a CDC record (tracker) or a delta (loader), by its headers. */
@@ -33,8 +31,8 @@ export interface DeadLetterEntry extends Omit<DeadLetter, 'key' | 'value'> {
 }
 
 /** Every dead letter of the config's dead-letter topic up to its end now, oldest first. */
-export async function readDeadLetters(kafka: Kafka, config: TrackerConfig): Promise<DeadLetter[]> {
-  const admin = await connectAdmin(kafka, config.kafka.brokers);
+export async function readDeadLetters(kafka: KafkaClients, config: TrackerConfig): Promise<DeadLetter[]> {
+  const admin = await kafka.connectAdmin();
   let partitions: number[];
   try {
     partitions = (await admin.listTopics()).includes(config.dlqTopic) ? (await admin.fetchTopicOffsets(config.dlqTopic)).map(({ partition }) => partition) : [];
@@ -43,7 +41,7 @@ export async function readDeadLetters(kafka: Kafka, config: TrackerConfig): Prom
   }
   if (partitions.length === 0) return [];
   const letters: DeadLetter[] = [];
-  const reader = await PartitionReader.start(kafka, {
+  const reader = await kafka.readPartitions({
     groupPrefix: 'erp-delta-dlq',
     partitions: partitions.map((partition) => ({ topic: config.dlqTopic, partition })),
     onBatch: async ({ partition, messages }) => {
@@ -75,7 +73,7 @@ export function deadLetterEntry({ key, value: _value, ...letter }: DeadLetter): 
   return { ...letter, key: key === null ? null : printable(key) };
 }
 
-function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+function headerText(headers: RecordHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();

@@ -1,9 +1,8 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Kafka, Message } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { postDelivery } from '../delivery/delivery-post.js';
 import { deliveryRequest } from '../delivery/delivery-request.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaClients, OutgoingRecord } from '../kafka/kafka-port.js';
 import { registryClient } from '../registry/registry-client.js';
 import { REDRIVE_HEADERS, sourceOffsetOf } from '../tracker/dead-letter.js';
 import type { Delta } from '../tracker/delta.js';
@@ -39,7 +38,7 @@ export interface RedriveResult {
  * later replay, which the tracker's per-key order check and the target's idempotency keys make
  * harmless.
  */
-export async function redriveDeadLetters(kafka: Kafka, config: TrackerConfig, options: RedriveOptions): Promise<RedriveResult[]> {
+export async function redriveDeadLetters(kafka: KafkaClients, config: TrackerConfig, options: RedriveOptions): Promise<RedriveResult[]> {
   const entities = new Map(Object.values(config.entities).map((entity) => [entity.name, { topic: entity.topic, deltaTopic: entity.deltaTopic }]));
   const letters = (await readDeadLetters(kafka, config)).filter((letter) => !options.rejectedDeltasOnly || letter.errorCode === DELIVERY_REJECTED);
   const planned = planReplay(letters, { sinceMs: options.sinceMs, entity: options.entity, hasTarget: options.target !== undefined, entities });
@@ -91,10 +90,10 @@ async function skipStillFailing(actions: readonly ReplayAction[], config: Tracke
  * The newest offset of each key after the dead letters' records. For a delta topic a tombstone is
  * not a newer delta: it follows the DELETE it belongs to.
  */
-async function latestOffsets(kafka: Kafka, partitions: ReturnType<typeof partitionsToCheck>, deltaTopics: ReadonlySet<string>): Promise<LatestOffsets> {
+async function latestOffsets(kafka: KafkaClients, partitions: ReturnType<typeof partitionsToCheck>, deltaTopics: ReadonlySet<string>): Promise<LatestOffsets> {
   const latest = new LatestOffsets();
   if (partitions.length === 0) return latest;
-  const reader = await PartitionReader.start(kafka, {
+  const reader = await kafka.readPartitions({
     groupPrefix: 'erp-delta-dlq-replay',
     partitions,
     onBatch: async ({ topic, partition, messages }) => {
@@ -113,14 +112,14 @@ async function latestOffsets(kafka: Kafka, partitions: ReturnType<typeof partiti
 }
 
 /** In one send per topic, to the original partitions, in dead-letter order: per-key order holds. */
-async function produceRedrives(kafka: Kafka, redrives: ReadonlyArray<Extract<ReplayAction, { kind: 'redrive' }>>): Promise<void> {
-  const byTopic = new Map<string, Message[]>();
+async function produceRedrives(kafka: KafkaClients, redrives: ReadonlyArray<Extract<ReplayAction, { kind: 'redrive' }>>): Promise<void> {
+  const byTopic = new Map<string, OutgoingRecord[]>();
   for (const { topic, partition, originalOffset, letter } of redrives) {
     const messages = byTopic.get(topic) ?? [];
     messages.push({ key: letter.key, value: letter.value, partition, headers: { [REDRIVE_HEADERS.sourceOffset]: String(originalOffset) } });
     byTopic.set(topic, messages);
   }
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer();
   await producer.connect();
   try {
     for (const [topic, messages] of byTopic) await producer.send({ topic, acks: -1, messages });

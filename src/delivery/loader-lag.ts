@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../kafka/kafka-port.js';
 
 /**
  * How far a consumer group is behind on each topic: per partition, the end offset minus the
@@ -10,7 +10,7 @@ import type { Admin } from 'kafkajs';
  * loader commits past a marker that ends what it read (loader.ts), so a loader that caught up
  * shows 0, not one per partition.
  */
-export async function groupLagByTopic(admin: Admin, groupId: string, topics: readonly string[]): Promise<Record<string, number>> {
+export async function groupLagByTopic(admin: KafkaAdmin, groupId: string, topics: readonly string[]): Promise<Record<string, number>> {
   const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
   const lags: Record<string, number> = {};
   for (const { topic, partitions } of committed) {

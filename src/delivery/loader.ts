@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { fetch } from 'undici';
 import { readiness, type Readiness } from '../admin/readiness.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
+import type { FetchedBatch, GroupConsumer, KafkaAdmin, KafkaClients, KafkaProducer, KafkaRecord } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import { DeliveryMetrics, type DeliveryStatus } from '../metrics/delivery-metrics.js';
 import { probeRegistry, registryClient } from '../registry/registry-client.js';
@@ -22,7 +22,7 @@ import { closeTargetTransport, probeTls, targetTransport, tlsProblem } from './t
 interface ChunkRecord {
   offset: string;
   delta: Delta;
-  message: KafkaMessage;
+  message: KafkaRecord;
 }
 
 export interface LoaderOptions {
@@ -46,12 +46,12 @@ export interface LoaderOptions {
  */
 export class Loader {
   readonly metrics = new DeliveryMetrics();
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaClients;
   private readonly registry: SchemaRegistry;
   private readonly entityByTopic: Map<string, string>;
-  private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
-  private admin: Admin | undefined;
+  private consumer: GroupConsumer | undefined;
+  private producer: KafkaProducer | undefined;
+  private admin: KafkaAdmin | undefined;
   private started = false;
   /** Set by stop(): no new chunk starts, and retries end. */
   private stopping = false;
@@ -71,7 +71,7 @@ export class Loader {
   private readonly commits = new Map<string, { offset: bigint; chain: Promise<void> }>();
 
   constructor(private readonly options: LoaderOptions) {
-    this.kafka = kafkaClient(options.config.kafka, options.logger);
+    this.kafka = kafkaClients(options.config.kafka, options.logger);
     this.registry = registryClient(options.config.registry);
     this.entityByTopic = new Map(Object.values(options.config.entities).map((entity) => [entity.deltaTopic, entity.name]));
   }
@@ -84,7 +84,7 @@ export class Loader {
       throw new ErpDeltaError('INVALID_OPTION', `delivery.tls is set, but the target ${this.options.target} is not https://.`, { hint: 'Give the target\'s https:// URL, or remove delivery.tls.' });
     }
     await this.checkTarget();
-    this.admin = await connectAdmin(this.kafka, config.kafka.brokers);
+    this.admin = await this.kafka.connectAdmin();
     const topics = [...this.entityByTopic.keys()];
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
@@ -92,24 +92,23 @@ export class Loader {
       throw new ErpDeltaError('TOPIC_MISMATCH', `The delta topics ${missing.join(', ')} do not exist.`, { hint: 'Start `erp-delta run` first: it creates them.' });
     }
     if (this.options.replayFrom !== undefined) await this.rewind(this.options.replayFrom, topics);
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer();
     await this.producer.connect();
     const { delivery } = config;
-    const consumer = this.kafka.consumer({
-      groupId: delivery.groupId, readUncommitted: false, maxWaitTimeInMs: Math.max(delivery.lingerMs, 10), minBytes: delivery.lingerMs > 0 ? 64 * 1024 : 1,
-    });
-    this.consumer = consumer;
-    // kafkajs hands a fetch that holds only transaction markers to no eachBatch; committing past
-    // it is what lets the group's lag reach 0 once the loader caught up (loader-lag.ts).
-    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize === 0 && !this.stopping) void this.commit(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n);
-    });
-    this.metrics.lagSource = () => this.lag();
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
     let partitions = 0;
     for (const topic of topics) partitions += (await this.admin.fetchTopicOffsets(topic)).length;
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: Math.max(1, partitions), eachBatch: (payload) => this.inFlight(this.onBatch(payload)) });
+    const consumer = this.kafka.deltaConsumer(delivery.groupId, { lingerMs: delivery.lingerMs, partitions });
+    this.consumer = consumer;
+    this.metrics.lagSource = () => this.lag();
+    await consumer.run({
+      topics,
+      eachBatch: (payload) => this.inFlight(this.onBatch(payload)),
+      // Committing past a fetch of transaction markers only is what lets the group's lag reach 0
+      // once the loader caught up (loader-lag.ts).
+      onMarkersOnly: ({ topic, partition, offset }) => {
+        if (!this.stopping) void this.commit(topic, partition, BigInt(offset));
+      },
+    });
     this.started = true;
     logger.info({ target: this.options.target, group: delivery.groupId, topics }, 'loader running');
   }
@@ -177,7 +176,7 @@ export class Loader {
 
   /** Moves the group's offsets back before it joins: to the earliest offsets, or to a time. */
   private async rewind(from: string, topics: readonly string[]): Promise<void> {
-    const admin = this.admin as Admin;
+    const admin = this.admin as KafkaAdmin;
     const { groupId } = this.options.config.delivery;
     const atMs = from === 'earliest' ? undefined : Date.parse(from);
     if (atMs !== undefined && Number.isNaN(atMs)) throw new ErpDeltaError('INVALID_OPTION', `--replay-from "${from}" is neither "earliest" nor an ISO time such as 2026-11-25T10:00:00Z.`);
@@ -197,7 +196,7 @@ export class Loader {
     return batch.finally(() => this.batchesInFlight.delete(batch));
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: FetchedBatch): Promise<void> {
     const entity = this.entityByTopic.get(batch.topic) ?? batch.topic;
     const size = this.options.config.delivery.batchSize;
     const running = (): boolean => !this.stopping && isRunning() && !isStale();
@@ -206,7 +205,7 @@ export class Loader {
       if (!running()) return;
       const delivered = await this.deliver(entity, batch.topic, batch.partition, chunk, heartbeat, running);
       if (!delivered) return;
-      const last = (chunk.at(-1) as KafkaMessage).offset;
+      const last = (chunk.at(-1) as KafkaRecord).offset;
       resolveOffset(last);
       // After the batch's last delta, past the transaction markers that follow it in the fetch too.
       const lastOfBatch = index + size >= batch.messages.length;
@@ -224,7 +223,7 @@ export class Loader {
    * refused one obsolete (`dlq replay --target` skips a dead letter whose key has a newer delta),
    * which is how an ERP fix of the refused record reaches the target.
    */
-  private async deliver(entity: string, topic: string, partition: number, chunk: readonly KafkaMessage[], heartbeat: () => Promise<void>, running: () => boolean): Promise<boolean> {
+  private async deliver(entity: string, topic: string, partition: number, chunk: readonly KafkaRecord[], heartbeat: () => Promise<void>, running: () => boolean): Promise<boolean> {
     const records: ChunkRecord[] = [];
     const partitionId = `${topic}-${partition}`;
     for (const message of chunk) {

@@ -7,11 +7,16 @@ import { readTlsMaterial, tlsProblem } from '../config/tls-material.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
+import { exactAssigner } from './exact-assigner.js';
+import { KafkajsGroupConsumer } from './group-consumer.js';
+import type { GroupConsumer, KafkaAdmin, KafkaClients, KafkaProducer, PartitionReader, PartitionReaderOptions, TransactionalProducer } from './kafka-port.js';
 import { kafkajsLogSeverity } from './kafkajs-log-severity.js';
+import { KafkajsPartitionReader } from './partition-reader.js';
 
-// kafkajs is CommonJS: its error classes are reachable through the default export only. Its
-// types declare this one's constructor without the message its code takes (errors.js).
+// kafkajs is CommonJS: its error classes and partitioners are reachable through the default export
+// only. Its types declare this error's constructor without the message its code takes (errors.js).
 const KafkaJSSASLAuthenticationError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+const { Partitioners } = kafkajs;
 
 /**
  * What a Kafka client needs of the config's `kafka` section: where the brokers are, the client id,
@@ -20,24 +25,40 @@ const KafkaJSSASLAuthenticationError = kafkajs.KafkaJSSASLAuthenticationError as
 export type KafkaConnection = Pick<TrackerConfig['kafka'], 'brokers' | 'clientId'> & Partial<Pick<TrackerConfig['kafka'], 'ssl' | 'sasl'>>;
 
 /** Timings for a client that must not wait as long as a service does (a probe, a bench, a test). */
-export type KafkaClientTuning = Pick<KafkaConfig, 'connectionTimeout' | 'requestTimeout' | 'retry'>;
+export interface KafkaClientTuning {
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Retries of a failed request (kafkajs's default: 5). */
+  retries?: number;
+}
 
 /**
- * The one way erp-delta makes a Kafka client, for every client it makes (tracker, loader, CLI
- * commands, the secured stack's probe, bench and tests): the config's brokers, TLS and SASL, and
- * kafkajs's log through pino (no logger: kafkajs says nothing; the caller reports what fails).
+ * Every client erp-delta makes of the config's cluster (kafka-port.ts), each with its options
+ * named once, here. The port the rest of the code sees.
+ */
+export function kafkaClients(kafka: KafkaConnection, logger: Logger | undefined, tuning: KafkaClientTuning = {}): KafkaClients {
+  return new KafkajsClients(kafkajsClient(kafka, logger, tuning), kafka.brokers);
+}
+
+/**
+ * The kafkajs client behind kafkaClients, for every client erp-delta makes (tracker, loader, CLI
+ * commands, the secured stack's probe) and for the tests and bench that drive Kafka directly: the
+ * config's brokers, TLS and SASL, and kafkajs's log through pino (no logger: kafkajs says nothing;
+ * the caller reports what fails).
  *
  * The PEM files and secrets are read here, when a command starts, so that a file that cannot be
  * read stops it naming the key. A client's `connect()` that fails over credentials or a
  * certificate throws KAFKA_AUTH_FAILED or KAFKA_TLS_FAILED, naming the brokers, the mechanism and
  * what to check: kafkajs's own errors name neither the broker nor the config key.
  */
-export function kafkaClient(kafka: KafkaConnection, logger: Logger | undefined, tuning: KafkaClientTuning = {}): Kafka {
+export function kafkajsClient(kafka: KafkaConnection, logger: Logger | undefined, tuning: KafkaClientTuning = {}): Kafka {
   const config: KafkaConfig = {
     clientId: kafka.clientId,
     brokers: [...kafka.brokers],
     ...kafkaSecurity(kafka),
-    ...tuning,
+    ...(tuning.connectionTimeoutMs === undefined ? {} : { connectionTimeout: tuning.connectionTimeoutMs }),
+    ...(tuning.requestTimeoutMs === undefined ? {} : { requestTimeout: tuning.requestTimeoutMs }),
+    ...(tuning.retries === undefined ? {} : { retry: { retries: tuning.retries } }),
     logLevel: logger === undefined ? logLevel.NOTHING : logLevel.WARN,
     ...(logger === undefined ? {} : {
       logCreator: () => ({ namespace, level, log }) => {
@@ -256,8 +277,7 @@ function brokerOf(error: unknown): string | undefined {
 }
 
 /** An admin client, connected; an unreachable cluster is one clear error naming the brokers. */
-export async function connectAdmin(kafka: Kafka, brokers: readonly string[]): Promise<Admin> {
-  const admin = kafka.admin();
+async function connectAdmin(admin: KafkaAdmin, brokers: readonly string[]): Promise<KafkaAdmin> {
   try {
     await admin.connect();
   } catch (error) {
@@ -267,4 +287,96 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[]): Pr
     });
   }
   return admin;
+}
+
+/** Transaction coordinator retries: see transactionalProducer. */
+const TRANSACTION_RETRY = { initialRetryTime: 20, maxRetryTime: 2000 };
+
+/**
+ * How long a fetch waits for records on a quiet partition: kafkajs waits 5 s by default, and a
+ * change would wait as long to be seen.
+ */
+const QUIET_FETCH_WAIT_MS = 100;
+
+/**
+ * The clients of kafka-port.ts, made by kafkajs. Every producer is idempotent, writes one request
+ * at a time (the order of a key's records holds through retries), partitions by key as Kafka's
+ * own clients do, and never creates a topic: erp-delta creates each topic it writes with its
+ * settings (compacted, its partition count), and one the broker made on a write would have neither.
+ * Every consumer reads committed records only.
+ */
+class KafkajsClients implements KafkaClients {
+  constructor(private readonly kafka: Kafka, readonly brokers: readonly string[]) {}
+
+  admin(): KafkaAdmin {
+    return this.kafka.admin();
+  }
+
+  connectAdmin(): Promise<KafkaAdmin> {
+    return connectAdmin(this.admin(), this.brokers);
+  }
+
+  producer(): KafkaProducer {
+    return this.kafka.producer(producerOptions());
+  }
+
+  async transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
+    const producer = this.kafka.producer({
+      ...producerOptions(),
+      transactionalId,
+      // A new transaction right after a commit can meet CONCURRENT_TRANSACTIONS while the broker
+      // writes the markers; kafkajs's 300 ms first retry would then dominate each batch.
+      retry: TRANSACTION_RETRY,
+    });
+    await producer.connect();
+    try {
+      // kafkajs sends InitProducerId with the transactional id only when the first transaction
+      // begins; that is what fences a zombie of this id and settles its open transaction, so it
+      // must happen now, before the caller reads what the zombie may have left (a changelog's end).
+      await (await producer.transaction()).abort();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    return producer;
+  }
+
+  cdcConsumer(groupId: string): GroupConsumer {
+    const consumer = this.kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: QUIET_FETCH_WAIT_MS,
+      // Each fetched batch costs a transaction (a few round trips), which bigger batches amortize;
+      // but all a batch decodes lives until its transaction commits, and at 2 MiB that outlived
+      // the young generation and was copied to the old one (bench/RESULTS.md: 1 MiB, with the
+      // old generation's growth of heap-tuning.ts, took a fifth less CPU per event).
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 8 * 1024 * 1024,
+    });
+    return new KafkajsGroupConsumer(consumer, { partitionsConsumedConcurrently: 3 });
+  }
+
+  deltaConsumer(groupId: string, options: { lingerMs: number; partitions: number }): GroupConsumer {
+    const consumer = this.kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      // delivery.lingerMs: a fetch waits that long for 64 KiB of deltas, so that requests to the target carry more.
+      maxWaitTimeInMs: Math.max(options.lingerMs, 10),
+      minBytes: options.lingerMs > 0 ? 64 * 1024 : 1,
+    });
+    // Every partition side by side: each waits on its own requests to the target.
+    return new KafkajsGroupConsumer(consumer, { partitionsConsumedConcurrently: Math.max(1, options.partitions) });
+  }
+
+  readPartitions(options: PartitionReaderOptions): Promise<PartitionReader> {
+    return KafkajsPartitionReader.start({
+      admin: () => this.admin(),
+      // kafkajs has no manual assignment: a group of its own, assigned exactly these partitions.
+      readerConsumer: (groupId, wanted) => this.kafka.consumer({ groupId, partitionAssigners: [exactAssigner(wanted)], readUncommitted: false, maxWaitTimeInMs: QUIET_FETCH_WAIT_MS }),
+    }, options);
+  }
+}
+
+function producerOptions(): ProducerConfig {
+  return { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner };
 }

@@ -1,34 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka, KafkaMessage } from 'kafkajs';
-import { exactAssigner } from './exact-assigner.js';
+import type { Consumer } from 'kafkajs';
+import type { KafkaAdmin, PartitionReader, PartitionReaderOptions } from './kafka-port.js';
 
 /** How long stop() waits for the consumer to leave its group. */
 const STOP_WAIT_MS = 3_000;
 
-/** A partition to read, from `from` on (default: its earliest offset). */
-export interface PartitionStart {
-  topic: string;
-  partition: number;
-  from?: string | undefined;
-}
-
-export interface PartitionBatch {
-  topic: string;
-  partition: number;
-  /** Only records at or after the partition's `from`, read committed. */
-  messages: KafkaMessage[];
-  /** The offset after the last record of the fetched batch (transaction markers included). */
-  nextOffset: string;
-  /** Keeps the reader's group membership alive while a batch takes long (a throttled refresh). */
-  heartbeat: () => Promise<void>;
-}
-
-export interface PartitionReaderOptions {
-  /** Prefix of the reader's own consumer group; a random suffix makes it unique. */
-  groupPrefix: string;
-  partitions: readonly PartitionStart[];
-  onBatch: (batch: PartitionBatch) => Promise<void>;
+/** What a reader is made of: a consumer of its own group that is assigned exactly `wanted`, and admins. */
+export interface PartitionReaderClients {
+  readerConsumer(groupId: string, wanted: Readonly<Record<string, number[]>>): Consumer;
+  admin(): KafkaAdmin;
 }
 
 /**
@@ -38,20 +19,20 @@ export interface PartitionReaderOptions {
  * exact-assigner.ts) and is deleted on stop; no offset is ever committed to it, the caller keeps
  * its own positions.
  */
-export class PartitionReader {
+export class KafkajsPartitionReader implements PartitionReader {
   private readonly positions = new Map<string, bigint>();
   private readonly progress = new Set<() => void>();
   private failure: Error | undefined;
 
-  private constructor(private readonly kafka: Kafka, private readonly groupId: string, private readonly consumer: ReturnType<Kafka['consumer']>) {}
+  private constructor(private readonly clients: PartitionReaderClients, private readonly groupId: string, private readonly consumer: Consumer) {}
 
-  static async start(kafka: Kafka, options: PartitionReaderOptions): Promise<PartitionReader> {
+  static async start(clients: PartitionReaderClients, options: PartitionReaderOptions): Promise<KafkajsPartitionReader> {
     const wanted: Record<string, number[]> = {};
     for (const { topic, partition } of options.partitions) (wanted[topic] ??= []).push(partition);
     const from = new Map(options.partitions.map((start) => [id(start.topic, start.partition), BigInt(start.from ?? '0')]));
     const groupId = `${options.groupPrefix}-${randomUUID()}`;
-    const consumer = kafka.consumer({ groupId, partitionAssigners: [exactAssigner(wanted)], readUncommitted: false, maxWaitTimeInMs: 100 });
-    const reader = new PartitionReader(kafka, groupId, consumer);
+    const consumer = clients.readerConsumer(groupId, wanted);
+    const reader = new KafkajsPartitionReader(clients, groupId, consumer);
     for (const [partitionId, offset] of from) reader.positions.set(partitionId, offset);
 
     // Batches holding only transaction markers never reach eachBatch; this event still reports them.
@@ -104,7 +85,7 @@ export class PartitionReader {
    * all deleted counts from its low watermark.
    */
   async caughtUp(): Promise<void> {
-    const admin = this.kafka.admin();
+    const admin = this.clients.admin();
     await admin.connect();
     const ends = new Map<string, bigint>();
     try {
@@ -140,7 +121,7 @@ export class PartitionReader {
     // a request to time out (30 s). The group is this reader's own and never committed anything,
     // so there is nothing to wait for beyond a few seconds.
     await Promise.race([this.consumer.disconnect(), sleep(STOP_WAIT_MS, undefined, { ref: false })]);
-    const admin = this.kafka.admin();
+    const admin = this.clients.admin();
     try {
       await admin.connect();
       await admin.deleteGroups([this.groupId]);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, ITopicMetadata } from 'kafkajs';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { KafkaAdmin, NewTopic, TopicMetadata } from './kafka-port.js';
 
 /** How long a topic just created (here or by another instance) may take to be served. */
 const TOPIC_READY_WAIT_MS = 30_000;
@@ -15,7 +15,7 @@ const NOT_YET_SERVED: ReadonlySet<string> = new Set(['UNKNOWN_TOPIC_OR_PARTITION
  * instance created it first (it answers "already exists"): two instances starting together each
  * need this before they read or write the topics.
  */
-export async function servedTopicMetadata(admin: Admin, topics: readonly string[], waitMs = TOPIC_READY_WAIT_MS): Promise<ITopicMetadata[]> {
+export async function servedTopicMetadata(admin: KafkaAdmin, topics: readonly string[], waitMs = TOPIC_READY_WAIT_MS): Promise<TopicMetadata[]> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     let reason: string;
@@ -40,7 +40,7 @@ export async function servedTopicMetadata(admin: Admin, topics: readonly string[
  * gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a moment
  * after the creation; servedTopicMetadata waits through it. False when every topic existed.
  */
-export async function createServedTopics(admin: Admin, topics: Parameters<Admin['createTopics']>[0]['topics']): Promise<boolean> {
+export async function createServedTopics(admin: KafkaAdmin, topics: NewTopic[]): Promise<boolean> {
   const created = await admin.createTopics({ topics, waitForLeaders: false });
   await servedTopicMetadata(admin, topics.map((topic) => topic.topic));
   return created;

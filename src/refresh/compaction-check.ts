@@ -1,8 +1,5 @@
-import kafkajs, { type Admin } from 'kafkajs';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-
-// kafkajs is CommonJS: its enums are reachable through the default export only.
-const { ConfigResourceTypes } = kafkajs;
+import { TOPIC_CONFIG_RESOURCE, type KafkaAdmin } from '../kafka/kafka-port.js';
 
 /**
  * A refresh replays CDC topics from their start and deletes loaded keys it does not find there.
@@ -11,10 +8,10 @@ const { ConfigResourceTypes } = kafkajs;
  * must not also delete: `compact,delete` expires segments too).
  * Throws REFRESH_REFUSED naming the topics that are not.
  */
-export async function assertCompacted(admin: Admin, topics: readonly string[]): Promise<void> {
+export async function assertCompacted(admin: KafkaAdmin, topics: readonly string[]): Promise<void> {
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy'] })),
+    resources: topics.map((name) => ({ type: TOPIC_CONFIG_RESOURCE, name, configNames: ['cleanup.policy'] })),
   });
   const notCompacted = described.resources.flatMap((resource) => {
     const policy = resource.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue ?? 'delete';

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import type { RowEstimates } from '../capture/row-estimates.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaAdmin, KafkaClients, KafkaProducer, PartitionReader } from '../kafka/kafka-port.js';
 import { assertCompacted } from './compaction-check.js';
 import { RefreshBoard } from './refresh-board.js';
 import { parseRefreshRecord, progressKey, requestKey, snapshotEndKey, type PartitionOffsets, type RefreshProgress, type RequestedKind, type RefreshRequest, type SnapshotEnd } from './refresh-record.js';
 import { createServedTopics, servedTopicMetadata } from '../kafka/topic-metadata.js';
-
-// kafkajs is CommonJS: its partitioners are reachable through the default export only.
-const { Partitioners } = kafkajs;
 
 /**
  * The refresh topic, read and written: a board kept up to date from it, and the records that
@@ -21,21 +17,21 @@ export class RefreshControl {
   readonly board: RefreshBoard;
   private reader: PartitionReader | undefined;
 
-  private constructor(readonly topic: string, readonly groupId: string, private readonly producer: Producer) {
+  private constructor(readonly topic: string, readonly groupId: string, private readonly producer: KafkaProducer) {
     this.board = new RefreshBoard(groupId);
   }
 
   /** Opens the topic (creating it, compacted, if missing) and reads it to its current end. */
-  static async open(kafka: Kafka, admin: Admin, topic: string, groupId: string, onChange?: () => void): Promise<RefreshControl> {
+  static async open(kafka: KafkaClients, admin: KafkaAdmin, topic: string, groupId: string, onChange?: () => void): Promise<RefreshControl> {
     if (!(await admin.listTopics()).includes(topic)) {
       await createServedTopics(admin, [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
     }
     await servedTopicMetadata(admin, [topic]);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer();
     await producer.connect();
     const control = new RefreshControl(topic, groupId, producer);
     try {
-      control.reader = await PartitionReader.start(kafka, {
+      control.reader = await kafka.readPartitions({
         groupPrefix: 'erp-delta-refresh-control',
         partitions: [{ topic, partition: 0 }],
         onBatch: async ({ messages }) => {
@@ -66,7 +62,7 @@ export class RefreshControl {
    * A compare's `rowEstimates` (capture/row-estimates.ts) are read once it is sure to be requested,
    * and stored in it: its progress is measured against them.
    */
-  async request(admin: Admin, config: TrackerConfig, options: {
+  async request(admin: KafkaAdmin, config: TrackerConfig, options: {
     entities?: readonly string[]; trigger: string; id?: string; kind?: RequestedKind; rowEstimates?: () => Promise<RowEstimates>;
   }): Promise<RefreshRequest> {
     const names = options.entities && options.entities.length > 0 ? [...options.entities] : Object.keys(config.entities);

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaAdmin, KafkaClients, KafkaRecord } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import type { Task } from '../tracker/task.js';
@@ -18,8 +17,8 @@ const PROGRESS_EVERY_MS = 1_000;
 const RETRY_AFTER_MS = 5_000;
 
 export interface RefreshRunnerOptions {
-  kafka: Kafka;
-  admin: Admin;
+  kafka: KafkaClients;
+  admin: KafkaAdmin;
   control: RefreshControl;
   groupId: string;
   maxRecordsPerSecond: number;
@@ -120,7 +119,7 @@ export class RefreshRunner {
     await report(true);
 
     if (end > start) {
-      const reader = await PartitionReader.start(options.kafka, {
+      const reader = await options.kafka.readPartitions({
         groupPrefix: 'erp-delta-refresh-replay',
         partitions: [{ topic, partition }],
         onBatch: async ({ messages, heartbeat }) => {
@@ -131,7 +130,7 @@ export class RefreshRunner {
             const page = inRange.slice(index, index + size);
             if (this.halted()) return;
             await this.replayPage(page, { refreshId: request.id, emitFrom, end, groupId, pacer, gate, heartbeat, progress });
-            progress.replayed = Math.max(progress.replayed, Number((page.at(-1) as KafkaMessage).offset) + 1 - start);
+            progress.replayed = Math.max(progress.replayed, Number((page.at(-1) as KafkaRecord).offset) + 1 - start);
             await report();
           }
         },
@@ -245,13 +244,13 @@ export class RefreshRunner {
     let markedTo = marks?.id === request.id && marks.markedTo !== undefined ? Number(marks.markedTo) : from;
     options.logger.info({ refresh: request.id, task: task.id, from, to: readTo, resumedAt: markedTo > from ? markedTo : undefined }, 'full compare of a task: marking the keys of its window');
     if (markedTo < readTo) {
-      const reader = await PartitionReader.start(options.kafka, {
+      const reader = await options.kafka.readPartitions({
         groupPrefix: 'erp-delta-compare-marks',
         partitions: [{ topic, partition, from: String(markedTo) }],
         onBatch: async ({ messages, heartbeat }) => {
           const page = messages.filter((message) => Number(message.offset) < readTo);
           if (page.length === 0 || this.halted()) return;
-          markedTo = Number((page.at(-1) as KafkaMessage).offset) + 1;
+          markedTo = Number((page.at(-1) as KafkaRecord).offset) + 1;
           await task.markSeen(page, request.id, String(markedTo), from);
           progress.replayed = markedTo - from;
           await heartbeat();
@@ -363,10 +362,10 @@ export class RefreshRunner {
     }
   }
 
-  private async replayPage(page: readonly KafkaMessage[], run: {
+  private async replayPage(page: readonly KafkaRecord[], run: {
     refreshId: string; emitFrom: number; end: number; groupId: string; pacer: RatePacer; gate: LoaderLagGate; heartbeat: () => Promise<void>; progress: RefreshProgress;
   }): Promise<void> {
-    const last = Number((page.at(-1) as KafkaMessage).offset);
+    const last = Number((page.at(-1) as KafkaRecord).offset);
     const toEmit = page.filter((message) => Number(message.offset) >= run.emitFrom).length;
     if (toEmit > 0) {
       await run.gate.open(() => this.halted(), run.heartbeat);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 
 /**
@@ -26,7 +26,7 @@ export class RatePacer {
 }
 
 /** How far the loader group is behind on the delta topics; undefined when no loader group has committed anything. */
-export async function loaderLag(admin: Admin, groupId: string, deltaTopics: readonly string[]): Promise<number | undefined> {
+export async function loaderLag(admin: KafkaAdmin, groupId: string, deltaTopics: readonly string[]): Promise<number | undefined> {
   const committed = await admin.fetchOffsets({ groupId, topics: [...deltaTopics] });
   if (committed.every(({ partitions }) => partitions.every(({ offset }) => Number(offset) < 0))) return undefined;
   let lag = 0;
@@ -51,7 +51,7 @@ export class LoaderLagGate {
   private paused = false;
   private checking: Promise<void> | undefined;
 
-  constructor(private readonly admin: Admin, private readonly groupId: string, private readonly deltaTopics: readonly string[], private readonly maxLag: number, private readonly logger: Logger) {}
+  constructor(private readonly admin: KafkaAdmin, private readonly groupId: string, private readonly deltaTopics: readonly string[], private readonly maxLag: number, private readonly logger: Logger) {}
 
   /**
    * Resolves when the loader's lag is within the bound (or there is no loader); `stopped` ends the

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Kafka } from 'kafkajs';
 import { parseSnapshotNotification, tableOutcomes, type SnapshotNotification } from '../capture/snapshot-notification.js';
 import type { SnapshotTarget } from '../capture/snapshot-signal.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaAdmin, KafkaClients, PartitionReader } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { RefreshControl } from './refresh-control.js';
 
@@ -27,9 +26,9 @@ export class SnapshotWatch {
   private readonly unmatched = new Map<string, SnapshotNotification[]>();
   private readonly readers: PartitionReader[] = [];
 
-  private constructor(private readonly admin: Admin, private readonly control: RefreshControl, readonly targets: readonly SnapshotTarget[], private readonly logger: Logger) {}
+  private constructor(private readonly admin: KafkaAdmin, private readonly control: RefreshControl, readonly targets: readonly SnapshotTarget[], private readonly logger: Logger) {}
 
-  static async start(kafka: Kafka, admin: Admin, control: RefreshControl, targets: readonly SnapshotTarget[], logger: Logger): Promise<SnapshotWatch> {
+  static async start(kafka: KafkaClients, admin: KafkaAdmin, control: RefreshControl, targets: readonly SnapshotTarget[], logger: Logger): Promise<SnapshotWatch> {
     const watch = new SnapshotWatch(admin, control, targets, logger);
     const existing = new Set(await admin.listTopics());
     const topics = [...new Set(targets.flatMap((target) => (target.notificationTopic === undefined ? [] : [target.notificationTopic])))];
@@ -39,7 +38,7 @@ export class SnapshotWatch {
         continue;
       }
       const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition }) => ({ topic, partition }));
-      watch.readers.push(await PartitionReader.start(kafka, {
+      watch.readers.push(await kafka.readPartitions({
         groupPrefix: 'erp-delta-snapshot-notifications',
         partitions,
         onBatch: async ({ messages }) => {

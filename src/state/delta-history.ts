@@ -1,6 +1,5 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Admin, Kafka } from 'kafkajs';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaAdmin, KafkaClients } from '../kafka/kafka-port.js';
 import type { Delta } from '../tracker/delta.js';
 
 /** One record of a key on its delta topic. */
@@ -31,7 +30,7 @@ export interface DeltaHistory {
  * bounds the read for an interactive lookup on a big topic (older deltas are then not seen).
  * Compaction leaves at least the newest record of every key; older ones may be gone.
  */
-export async function readDeltaHistory(kafka: Kafka, admin: Admin, registry: SchemaRegistry, topic: string, key: string, options: { limit: number; tailPerPartition?: number }): Promise<DeltaHistory> {
+export async function readDeltaHistory(kafka: KafkaClients, admin: KafkaAdmin, registry: SchemaRegistry, topic: string, key: string, options: { limit: number; tailPerPartition?: number }): Promise<DeltaHistory> {
   const starts: Array<{ topic: string; partition: number; from: string }> = [];
   let complete = true;
   for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) {
@@ -42,7 +41,7 @@ export async function readDeltaHistory(kafka: Kafka, admin: Admin, registry: Sch
   const found: Array<{ partition: number; offset: string; timestamp: string; value: Buffer | null }> = [];
   let scanned = 0;
   if (starts.length > 0) {
-    const reader = await PartitionReader.start(kafka, {
+    const reader = await kafka.readPartitions({
       groupPrefix: 'erp-delta-delta-history',
       partitions: starts,
       onBatch: async ({ partition, messages }) => {

@@ -1,7 +1,7 @@
-import type { Kafka } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { readDeadLetters } from '../dead-letters/dead-letter-topic.js';
 import { DELIVERY_REJECTED } from '../dead-letters/replay-plan.js';
+import type { KafkaClients } from '../kafka/kafka-port.js';
 
 /** How long counts read from the dead-letter topic are shown before it is read again. */
 const FRESH_MS = 30_000;
@@ -24,7 +24,7 @@ export class DeadLetterCounts {
   private reading: Promise<DeadLetterCountsAt> | undefined;
   private outdated = true;
 
-  constructor(private readonly kafka: Kafka, private readonly config: TrackerConfig) {}
+  constructor(private readonly kafka: KafkaClients, private readonly config: TrackerConfig) {}
 
   stale(): void {
     this.outdated = true;

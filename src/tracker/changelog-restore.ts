@@ -1,5 +1,4 @@
-import type { Kafka } from 'kafkajs';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import type { KafkaClients } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { loadedStateOf, type DeletedRecord, type LoadedRecord } from './loaded-record.js';
@@ -15,7 +14,7 @@ import type { Task } from './task.js';
  * producers have started, which fenced any zombie and aborted its open transaction: nothing can
  * still commit below that end.
  */
-export async function restoreFromChangelogs(kafka: Kafka, tasks: readonly Task[], codec: DeltaCodec, metrics: TrackerMetrics, logger: Logger): Promise<void> {
+export async function restoreFromChangelogs(kafka: KafkaClients, tasks: readonly Task[], codec: DeltaCodec, metrics: TrackerMetrics, logger: Logger): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const pending = new Map<string, { task: Task; from: string }>();
@@ -42,7 +41,7 @@ export async function restoreFromChangelogs(kafka: Kafka, tasks: readonly Task[]
   // Per changelog partition, the key of a DELETE delta just read: the tombstone written right after
   // it (task.ts) must not forget where the key was deleted (loaded-record.ts, DeletedRecord).
   const deletedJustBefore = new Map<string, string | undefined>();
-  const reader = await PartitionReader.start(kafka, {
+  const reader = await kafka.readPartitions({
     groupPrefix: 'erp-delta-restore',
     partitions: [...pending.values()].map(({ task, from }) => ({ topic: task.entity.deltaTopic, partition: task.partition, from })),
     onBatch: async ({ topic, partition, messages, nextOffset }) => {

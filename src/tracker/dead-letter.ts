@@ -1,5 +1,5 @@
-import type { IHeaders, Message } from 'kafkajs';
 import type { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { OutgoingRecord, RecordHeaders } from '../kafka/kafka-port.js';
 import type { KafkaPosition } from './delta.js';
 
 /** Header names of a dead letter: where the record came from and why it could not be processed. */
@@ -27,7 +27,7 @@ export const REDRIVE_HEADERS = {
  * header that is not an offset before the record's own is ignored: only a re-drive moves a record
  * back, and never forward.
  */
-export function sourceOffsetOf(offset: number, headers: IHeaders | undefined): number {
+export function sourceOffsetOf(offset: number, headers: RecordHeaders | undefined): number {
   const value = headers?.[REDRIVE_HEADERS.sourceOffset];
   const text = (Array.isArray(value) ? value[0] : value)?.toString();
   if (text === undefined || !/^\d{1,15}$/.test(text)) return offset;
@@ -39,8 +39,8 @@ export function sourceOffsetOf(offset: number, headers: IHeaders | undefined): n
  * The record exactly as it arrived (key and value bytes untouched, so that it can be re-driven
  * after a fix), plus headers naming its origin and the error.
  */
-export function deadLetter(entityName: string, position: KafkaPosition, raw: { key: Buffer | null; value: Buffer | null }, error: ErpDeltaError): Message {
-  const headers: IHeaders = {
+export function deadLetter(entityName: string, position: KafkaPosition, raw: { key: Buffer | null; value: Buffer | null }, error: ErpDeltaError): OutgoingRecord {
+  const headers: RecordHeaders = {
     [DEAD_LETTER_HEADERS.topic]: position.topic,
     [DEAD_LETTER_HEADERS.partition]: String(position.partition),
     [DEAD_LETTER_HEADERS.offset]: String(position.offset),

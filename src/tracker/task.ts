@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import kafkajs, { type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { reassignmentDeltas } from '../assignment/reassign.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
+import type { KafkaClients, KafkaRecord, OutgoingRecord, TransactionalProducer } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { memtableBytesPerTask } from '../state/memtable-budget.js';
@@ -22,17 +22,14 @@ import type { SourceDecoder } from './source-decoder.js';
 import type { TrackedEntity } from './tracked-entity.js';
 import { trailingTransactionCut, type BatchBounds, type HeldBack, type TransactionCut } from './transaction-cut.js';
 
-// kafkajs is CommonJS: its partitioners are reachable through the default export only.
-const { Partitioners } = kafkajs;
-
 /**
- * kafkajs writes one send to one partition as one record batch, and the broker refuses a batch
+ * A send to one partition is written as one record batch, and the broker refuses a batch
  * over message.max.bytes (1 MiB by default): a big fetched batch of first loads must be split.
  */
 const MAX_SEND_BYTES = 512 * 1024;
 
-function* chunksUnderBytes(messages: readonly Message[], maxBytes: number): Generator<Message[]> {
-  let chunk: Message[] = [];
+function* chunksUnderBytes(messages: readonly OutgoingRecord[], maxBytes: number): Generator<OutgoingRecord[]> {
+  let chunk: OutgoingRecord[] = [];
   let bytes = 0;
   for (const message of messages) {
     const size = (message.value as Buffer | null)?.length ?? 0;
@@ -53,7 +50,7 @@ export function taskId(topic: string, partition: number): string {
 }
 
 export interface TaskContext {
-  kafka: Kafka;
+  kafka: KafkaClients;
   groupId: string;
   dataDir: string;
   dlqTopic: string;
@@ -75,7 +72,7 @@ export interface TaskContext {
    * The refresh topic's record that has every task of the entity delete what it loaded from before
    * a truncate event (refresh-runner.ts): committed with the batch that read the event.
    */
-  truncateRequest: (entity: TrackedEntity, truncate: DeltaSource) => Promise<{ topic: string; message: Message }>;
+  truncateRequest: (entity: TrackedEntity, truncate: DeltaSource) => Promise<{ topic: string; message: OutgoingRecord }>;
 }
 
 /** What a processed batch asks of the consumer: where to go on from. */
@@ -128,7 +125,7 @@ export class Task {
     readonly entity: TrackedEntity,
     readonly partition: number,
     readonly store: StateStore,
-    private readonly producer: Producer,
+    private readonly producer: TransactionalProducer,
     private readonly context: TaskContext,
   ) {
     this.id = taskId(entity.topic, partition);
@@ -142,21 +139,10 @@ export class Task {
       repIndex: assignmentJoin && { repField: assignmentJoin.repField, userField: assignmentJoin.field },
       writeBufferBytes: memtableBytesPerTask(tasksInProcess),
     });
-    const producer = context.kafka.producer({
-      transactionalId: `${context.groupId}-${entity.topic}-${partition}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // A new transaction right after a commit can meet CONCURRENT_TRANSACTIONS while the broker
-      // writes the markers; kafkajs's 300 ms first retry would then dominate each batch.
-      retry: { initialRetryTime: 20, maxRetryTime: 2000 },
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    let producer: TransactionalProducer;
     try {
-      await producer.connect();
-      // kafkajs sends InitProducerId with the transactional id only when the first transaction
-      // begins; that is what fences a zombie of this task and settles its open transaction, so it
-      // must happen now, before the restore reads the changelog's end.
-      await (await producer.transaction()).abort();
+      // Fences a zombie of this task and settles its open transaction: before the restore reads the changelog's end.
+      producer = await context.kafka.transactionalProducer(`${context.groupId}-${entity.topic}-${partition}`);
     } catch (error) {
       await store.close();
       throw error;
@@ -182,11 +168,11 @@ export class Task {
    * after the delta is acknowledged). Returns the next input offset to resume from: the batch's
    * end, or the start of a source transaction it left to the next batch (trailingTransaction).
    */
-  processBatch(messages: readonly KafkaMessage[], bounds: BatchBounds = { moreAvailable: false }): Promise<BatchOutcome> {
+  processBatch(messages: readonly KafkaRecord[], bounds: BatchBounds = { moreAvailable: false }): Promise<BatchOutcome> {
     return this.inTurn(() => this.decideAndCommit(messages, bounds));
   }
 
-  private async decideAndCommit(fetched: readonly KafkaMessage[], bounds: BatchBounds): Promise<BatchOutcome> {
+  private async decideAndCommit(fetched: readonly KafkaRecord[], bounds: BatchBounds): Promise<BatchOutcome> {
     const { entity, partition, context } = this;
     const first = fetched[0];
     if (!first) throw new Error('processBatch needs at least one message');
@@ -275,11 +261,11 @@ export class Task {
    * snapshot's records before it, and is no restart any more. A new snapshot appended after what
    * the task read needs nothing: it is read in order.
    */
-  private async captureRestart(messages: readonly KafkaMessage[], keyed: readonly KeyedRecord[]): Promise<CaptureRestart | undefined> {
+  private async captureRestart(messages: readonly KafkaRecord[], keyed: readonly KeyedRecord[]): Promise<CaptureRestart | undefined> {
     const index = findCaptureRestart(keyed, this.previousFor(messages));
     if (index === undefined) return undefined;
-    const restart = messages[index] as KafkaMessage;
-    const lastRead = index > 0 ? (messages[index - 1] as KafkaMessage).timestamp : this.previous?.timestamp ?? '0';
+    const restart = messages[index] as KafkaRecord;
+    const lastRead = index > 0 ? (messages[index - 1] as KafkaRecord).timestamp : this.previous?.timestamp ?? '0';
     const { topic } = this.entity;
     const missed = await this.context.newerRecordsBefore(topic, this.partition, restart.offset, Number(lastRead));
     this.context.logger.warn({ entity: this.entity.name, task: this.id, offset: restart.offset, readAgain: missed },
@@ -290,14 +276,14 @@ export class Task {
   }
 
   /** Where to cut the batch so that the source transaction at its end is decided whole (transaction-cut.ts). */
-  private trailingTransaction(messages: readonly KafkaMessage[], keyed: readonly KeyedRecord[], bounds: BatchBounds): TransactionCut | undefined {
+  private trailingTransaction(messages: readonly KafkaRecord[], keyed: readonly KeyedRecord[], bounds: BatchBounds): TransactionCut | undefined {
     const cut = trailingTransactionCut(messages, keyed, bounds, this.heldBack);
     if (cut) this.heldBack = cut.heldBack;
     return cut;
   }
 
   /** The record before this batch's first, when the task (or its store) knows it. */
-  private previousFor(messages: readonly KafkaMessage[]): PreviousRecord | undefined {
+  private previousFor(messages: readonly KafkaRecord[]): PreviousRecord | undefined {
     const { previous } = this;
     return previous !== undefined && previous.nextOffset === messages[0]?.offset ? previous.record : undefined;
   }
@@ -307,7 +293,7 @@ export class Task {
    * re-driven dead letter is placed at its original offset (sourceOffsetOf); the input offset the
    * batch commits stays the real one.
    */
-  private async readBatch(messages: readonly KafkaMessage[]): Promise<{ keyed: KeyedRecord[]; loadedBefore: Map<string, LoadedState> }> {
+  private async readBatch(messages: readonly KafkaRecord[]): Promise<{ keyed: KeyedRecord[]; loadedBefore: Map<string, LoadedState> }> {
     const { entity, partition, context } = this;
     const decoded: DecodedRecord[] = [];
     for (const message of messages) {
@@ -338,8 +324,8 @@ export class Task {
   }
 
   /** The Kafka records of some deltas: a DELETE is followed by a tombstone, so that compaction drops the key. */
-  private deltaMessages(deltas: readonly Delta[]): Message[] {
-    const messages: Message[] = [];
+  private deltaMessages(deltas: readonly Delta[]): OutgoingRecord[] {
+    const messages: OutgoingRecord[] = [];
     for (const delta of deltas) {
       messages.push({ key: delta.key, value: this.context.codec.encode(this.entity.name, delta), partition: this.partition });
       if (delta.op === 'DELETE') messages.push({ key: delta.key, value: null, partition: this.partition });
@@ -354,7 +340,7 @@ export class Task {
    * store. A page entirely before the committed position only updates the replay's state of its
    * keys, which the store keeps (StateStore.replayState).
    */
-  refreshPage(messages: readonly KafkaMessage[], refreshId: string, window: ReplayWindow, position: { groupId: string; offset: string } | undefined): Promise<{ emitted: number; failed: number }> {
+  refreshPage(messages: readonly KafkaRecord[], refreshId: string, window: ReplayWindow, position: { groupId: string; offset: string } | undefined): Promise<{ emitted: number; failed: number }> {
     return this.inTurn(async () => {
       const { entity } = this;
       const { keyed, loadedBefore } = await this.readBatch(messages);
@@ -403,7 +389,7 @@ export class Task {
    * read. Only the keys are read: a record that cannot be decoded has no key to mark (the live
    * path dead-lettered it), and is not the row of a loaded key either.
    */
-  markSeen(messages: readonly KafkaMessage[], compareId: string, markedTo: string, windowFrom: number): Promise<void> {
+  markSeen(messages: readonly KafkaRecord[], compareId: string, markedTo: string, windowFrom: number): Promise<void> {
     return this.inTurn(async () => {
       const { keyed } = await this.readBatch(messages);
       const keys = keyed.flatMap((record) => rowKeyOf(record) ?? []);
@@ -515,7 +501,7 @@ export class Task {
    * offset of this task's CDC partition to resume from, for the live group or a refresh's group,
    * is committed with them; a re-check has none.
    */
-  private async commitTransaction(deltas: Message[], deadLetters: Message[], position: { groupId: string; offset: string } | undefined, others: ReadonlyArray<{ topic: string; message: Message }> = []): Promise<string | undefined> {
+  private async commitTransaction(deltas: OutgoingRecord[], deadLetters: OutgoingRecord[], position: { groupId: string; offset: string } | undefined, others: ReadonlyArray<{ topic: string; message: OutgoingRecord }> = []): Promise<string | undefined> {
     const { entity, partition, context } = this;
     const transaction = await this.producer.transaction();
     try {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { KafkaAdmin, NewTopic } from '../kafka/kafka-port.js';
 import { createServedTopics, servedTopicMetadata } from '../kafka/topic-metadata.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -15,7 +15,7 @@ const CDC_TOPIC_WAIT_MS = 120_000;
  * are compacted too: the latest record of each rep (or customer) is the table.
  * Returns the partition count per CDC topic.
  */
-export async function ensureTopics(admin: Admin, config: TrackerConfig, logger: Logger): Promise<Map<string, number>> {
+export async function ensureTopics(admin: KafkaAdmin, config: TrackerConfig, logger: Logger): Promise<Map<string, number>> {
   const entities = Object.values(config.entities);
   const partitions = new Map<string, number>();
   for (const entity of entities) partitions.set(entity.topic, await waitForTopic(admin, entity.topic, logger));
@@ -45,7 +45,7 @@ export async function ensureTopics(admin: Admin, config: TrackerConfig, logger: 
   return partitions;
 }
 
-async function waitForTopic(admin: Admin, topic: string, logger: Logger): Promise<number> {
+async function waitForTopic(admin: KafkaAdmin, topic: string, logger: Logger): Promise<number> {
   const deadline = Date.now() + CDC_TOPIC_WAIT_MS;
   let warned = false;
   for (;;) {
@@ -71,14 +71,14 @@ async function waitForTopic(admin: Admin, topic: string, logger: Logger): Promis
  * Creates the assignment topics that do not exist yet (for the CLI's writes: a topic the broker
  * created on its own would not be compacted).
  */
-export async function ensureAssignmentTopics(admin: Admin, config: Pick<TrackerConfig, 'assignment'>): Promise<void> {
+export async function ensureAssignmentTopics(admin: KafkaAdmin, config: Pick<TrackerConfig, 'assignment'>): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const toCreate = assignmentTopics(config).filter((topic) => !existing.has(topic)).map(assignmentTopic);
   if (toCreate.length > 0) await createServedTopics(admin, toCreate);
 }
 
 /** One partition is plenty: the table is small, and every instance reads all of it anyway. */
-export function assignmentTopic(topic: string): { topic: string; numPartitions: number; configEntries: Array<{ name: string; value: string }> } {
+export function assignmentTopic(topic: string): NewTopic {
   return { topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] };
 }
 

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
-import type { Admin, Consumer, EachBatchPayload, Kafka, Message } from 'kafkajs';
 import { readiness, type Readiness, type ReadinessInputs } from '../admin/readiness.js';
 import { assignmentJoin } from '../assignment/assigned-user.js';
 import { AssignmentFeed } from '../assignment/assignment-feed.js';
@@ -12,7 +11,8 @@ import { writeAssignment, type WrittenAssignment } from '../assignment/assignmen
 import { assignmentText } from '../assignment/assignment-value.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
-import { connectAdmin, kafkaClient } from '../kafka/kafka-client.js';
+import { kafkaClients } from '../kafka/kafka-client.js';
+import type { FetchedBatch, GroupConsumer, KafkaAdmin, KafkaClients, OutgoingRecord } from '../kafka/kafka-port.js';
 import { assertCompacted } from '../refresh/compaction-check.js';
 import { RefreshControl, refreshGroupId } from '../refresh/refresh-control.js';
 import { requestKey, truncateRequest, type RefreshRequest } from '../refresh/refresh-record.js';
@@ -63,10 +63,10 @@ export interface TrackerOptions {
  */
 export class Tracker implements StatusSource {
   readonly metrics = new TrackerMetrics();
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaClients;
   private readonly entitiesByTopic: Map<string, TrackedEntity>;
   private readonly tasks = new Map<string, Promise<Task>>();
-  private consumer: Consumer | undefined;
+  private consumer: GroupConsumer | undefined;
   private context: TaskContext | undefined;
   private partitionAssignment = Promise.resolve();
   private assignmentTable: AssignmentTable | undefined;
@@ -82,7 +82,7 @@ export class Tracker implements StatusSource {
   private refreshSchedule: Cron | undefined;
   private snapshotWatch: SnapshotWatch | undefined;
   /** Kept open for the refresh's offset and lag lookups. */
-  private admin: Admin | undefined;
+  private admin: KafkaAdmin | undefined;
   private started = false;
   /** Tasks opened whose restore has not finished. */
   private restoring = 0;
@@ -95,7 +95,7 @@ export class Tracker implements StatusSource {
 
   constructor(private readonly options: TrackerOptions) {
     const { config, logger } = options;
-    this.kafka = kafkaClient(config.kafka, logger);
+    this.kafka = kafkaClients(config.kafka, logger);
     this.entitiesByTopic = new Map(trackedEntities(config).map((entity) => [entity.topic, entity]));
     if (config.capture) {
       const capture = new CaptureMonitor({
@@ -113,7 +113,7 @@ export class Tracker implements StatusSource {
     const { config, logger, dataDir } = this.options;
     // First: the capture's state is worth knowing while the tracker starts and restores.
     this.capture?.start();
-    const admin = await connectAdmin(this.kafka, config.kafka.brokers);
+    const admin = await this.kafka.connectAdmin();
     this.admin = admin;
     await ensureTopics(admin, config, logger);
     // Each start-up step says when it is done: a start that stalls names the step it is in.
@@ -146,32 +146,17 @@ export class Tracker implements StatusSource {
     };
     if (config.assignment) logger.debug({ topic: config.assignment.topic }, 'start-up: assignment table read');
 
-    const consumer = this.kafka.consumer({
-      groupId: config.kafka.groupId,
-      readUncommitted: false,
-      // kafkajs waits 5 s by default on a quiet topic: a change would wait as long to be seen.
-      maxWaitTimeInMs: 100,
-      // Each fetched batch costs a transaction (a few round trips), which bigger batches amortize;
-      // but all a batch decodes lives until its transaction commits, and at 2 MiB that outlived
-      // the young generation and was copied to the old one (bench/RESULTS.md: 1 MiB, with the
-      // old generation's growth of heap-tuning.ts, took a fifth less CPU per event).
-      maxBytesPerPartition: 1024 * 1024,
-      maxBytes: 8 * 1024 * 1024,
-    });
+    const consumer = this.kafka.cdcConsumer(config.kafka.groupId);
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      logger.debug({ assignment: payload.memberAssignment }, 'joined the group');
-      // Assignments are handled one after the other, and batches wait for theirs (taskFor).
-      this.partitionAssignment = this.partitionAssignment.then(() => this.onAssignment(payload.memberAssignment)).catch((error: unknown) => {
-        logger.error({ err: error }, 'assignment failed');
-      });
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.entitiesByTopic.keys()], fromBeginning: true });
     await consumer.run({
-      eachBatchAutoResolve: false,
-      autoCommit: false,
-      partitionsConsumedConcurrently: 3,
+      topics: [...this.entitiesByTopic.keys()],
+      onAssignment: (assignment) => {
+        logger.debug({ assignment }, 'joined the group');
+        // Assignments are handled one after the other, and batches wait for theirs (taskFor).
+        this.partitionAssignment = this.partitionAssignment.then(() => this.onAssignment(assignment)).catch((error: unknown) => {
+          logger.error({ err: error }, 'assignment failed');
+        });
+      },
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.metrics.lagSource = () => this.consumerLag();
@@ -199,7 +184,7 @@ export class Tracker implements StatusSource {
    * the configured schedule. A refresh needs compacted CDC topics: checked now, and again by each
    * request.
    */
-  private async startRefreshControl(admin: Admin): Promise<void> {
+  private async startRefreshControl(admin: KafkaAdmin): Promise<void> {
     const { config, logger } = this.options;
     await assertCompacted(admin, Object.values(config.entities).map((entity) => entity.topic)).catch((error: unknown) => {
       if (!isErpDeltaError(error, 'REFRESH_REFUSED')) throw error;
@@ -218,7 +203,7 @@ export class Tracker implements StatusSource {
   }
 
   /** Follows the connectors' snapshot notifications, for the full compares (snapshot-watch.ts). */
-  private async startSnapshotWatch(admin: Admin, control: RefreshControl): Promise<void> {
+  private async startSnapshotWatch(admin: KafkaAdmin, control: RefreshControl): Promise<void> {
     const { config, logger } = this.options;
     const connectorsDir = config.refresh.connectorsDir ?? projectFiles.connectorsDir;
     const { found, missing } = findSnapshotTargets(config, Object.keys(config.entities), connectorsDir);
@@ -289,7 +274,7 @@ export class Tracker implements StatusSource {
     if (!gate) {
       const { config, logger } = this.options;
       const deltaTopics = request.entities.flatMap((name) => (config.entities[name] ? [config.entities[name].deltaTopic] : []));
-      gate = new LoaderLagGate(this.admin as Admin, config.refresh.loaderGroupId, deltaTopics, config.refresh.maxLoaderLag, logger);
+      gate = new LoaderLagGate(this.admin as KafkaAdmin, config.refresh.loaderGroupId, deltaTopics, config.refresh.maxLoaderLag, logger);
       this.lagGates.set(request.id, gate);
     }
     return gate;
@@ -345,7 +330,7 @@ export class Tracker implements StatusSource {
     });
   }
 
-  private async onAssignment(assignment: Record<string, number[]>): Promise<void> {
+  private async onAssignment(assignment: Readonly<Record<string, number[]>>): Promise<void> {
     const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => taskId(topic, partition))));
     for (const [id, task] of this.tasks) {
       if (assigned.has(id)) continue;
@@ -407,7 +392,7 @@ export class Tracker implements StatusSource {
     return Task.open(entity, partition, this.requireContext(), tasksInProcess);
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: FetchedBatch): Promise<void> {
     if (batch.messages.length === 0) return;
     // The assignment's restore must finish before this partition's records are compared.
     await this.partitionAssignment;
@@ -447,9 +432,9 @@ export class Tracker implements StatusSource {
   }
 
   /** The refresh topic's record that has every task of `entity` sweep for a truncate (truncateRequest). */
-  private async truncateRequest(entity: TrackedEntity, truncate: DeltaSource): Promise<{ topic: string; message: Message }> {
+  private async truncateRequest(entity: TrackedEntity, truncate: DeltaSource): Promise<{ topic: string; message: OutgoingRecord }> {
     const { config } = this.options;
-    const partitions = (await (this.admin as Admin).fetchTopicOffsets(entity.topic)).map((entry) => entry.partition);
+    const partitions = (await (this.admin as KafkaAdmin).fetchTopicOffsets(entity.topic)).map((entry) => entry.partition);
     const request = truncateRequest(config.kafka.groupId, entity.name, truncate, partitions, Date.now());
     return { topic: config.refresh.topic, message: { key: requestKey(request.id), value: JSON.stringify(request) } };
   }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { kafkaClient, type KafkaClientTuning, type KafkaConnection } from '../../src/kafka/kafka-client.js';
+import { kafkajsClient, type KafkaClientTuning, type KafkaConnection } from '../../src/kafka/kafka-client.js';
 import { LocalStack } from '../../src/stack/local-stack.js';
 import type { StackOptionOverrides } from '../../src/stack/stack-options.js';
 import { stackKafkaSecurity, type StackKafkaSecurity } from '../../src/stack/stack-security.js';
@@ -52,7 +52,7 @@ export function secureKafkaSection(way: SecureWay, clientId = 'erp-delta-securit
 
 /** A client of the secured stack, through erp-delta's one client factory. */
 export function secureKafka(way: SecureWay = 'scram-sha-512', tuning: KafkaClientTuning = {}): Kafka {
-  return kafkaClient(secureKafkaSection(way), undefined, tuning);
+  return kafkajsClient(secureKafkaSection(way), undefined, tuning);
 }
 
 export function secureStackPassword(): string {

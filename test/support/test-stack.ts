@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
-import { kafkaClient } from '../../src/kafka/kafka-client.js';
+import { kafkajsClient } from '../../src/kafka/kafka-client.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { LocalStack } from '../../src/stack/local-stack.js';
 import type { StackOptionOverrides } from '../../src/stack/stack-options.js';
@@ -29,7 +29,7 @@ export function testStack(): LocalStack {
 export const STACK_DIR_FLAG = ['--data-dir', TEST_STACK.dataDir] as const;
 
 export function testKafka(): Kafka {
-  return kafkaClient({ clientId: 'erp-delta-test', brokers: [testStack().component('kafka').endpoint()] }, createLogger('erp-delta-test', 'warn'));
+  return kafkajsClient({ clientId: 'erp-delta-test', brokers: [testStack().component('kafka').endpoint()] }, createLogger('erp-delta-test', 'warn'));
 }
 
 /** A client of the ERP database; the caller ends it. */

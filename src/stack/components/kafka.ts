@@ -3,9 +3,9 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Admin } from 'kafkajs';
 import { ErpDeltaError } from '../../errors/erp-delta-error.js';
-import { kafkaClient, type KafkaConnection } from '../../kafka/kafka-client.js';
+import { kafkaClients, type KafkaConnection } from '../../kafka/kafka-client.js';
+import type { KafkaAdmin } from '../../kafka/kafka-port.js';
 import { startBackgroundProcess } from '../background-process.js';
 import { checkJarPrerequisites, ensureJars } from '../jar-cache.js';
 import { javaProcessSpec } from '../java-launch.js';
@@ -111,10 +111,10 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
     },
 
     async probe() {
-      let admin: Admin | undefined;
+      let admin: KafkaAdmin | undefined;
       try {
         // The secured stack is probed through its SASL_SSL listener, as erp-delta will connect.
-        admin = kafkaClient(probeConnection(), undefined, { connectionTimeout: 1000, requestTimeout: 2000, retry: { retries: 0 } }).admin();
+        admin = kafkaClients(probeConnection(), undefined, { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, retries: 0 }).admin();
         await admin.connect();
         const cluster = await admin.describeCluster();
         return cluster.brokers.length > 0 && cluster.controller !== null;

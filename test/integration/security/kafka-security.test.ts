@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
-import { kafkaClient, type KafkaConnection } from '../../../src/kafka/kafka-client.js';
+import { kafkaClients, type KafkaConnection } from '../../../src/kafka/kafka-client.js';
 import { secureKafkaSection, secureStackSecurity, type SecureWay } from '../../support/secure-test-stack.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/tls-certificates.js';
 
 /** Connects an admin, asks for the cluster, disconnects: the brokers it saw. */
 async function describeCluster(connection: KafkaConnection): Promise<string[]> {
-  const admin = kafkaClient(connection, undefined).admin();
+  const admin = kafkaClients(connection, undefined).admin();
   await admin.connect();
   try {
     return (await admin.describeCluster()).brokers.map((broker) => `${broker.host}:${broker.port}`);
@@ -28,7 +28,7 @@ async function describeCluster(connection: KafkaConnection): Promise<string[]> {
 /** The error an admin's connect fails with, and how long it took. */
 async function connectFailure(connection: KafkaConnection): Promise<{ error: unknown; ms: number }> {
   const started = Date.now();
-  const admin = kafkaClient(connection, undefined).admin();
+  const admin = kafkaClients(connection, undefined).admin();
   try {
     await admin.connect();
   } catch (error) {

@@ -1,0 +1,94 @@
+/**
+ * Issue 22: the group consumer of the Kafka port over a kafkajs consumer. Batches reach the
+ * subscription as kafkajs hands them over (no copy on the tracker's hot path), offsets move only
+ * when the caller says, and the two kafkajs events erp-delta needs become the subscription's calls.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload } from 'kafkajs';
+import { KafkajsGroupConsumer } from '../../../src/kafka/group-consumer.js';
+import type { FetchedBatch, TopicPartitionOffset } from '../../../src/kafka/kafka-port.js';
+
+const EVENTS = { GROUP_JOIN: 'consumer.group_join', START_BATCH_PROCESS: 'consumer.start_batch_process' } as const;
+
+/** What the port asks of a kafkajs consumer, recorded. */
+class FakeConsumer {
+  readonly events = EVENTS;
+  readonly listeners = new Map<string, (event: { payload: unknown }) => void>();
+  readonly calls: string[] = [];
+  subscribed: { topics: string[]; fromBeginning: boolean } | undefined;
+  ran: ConsumerRunConfig | undefined;
+
+  on(event: string, listener: (event: { payload: unknown }) => void): void {
+    this.listeners.set(event, listener);
+  }
+
+  emit(event: string, payload: unknown): void {
+    this.listeners.get(event)?.({ payload });
+  }
+
+  async connect(): Promise<void> {
+    this.calls.push('connect');
+  }
+
+  async subscribe(subscription: { topics: string[]; fromBeginning: boolean }): Promise<void> {
+    this.calls.push('subscribe');
+    this.subscribed = subscription;
+  }
+
+  async run(config: ConsumerRunConfig): Promise<void> {
+    this.calls.push('run');
+    this.ran = config;
+  }
+}
+
+function groupConsumer(): { fake: FakeConsumer; consumer: KafkajsGroupConsumer } {
+  const fake = new FakeConsumer();
+  return { fake, consumer: new KafkajsGroupConsumer(fake as unknown as Consumer, { partitionsConsumedConcurrently: 3 }) };
+}
+
+describe('KafkajsGroupConsumer', () => {
+  it('connects, subscribes from the beginning and runs without committing or resolving on its own', async () => {
+    const { fake, consumer } = groupConsumer();
+    await consumer.run({ topics: ['erp.public.customers'], eachBatch: async () => undefined });
+    assert.deepEqual(fake.calls, ['connect', 'subscribe', 'run']);
+    assert.deepEqual(fake.subscribed, { topics: ['erp.public.customers'], fromBeginning: true });
+    assert.equal(fake.ran?.autoCommit, false);
+    assert.equal(fake.ran?.eachBatchAutoResolve, false);
+    assert.equal(fake.ran?.partitionsConsumedConcurrently, 3);
+  });
+
+  it('hands each batch over as kafkajs gave it: the same payload and the same record objects', async () => {
+    const { fake, consumer } = groupConsumer();
+    const seen: FetchedBatch[] = [];
+    await consumer.run({ topics: ['t'], eachBatch: async (fetched) => { seen.push(fetched); } });
+    const message = { key: Buffer.from('k'), value: Buffer.from('v'), timestamp: '1', attributes: 0, offset: '7', headers: {} };
+    const payload = { batch: { topic: 't', partition: 0, highWatermark: '8', messages: [message], firstOffset: () => '7', lastOffset: () => '7' } } as unknown as EachBatchPayload;
+    await fake.ran?.eachBatch?.(payload);
+    assert.equal(seen[0], payload);
+    assert.equal(seen[0]?.batch.messages[0], message);
+  });
+
+  it('tells the assignment of each rebalance', async () => {
+    const { fake, consumer } = groupConsumer();
+    const assignments: Array<Readonly<Record<string, number[]>>> = [];
+    await consumer.run({ topics: ['t'], eachBatch: async () => undefined, onAssignment: (assignment) => assignments.push(assignment) });
+    fake.emit(EVENTS.GROUP_JOIN, { memberAssignment: { t: [0, 2] } });
+    assert.deepEqual(assignments, [{ t: [0, 2] }]);
+  });
+
+  it('tells a fetch of transaction markers only, with the offset after its last marker, and no other fetch', async () => {
+    const { fake, consumer } = groupConsumer();
+    const positions: TopicPartitionOffset[] = [];
+    await consumer.run({ topics: ['t'], eachBatch: async () => undefined, onMarkersOnly: (position) => positions.push(position) });
+    fake.emit(EVENTS.START_BATCH_PROCESS, { topic: 't', partition: 1, batchSize: 0, lastOffset: '9007199254740993' });
+    fake.emit(EVENTS.START_BATCH_PROCESS, { topic: 't', partition: 1, batchSize: 5, lastOffset: '20' });
+    assert.deepEqual(positions, [{ topic: 't', partition: 1, offset: '9007199254740994' }]);
+  });
+
+  it('listens to no event the subscription does not ask for', async () => {
+    const { fake, consumer } = groupConsumer();
+    await consumer.run({ topics: ['t'], eachBatch: async () => undefined });
+    assert.equal(fake.listeners.size, 0);
+  });
+});

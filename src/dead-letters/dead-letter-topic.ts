@@ -2,7 +2,7 @@ import type { IHeaders, Kafka } from 'kafkajs';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { connectAdmin } from '../kafka/kafka-client.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
-import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
+import { DEAD_LETTER_HEADERS } from './dead-letter.js';
 
 /** Where a dead letter came from: a CDC record (tracker) or a delta (loader), by its headers. */
 export interface DeadLetterSource {

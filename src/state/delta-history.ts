@@ -1,7 +1,7 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
 import { PartitionReader } from '../kafka/partition-reader.js';
-import type { Delta } from '../tracker/delta.js';
+import type { Delta } from '../model/delta.js';
 
 /** One record of a key on its delta topic. */
 export interface KeyDelta {

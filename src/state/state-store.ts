@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../tracker/loaded-record.js';
-import type { DeltaSource } from '../tracker/delta.js';
+import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
+import type { DeltaSource } from '../model/delta.js';
 import { MIN_MEMTABLE_BYTES } from './memtable-budget.js';
 import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
 import { decodeLoadedRecord, encodeLoadedRecord, isDeletedText, storedState } from './stored-record.js';

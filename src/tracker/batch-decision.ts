@@ -1,15 +1,15 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { placeVersion } from '../model/version-order.js';
-import { type ColumnSightings, droppedColumnError, NO_SIGHTINGS, sightColumns } from './column-sightings.js';
-import { compareFieldByField, hasSameText } from './compare.js';
-import type { Delta, DeltaSource, KafkaPosition } from './delta.js';
-import { desiredRecord } from './desired-record.js';
-import { entityKey } from './entity-key.js';
-import { isLoaded, loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from './loaded-record.js';
-import { keepsRow } from './row-filter.js';
-import type { DecodedSourceRecord, SourceChange, SourceTruncate } from './source-change.js';
-import type { TrackedEntity } from './tracked-entity.js';
+import { type ColumnSightings, droppedColumnError, NO_SIGHTINGS, sightColumns } from '../capture/column-sightings.js';
+import { compareFieldByField, hasSameText } from '../model/compare.js';
+import type { Delta, DeltaSource, KafkaPosition } from '../model/delta.js';
+import { desiredRecord } from '../model/desired-record.js';
+import { entityKey } from '../model/entity-key.js';
+import { isLoaded, loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
+import { keepsRow } from '../model/row-filter.js';
+import type { DecodedSourceRecord, SourceChange, SourceTruncate } from '../model/source-change.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 
 /** One fetched CDC record after decoding: its change, or why it could not be read. */
 export interface DecodedRecord {

@@ -2,8 +2,8 @@ import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { describeSourcePosition, type SourceConnector } from '../model/source-position.js';
 import type { BatchDecision, BehindVersion } from './batch-decision.js';
-import type { DeltaSource } from './delta.js';
-import type { TrackedEntity } from './tracked-entity.js';
+import type { DeltaSource } from '../model/delta.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 
 /** How often, at most, a task repeats its error about versions behind the loaded ones. */
 const BEHIND_LOG_INTERVAL_MS = 60_000;

@@ -38,11 +38,11 @@ import { SourceEpochFeed } from '../capture/source-epochs.js';
 import { restoreFromChangelogs } from './changelog-restore.js';
 import { PositionReport, type PositionStatus } from './position-report.js';
 import { DeltaCodec } from './delta-codec.js';
-import type { DeltaSource } from './delta.js';
-import { SourceDecoder } from './source-decoder.js';
+import type { DeltaSource } from '../model/delta.js';
+import { SourceDecoder } from '../capture/source-decoder.js';
 import { Task, taskId, type BatchOutcome, type TaskContext } from './task.js';
-import { trackedEntities } from './tracked-entity.js';
-import type { TrackedEntity } from './tracked-entity.js';
+import { trackedEntities } from '../model/tracked-entity.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 import { ensureTopics } from './topics.js';
 
 /** "Why was this record sent?": the last deltas shown, and how far back each partition is read. */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * same thing, and everything after decode only ever sees this.
  */
 import { snapshotPhase } from '../capture/source-position.js';
-import type { SourcePosition } from '../model/source-position.js';
+import type { SourcePosition } from './source-position.js';
 
 /** Debezium's operations: create, update, delete, and read (a snapshot of an existing row). */
 export type SourceOp = 'c' | 'u' | 'd' | 'r';

@@ -1,6 +1,6 @@
-import { sourcePositionOf } from '../capture/source-position.js';
+import { sourcePositionOf } from './source-position.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { snapshotKind, type SourceChange, type SourceOp, type SourceRow, type SourceTruncate } from './source-change.js';
+import { snapshotKind, type SourceChange, type SourceOp, type SourceRow, type SourceTruncate } from '../model/source-change.js';
 
 /** The error for a record the tracker cannot read; the caller dead-letters it with this reason. */
 export function decodeFailed(reason: string, cause?: unknown): ErpDeltaError {

@@ -22,7 +22,7 @@ import { snapshotKind, type SourceChange, type SourceRow } from '../model/source
  * It returns undefined for anything else (a `before` row, a delete, transaction metadata, the
  * schema part, another member order, a duplicated member, a malformed record) and the caller then
  * parses the whole envelope, so a record is decoded to the same change, or fails with the same
- * reason, either way (test/unit/tracker/compact-envelope.test.ts checks that on mutated records).
+ * reason, either way (test/unit/capture/compact-envelope.test.ts checks that on mutated records).
  */
 export function readCompactEnvelope(text: string, key: SourceRow): SourceChange | undefined {
   if (!text.startsWith(ROW_START)) return undefined;

@@ -17,7 +17,7 @@ import { orderOf, SOURCE_CONNECTORS, type PositionParts, type SourceConnector, t
 
 /**
  * The members of each connector's `source` block that sourcePositionOf reads besides `connector`,
- * for a reader that picks them out of the record's text (tracker/compact-envelope.ts), in the
+ * for a reader that picks them out of the record's text (capture/compact-envelope.ts), in the
  * order Debezium writes them (its SourceInfoStructMakers), so that the reader finds each one after
  * the one before.
  */

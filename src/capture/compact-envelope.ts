@@ -1,7 +1,7 @@
-import { POSITION_MEMBERS, postgresqlPosition, postgresqlPositionOf, sourcePositionOf } from './source-position.js';
+import { POSITION_MEMBERS, postgresqlPosition, postgresqlPositionOf, snapshotKind, sourcePositionOf } from './source-position.js';
 import { SOURCE_CONNECTORS, type SourceConnector, type SourcePosition } from '../model/source-position.js';
 import { parseExactJson, rowHoldsInexactInteger } from './exact-json.js';
-import { snapshotKind, type SourceChange, type SourceRow } from '../model/source-change.js';
+import type { SourceChange, SourceRow } from '../model/source-change.js';
 
 /**
  * The tracker reads four things of a Debezium envelope: `after`, `op`, `source.ts_ms` and the few

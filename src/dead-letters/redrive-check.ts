@@ -1,5 +1,5 @@
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
-import { keyRecords } from '../tracker/batch-decision.js';
+import { keyRecords } from '../model/keyed-record.js';
 import { desiredRecord } from '../model/desired-record.js';
 import type { SourceDecoder } from '../capture/source-decoder.js';
 import type { TrackedEntity } from '../model/tracked-entity.js';

@@ -1,4 +1,4 @@
-import type { KeyedRecord } from '../tracker/batch-decision.js';
+import type { KeyedRecord } from '../model/keyed-record.js';
 import type { Delta } from '../model/delta.js';
 
 /**

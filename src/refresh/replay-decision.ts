@@ -1,7 +1,7 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { compareVersions } from '../model/version-order.js';
-import { changeSource, type KeyedRecord } from '../tracker/batch-decision.js';
+import { changeSource, type KeyedRecord } from '../model/keyed-record.js';
 import { compareWithLoaded } from '../model/compare.js';
 import type { Delta } from '../model/delta.js';
 import { desiredRecord, type DesiredRecord } from '../model/desired-record.js';

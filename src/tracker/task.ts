@@ -13,7 +13,8 @@ import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } fr
 import { decideSweep, decideTruncateSweep, type CompareWindow } from '../refresh/compare-decision.js';
 import { countSnapshotReads, type SnapshotReadCounter } from '../refresh/compare-progress.js';
 import { type ColumnSightings, NO_SIGHTINGS } from '../capture/column-sightings.js';
-import { decideBatch, findCaptureRestart, keyRecords, rowKeyOf, type DecodedRecord, type KeyedRecord, type PreviousRecord } from './batch-decision.js';
+import { decideBatch, findCaptureRestart, type PreviousRecord } from './batch-decision.js';
+import { keyRecords, rowKeyOf, type DecodedRecord, type KeyedRecord } from '../model/keyed-record.js';
 import type { Delta, DeltaSource } from '../model/delta.js';
 import type { DeltaCodec } from './delta-codec.js';
 import { deadLetter, sourceOffsetOf } from '../dead-letters/dead-letter.js';

@@ -323,7 +323,7 @@ export class Tracker implements StatusSource {
       table: assignmentTable,
       respectManual: options.config.assignment?.respectManual ?? false,
       logger: options.logger,
-      onFailure: (failed) => this.replaceTask(failed),
+      onFailure: () => this.replaceTask(task),
     });
     this.rechecks.set(task.id, recheck);
     recheck.requestAll(Date.now());

@@ -14,11 +14,11 @@ import { fileURLToPath } from 'node:url';
  * delta topics are Kafka topics, not a folder, so they are not listed; they are where the tracker's
  * output ends and the only way it reaches delivery/.
  *
- * Data is handed along this order, so no stage reaches back into the one before it (DESIGN's rule
- * read from the data's side), and no stage knows the one after it (read from the other side). The
- * tracker is the exception both readings share: it is the runtime that carries a record through
- * the flow, so it calls the folders on either side of it, capture's decoding and state's store.
- * Every other stage sees the others only through model/.
+ * Why both directions are closed: DESIGN says a folder never imports one after it in the flow;
+ * issue 22 says never one above it, which reads as upstream. Every stage keeps both, except the
+ * tracker, the runtime that carries a record through the flow: it calls capture's decoding (before
+ * it) and state's store (after it). So the tracker imports the stages beside it, never one past
+ * the delta topics, and no other stage imports another at all: they share model/.
  */
 const FLOW = ['capture', 'tracker', 'state', 'delivery'] as const;
 

@@ -2,7 +2,7 @@ import type { AssignmentConfig } from '../config/tracker-config.js';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { KafkaClients, KafkaProducer, OutgoingRecord, PartitionReader } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
-import { deadLetter } from '../tracker/dead-letter.js';
+import { deadLetter } from '../dead-letters/dead-letter.js';
 import type { AssignmentChange, AssignmentRole, AssignmentTable } from './assignment-table.js';
 import { parseAssignmentValue, type AssignmentValue } from './assignment-value.js';
 

@@ -1,7 +1,7 @@
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import { repRangesExcept } from '../state/rep-index.js';
-import type { Task } from '../tracker/task.js';
+import type { StateStore } from '../state/state-store.js';
 import type { AssignmentLookup } from './assigned-user.js';
 
 /**
@@ -11,12 +11,24 @@ import type { AssignmentLookup } from './assigned-user.js';
  */
 export const RECHECK_PAGE_SIZE = 1_000;
 
+/**
+ * What a re-check needs of a task of the assignment entity (the tracker's Task is one), declared
+ * here so that assignment/ sees a narrow view and not the tracker's runtime.
+ */
+export interface RecheckedTask {
+  readonly id: string;
+  readonly closed: boolean;
+  readonly store: Pick<StateStore, 'indexedReps' | 'indexPages'>;
+  /** Re-checks the keys `nextKeys` yields, one page a turn of the task, against the table as of `tsMs`. */
+  recheck(nextKeys: () => Promise<readonly string[]>, tsMs: number): Promise<{ checked: number; emitted: number }>;
+}
+
 export interface AssignmentRecheckOptions {
   table: AssignmentLookup & { entries(role: 'manual'): Array<[string, string]> };
   respectManual: boolean;
   logger: Logger;
   /** Called when a page failed on a task that is still open: the task must be replaced. */
-  onFailure: (task: Task, error: unknown) => void;
+  onFailure: (task: RecheckedTask, error: unknown) => void;
 }
 
 /**
@@ -36,7 +48,7 @@ export class AssignmentRecheck {
   private everything: number | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(readonly task: Task, private readonly options: AssignmentRecheckOptions) {}
+  constructor(readonly task: RecheckedTask, private readonly options: AssignmentRecheckOptions) {}
 
   /** Re-check every loaded customer that may be off: after a restore. */
   requestAll(tsMs: number): void {
@@ -131,7 +143,7 @@ export class AssignmentRecheck {
   private async recheckRep(rep: string, tsMs: number): Promise<{ checked: number; emitted: number }> {
     const { task, options } = this;
     const user = options.table.userOfRep(rep) ?? null;
-    let pages: ReturnType<Task['store']['indexPages']> | undefined;
+    let pages: ReturnType<RecheckedTask['store']['indexPages']> | undefined;
     const total = { checked: 0, emitted: 0 };
     try {
       for (;;) {

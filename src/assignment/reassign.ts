@@ -1,7 +1,7 @@
-import { compareWithLoaded } from '../tracker/compare.js';
-import type { Delta } from '../tracker/delta.js';
-import type { LoadedRecord } from '../tracker/loaded-record.js';
-import type { TrackedEntity } from '../tracker/tracked-entity.js';
+import { compareWithLoaded } from '../model/compare.js';
+import type { Delta } from '../model/delta.js';
+import type { LoadedRecord } from '../model/loaded-record.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 import type { AssignmentJoin } from './assigned-user.js';
 
 /**

@@ -1,4 +1,5 @@
 import { orderOf, SOURCE_CONNECTORS, type PositionParts, type SourceConnector, type SourcePosition, type Unsigned } from '../model/source-position.js';
+import type { SnapshotKind } from '../model/source-change.js';
 
 /**
  * Reads a change's source position from Debezium's `source` block (model/source-position.ts has
@@ -17,7 +18,7 @@ import { orderOf, SOURCE_CONNECTORS, type PositionParts, type SourceConnector, t
 
 /**
  * The members of each connector's `source` block that sourcePositionOf reads besides `connector`,
- * for a reader that picks them out of the record's text (tracker/compact-envelope.ts), in the
+ * for a reader that picks them out of the record's text (capture/compact-envelope.ts), in the
  * order Debezium writes them (its SourceInfoStructMakers), so that the reader finds each one after
  * the one before.
  */
@@ -222,4 +223,10 @@ const USUAL_SEQUENCE = /^\[(?:null|"(\d{1,15})"),"(\d{1,15})"\]$/;
 function optionalUnsigned(value: unknown): Unsigned | undefined | null {
   if (value === undefined || value === null) return undefined;
   return unsigned(value) ?? null;
+}
+
+/** The kind of snapshot a source block's `snapshot` member names. */
+export function snapshotKind(value: unknown): SnapshotKind | undefined {
+  const phase = snapshotPhase(value);
+  return phase === 'snapshot' ? 'initial' : phase === 'incremental' ? 'incremental' : undefined;
 }

@@ -16,7 +16,7 @@ import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import { createLogger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import { StatusPage } from '../status/status-page.js';
-import type { Delta } from '../tracker/delta.js';
+import type { Delta } from '../model/delta.js';
 import { Tracker } from '../tracker/tracker.js';
 import { stackPlaceholderValues } from './connectors-command.js';
 import { addStackDirOption, openStack } from './stack-command.js';

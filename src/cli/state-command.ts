@@ -7,9 +7,9 @@ import { cliLogger } from '../logging/logger.js';
 import { registryClient } from '../registry/registry-client.js';
 import { readDeltaHistory, type KeyDelta } from '../state/delta-history.js';
 import { describeSourcePosition } from '../model/source-position.js';
-import type { DeltaSource } from '../tracker/delta.js';
-import { formatEntityKey } from '../tracker/entity-key.js';
-import { deltaSourceOf } from '../tracker/loaded-record.js';
+import type { DeltaSource } from '../model/delta.js';
+import { formatEntityKey } from '../model/entity-key.js';
+import { deltaSourceOf } from '../model/loaded-record.js';
 
 /** The last record of a key on its delta topic: the loaded record, and where it stands. */
 export interface KeyState extends KeyDelta {

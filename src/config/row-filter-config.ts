@@ -36,7 +36,7 @@ export type RowFilterInput = z.infer<typeof rowFilterSchema>;
 
 /**
  * A condition with its values in the field's canonical form: what EntityConfig holds and the
- * tracker's row filter (tracker/row-filter.ts) tests. `in` and `notIn` hold at least one value.
+ * model's row filter (model/row-filter.ts) tests. `in` and `notIn` hold at least one value.
  */
 export type RowCondition =
   | { field: string; equals: CanonicalValue }

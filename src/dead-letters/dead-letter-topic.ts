@@ -1,6 +1,6 @@
 import type { TrackerConfig } from '../config/tracker-config.js';
 import type { KafkaClients, RecordHeaders } from '../kafka/kafka-port.js';
-import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
+import { DEAD_LETTER_HEADERS } from './dead-letter.js';
 
 /** Where a dead letter came from: a CDC record (tracker) or a delta (loader), by its headers. */
 export interface DeadLetterSource {

@@ -1,8 +1,8 @@
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
-import { keyRecords } from '../tracker/batch-decision.js';
-import { desiredRecord } from '../tracker/desired-record.js';
-import type { SourceDecoder } from '../tracker/source-decoder.js';
-import type { TrackedEntity } from '../tracker/tracked-entity.js';
+import { keyRecords } from '../model/keyed-record.js';
+import { desiredRecord } from '../model/desired-record.js';
+import type { SourceDecoder } from '../capture/source-decoder.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 
 /**
  * Why a dead CDC record would be dead-lettered again under the config at hand, if it would: the

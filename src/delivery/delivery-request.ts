@@ -1,4 +1,4 @@
-import type { Delta } from '../tracker/delta.js';
+import type { Delta } from '../model/delta.js';
 
 /** A delta as the target receives it: the delta, and the key that identifies this one delta. */
 export interface DeliveredDelta extends Delta {

@@ -9,8 +9,8 @@ import type { FetchedBatch, GroupConsumer, KafkaAdmin, KafkaClients, KafkaProduc
 import type { Logger } from '../logging/logger.js';
 import { DeliveryMetrics, type DeliveryStatus } from '../metrics/delivery-metrics.js';
 import { probeRegistry, registryClient } from '../registry/registry-client.js';
-import { DEAD_LETTER_HEADERS } from '../tracker/dead-letter.js';
-import type { Delta } from '../tracker/delta.js';
+import { DEAD_LETTER_HEADERS } from '../dead-letters/dead-letter.js';
+import type { Delta } from '../model/delta.js';
 import { bodyParts, jsonBytes } from './body-size.js';
 import { postDelivery } from './delivery-post.js';
 import { deliveryRequest, idempotencyKey, retryDelayMs, tombstoneDelta } from './delivery-request.js';

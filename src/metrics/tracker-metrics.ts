@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { emptyCounters, type EntityCounters } from '../status/counter-history.js';
-import type { DeltaReason } from '../tracker/delta.js';
+import type { DeltaReason } from '../model/delta.js';
 
 /**
  * The tracker's counters per entity (issue 3: seen, suppressed, emitted by reason, dead-lettered).

@@ -1,4 +1,4 @@
-import type { DeltaSource } from '../tracker/delta.js';
+import type { DeltaSource } from './delta.js';
 import { compareOrders, mayFollowSnapshot } from './source-position.js';
 
 /**

@@ -30,7 +30,7 @@ const LONG_MAX = 2n ** 63n - 1n;
  * (registry/exact-long.ts); consumers of the deltas see a long.
  *
  * What it reads exactly: a bigint, which is how the JSON decoder hands over an integer beyond 2^53
- * (tracker/exact-json.ts: JSON.parse would have rounded it), integer text of any length, and a
+ * (capture/exact-json.ts: JSON.parse would have rounded it), integer text of any length, and a
  * safe JavaScript number. A JavaScript number beyond 2^53 is refused: it is a double that has
  * already lost its last digits (a double column, or JSON parsed by something other than the
  * decoder), and nothing can restore them. Beyond the 64-bit range (MySQL's BIGINT UNSIGNED above

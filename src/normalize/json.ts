@@ -27,7 +27,7 @@ export type JsonSpec = z.infer<typeof jsonSpec>;
  * written 100, and digits beyond a double's 15-17 significant ones are lost (an integer beyond
  * 2^53 in a document is written rounded, and documents differing only there compare equal). An
  * array or object from the decoder is the exception for integers: it holds one beyond 2^53 as a
- * bigint (tracker/exact-json.ts), written with all its digits.
+ * bigint (capture/exact-json.ts), written with all its digits.
  * JSON null is "null", not SQL NULL. Text that is not JSON is dead-lettered.
  */
 export function jsonNormalizer(field: string, _spec: JsonSpec): Normalizer {
@@ -58,7 +58,7 @@ function canonicalJson(value: unknown): string {
     // Object.keys, not a rebuilt object: a "__proto__" member stays a member.
     return `{${Object.keys(members).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(members[key])}`).join(',')}}`;
   }
-  // An integer the decoder read exactly (tracker/exact-json.ts) keeps its digits.
+  // An integer the decoder read exactly (capture/exact-json.ts) keeps its digits.
   if (typeof value === 'bigint') return value.toString();
   // Scalars as JSON writes them; an undefined or a function cannot come from a decoded record.
   return JSON.stringify(value) ?? 'null';

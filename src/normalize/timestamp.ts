@@ -80,7 +80,7 @@ export function timestampNormalizer(field: string, spec: TimestampSpec): Normali
   };
   return (raw: unknown): CanonicalValue => {
     if (isNullOrBlank(raw)) return null;
-    // The JSON decoder hands an integer beyond 2^53 over as a bigint (tracker/exact-json.ts); as a
+    // The JSON decoder hands an integer beyond 2^53 over as a bigint (capture/exact-json.ts); as a
     // number it is the double JSON.parse made of it, which the reading below was built for.
     if (typeof raw === 'bigint') raw = Number(raw);
     let epochMs: number | undefined;

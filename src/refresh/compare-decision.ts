@@ -1,8 +1,8 @@
 import { compareVersions } from '../model/version-order.js';
-import { compareWithLoaded } from '../tracker/compare.js';
-import type { Delta, DeltaSource } from '../tracker/delta.js';
-import { isLoaded, type LoadedState } from '../tracker/loaded-record.js';
-import type { TrackedEntity } from '../tracker/tracked-entity.js';
+import { compareWithLoaded } from '../model/compare.js';
+import type { Delta, DeltaSource } from '../model/delta.js';
+import { isLoaded, type LoadedState } from '../model/loaded-record.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 
 /**
  * A full compare's window of one CDC partition: from where the partition ended when the compare

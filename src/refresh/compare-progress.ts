@@ -1,5 +1,5 @@
-import type { KeyedRecord } from '../tracker/batch-decision.js';
-import type { Delta } from '../tracker/delta.js';
+import type { KeyedRecord } from '../model/keyed-record.js';
+import type { Delta } from '../model/delta.js';
 
 /**
  * What one task counts of a full compare while the snapshot runs: the snapshot rows (op r) it

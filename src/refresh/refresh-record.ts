@@ -4,7 +4,7 @@
  * `progress:<id>:<topic>:<partition>`. The CLI and every instance read it whole.
  */
 
-import type { DeltaSource } from '../tracker/delta.js';
+import type { DeltaSource } from '../model/delta.js';
 
 /** Offsets per CDC topic and partition, as JSON can hold them. */
 export type PartitionOffsets = Record<string, Record<string, number>>;

@@ -3,11 +3,16 @@ import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { KafkaAdmin, KafkaClients, KafkaRecord } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
-import type { Task } from '../tracker/task.js';
+import type { DeltaSource } from '../model/delta.js';
+import type { LoadedRecord } from '../model/loaded-record.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
+import type { StateStore } from '../state/state-store.js';
+import type { CompareWindow } from './compare-decision.js';
 import { SnapshotReadCounter } from './compare-progress.js';
 import { refreshGroupId, type RefreshControl } from './refresh-control.js';
 import { replayRanges, type RefreshProgress, type RefreshRequest } from './refresh-record.js';
 import type { LoaderLagGate } from './refresh-throttle.js';
+import type { ReplayWindow } from './replay-decision.js';
 import { RatePacer } from './refresh-throttle.js';
 
 /** Replayed records per task turn: live batches of the partition wait for one page at most. */
@@ -15,6 +20,27 @@ const REPLAY_PAGE = 500;
 const RECONCILE_PAGE = 1_000;
 const PROGRESS_EVERY_MS = 1_000;
 const RETRY_AFTER_MS = 5_000;
+
+/**
+ * What a refresh needs of a task (the tracker's Task is one), declared here so that refresh/ sees
+ * a narrow view and not the tracker's runtime. Each page runs as one turn of the task, so it never
+ * races the partition's live batches.
+ */
+export interface RefreshedTask {
+  readonly id: string;
+  readonly entity: Pick<TrackedEntity, 'name' | 'topic'>;
+  readonly partition: number;
+  readonly closed: boolean;
+  readonly store: Pick<StateStore, 'clearReplayState' | 'clearSeen' | 'compareMarks' | 'recordKeyPages' | 'recordPages'>;
+  refreshPage(messages: readonly KafkaRecord[], refreshId: string, window: ReplayWindow, position: { groupId: string; offset: string } | undefined): Promise<{ emitted: number; failed: number }>;
+  reconcilePage(nextRecords: () => Promise<readonly LoadedRecord[]>, refreshId: string, end: number): Promise<{ checked: number; deleted: number }>;
+  markSeen(messages: readonly KafkaRecord[], compareId: string, markedTo: string, windowFrom: number): Promise<void>;
+  startMarking(compareId: string): Promise<void>;
+  stopMarking(): void;
+  countSnapshotReads(counter: SnapshotReadCounter | undefined): void;
+  sweepPage(nextKeys: () => Promise<readonly string[]>, window: CompareWindow): Promise<{ checked: number; deleted: number }>;
+  truncatePage(nextKeys: () => Promise<readonly string[]>, truncate: DeltaSource): Promise<{ checked: number; deleted: number; unplaced: number }>;
+}
 
 export interface RefreshRunnerOptions {
   kafka: KafkaClients;
@@ -42,7 +68,7 @@ export class RefreshRunner {
   /** The running compare's count of this task's snapshot rows. */
   private reads: SnapshotReadCounter | undefined;
 
-  constructor(readonly task: Task, private readonly options: RefreshRunnerOptions) {}
+  constructor(readonly task: RefreshedTask, private readonly options: RefreshRunnerOptions) {}
 
   /** Looks at the board again: starts the replay if a refresh of this task's entity is running. */
   kick(): void {
@@ -143,7 +169,7 @@ export class RefreshRunner {
     }
     progress.replayed = progress.total;
 
-    const pages = { iterator: undefined as ReturnType<Task['store']['recordPages']> | undefined };
+    const pages = { iterator: undefined as ReturnType<RefreshedTask['store']['recordPages']> | undefined };
     try {
       for (;;) {
         const result = await task.reconcilePage(async () => {

@@ -1,14 +1,14 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { compareVersions } from '../model/version-order.js';
-import { changeSource, type KeyedRecord } from '../tracker/batch-decision.js';
-import { compareWithLoaded } from '../tracker/compare.js';
-import type { Delta } from '../tracker/delta.js';
-import { desiredRecord, type DesiredRecord } from '../tracker/desired-record.js';
-import { loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../tracker/loaded-record.js';
-import { keepsRow } from '../tracker/row-filter.js';
-import type { SourceRow } from '../tracker/source-change.js';
-import type { TrackedEntity } from '../tracker/tracked-entity.js';
+import { changeSource, type KeyedRecord } from '../model/keyed-record.js';
+import { compareWithLoaded } from '../model/compare.js';
+import type { Delta } from '../model/delta.js';
+import { desiredRecord, type DesiredRecord } from '../model/desired-record.js';
+import { loadedOf, loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
+import { keepsRow } from '../model/row-filter.js';
+import type { SourceRow } from '../model/source-change.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 
 /**
  * What a task's replay has learnt so far, from the start of its CDC partition. It is rebuilt by

@@ -1,6 +1,6 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KafkaAdmin, KafkaClients } from '../kafka/kafka-port.js';
-import type { Delta } from '../tracker/delta.js';
+import type { Delta } from '../model/delta.js';
 
 /** One record of a key on its delta topic. */
 export interface KeyDelta {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../tracker/loaded-record.js';
-import type { DeltaSource } from '../tracker/delta.js';
+import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
+import type { DeltaSource } from '../model/delta.js';
 import { MIN_MEMTABLE_BYTES } from './memtable-budget.js';
 import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
 import { decodeLoadedRecord, encodeLoadedRecord, isDeletedText, storedState } from './stored-record.js';
@@ -18,7 +18,7 @@ const REPLAY_PREFIX = 'p:';
 /** Keys a full compare saw in its window (refresh/compare-decision.ts), and how far it has read the window. */
 const SEEN_PREFIX = 's:';
 const COMPARE_MARKS_KEY = 'meta:compare-marks';
-/** Where the partition's rows first had each tracked column (tracker/column-sightings.ts). */
+/** Where the partition's rows first had each tracked column (capture/column-sightings.ts). */
 const COLUMNS_SEEN_KEY = 'meta:columns-seen';
 /** Index entries rewritten per LevelDB batch while an index is (re)built. */
 const REBUILD_BATCH = 5_000;

@@ -1,6 +1,6 @@
 import { SOURCE_CONNECTORS, type SourceConnector } from '../model/source-position.js';
-import type { DeltaSource } from '../tracker/delta.js';
-import { deltaSourceOf, type DeletedRecord, type LoadedRecord } from '../tracker/loaded-record.js';
+import type { DeltaSource } from '../model/delta.js';
+import { deltaSourceOf, type DeletedRecord, type LoadedRecord } from '../model/loaded-record.js';
 
 /**
  * The compact form stored per key: the record (null for a deleted key) and the source record it

@@ -1,4 +1,4 @@
-import { DELTA_REASONS, type DeltaReason } from '../tracker/delta.js';
+import { DELTA_REASONS, type DeltaReason } from '../model/delta.js';
 
 /** The counters of one entity at one moment (totals since the process started). */
 export interface EntityCounters {

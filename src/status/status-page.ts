@@ -3,37 +3,17 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readiness } from '../admin/readiness.js';
 import type { CaptureHealth } from '../capture/capture-health.js';
-import type { WrittenAssignment } from '../assignment/assignment-topic.js';
 import { ErpDeltaError, type ErrorCode, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { projectFiles } from '../project-files.js';
-import type { RefreshRequest } from '../refresh/refresh-record.js';
 import type { RefreshStatus } from '../refresh/refresh-status.js';
-import type { DeltaHistory } from '../state/delta-history.js';
-import type { PositionStatus } from '../tracker/position-report.js';
 import { CounterHistory, emptyCounters, type EntityCounters, type RatePoint } from './counter-history.js';
+import type { AssignmentMapping, PositionStatus, TrackerActions, TrackerView } from './tracker-view.js';
 
 /** How often the counters are sampled for the charts: 240 points make an hour. */
 const SAMPLE_INTERVAL_MS = 15_000;
 
 /** The biggest request body the page sends (an assignment): anything larger is not the page. */
 const MAX_BODY_BYTES = 16 * 1024;
-
-/** What the status page reads from and acts on: the running tracker. */
-export interface StatusSource {
-  entityNames(): string[];
-  entityCounters(): Promise<Record<string, EntityCounters>>;
-  consumerLag(): Promise<Record<string, number>>;
-  readiness(): Promise<Readiness>;
-  refreshStatus(): RefreshStatus;
-  assignmentMapping(): { topic: string; entity: string; mapping: Array<{ repCode: string; userId: string }> } | null;
-  requestRefresh(trigger: string): Promise<RefreshRequest>;
-  assign(repCode: string, userId: string | null): Promise<WrittenAssignment>;
-  deltaHistory(entity: string, key: string): Promise<DeltaHistory>;
-  /** Per entity: its source epoch and what the tracker found about source positions. */
-  sourcePositions(): Record<string, PositionStatus & { epoch: number }>;
-  /** The capture's health (issue 19): connectors, tasks, heartbeats, slots; null when not watched. */
-  captureHealth?(): CaptureHealth | null;
-}
 
 /** GET /api/status: everything the page shows, in one answer. */
 export interface StatusAnswer {
@@ -42,7 +22,7 @@ export interface StatusAnswer {
   entities: Array<{ name: string; counters: EntityCounters; lag: number | null; ratesPerMinute: RatePoint[]; sourcePositions: (PositionStatus & { epoch: number }) | null }>;
   refresh: RefreshStatus;
   capture: CaptureHealth | null;
-  assignment: ReturnType<StatusSource['assignmentMapping']>;
+  assignment: AssignmentMapping | null;
 }
 
 /**
@@ -60,7 +40,7 @@ export class StatusPage {
   /** The page's HTML, read once: it ships with the package and does not change while running. */
   private html: Promise<Buffer> | undefined;
 
-  constructor(private readonly source: StatusSource) {}
+  constructor(private readonly source: TrackerView & TrackerActions) {}
 
   /** Starts sampling the counters for the charts (AdminServer starts and stops it with itself). */
   start(): void {

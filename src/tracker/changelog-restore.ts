@@ -1,7 +1,7 @@
 import type { KafkaClients } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
-import { loadedStateOf, type DeletedRecord, type LoadedRecord } from './loaded-record.js';
+import { loadedStateOf, type DeletedRecord, type LoadedRecord } from '../model/loaded-record.js';
 import type { DeltaCodec } from './delta-codec.js';
 import type { Task } from './task.js';
 

@@ -5,10 +5,10 @@ import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import { isRegistryUnreachable } from '../registry/registry-client.js';
-import type { Delta } from './delta.js';
-import { confluentHeader, WireFormatWriter, type AvroWriterType } from './confluent-wire-format.js';
+import type { Delta } from '../model/delta.js';
+import { confluentHeader, WireFormatWriter, type AvroWriterType } from '../registry/confluent-wire-format.js';
 import { type AvroField, deltaSchemaFor, fieldsMissingFrom, incompatibleChanges } from './delta-schema.js';
-import { trackedEntity } from './tracked-entity.js';
+import { trackedEntity } from '../model/tracked-entity.js';
 
 /** How long a start-up waits for a registry that cannot be reached before it gives up. */
 const REGISTRY_STARTUP_WAIT_MS = 60_000;

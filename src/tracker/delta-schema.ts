@@ -1,6 +1,6 @@
 import { ASSIGNED_USER_FIELD, type EntityConfig, type FieldConfig } from '../config/tracker-config.js';
 import type { NormalizerName } from '../normalize/normalizer.js';
-import { DELTA_REASONS } from './delta.js';
+import { DELTA_REASONS } from '../model/delta.js';
 
 /** How each normalizer's canonical value is written in Avro. */
 export const AVRO_TYPE: Record<NormalizerName, 'string' | 'long' | 'boolean'> = {

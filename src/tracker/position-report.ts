@@ -2,21 +2,12 @@ import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { describeSourcePosition, type SourceConnector } from '../model/source-position.js';
 import type { BatchDecision, BehindVersion } from './batch-decision.js';
-import type { DeltaSource } from './delta.js';
-import type { TrackedEntity } from './tracked-entity.js';
+import type { DeltaSource } from '../model/delta.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
+import type { PositionStatus } from '../status/tracker-view.js';
 
 /** How often, at most, a task repeats its error about versions behind the loaded ones. */
 const BEHIND_LOG_INTERVAL_MS = 60_000;
-
-/** What the status page shows of an entity's source positions. */
-export interface PositionStatus {
-  /** Versions held back since the process started because their position is before the loaded one. */
-  behind: number;
-  /** The last of them: the key and both positions in the database's notation. */
-  lastBehind: { key: string; partition: number; record: string; loaded: string; atMs: number } | null;
-  /** Records without a usable source position (ordered by Kafka offset instead). */
-  withoutPosition: number;
-}
 
 /**
  * Says what the batches found about source positions (DESIGN guarantee 7), where an operator

@@ -12,14 +12,15 @@ import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
 import { decideSweep, decideTruncateSweep, type CompareWindow } from '../refresh/compare-decision.js';
 import { countSnapshotReads, type SnapshotReadCounter } from '../refresh/compare-progress.js';
-import { type ColumnSightings, NO_SIGHTINGS } from './column-sightings.js';
-import { decideBatch, findCaptureRestart, keyRecords, rowKeyOf, type DecodedRecord, type KeyedRecord, type PreviousRecord } from './batch-decision.js';
-import type { Delta, DeltaSource } from './delta.js';
+import { type ColumnSightings, NO_SIGHTINGS } from '../capture/column-sightings.js';
+import { decideBatch, findCaptureRestart, type PreviousRecord } from './batch-decision.js';
+import { keyRecords, rowKeyOf, type DecodedRecord, type KeyedRecord } from '../model/keyed-record.js';
+import type { Delta, DeltaSource } from '../model/delta.js';
 import type { DeltaCodec } from './delta-codec.js';
-import { deadLetter, sourceOffsetOf } from './dead-letter.js';
-import { loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from './loaded-record.js';
-import type { SourceDecoder } from './source-decoder.js';
-import type { TrackedEntity } from './tracked-entity.js';
+import { deadLetter, sourceOffsetOf } from '../dead-letters/dead-letter.js';
+import { loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
+import type { SourceDecoder } from '../capture/source-decoder.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 import { trailingTransactionCut, type BatchBounds, type HeldBack, type TransactionCut } from './transaction-cut.js';
 
 /**

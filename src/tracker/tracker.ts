@@ -29,20 +29,20 @@ import { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { probeRegistry, registryClient } from '../registry/registry-client.js';
 import { readDeltaHistory, type DeltaHistory } from '../state/delta-history.js';
 import type { EntityCounters } from '../status/counter-history.js';
-import type { StatusSource } from '../status/status-page.js';
+import type { AssignmentMapping, PositionStatus, TrackerActions, TrackerView } from '../status/tracker-view.js';
 import type { CaptureHealth } from '../capture/capture-health.js';
 import { CaptureMonitor, captureSettings } from '../capture/capture-monitor.js';
 import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
 import { registerCompareMetrics } from '../metrics/compare-metrics.js';
 import { SourceEpochFeed } from '../capture/source-epochs.js';
 import { restoreFromChangelogs } from './changelog-restore.js';
-import { PositionReport, type PositionStatus } from './position-report.js';
+import { PositionReport } from './position-report.js';
 import { DeltaCodec } from './delta-codec.js';
-import type { DeltaSource } from './delta.js';
-import { SourceDecoder } from './source-decoder.js';
+import type { DeltaSource } from '../model/delta.js';
+import { SourceDecoder } from '../capture/source-decoder.js';
 import { Task, taskId, type BatchOutcome, type TaskContext } from './task.js';
-import { trackedEntities } from './tracked-entity.js';
-import type { TrackedEntity } from './tracked-entity.js';
+import { trackedEntities } from '../model/tracked-entity.js';
+import type { TrackedEntity } from '../model/tracked-entity.js';
 import { ensureTopics } from './topics.js';
 
 /** "Why was this record sent?": the last deltas shown, and how far back each partition is read. */
@@ -61,7 +61,7 @@ export interface TrackerOptions {
  * restore their stores from their changelogs before they process a record, and tasks of partitions
  * that moved away are closed.
  */
-export class Tracker implements StatusSource {
+export class Tracker implements TrackerView, TrackerActions {
   readonly metrics = new TrackerMetrics();
   private readonly kafka: KafkaClients;
   private readonly entitiesByTopic: Map<string, TrackedEntity>;
@@ -308,7 +308,7 @@ export class Tracker implements StatusSource {
       table: assignmentTable,
       respectManual: options.config.assignment?.respectManual ?? false,
       logger: options.logger,
-      onFailure: (failed) => this.replaceTask(failed),
+      onFailure: () => this.replaceTask(task),
     });
     this.rechecks.set(task.id, recheck);
     recheck.requestAll(Date.now());
@@ -484,7 +484,7 @@ export class Tracker implements StatusSource {
     return lags;
   }
 
-  // What the status page shows and does (StatusSource).
+  // What the status page shows and does (TrackerView, TrackerActions).
 
   entityNames(): string[] {
     return [...this.entitiesByTopic.values()].map((entity) => entity.name);
@@ -510,7 +510,7 @@ export class Tracker implements StatusSource {
   }
 
   /** The mapping as this instance's table holds it: what the joins use now. */
-  assignmentMapping(): ReturnType<StatusSource['assignmentMapping']> {
+  assignmentMapping(): AssignmentMapping | null {
     const { assignment } = this.options.config;
     if (!assignment || !this.assignmentTable) return null;
     return { topic: assignment.topic, entity: assignment.entity, mapping: this.assignmentTable.entries('mapping').map(([repCode, userId]) => ({ repCode, userId })) };

@@ -1,4 +1,4 @@
-import type { KeyedRecord } from './batch-decision.js';
+import type { KeyedRecord } from '../model/keyed-record.js';
 
 /** What the cut reads of a fetched record: Kafka's offset and write time (epoch ms), as text. */
 export interface FetchedPosition {

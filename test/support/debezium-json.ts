@@ -3,7 +3,7 @@
  * with the schema part (schemas.enable=true) or without it. Shaped after real output of the
  * PostgreSQL connector (pgoutput, decimal.handling.mode=string, REPLICA IDENTITY DEFAULT).
  */
-import type { DecodedSourceRecord, SourceChange, SourceOp, SourceTombstone } from '../../src/tracker/source-change.js';
+import type { DecodedSourceRecord, SourceChange, SourceOp, SourceTombstone } from '../../src/model/source-change.js';
 
 type Row = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/load-config.js';
-import { trackedEntities, type TrackedEntity } from '../../src/tracker/tracked-entity.js';
+import { trackedEntities, type TrackedEntity } from '../../src/model/tracked-entity.js';
 
 const entities = new Map(trackedEntities(loadConfig()).map((entity) => [entity.name, entity]));
 

@@ -27,7 +27,7 @@ import kafkajs, { type Admin, type Consumer, type IHeaders, type Message, type R
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { projectFiles } from '../../src/project-files.js';
 import { exactLongTypeHook } from '../../src/registry/exact-long.js';
-import type { Delta } from '../../src/tracker/delta.js';
+import type { Delta } from '../../src/model/delta.js';
 import { runCli, type CliResult } from './cli.js';
 import { leaveGroup } from './leave-group.js';
 import { erpDatabase, testKafka, testStack } from './test-stack.js';

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEAD_LETTER_HEADERS } from '../../../src/tracker/dead-letter.js';
+import { DEAD_LETTER_HEADERS } from '../../../src/dead-letters/dead-letter.js';
 import { produce, uniqueCode, useCaughtUpTracker, waitUntil, type DeltaRecord, type Deltas } from '../../support/tracker-harness.js';
 
 /** The customers CDC topic has 3 partitions: one task each, all on the one instance here. */

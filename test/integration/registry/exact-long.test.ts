@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { integerNormalizer } from '../../../src/normalize/integer.js';
 import { registryClient } from '../../../src/registry/registry-client.js';
-import { confluentHeader, WireFormatWriter, type AvroWriterType } from '../../../src/tracker/confluent-wire-format.js';
+import { confluentHeader, WireFormatWriter, type AvroWriterType } from '../../../src/registry/confluent-wire-format.js';
 import { testStack } from '../../support/test-stack.js';
 
 /** A delta's shape, cut down: an integer key field, an optional integer field, and the envelope's longs. */

@@ -20,7 +20,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { TargetServer, type ReceivedDelta } from '../../../src/delivery/target-server.js';
 import { projectFiles } from '../../../src/project-files.js';
 import { registryClient } from '../../../src/registry/registry-client.js';
-import type { Delta } from '../../../src/tracker/delta.js';
+import type { Delta } from '../../../src/model/delta.js';
 import { runCli } from '../../support/cli.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { secureKafka, secureKafkaSection, secureStackSecurity } from '../../support/secure-test-stack.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
-import { SourceDecoder } from '../../../src/tracker/source-decoder.js';
+import { SourceDecoder } from '../../../src/capture/source-decoder.js';
 import { testStack } from '../../support/test-stack.js';
 
 /** The shape of Debezium's Avro envelope for the customers table (AvroConverter, decimals as strings). */

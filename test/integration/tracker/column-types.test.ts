@@ -22,7 +22,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { ConnectRestClient } from '../../../src/capture/connect-rest.js';
-import { DEAD_LETTER_HEADERS } from '../../../src/tracker/dead-letter.js';
+import { DEAD_LETTER_HEADERS } from '../../../src/dead-letters/dead-letter.js';
 import { waitConnectorRunning } from '../../support/capture-watch.js';
 import { copyOfShippedConnector, removeTestCapture } from '../../support/connector-copy.js';
 import { erpDatabase, testKafka, testStack } from '../../support/test-stack.js';

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { DEAD_LETTER_HEADERS } from '../../../src/tracker/dead-letter.js';
+import { DEAD_LETTER_HEADERS } from '../../../src/dead-letters/dead-letter.js';
 import { changeKey, changeValue, envelope, json } from '../../support/debezium-json.js';
 import { produce, type RawRecord, uniqueCode, useCaughtUpTracker } from '../../support/tracker-harness.js';
 

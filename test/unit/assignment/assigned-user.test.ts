@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignedUser, assignmentJoin, type AssignmentLookup } from '../../../src/assignment/assigned-user.js';
 import { reassignmentDeltas } from '../../../src/assignment/reassign.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/model/loaded-record.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
 function lookup(reps: Record<string, string>, manual: Record<string, string> = {}): AssignmentLookup {

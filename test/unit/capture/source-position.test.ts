@@ -19,14 +19,14 @@ function compare(a: Block, b: Block): -1 | 0 | 1 | undefined {
   return compareSourcePositions(position(a), position(b));
 }
 
-/** The members a reader of the record's text picks out (tracker/compact-envelope.ts). */
+/** The members a reader of the record's text picks out (capture/compact-envelope.ts). */
 function picked(block: Block): Block {
   const connector = block['connector'] as SourceConnector;
   return Object.fromEntries(Object.entries(block).filter(([name]) => name === 'connector' || POSITION_MEMBERS[connector].includes(name)));
 }
 
 // Source blocks as Debezium wrote them. Avro union wrappers ({"string": …}) are unwrapped, as the
-// project's Avro decoding yields them (tracker/source-decoder.ts).
+// project's Avro decoding yields them (capture/source-decoder.ts).
 
 // MaterializeInc/materialize#14211: a snapshot record of Debezium 1.9.5.
 const PG_SNAPSHOT: Block = { version: '1.9.5.Final', connector: 'postgresql', name: 'postgres', ts_ms: 1660304398619, snapshot: 'last', db: 'postgres', sequence: '[null,"23493504"]', schema: 'public', table: 'debezium_table', txId: 560, lsn: 23493504, xmin: null };

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { failureUnderConfig } from '../../../src/dead-letters/redrive-check.js';
-import { SourceDecoder } from '../../../src/tracker/source-decoder.js';
-import { trackedEntity } from '../../../src/tracker/tracked-entity.js';
+import { SourceDecoder } from '../../../src/capture/source-decoder.js';
+import { trackedEntity } from '../../../src/model/tracked-entity.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bodyParts, jsonBytes } from '../../../src/delivery/body-size.js';
 import { deliveryRequest } from '../../../src/delivery/delivery-request.js';
-import type { Delta } from '../../../src/tracker/delta.js';
+import type { Delta } from '../../../src/model/delta.js';
 
 function delta(key: string, name: string): { offset: string; delta: Delta } {
   return {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareVersions, placeVersion } from '../../../src/model/version-order.js';
 import { orderOf } from '../../../src/model/source-position.js';
-import type { DeltaSource } from '../../../src/tracker/delta.js';
+import type { DeltaSource } from '../../../src/model/delta.js';
 
 function pg(offset: number, parts: { snapshot?: boolean; lsn: bigint; lastCommitLsn?: bigint }, tsMs = 1_000, epoch = 0, topic = 'erp.public.products'): DeltaSource {
   const order = orderOf({ connector: 'postgresql', snapshot: parts.snapshot ?? false, lsn: parts.lsn, lastCommitLsn: parts.lastCommitLsn });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideSweep, decideTruncateSweep } from '../../../src/refresh/compare-decision.js';
 import { orderOf } from '../../../src/model/source-position.js';
-import type { DeltaSource } from '../../../src/tracker/delta.js';
-import type { LoadedState } from '../../../src/tracker/loaded-record.js';
+import type { DeltaSource } from '../../../src/model/delta.js';
+import type { LoadedState } from '../../../src/model/loaded-record.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
 const products = defaultEntity('products');

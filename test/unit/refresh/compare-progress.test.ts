@@ -4,9 +4,9 @@ import { countSnapshotReads, entityCompareProgress, SnapshotReadCounter } from '
 import { RefreshBoard } from '../../../src/refresh/refresh-board.js';
 import type { RefreshProgress, RefreshRequest } from '../../../src/refresh/refresh-record.js';
 import { compareBar, describeEntityCompare, latestCompare, refreshStatus } from '../../../src/refresh/refresh-status.js';
-import type { KeyedRecord } from '../../../src/tracker/batch-decision.js';
-import type { Delta, DeltaReason } from '../../../src/tracker/delta.js';
-import type { SourceOp } from '../../../src/tracker/source-change.js';
+import type { KeyedRecord } from '../../../src/model/keyed-record.js';
+import type { Delta, DeltaReason } from '../../../src/model/delta.js';
+import type { SourceOp } from '../../../src/model/source-change.js';
 
 const topic = 'erp.public.products';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideReconcile, decideReplay, type ReplayState } from '../../../src/refresh/replay-decision.js';
-import { keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
-import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
-import { rowFilter } from '../../../src/tracker/row-filter.js';
+import { keyRecords, type DecodedRecord } from '../../../src/model/keyed-record.js';
+import { decodeDebeziumJson } from '../../../src/capture/decode-debezium-json.js';
+import type { LoadedRecord } from '../../../src/model/loaded-record.js';
+import { rowFilter } from '../../../src/model/row-filter.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 

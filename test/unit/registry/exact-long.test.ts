@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import avro from 'avsc';
 import { exactLongType, exactLongTypeHook } from '../../../src/registry/exact-long.js';
 import { registryClient } from '../../../src/registry/registry-client.js';
-import { confluentHeader, WireFormatWriter, type AvroWriterType } from '../../../src/tracker/confluent-wire-format.js';
+import { confluentHeader, WireFormatWriter, type AvroWriterType } from '../../../src/registry/confluent-wire-format.js';
 
 /** A record like a delta's: a required long, an optional one, and a long with Debezium's attributes. */
 const SCHEMA = {

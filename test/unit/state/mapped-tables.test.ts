@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mappedTableFiles } from '../../../src/state/mapped-tables.js';
 import { StateStore } from '../../../src/state/state-store.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/model/loaded-record.js';
 import { prebuiltClassicLevelEnv } from '../../support/prebuilt-classic-level.js';
 
 const KEYS = 60_000;

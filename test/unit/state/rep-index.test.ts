@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseRepIndexKey, repIndexKey, repRange, repRangesExcept } from '../../../src/state/rep-index.js';
 import { StateStore } from '../../../src/state/state-store.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/model/loaded-record.js';
 
 function inRange(key: string, range: { gte: string; lt: string }): boolean {
   return key >= range.gte && key < range.lt;

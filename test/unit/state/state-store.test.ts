@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StateStore } from '../../../src/state/state-store.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
+import type { LoadedRecord } from '../../../src/model/loaded-record.js';
 
 function loaded(key: string, city: string, offset: number): LoadedRecord {
   const data = { code: key, city };

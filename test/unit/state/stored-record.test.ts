@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeLoadedRecord, decodeStoredState, encodeLoadedRecord, storedState, StoredLoadedRecord } from '../../../src/state/stored-record.js';
-import { compareWithLoaded } from '../../../src/tracker/compare.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
-import { trackedEntity } from '../../../src/tracker/tracked-entity.js';
+import { compareWithLoaded } from '../../../src/model/compare.js';
+import type { LoadedRecord } from '../../../src/model/loaded-record.js';
+import { trackedEntity } from '../../../src/model/tracked-entity.js';
 
 const POSITIONED = { tsMs: 1_709_280_000_000, connector: 'postgresql', position: '0000000001a2b3c8:0000000001a2b400', epoch: 2 } as const;
 

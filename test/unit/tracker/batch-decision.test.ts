@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignmentJoin } from '../../../src/assignment/assigned-user.js';
-import type { ColumnSightings } from '../../../src/tracker/column-sightings.js';
-import { decideBatch, findCaptureRestart, keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
-import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
-import { isLoaded, type LoadedState } from '../../../src/tracker/loaded-record.js';
-import { rowFilter } from '../../../src/tracker/row-filter.js';
+import type { ColumnSightings } from '../../../src/capture/column-sightings.js';
+import { decideBatch, findCaptureRestart } from '../../../src/tracker/batch-decision.js';
+import { keyRecords, type DecodedRecord } from '../../../src/model/keyed-record.js';
+import { decodeDebeziumJson } from '../../../src/capture/decode-debezium-json.js';
+import { isLoaded, type LoadedState } from '../../../src/model/loaded-record.js';
+import { rowFilter } from '../../../src/model/row-filter.js';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { orderOf } from '../../../src/model/source-position.js';
 import { changeKey, changeValue, envelope, json } from '../../support/debezium-json.js';

@@ -3,12 +3,12 @@ import { describe, it } from 'node:test';
 import avro from 'avsc';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { NormalizerName } from '../../../src/normalize/normalizer.js';
-import { compareWithLoaded } from '../../../src/tracker/compare.js';
-import { DELTA_REASONS, type Delta } from '../../../src/tracker/delta.js';
+import { compareWithLoaded } from '../../../src/model/compare.js';
+import { DELTA_REASONS, type Delta } from '../../../src/model/delta.js';
 import { deltaSchemaFor, fieldsMissingFrom, incompatibleChanges } from '../../../src/tracker/delta-schema.js';
-import { desiredRecord } from '../../../src/tracker/desired-record.js';
-import { entityKey } from '../../../src/tracker/entity-key.js';
-import { loadedRecordOf } from '../../../src/tracker/loaded-record.js';
+import { desiredRecord } from '../../../src/model/desired-record.js';
+import { entityKey } from '../../../src/model/entity-key.js';
+import { loadedRecordOf } from '../../../src/model/loaded-record.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
 interface AvroField { name: string; type: unknown; default?: unknown; doc?: string }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KeyedRecord } from '../../../src/tracker/batch-decision.js';
+import type { KeyedRecord } from '../../../src/model/keyed-record.js';
 import { trailingTransactionCut, type BatchBounds, type FetchedPosition } from '../../../src/tracker/transaction-cut.js';
 
 const NOW = 1_000_000;

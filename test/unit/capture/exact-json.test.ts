@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { createNormalizer, type NormalizerSpec } from '../../../src/normalize/normalizer.js';
-import { readCompactEnvelope } from '../../../src/tracker/compact-envelope.js';
-import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
-import { holdsInexactInteger, parseExactJson, rowHoldsInexactInteger } from '../../../src/tracker/exact-json.js';
-import type { SourceChange } from '../../../src/tracker/source-change.js';
+import { readCompactEnvelope } from '../../../src/capture/compact-envelope.js';
+import { decodeDebeziumJson } from '../../../src/capture/decode-debezium-json.js';
+import { holdsInexactInteger, parseExactJson, rowHoldsInexactInteger } from '../../../src/capture/exact-json.js';
+import type { SourceChange } from '../../../src/model/source-change.js';
 import { changeKey, changeValue, rowRecord } from '../../support/debezium-json.js';
 
 /**

@@ -1,6 +1,5 @@
 import type { CanonicalValue } from '../normalize/canonical-value.js';
-import { decodeFailed } from './debezium-envelope.js';
-import type { SourceRow } from './source-change.js';
+import { decodeFailed, type SourceRow } from './source-change.js';
 import type { TrackedEntity } from './tracked-entity.js';
 
 /**

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { compareWithLoaded } from '../../../src/tracker/compare.js';
-import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
-import type { Delta, DeltaReason } from '../../../src/tracker/delta.js';
-import { desiredRecord } from '../../../src/tracker/desired-record.js';
-import { entityKey } from '../../../src/tracker/entity-key.js';
-import { loadedRecordOf, type LoadedRecord } from '../../../src/tracker/loaded-record.js';
-import { DEBEZIUM_UNAVAILABLE_VALUE, type SourceOp } from '../../../src/tracker/source-change.js';
-import type { TrackedEntity } from '../../../src/tracker/tracked-entity.js';
+import { compareWithLoaded } from '../../../src/model/compare.js';
+import { decodeDebeziumJson } from '../../../src/capture/decode-debezium-json.js';
+import type { Delta, DeltaReason } from '../../../src/model/delta.js';
+import { desiredRecord } from '../../../src/model/desired-record.js';
+import { entityKey } from '../../../src/model/entity-key.js';
+import { loadedRecordOf, type LoadedRecord } from '../../../src/model/loaded-record.js';
+import { DEBEZIUM_UNAVAILABLE_VALUE, type SourceOp } from '../../../src/model/source-change.js';
+import type { TrackedEntity } from '../../../src/model/tracked-entity.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 

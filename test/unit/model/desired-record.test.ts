@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
-import { desiredRecord } from '../../../src/tracker/desired-record.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
-import { DEBEZIUM_UNAVAILABLE_VALUE } from '../../../src/tracker/source-change.js';
+import { desiredRecord } from '../../../src/model/desired-record.js';
+import type { LoadedRecord } from '../../../src/model/loaded-record.js';
+import { DEBEZIUM_UNAVAILABLE_VALUE } from '../../../src/model/source-change.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
 const customers = defaultEntity('customers');

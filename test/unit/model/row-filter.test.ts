@@ -4,11 +4,11 @@ import type { RowCondition } from '../../../src/config/row-filter-config.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { parseConfig } from '../../../src/config/tracker-config.js';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
-import { desiredRecord } from '../../../src/tracker/desired-record.js';
-import type { LoadedRecord } from '../../../src/tracker/loaded-record.js';
-import { keepsRow, rowFilter } from '../../../src/tracker/row-filter.js';
-import { DEBEZIUM_UNAVAILABLE_VALUE } from '../../../src/tracker/source-change.js';
-import { trackedEntities, trackedEntity, type TrackedEntity } from '../../../src/tracker/tracked-entity.js';
+import { desiredRecord } from '../../../src/model/desired-record.js';
+import type { LoadedRecord } from '../../../src/model/loaded-record.js';
+import { keepsRow, rowFilter } from '../../../src/model/row-filter.js';
+import { DEBEZIUM_UNAVAILABLE_VALUE } from '../../../src/model/source-change.js';
+import { trackedEntities, trackedEntity, type TrackedEntity } from '../../../src/model/tracked-entity.js';
 
 const PRODUCT_FIELDS = ['code', 'description', 'unitPrice', 'active'];
 

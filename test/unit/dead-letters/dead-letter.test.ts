@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideBatch, keyRecords, type DecodedRecord } from '../../../src/tracker/batch-decision.js';
-import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
-import { REDRIVE_HEADERS, sourceOffsetOf } from '../../../src/tracker/dead-letter.js';
-import type { LoadedState } from '../../../src/tracker/loaded-record.js';
+import { decideBatch } from '../../../src/tracker/batch-decision.js';
+import { keyRecords, type DecodedRecord } from '../../../src/model/keyed-record.js';
+import { decodeDebeziumJson } from '../../../src/capture/decode-debezium-json.js';
+import { REDRIVE_HEADERS, sourceOffsetOf } from '../../../src/dead-letters/dead-letter.js';
+import type { LoadedState } from '../../../src/model/loaded-record.js';
 import { changeKey, changeValue } from '../../support/debezium-json.js';
 import { defaultEntity } from '../../support/default-entities.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
-import { entityKey, formatEntityKey } from '../../../src/tracker/entity-key.js';
+import { entityKey, formatEntityKey } from '../../../src/model/entity-key.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
 describe('entity key', () => {

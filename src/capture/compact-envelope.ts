@@ -1,7 +1,7 @@
-import { POSITION_MEMBERS, postgresqlPosition, postgresqlPositionOf, sourcePositionOf } from '../capture/source-position.js';
+import { POSITION_MEMBERS, postgresqlPosition, postgresqlPositionOf, snapshotKind, sourcePositionOf } from './source-position.js';
 import { SOURCE_CONNECTORS, type SourceConnector, type SourcePosition } from '../model/source-position.js';
 import { parseExactJson, rowHoldsInexactInteger } from './exact-json.js';
-import { snapshotKind, type SourceChange, type SourceRow } from './source-change.js';
+import type { SourceChange, SourceRow } from '../model/source-change.js';
 
 /**
  * The tracker reads four things of a Debezium envelope: `after`, `op`, `source.ts_ms` and the few
@@ -22,7 +22,7 @@ import { snapshotKind, type SourceChange, type SourceRow } from './source-change
  * It returns undefined for anything else (a `before` row, a delete, transaction metadata, the
  * schema part, another member order, a duplicated member, a malformed record) and the caller then
  * parses the whole envelope, so a record is decoded to the same change, or fails with the same
- * reason, either way (test/unit/tracker/compact-envelope.test.ts checks that on mutated records).
+ * reason, either way (test/unit/capture/compact-envelope.test.ts checks that on mutated records).
  */
 export function readCompactEnvelope(text: string, key: SourceRow): SourceChange | undefined {
   if (!text.startsWith(ROW_START)) return undefined;

@@ -1,8 +1,8 @@
-import { decodeFailed, isRow, isTruncateEnvelope, sourceChangeFromEnvelope, sourceTruncateFromEnvelope } from './debezium-envelope.js';
+import { isRow, isTruncateEnvelope, sourceChangeFromEnvelope, sourceTruncateFromEnvelope } from './debezium-envelope.js';
 import { readCompactEnvelope } from './compact-envelope.js';
-import { CONFLUENT_MAGIC_BYTE } from './confluent-wire-format.js';
+import { CONFLUENT_MAGIC_BYTE } from '../registry/confluent-wire-format.js';
 import { holdsInexactInteger, parseExactJson, rowHoldsInexactInteger } from './exact-json.js';
-import type { DecodedSourceRecord, SourceRow } from './source-change.js';
+import { decodeFailed, type DecodedSourceRecord, type SourceRow } from '../model/source-change.js';
 
 /**
  * Decodes a record written by Kafka Connect's JsonConverter from a Debezium source: key and value

@@ -5,14 +5,19 @@ import { createHash } from 'node:crypto';
  * produces it today, an Avro decoder (Confluent wire format through the registry) will produce the
  * same thing, and everything after decode only ever sees this.
  */
-import { snapshotPhase } from '../capture/source-position.js';
-import type { SourcePosition } from '../model/source-position.js';
+import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import type { SourcePosition } from './source-position.js';
 
 /** Debezium's operations: create, update, delete, and read (a snapshot of an existing row). */
 export type SourceOp = 'c' | 'u' | 'd' | 'r';
 
 /** Column name -> raw column value, as Debezium sent it. */
 export type SourceRow = Record<string, unknown>;
+
+/** The error for a record the tracker cannot read; the caller dead-letters it with this reason. */
+export function decodeFailed(reason: string, cause?: unknown): ErpDeltaError {
+  return new ErpDeltaError('DECODE_FAILED', `Cannot decode the record: ${reason}.`, cause === undefined ? {} : { cause });
+}
 
 export interface SourceChange {
   kind: 'change';
@@ -36,12 +41,6 @@ export interface SourceChange {
 }
 
 export type SnapshotKind = 'initial' | 'incremental';
-
-/** The kind of snapshot a source block's `snapshot` member names (capture/source-position.ts reads it). */
-export function snapshotKind(value: unknown): SnapshotKind | undefined {
-  const phase = snapshotPhase(value);
-  return phase === 'snapshot' ? 'initial' : phase === 'incremental' ? 'incremental' : undefined;
-}
 
 /**
  * The null value Debezium writes right after a delete event so that compaction can drop the key.

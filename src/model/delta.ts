@@ -1,4 +1,4 @@
-import type { SourceConnector } from '../model/source-position.js';
+import type { SourceConnector } from './source-position.js';
 import type { CanonicalRecord } from '../normalize/canonical-value.js';
 
 export type DeltaOp = 'UPSERT' | 'DELETE';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Delta } from '../../../src/tracker/delta.js';
-import { loadedRecordOf } from '../../../src/tracker/loaded-record.js';
+import type { Delta } from '../../../src/model/delta.js';
+import { loadedRecordOf } from '../../../src/model/loaded-record.js';
 
 const SOURCE = { topic: 'erp.public.customers', partition: 2, offset: 1234, tsMs: 1_709_280_000_000, connector: null, position: null, epoch: 0 };
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
-import { decodeDebeziumJson } from '../../../src/tracker/decode-debezium-json.js';
-import type { SourceOp } from '../../../src/tracker/source-change.js';
+import { decodeDebeziumJson } from '../../../src/capture/decode-debezium-json.js';
+import type { SourceOp } from '../../../src/model/source-change.js';
 import { changeKey, changeValue, envelope, json, rowRecord } from '../../support/debezium-json.js';
 
 const ROW = {

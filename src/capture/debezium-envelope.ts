@@ -1,11 +1,5 @@
-import { sourcePositionOf } from '../capture/source-position.js';
-import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { snapshotKind, type SourceChange, type SourceOp, type SourceRow, type SourceTruncate } from './source-change.js';
-
-/** The error for a record the tracker cannot read; the caller dead-letters it with this reason. */
-export function decodeFailed(reason: string, cause?: unknown): ErpDeltaError {
-  return new ErpDeltaError('DECODE_FAILED', `Cannot decode the record: ${reason}.`, cause === undefined ? {} : { cause });
-}
+import { snapshotKind, sourcePositionOf } from './source-position.js';
+import { decodeFailed, type SourceChange, type SourceOp, type SourceRow, type SourceTruncate } from '../model/source-change.js';
 
 export function isRow(value: unknown): value is SourceRow {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,6 @@
 import type { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { OutgoingRecord, RecordHeaders } from '../kafka/kafka-port.js';
-import type { KafkaPosition } from './delta.js';
+import type { KafkaPosition } from '../model/delta.js';
 
 /** Header names of a dead letter: where the record came from and why it could not be processed. */
 export const DEAD_LETTER_HEADERS = {

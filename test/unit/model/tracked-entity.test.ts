@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../../src/config/tracker-config.js';
-import { trackedEntities } from '../../../src/tracker/tracked-entity.js';
+import { trackedEntities } from '../../../src/model/tracked-entity.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
 describe('tracked entity', () => {

@@ -1,10 +1,10 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
-import { decodeFailed, isRow, isTruncateEnvelope, sourceChangeFromEnvelope, sourceTruncateFromEnvelope } from './debezium-envelope.js';
+import { isRow, isTruncateEnvelope, sourceChangeFromEnvelope, sourceTruncateFromEnvelope } from './debezium-envelope.js';
 import { decodeDebeziumJson, decodeKeyColumns } from './decode-debezium-json.js';
 import { isRegistryUnreachable } from '../registry/registry-client.js';
-import { isConfluentFramed } from './confluent-wire-format.js';
-import type { DecodedSourceRecord, SourceRow } from './source-change.js';
+import { isConfluentFramed } from '../registry/confluent-wire-format.js';
+import { decodeFailed, type DecodedSourceRecord, type SourceRow } from '../model/source-change.js';
 
 /**
  * Decodes CDC records whatever converter Connect used: JSON (with or without the schema part) or

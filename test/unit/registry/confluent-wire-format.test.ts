@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
-import { confluentHeader, isConfluentFramed, WireFormatWriter } from '../../../src/tracker/confluent-wire-format.js';
+import { confluentHeader, isConfluentFramed, WireFormatWriter } from '../../../src/registry/confluent-wire-format.js';
 
 const type = avro.Type.forSchema({ type: 'record', name: 'Row', fields: [{ name: 'key', type: 'string' }, { name: 'text', type: 'string' }] });
 const header = confluentHeader(42);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readCompactEnvelope } from '../../../src/tracker/compact-envelope.js';
-import { sourceChangeFromEnvelope } from '../../../src/tracker/debezium-envelope.js';
-import { withExactRows } from '../../../src/tracker/decode-debezium-json.js';
-import type { SourceChange } from '../../../src/tracker/source-change.js';
+import { readCompactEnvelope } from '../../../src/capture/compact-envelope.js';
+import { sourceChangeFromEnvelope } from '../../../src/capture/debezium-envelope.js';
+import { withExactRows } from '../../../src/capture/decode-debezium-json.js';
+import type { SourceChange } from '../../../src/model/source-change.js';
 
 const KEY = { code: 'C0001' };
 

@@ -24,8 +24,6 @@ RUN npm pack --ignore-scripts --pack-destination /pack
 
 FROM node:${NODE_VERSION}-slim
 # The tarball is mounted, not copied, so that no layer keeps it; nor the npm cache.
-# erp-delta's postinstall finds no C++ compiler in a slim image and keeps classic-level's prebuilt
-# LevelDB, saying so (scripts/build-state-store.mjs).
 RUN --mount=type=bind,from=pack,source=/pack,target=/pack \
     --mount=type=cache,target=/root/.npm \
     npm install --prefix /opt/erp-delta --no-audit --no-fund /pack/erp-delta-*.tgz

@@ -184,6 +184,7 @@ async function main(): Promise<number> {
     await sleep(3_000);
     const stopped = await tracker.stop();
     const peakRssMb = tracker.peakRssMb;
+    const peakSplit = tracker.peakSplitMb;
     if (stopped.code === 0) rmSync(dataDir, { recursive: true, force: true });
 
     const reemissionSeconds = (lastBigArrivalMs - assignedAtMs) / 1000;
@@ -204,7 +205,9 @@ async function main(): Promise<number> {
       ['live changes meanwhile', `${formatInteger(steady.sent)} at ${formatInteger(liveRate)}/s, ${formatInteger(liveDeltas)} deltas`],
       ['live latency during re-emission', `p50 ${ms(percentile(during, 50))}, p99 ${ms(percentile(during, 99))}, max ${ms(during.at(-1))}`],
       ['live latency, whole stream', `p50 ${ms(percentile(all, 50))}, p99 ${ms(percentile(all, 99))}, max ${ms(all.at(-1))}`],
-      ['peak RSS (tracker)', `${formatInteger(peakRssMb)} MB`],
+      ['peak anonymous memory (tracker)', `${formatInteger(peakSplit.anon)} MB`],
+      ['  beside it: peak file-backed', `${formatInteger(peakSplit.file)} MB (mapped files: reclaimable page cache)`],
+      ['  peak RSS (both, with shared)', `${formatInteger(peakRssMb)} MB`],
       ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
     ])}\n`);
     for (const failure of failures) process.stdout.write(`FAILED: ${failure}\n`);
@@ -212,7 +215,7 @@ async function main(): Promise<number> {
       customers, assignmentDeltas: bigDeltas, reemissionSeconds: round(reemissionSeconds, 3), deltasPerSecond: round(deltasPerSecond),
       liveChanges: steady.sent, liveDeltas, liveRate,
       liveP50MsDuring: percentile(during, 50), liveP99MsDuring: percentile(during, 99), liveMaxMsDuring: during.at(-1) ?? null,
-      liveMaxMs: all.at(-1) ?? null, peakRssMb: round(peakRssMb, 1), ok: failures.length === 0, runId, machine, failures,
+      liveMaxMs: all.at(-1) ?? null, peakAnonMb: round(peakSplit.anon, 1), peakFileMb: round(peakSplit.file, 1), peakRssMb: round(peakRssMb, 1), ok: failures.length === 0, runId, machine, failures,
     })}\n`);
     return failures.length === 0 ? 0 : 1;
   } finally {

@@ -223,7 +223,7 @@ async function awaitCatchUp(
     }
     if (now - lastReport >= 2_000) {
       lastReport = now;
-      progress(`  erp-delta: lag ${formatInteger(Number(lag))}, ${round((now - process_.startedAt) / 1000, 1)} s, peak RSS ${round(process_.peakRssMb)} MB`);
+      progress(`  erp-delta: lag ${formatInteger(Number(lag))}, ${round((now - process_.startedAt) / 1000, 1)} s, peak anonymous memory ${round(process_.peakSplitMb.anon)} MB`);
     }
     await sleep(100);
   }
@@ -333,8 +333,9 @@ function printReport(input: {
     ['latency p50', latency ? ms(p50) : 'n/a (skipped)'],
     ['latency p99', latency ? ms(p99) : 'n/a (skipped)'],
     ['latency phase', latency ? `${formatInteger(latency.sent / latency.seconds)} changes/s, ${formatInteger(latency.deltas)}/${formatInteger(latency.sent)} deltas, max ${ms(max)}` : 'n/a'],
-    ['peak RSS (tracker)', `${formatInteger(peakRssMb)} MB`],
-    ['  of which, at their peaks', `anonymous ${formatInteger(peakSplit.anon)} MB, mapped files ${formatInteger(peakSplit.file)} MB`],
+    ['peak anonymous memory (tracker)', `${formatInteger(peakSplit.anon)} MB`],
+    ['  beside it: peak file-backed', `${formatInteger(peakSplit.file)} MB (mapped files: reclaimable page cache)`],
+    ['  peak RSS (both, with shared)', `${formatInteger(peakRssMb)} MB`],
     ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
   ];
   process.stdout.write(`${formatTable(rows)}\n`);
@@ -348,9 +349,9 @@ function printReport(input: {
     ceilingEventsPerSecond: round(ceiling.eventsPerSecond),
     p50Ms: p50,
     p99Ms: p99,
-    peakRssMb: round(peakRssMb, 1),
     peakAnonMb: round(peakSplit.anon, 1),
     peakFileMb: round(peakSplit.file, 1),
+    peakRssMb: round(peakRssMb, 1),
     ok: failures.length === 0,
     produceEventsPerSecond: round(produceRate),
     ceilingFetchEventsPerSecond: ceiling.fetchEventsPerSecond === undefined ? null : round(ceiling.fetchEventsPerSecond),

@@ -15,8 +15,13 @@ export interface TrackerExit {
 
 /**
  * The tracker as a child process (its stdout and stderr, pino JSON, go to `logFile`), with its
- * memory sampled from /proc every 200 ms: VmRSS of it and its descendants, and its own VmHWM
- * (the kernel's high-water mark, which catches a peak between two samples).
+ * memory sampled from /proc every 200 ms, for it and its descendants together:
+ * - RssAnon, its anonymous memory (V8's heaps, malloc: LevelDB's caches and write buffers, Node's
+ *   buffers), the memory figure: only the process can give it back. The kernel keeps no
+ *   high-water mark of it, so its peak is the highest sample;
+ * - RssFile, the file pages it maps (its program and libraries, LevelDB's table files): clean
+ *   page cache that the kernel reclaims under pressure, reported beside it;
+ * - VmRSS (both, and shared memory), with its own VmHWM, the kernel's high-water mark.
  */
 export class TrackerProcess {
   readonly startedAtMs: number;
@@ -66,8 +71,9 @@ export class TrackerProcess {
   }
 
   /**
-   * Of the tracker's own RSS: its anonymous memory (heaps, buffers) and its mapped files (LevelDB
-   * maps the state's table files for reading: page cache the kernel can take back), each at its peak.
+   * Peak anonymous memory in MB (the memory figure), and beside it the peak of the file pages
+   * mapped (LevelDB maps the state's table files for reading: page cache the kernel can take back).
+   * Each is its own peak: they need not come at the same moment.
    */
   get peakSplitMb(): { anon: number; file: number } {
     return { anon: this.peakAnonKb / 1024, file: this.peakFileKb / 1024 };
@@ -79,11 +85,16 @@ export class TrackerProcess {
     const own = readStatus(pid);
     if (own === undefined) return;
     this.peakHwmKb = Math.max(this.peakHwmKb, own.hwmKb);
-    this.peakAnonKb = Math.max(this.peakAnonKb, own.anonKb);
-    this.peakFileKb = Math.max(this.peakFileKb, own.fileKb);
-    let tree = own.rssKb;
-    for (const descendant of descendants(pid)) tree += readStatus(descendant)?.rssKb ?? 0;
-    this.peakTreeRssKb = Math.max(this.peakTreeRssKb, tree);
+    const tree = { rssKb: own.rssKb, anonKb: own.anonKb, fileKb: own.fileKb };
+    for (const descendant of descendants(pid)) {
+      const status = readStatus(descendant);
+      tree.rssKb += status?.rssKb ?? 0;
+      tree.anonKb += status?.anonKb ?? 0;
+      tree.fileKb += status?.fileKb ?? 0;
+    }
+    this.peakTreeRssKb = Math.max(this.peakTreeRssKb, tree.rssKb);
+    this.peakAnonKb = Math.max(this.peakAnonKb, tree.anonKb);
+    this.peakFileKb = Math.max(this.peakFileKb, tree.fileKb);
   }
 
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */

@@ -5,7 +5,6 @@ import { parsePort } from './port-option.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
-import { mappedTableFiles } from '../state/mapped-tables.js';
 import { StatusPage } from '../status/status-page.js';
 import { tuneHeapForTracker } from '../tracker/heap-tuning.js';
 import { Tracker } from '../tracker/tracker.js';
@@ -58,17 +57,10 @@ export function registerRunCommand(program: Command): void {
         // Let start-up settle a moment, so that what it has opened is closed by stop() below.
         await Promise.race([starting.catch(() => undefined), sleep(START_SETTLE_MS)]);
       }
-      let tablesMappedWarned = false;
       const logMetrics = async (): Promise<void> => {
         const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
         const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
         logger.info({ counters: await tracker.metrics.snapshot(), memoryMb: { rss: mb(rss), heapTotal: mb(heapTotal), heapUsed: mb(heapUsed), external: mb(external), arrayBuffers: mb(arrayBuffers) } }, 'counters');
-        // Tables are only opened by reads, so this is known once the stores have been read.
-        const mappedTables = tablesMappedWarned ? 0 : mappedTableFiles(dataDir) ?? 0;
-        if (mappedTables > 0) {
-          tablesMappedWarned = true;
-          logger.warn({ mappedTables, hint: 'Run `npm run build:state-store` in the erp-delta directory (it needs a C++ compiler, make and Python), then restart.' }, 'the state store maps its LevelDB tables into memory: the RSS grows with the key count');
-        }
       };
       const timer = setInterval(() => void logMetrics(), METRICS_LOG_INTERVAL_MS);
       const signal = stoppedWhileStarting ?? await stopRequested;

@@ -45,6 +45,14 @@ export const CONFIG_DEFAULTS = {
    * produce request at times; on two busy cores they were seen more than 100 ms apart.
    */
   transactionLingerMs: 250,
+  /** LevelDB's options for the state stores: docs/configuration.md says what each costs. */
+  stateStore: {
+    cacheBytes: 2 * 1024 * 1024,
+    maxOpenFiles: 1_000,
+    blockBytes: 4_096,
+    writeBufferBytes: 8 * 1024 * 1024,
+    writeBufferBudgetBytes: 24 * 1024 * 1024,
+  },
 } as const;
 
 /** The field the assignment join adds to the records of the assignment entity (issue 4). */
@@ -255,6 +263,24 @@ const captureSchema = z.strictObject({
 });
 
 /**
+ * LevelDB's options for the tasks' state stores (state/state-store.ts), one LevelDB per task. The
+ * bounds are LevelDB's own: it would silently clip a value outside them (and classic-level reads
+ * each as an unsigned 32-bit integer), so the config refuses it instead.
+ */
+const stateStoreSchema = z.strictObject({
+  /** Per store: the LRU cache of uncompressed table blocks. */
+  cacheBytes: z.number().int().min(0).max(2 ** 32 - 1).default(CONFIG_DEFAULTS.stateStore.cacheBytes),
+  /** Per store: table files kept open, each with its index and Bloom filter in memory. */
+  maxOpenFiles: z.number().int().min(74).max(50_000).default(CONFIG_DEFAULTS.stateStore.maxOpenFiles),
+  /** The size of a table's blocks (uncompressed): what one lookup reads, and what the index points at. */
+  blockBytes: z.number().int().min(1_024).max(4 * 1024 * 1024).default(CONFIG_DEFAULTS.stateStore.blockBytes),
+  /** Per store, at most: the memtable, written to a table file when full (state/memtable-budget.ts). */
+  writeBufferBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(CONFIG_DEFAULTS.stateStore.writeBufferBytes),
+  /** For all the stores of one process together: each gets its share, within its floor and writeBufferBytes. */
+  writeBufferBudgetBytes: z.number().int().positive().default(CONFIG_DEFAULTS.stateStore.writeBufferBudgetBytes),
+});
+
+/**
  * `kafka.ssl`, as kafkajs names it: `true` (TLS, trusting Node's built-in CAs), or the CA that
  * signed the brokers' certificates, a client certificate and its key (mutual TLS), and
  * `rejectUnauthorized: false` for a test broker whose certificate is not to be checked. `true`
@@ -313,6 +339,7 @@ export const configSchema = z.strictObject({
   /** Compacted: each entity's source epoch (`erp-delta capture reset`). */
   sourceEpochTopic: topicName.default(CONFIG_DEFAULTS.sourceEpochTopic),
   dataDir: z.string().min(1).default(CONFIG_DEFAULTS.dataDir),
+  stateStore: stateStoreSchema.prefault({}),
   /** Absent: no entity is joined with the user assignment mapping. */
   assignment: assignmentSchema.optional(),
   tracker: trackerSchema.prefault({}),
@@ -329,6 +356,7 @@ export type AssignmentConfig = z.infer<typeof assignmentSchema>;
 export type RefreshConfig = Omit<z.infer<typeof refreshSchema>, 'loaderGroupId'> & { loaderGroupId: string };
 export type DeliveryConfig = z.infer<typeof deliverySchema>;
 export type CaptureConfig = z.infer<typeof captureSchema>;
+export type StateStoreConfig = z.infer<typeof stateStoreSchema>;
 
 export interface EntityConfig {
   name: string;

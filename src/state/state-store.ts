@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
 import type { DeltaSource } from '../model/delta.js';
-import { MIN_MEMTABLE_BYTES } from './memtable-budget.js';
+import { CONFIG_DEFAULTS, type StateStoreConfig } from '../config/tracker-config.js';
+import { memtableBytesPerTask, MIN_MEMTABLE_BYTES } from './memtable-budget.js';
 import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
 import { decodeLoadedRecord, encodeLoadedRecord, isDeletedText, storedState } from './stored-record.js';
 
@@ -65,10 +66,28 @@ export interface RepIndexFields {
   userField: string;
 }
 
+/** LevelDB's options of one store, from the config's `stateStore` section (docs/configuration.md). */
+export interface LevelDbOptions {
+  cacheBytes: number;
+  maxOpenFiles: number;
+  blockBytes: number;
+  /** This store's share of the process's write buffer budget (memtable-budget.ts). */
+  writeBufferBytes: number;
+}
+
+/** The config's defaults, with the smallest write buffer: for a store opened outside a tracker. */
+const DEFAULT_LEVELDB: LevelDbOptions = { ...CONFIG_DEFAULTS.stateStore, writeBufferBytes: MIN_MEMTABLE_BYTES };
+
+/** The options of each of `tasksInProcess` stores open in one process, which share the write buffer budget. */
+export function leveldbOptions(config: StateStoreConfig, tasksInProcess: number): LevelDbOptions {
+  const { cacheBytes, maxOpenFiles, blockBytes } = config;
+  const writeBufferBytes = memtableBytesPerTask(tasksInProcess, { budgetBytes: config.writeBufferBudgetBytes, maxBytesPerStore: config.writeBufferBytes });
+  return { cacheBytes, maxOpenFiles, blockBytes, writeBufferBytes };
+}
+
 export interface StateStoreOptions {
   repIndex?: RepIndexFields | undefined;
-  /** LevelDB's write buffer (memtable-budget.ts); 2 MiB when not given. */
-  writeBufferBytes?: number | undefined;
+  leveldb?: LevelDbOptions | undefined;
 }
 
 /** Reads a key range page by page, from a snapshot taken when it was made. */
@@ -95,10 +114,16 @@ export class StateStore {
 
   static async open(dir: string, options: StateStoreOptions = {}): Promise<StateStore> {
     mkdirSync(dir, { recursive: true });
-    // A task's store is one of many in the process: small caches keep the whole tracker's memory
-    // bounded whatever the key count; the OS page cache serves the rest.
+    // A task's store is one of many in the process: small caches (the defaults) keep the whole
+    // tracker's memory bounded whatever the key count; the OS page cache serves the rest.
+    const leveldb = options.leveldb ?? DEFAULT_LEVELDB;
     const db = new ClassicLevel<string, string>(dir, {
-      valueEncoding: 'utf8', keyEncoding: 'utf8', cacheSize: 2 * 1024 * 1024, writeBufferSize: options.writeBufferBytes ?? MIN_MEMTABLE_BYTES,
+      valueEncoding: 'utf8',
+      keyEncoding: 'utf8',
+      cacheSize: leveldb.cacheBytes,
+      maxOpenFiles: leveldb.maxOpenFiles,
+      blockSize: leveldb.blockBytes,
+      writeBufferSize: leveldb.writeBufferBytes,
     });
     await db.open();
     const store = new StateStore(db, options.repIndex);

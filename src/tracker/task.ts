@@ -3,10 +3,10 @@ import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { reassignmentDeltas } from '../assignment/reassign.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { KafkaClients, KafkaRecord, OutgoingRecord, TransactionalProducer } from '../kafka/kafka-port.js';
+import type { StateStoreConfig } from '../config/tracker-config.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
-import { memtableBytesPerTask } from '../state/memtable-budget.js';
-import { StateStore } from '../state/state-store.js';
+import { leveldbOptions, StateStore } from '../state/state-store.js';
 import type { SourceEpochs } from '../capture/source-epochs.js';
 import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
@@ -54,6 +54,8 @@ export interface TaskContext {
   kafka: KafkaClients;
   groupId: string;
   dataDir: string;
+  /** LevelDB's options for the task's store. */
+  stateStore: StateStoreConfig;
   dlqTopic: string;
   codec: DeltaCodec;
   decoder: SourceDecoder;
@@ -138,7 +140,7 @@ export class Task {
     const assignmentJoin = joinOf(entity, context);
     const store = await StateStore.open(join(context.dataDir, 'tasks', taskId(entity.topic, partition)), {
       repIndex: assignmentJoin && { repField: assignmentJoin.repField, userField: assignmentJoin.field },
-      writeBufferBytes: memtableBytesPerTask(tasksInProcess),
+      leveldb: leveldbOptions(context.stateStore, tasksInProcess),
     });
     let producer: TransactionalProducer;
     try {

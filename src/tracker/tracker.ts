@@ -132,6 +132,7 @@ export class Tracker implements TrackerView, TrackerActions {
       kafka: this.kafka,
       groupId: config.kafka.groupId,
       dataDir,
+      stateStore: config.stateStore,
       dlqTopic: config.dlqTopic,
       codec,
       decoder: new SourceDecoder(registry),

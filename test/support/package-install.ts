@@ -13,8 +13,8 @@ export const PACKAGE_STEPS = {
   pack: (destination: string): string[] => ['npm', 'pack', '--ignore-scripts', '--pack-destination', destination],
   /**
    * Anywhere: the package and its dependencies from the registry into `prefix`/node_modules, with
-   * their install scripts (classic-level's, erp-delta's postinstall); no dev dependencies, as for
-   * any installed package. The command is `prefix`/node_modules/.bin/erp-delta.
+   * their install scripts (classic-level's picks its prebuilt binary; erp-delta has none); no dev
+   * dependencies, as for any installed package. The command is `prefix`/node_modules/.bin/erp-delta.
    */
   install: (prefix: string, tarball: string): string[] => ['npm', 'install', '--prefix', prefix, '--no-audit', '--no-fund', tarball],
 } as const;

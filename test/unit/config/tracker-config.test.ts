@@ -248,6 +248,42 @@ describe('tracker config', () => {
     zero['refresh'] = { maxRecordsPerSecond: 0 };
     assertRejects(zero, 'refresh.maxRecordsPerSecond');
   });
+
+  it('fills the state stores\' LevelDB defaults: what the stores used before the options were configurable', () => {
+    const MiB = 1024 * 1024;
+    assert.deepEqual(parseConfig(validConfig(), ORIGIN).stateStore, {
+      cacheBytes: 2 * MiB,
+      maxOpenFiles: 1_000,
+      blockBytes: 4_096,
+      writeBufferBytes: 8 * MiB,
+      writeBufferBudgetBytes: 24 * MiB,
+    });
+    const chosen = validConfig();
+    chosen['stateStore'] = { cacheBytes: 0, maxOpenFiles: 200, writeBufferBudgetBytes: 64 * MiB };
+    assert.deepEqual(parseConfig(chosen, ORIGIN).stateStore, { cacheBytes: 0, maxOpenFiles: 200, blockBytes: 4_096, writeBufferBytes: 8 * MiB, writeBufferBudgetBytes: 64 * MiB });
+  });
+
+  it('refuses a LevelDB option outside what LevelDB takes, rather than have LevelDB clip it silently', () => {
+    const cases: Array<[string, number]> = [
+      ['maxOpenFiles', 10],
+      ['maxOpenFiles', 50_001],
+      ['blockBytes', 512],
+      ['writeBufferBytes', 1_024],
+      ['writeBufferBytes', 2 * 1024 ** 3],
+      ['cacheBytes', -1],
+      ['cacheBytes', 2 ** 32],
+      ['writeBufferBudgetBytes', 0],
+      ['cacheBytes', 1.5],
+    ];
+    for (const [key, value] of cases) {
+      const config = validConfig();
+      config['stateStore'] = { [key]: value };
+      assertRejects(config, `stateStore.${key}`);
+    }
+    const unknown = validConfig();
+    unknown['stateStore'] = { cacheSize: 1 };
+    assertRejects(unknown, 'stateStore.cacheSize', /is not a known key/);
+  });
 });
 
 describe('tracker config: row filters', () => {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { StateStore } from '../../../src/state/state-store.js';
+import { CONFIG_DEFAULTS } from '../../../src/config/tracker-config.js';
+import { leveldbOptions, StateStore } from '../../../src/state/state-store.js';
 import type { LoadedRecord } from '../../../src/model/loaded-record.js';
 
 function loaded(key: string, city: string, offset: number): LoadedRecord {
@@ -60,5 +61,15 @@ describe('state store (a real LevelDB)', () => {
     assert.deepEqual(await second.compareMarks(), { id: 'cmp-2', markedTo: '20', snapshotRows: 1 });
     assert.deepEqual(await second.seenBy('cmp-2', ['A', 'E']), [false, true]);
     await second.close();
+  });
+
+  it('opens with the options the config gives, its write buffer a share of the process\'s budget', async () => {
+    const MiB = 1024 * 1024;
+    const options = leveldbOptions({ ...CONFIG_DEFAULTS.stateStore, cacheBytes: 0, maxOpenFiles: 100, blockBytes: 16_384 }, 6);
+    assert.deepEqual(options, { cacheBytes: 0, maxOpenFiles: 100, blockBytes: 16_384, writeBufferBytes: 4 * MiB });
+    const store = await StateStore.open(join(dir, 'options'), { leveldb: options });
+    await store.write({ put: [loaded('C1', 'Durban', 5)], delete: [] });
+    assert.deepEqual((await store.getMany(['C1'])).map(plain), [loaded('C1', 'Durban', 5)]);
+    await store.close();
   });
 });

@@ -13,7 +13,7 @@ export interface WarmupResult {
  * Runs the broker's transactional produce and offset-commit paths, the ones a tracker's every
  * batch takes, before anything is measured. Right after `stack up`, Kafka's JVM has not compiled
  * them yet, and the first bench then measured the broker's warm-up (54,555-60,505 events/s
- * against 67,864-73,665 once warm, bench/RESULTS.md); a broker next to a tracker in production has
+ * against 67,864-73,665 once warm, bench/HISTORY.md); a broker next to a tracker in production has
  * long been warm. The ceiling's ConsumerPerformance run warms only the fetch path.
  *
  * Each transaction sends records of a CDC event's size to a topic of the bench's partitions and

@@ -7,13 +7,13 @@
 //
 // --max-semi-space-size=32: the tracker (`run`) makes many objects per fetched batch that die when
 // the batch commits; a 2 x 32 MB young generation lets them die young instead of being promoted
-// (about 1.4 times the events per second on 2 cores, see bench/RESULTS.md). V8 reads it only at
+// (about 1.4 times the events per second on 2 cores, see bench/HISTORY.md). V8 reads it only at
 // start-up. `node --max-semi-space-size=N bin/erp-delta.js ...` or NODE_OPTIONS chooses another size.
 //
 // MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (LevelDB's compaction, libuv's pool
 // running LevelDB reads and writes) an arena of its own, up to 8 per core, and memory freed in
 // one is not reused by another; two arenas took about 20 MB off the tracker's resident memory
-// in the bench, with its CPU within the runs' noise (bench/RESULTS.md). glibc reads it only at
+// in the bench, with its CPU within the runs' noise (bench/HISTORY.md). glibc reads it only at
 // start-up, so it must be in the environment before the process starts; set it to choose another.
 //
 // --disable-warning=TimeoutNegativeWarning, in NODE_OPTIONS: kafkajs 2.2.4's request queue arms its

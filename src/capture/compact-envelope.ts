@@ -7,7 +7,7 @@ import type { SourceChange, SourceRow } from '../model/source-change.js';
  * The tracker reads four things of a Debezium envelope: `after`, `op`, `source.ts_ms` and the few
  * members of `source` that make its source position. Yet JSON.parse of a whole envelope builds the
  * `source` block whole (fifteen members or so, most of them strings), which is most of the parse's
- * time and of what it allocates (bench/RESULTS.md). This
+ * time and of what it allocates (bench/HISTORY.md). This
  * reads the envelope as Kafka Connect's JsonConverter writes it without schemas, and as nearly
  * every CDC record of a PostgreSQL table with REPLICA IDENTITY DEFAULT looks:
  *

@@ -348,7 +348,7 @@ class KafkajsClients implements KafkaClients {
       maxWaitTimeInMs: QUIET_FETCH_WAIT_MS,
       // Each fetched batch costs a transaction (a few round trips), which bigger batches amortize;
       // but all a batch decodes lives until its transaction commits, and at 2 MiB that outlived
-      // the young generation and was copied to the old one (bench/RESULTS.md: 1 MiB, with the
+      // the young generation and was copied to the old one (bench/HISTORY.md: 1 MiB, with the
       // old generation's growth of heap-tuning.ts, took a fifth less CPU per event).
       maxBytesPerPartition: 1024 * 1024,
       maxBytes: 8 * 1024 * 1024,

@@ -7,7 +7,7 @@ import { cacheTransactionCoordinators, type CoordinatorLookup } from './transact
 
 /**
  * kafkajs internals replaced by ones with the same results at a fraction of the cost, on the
- * tracker's hot path (bench/RESULTS.md): the producer's grouping of a send's messages by partition
+ * tracker's hot path (bench/HISTORY.md): the producer's grouping of a send's messages by partition
  * (group-messages-per-partition.ts), its encoding of a Produce request (produce-request-encoder.ts)
  * and of each record where that one leaves it to kafkajs (record-encoder.ts), and the
  * consumer's decoding of each fetched record (record-decoder.ts); and the lookup of the transaction

@@ -4,7 +4,7 @@
  * record in a buffer of its own (from a copy of the message with two more members), copies the
  * records into a growing record batch, the batch into another buffer for its length prefix, that
  * into the partition's, the topic's and the request's: about a third of what an emitted delta
- * cost the tracker more than a suppressed event (bench/RESULTS.md). The bytes are the same; a send
+ * cost the tracker more than a suppressed event (bench/HISTORY.md). The bytes are the same; a send
  * this does not handle (compression, message headers or timestamps, an empty partition) is left to
  * kafkajs.
  *

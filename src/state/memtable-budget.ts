@@ -2,7 +2,7 @@
  * LevelDB keeps a store's latest writes in memory (its write buffer, or memtable) until it has
  * this many bytes, then writes them to a table file. Bigger buffers mean fewer flushes and
  * compactions: 8 MiB instead of 2 took a fifth less CPU for the stores' reads and writes
- * (bench/RESULTS.md). But every task has its own store, and a full buffer is resident memory: the
+ * (bench/HISTORY.md). But every task has its own store, and a full buffer is resident memory: the
  * tasks of one process share a budget (the config's stateStore.writeBufferBudgetBytes), so that
  * an instance with many partitions stays as small as one with three.
  */

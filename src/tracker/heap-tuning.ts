@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
  * starts), the old generation holds little that lives long (25-40 MB), but V8 lets it grow to a
  * multiple of that before a full collection: that is where the resident memory went (335 MB in
  * the bench with V8's own growth, 400-480 MB with 2 MiB fetches). Letting it double at most keeps
- * the process near 235-260 MB; growing it less costs CPU in full collections (bench/RESULTS.md:
+ * the process near 235-260 MB; growing it less costs CPU in full collections (bench/HISTORY.md:
  * 15 % made about 80 of them per million events, 100 % about 45, V8's own about 16).
  *
  * V8 reads this flag whenever it sizes the old generation, so setting it at run time works. A

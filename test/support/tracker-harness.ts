@@ -281,6 +281,8 @@ export interface TrackerTestOptions {
    * unless given. Absent: no capture watch, so that a test's readiness does not hang on Connect.
    */
   capture?: { connect?: Record<string, unknown>; [key: string]: unknown };
+  /** The tracker section of the config (transactionLingerMs); absent: the defaults. */
+  tracker?: { transactionLingerMs?: number };
 }
 
 /** An entity as the config declares it (README, "The tracker"): what addEntity writes. */
@@ -355,6 +357,7 @@ export class TrackerTest {
     // Any free port: several instances run at once; each logs the port it got.
     config['admin'] = { port: 0 };
     config['delivery'] = { groupId: this.loaderGroupId, ...options.delivery };
+    if (options.tracker) config['tracker'] = options.tracker;
     if (options.capture) config['capture'] = { ...options.capture, connect: { url: stack.component('connect').endpoint(), ...options.capture.connect } };
     else delete config['capture'];
     for (const name of ENTITY_NAMES) {

@@ -20,7 +20,7 @@ const KAFKA_HEAP_MB = 1024;
  * What Kafka's own start scripts give the broker (kafka-server-start.sh's heap, fixed at its
  * maximum; kafka-run-class.sh's KAFKA_JVM_PERFORMANCE_OPTS). Without them G1 aims at 200 ms pauses
  * and lets the heap start small: over a long session the young generation shrank to 24 MB beside
- * an old one full of garbage, and every transaction round trip slowed (bench/RESULTS.md).
+ * an old one full of garbage, and every transaction round trip slowed (bench/HISTORY.md).
  */
 const KAFKA_JVM_OPTIONS = [
   `-Xms${KAFKA_HEAP_MB}m`,

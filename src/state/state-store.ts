@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
+import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
 import type { DeltaSource } from '../model/delta.js';
 import { CONFIG_DEFAULTS, type StateStoreConfig } from '../config/tracker-config.js';
@@ -125,7 +127,13 @@ export class StateStore {
       blockSize: leveldb.blockBytes,
       writeBufferSize: leveldb.writeBufferBytes,
     });
-    await db.open();
+    try {
+      await db.open();
+    } catch (error) {
+      const damage = storeDamage(error);
+      if (damage === undefined) throw error;
+      throw new ErpDeltaError('STORE_CORRUPT', `The state store in ${dir} cannot open: ${damage}`, { cause: error });
+    }
     const store = new StateStore(db, options.repIndex);
     await store.matchRepIndex();
     return store;
@@ -345,6 +353,24 @@ export class StateStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+
+  /** Deletes a closed store's files: what it held comes back from the changelog (DESIGN "state is a cache"). */
+  static async wipe(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Why LevelDB could not open a store's files, when they are damaged: corrupt, or a file they name
+ * is gone. Undefined for any other failure, which wiping would not cure and might make worse: the
+ * store locked by another process sharing the data directory, too many open files, no permission.
+ */
+export function storeDamage(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const message = typeof cause?.message === 'string' ? cause.message : '';
+  if (cause?.code === 'LEVEL_CORRUPTION') return message;
+  if (cause?.code === 'LEVEL_IO_ERROR' && message.includes('No such file or directory')) return message;
+  return undefined;
 }
 
 function indexEntry(record: LoadedRecord, fields: RepIndexFields): string | undefined {

@@ -4,35 +4,42 @@ import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { loadedStateOf, type DeletedRecord, type LoadedRecord } from '../model/loaded-record.js';
 import type { DeltaCodec } from './delta-codec.js';
 import type { Task } from './task.js';
+import type { ChangelogPosition } from './task-state.js';
 
 /**
- * Brings the state stores of newly assigned tasks up to the end of their changelog partitions
- * before they process anything (DESIGN guarantee 3: state is a cache).
+ * Where each task's restore starts (task-state.ts, restoreStart): its store's checkpoint and its
+ * changelog partition's end.
  *
- * The changelog partitions are read by a PartitionReader (a consumer group of its own, since
- * kafkajs has no manual assignment). The end to reach is read after the tasks' transactional
- * producers have started, which fenced any zombie and aborted its open transaction: nothing can
- * still commit below that end.
+ * The end to reach is read after the tasks' transactional producers have started, which fenced any
+ * zombie and aborted its open transaction: nothing can still commit below that end.
  */
-export async function restoreFromChangelogs(kafka: KafkaClients, tasks: readonly Task[], codec: DeltaCodec, metrics: TrackerMetrics, logger: Logger): Promise<void> {
+export async function changelogPositions(kafka: KafkaClients, tasks: readonly Task[]): Promise<ChangelogPosition[]> {
   const admin = kafka.admin();
   await admin.connect();
-  const pending = new Map<string, { task: Task; from: string }>();
+  const positions: ChangelogPosition[] = [];
   try {
     for (const task of tasks) {
       const offsets = await admin.fetchTopicOffsets(task.entity.deltaTopic);
       // On a transactional topic this is the last stable offset: a pending transaction's records
       // lie beyond it, and the zombie that wrote them has just been fenced.
       const end = offsets.find((entry) => entry.partition === task.partition)?.high ?? '0';
-      const from = await task.changelogNextOffset();
-      // The checkpoint is one past the last delta the store saw; the commit marker of that
-      // transaction follows it. One record left is that marker: any other transaction adds at
-      // least a record and its own marker.
-      if (BigInt(end) - BigInt(from) > 1n) pending.set(changelogId(task.entity.deltaTopic, task.partition), { task, from });
+      positions.push({ checkpoint: await task.changelogNextOffset(), end });
     }
   } finally {
     await admin.disconnect();
   }
+  return positions;
+}
+
+/**
+ * Brings the state stores of newly assigned tasks up to the end of their changelog partitions,
+ * each from the offset given, before they process anything (DESIGN guarantee 3: state is a cache).
+ *
+ * The changelog partitions are read by a PartitionReader (a consumer group of its own, since
+ * kafkajs has no manual assignment).
+ */
+export async function restoreFromChangelogs(kafka: KafkaClients, plans: ReadonlyArray<{ task: Task; from: string }>, codec: DeltaCodec, metrics: TrackerMetrics, logger: Logger): Promise<void> {
+  const pending = new Map(plans.map(({ task, from }) => [changelogId(task.entity.deltaTopic, task.partition), { task, from }]));
   if (pending.size === 0) return;
 
   const started = Date.now();

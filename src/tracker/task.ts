@@ -21,6 +21,7 @@ import { deadLetter, sourceOffsetOf } from '../dead-letters/dead-letter.js';
 import { loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
 import type { SourceDecoder } from '../capture/source-decoder.js';
 import type { TrackedEntity } from '../model/tracked-entity.js';
+import { taskId } from './task-state.js';
 import { trailingTransactionCut, type BatchBounds, type HeldBack, type TransactionCut } from './transaction-cut.js';
 
 /**
@@ -45,9 +46,9 @@ function* chunksUnderBytes(messages: readonly OutgoingRecord[], maxBytes: number
   if (chunk.length > 0) yield chunk;
 }
 
-/** A task's id, also its store's folder name: its input topic and partition, e.g. `erp.public.customers-2`. */
-export function taskId(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
+/** Where a task keeps its state store. */
+export function taskStoreDir(dataDir: string, topic: string, partition: number): string {
+  return join(dataDir, 'tasks', taskId(topic, partition));
 }
 
 export interface TaskContext {
@@ -138,7 +139,7 @@ export class Task {
   /** `tasksInProcess`: how many tasks this process has with this one, which share a memory budget. */
   static async open(entity: TrackedEntity, partition: number, context: TaskContext, tasksInProcess: number): Promise<Task> {
     const assignmentJoin = joinOf(entity, context);
-    const store = await StateStore.open(join(context.dataDir, 'tasks', taskId(entity.topic, partition)), {
+    const store = await StateStore.open(taskStoreDir(context.dataDir, entity.topic, partition), {
       repIndex: assignmentJoin && { repField: assignmentJoin.repField, userField: assignmentJoin.field },
       leveldb: leveldbOptions(context.stateStore, tasksInProcess),
     });

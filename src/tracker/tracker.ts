@@ -35,12 +35,13 @@ import { CaptureMonitor, captureSettings } from '../capture/capture-monitor.js';
 import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
 import { registerCompareMetrics } from '../metrics/compare-metrics.js';
 import { SourceEpochFeed } from '../capture/source-epochs.js';
-import { restoreFromChangelogs } from './changelog-restore.js';
 import { PositionReport } from './position-report.js';
 import { DeltaCodec } from './delta-codec.js';
 import type { DeltaSource } from '../model/delta.js';
 import { SourceDecoder } from '../capture/source-decoder.js';
-import { Task, taskId, type BatchOutcome, type TaskContext } from './task.js';
+import type { BatchOutcome, Task, TaskContext } from './task.js';
+import { taskIo } from './task-io.js';
+import { TaskManager, type TaskHelpers } from './task-manager.js';
 import { trackedEntities } from '../model/tracked-entity.js';
 import type { TrackedEntity } from '../model/tracked-entity.js';
 import { ensureTopics } from './topics.js';
@@ -48,6 +49,12 @@ import { ensureTopics } from './topics.js';
 /** "Why was this record sent?": the last deltas shown, and how far back each partition is read. */
 const DELTA_HISTORY_LIMIT = 10;
 const DELTA_HISTORY_TAIL = 100_000;
+
+/** What runs beside a running task: its part in refreshes, and its assignment re-check (the assignment entity's tasks only). */
+interface RunningTaskHelpers extends TaskHelpers {
+  refresh: RefreshRunner | undefined;
+  recheck: AssignmentRecheck | undefined;
+}
 
 export interface TrackerOptions {
   config: TrackerConfig;
@@ -65,16 +72,11 @@ export class Tracker implements TrackerView, TrackerActions {
   readonly metrics = new TrackerMetrics();
   private readonly kafka: KafkaClients;
   private readonly entitiesByTopic: Map<string, TrackedEntity>;
-  private readonly tasks = new Map<string, Promise<Task>>();
+  /** The tasks of the partitions assigned here, and their lifecycle (task-manager.ts). */
+  private tasks: TaskManager<Task, RunningTaskHelpers> | undefined;
   private consumer: GroupConsumer | undefined;
-  private context: TaskContext | undefined;
-  private partitionAssignment = Promise.resolve();
   private assignmentTable: AssignmentTable | undefined;
   private assignmentFeed: AssignmentFeed | undefined;
-  /** The re-check driver of each ready task of the assignment entity, by task id. */
-  private readonly rechecks = new Map<string, AssignmentRecheck>();
-  /** The refresh driver of each ready task, by task id. */
-  private readonly refreshRunners = new Map<string, RefreshRunner>();
   private readonly lagGates = new Map<string, LoaderLagGate>();
   /** Refreshes this instance has logged the start of. */
   private readonly announcedRefreshes = new Set<string>();
@@ -84,8 +86,6 @@ export class Tracker implements TrackerView, TrackerActions {
   /** Kept open for the refresh's offset and lag lookups. */
   private admin: KafkaAdmin | undefined;
   private started = false;
-  /** Tasks opened whose restore has not finished. */
-  private restoring = 0;
   private registry: SchemaRegistry | undefined;
   private epochFeed: SourceEpochFeed | undefined;
   private positionReport: PositionReport | undefined;
@@ -128,7 +128,7 @@ export class Tracker implements TrackerView, TrackerActions {
     this.epochFeed = epochs;
     this.positionReport = new PositionReport(this.metrics, logger);
     logger.debug({ topic: config.sourceEpochTopic }, 'start-up: source epochs read');
-    this.context = {
+    const context: TaskContext = {
       kafka: this.kafka,
       groupId: config.kafka.groupId,
       dataDir,
@@ -146,6 +146,8 @@ export class Tracker implements TrackerView, TrackerActions {
       truncateRequest: (entity, truncate) => this.truncateRequest(entity, truncate),
     };
     if (config.assignment) logger.debug({ topic: config.assignment.topic }, 'start-up: assignment table read');
+    const tasks = new TaskManager({ io: taskIo(context, this.entitiesByTopic), logger, startHelpers: (task: Task) => this.startHelpers(task) });
+    this.tasks = tasks;
 
     const consumer = this.kafka.cdcConsumer(config.kafka.groupId);
     this.consumer = consumer;
@@ -154,7 +156,8 @@ export class Tracker implements TrackerView, TrackerActions {
       onAssignment: (assignment) => {
         logger.debug({ assignment }, 'joined the group');
         // Assignments are handled one after the other, and batches wait for theirs (taskFor).
-        this.partitionAssignment = this.partitionAssignment.then(() => this.onAssignment(assignment)).catch((error: unknown) => {
+        const assigned = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+        tasks.assign(assigned).catch((error: unknown) => {
           logger.error({ err: error }, 'assignment failed');
         });
       },
@@ -250,7 +253,7 @@ export class Tracker implements TrackerView, TrackerActions {
   private onRefreshBoardChange(): void {
     const control = this.refreshControl;
     if (!control) return;
-    for (const runner of this.refreshRunners.values()) runner.kick();
+    for (const { helpers } of this.tasks?.running() ?? []) helpers.refresh?.kick();
     void this.snapshotWatch?.reconsider().catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not record where a snapshot ended'));
     const running = control.board.running();
     if (running && !this.announcedRefreshes.has(running.id)) {
@@ -282,7 +285,8 @@ export class Tracker implements TrackerView, TrackerActions {
   }
 
   private onAssignmentChanges(changes: readonly AssignmentChange[]): void {
-    for (const recheck of this.rechecks.values()) {
+    for (const { helpers: { recheck } } of this.tasks?.running() ?? []) {
+      if (!recheck) continue;
       for (const change of changes) {
         if (change.role === 'mapping') recheck.requestRep(change.key, change.tsMs);
         else recheck.requestKey(change.key, change.tsMs);
@@ -294,123 +298,47 @@ export class Tracker implements TrackerView, TrackerActions {
    * A restored task starts processing: it takes part in a running refresh, and one of the
    * assignment entity first checks every rep.
    */
-  private taskReady(task: Task): void {
+  private startHelpers(task: Task): RunningTaskHelpers {
     const { assignmentTable, options, refreshControl, admin } = this;
+    let refresh: RefreshRunner | undefined;
     if (refreshControl && admin) {
-      const runner = new RefreshRunner(task, {
+      refresh = new RefreshRunner(task, {
         kafka: this.kafka, admin, control: refreshControl, groupId: options.config.kafka.groupId,
         maxRecordsPerSecond: options.config.refresh.maxRecordsPerSecond, gateFor: (request) => this.lagGateFor(request), metrics: this.metrics, logger: options.logger,
       });
-      this.refreshRunners.set(task.id, runner);
-      runner.kick();
+      refresh.kick();
     }
-    if (!task.join || !assignmentTable) return;
+    const stop = async (): Promise<void> => {
+      await refresh?.stop();
+    };
+    if (!task.join || !assignmentTable) return { refresh, recheck: undefined, stop };
+    // A task whose re-check failed (its producer fenced, Kafka gone) is replaced: its new re-check
+    // picks up where the state stands.
     const recheck = new AssignmentRecheck(task, {
       table: assignmentTable,
       respectManual: options.config.assignment?.respectManual ?? false,
       logger: options.logger,
-      onFailure: () => this.replaceTask(task),
+      onFailure: () => void this.tasks?.replace(task),
     });
-    this.rechecks.set(task.id, recheck);
     recheck.requestAll(Date.now());
-  }
-
-  /**
-   * A task whose re-check failed (its producer fenced, Kafka gone) is closed and, if its partition
-   * is still assigned here, opened and restored again; its new re-check picks up where the state
-   * stands. A batch that finds no task does the same.
-   */
-  private replaceTask(failed: Task): void {
-    this.partitionAssignment = this.partitionAssignment.then(async () => {
-      const current = this.tasks.get(failed.id);
-      if (!current || await current.catch(() => undefined) !== failed) return;
-      await this.closeTask(failed.id, current);
-      await this.openReadyTasks([{ topic: failed.entity.topic, partition: failed.partition }]);
-    }).catch((error: unknown) => {
-      this.options.logger.error({ task: failed.id, err: error }, 'reopening a failed task failed');
-    });
-  }
-
-  private async onAssignment(assignment: Readonly<Record<string, number[]>>): Promise<void> {
-    const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => taskId(topic, partition))));
-    for (const [id, task] of this.tasks) {
-      if (assigned.has(id)) continue;
-      await this.closeTask(id, task);
-      this.options.logger.info({ task: id }, 'task closed: its partition moved away');
-    }
-    const missing = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })))
-      .filter(({ topic, partition }) => !this.tasks.has(taskId(topic, partition)));
-    await this.openReadyTasks(missing);
-  }
-
-  /** Opens tasks, restores their stores together, and only then lets them process. */
-  private async openReadyTasks(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
-    if (partitions.length === 0) return;
-    this.restoring += partitions.length;
-    try {
-      await this.openAndRestore(partitions);
-    } finally {
-      this.restoring -= partitions.length;
-    }
-  }
-
-  private async openAndRestore(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
-    const fresh: Array<Promise<Task>> = [];
-    const tasksInProcess = new Set([...this.tasks.keys(), ...partitions.map(({ topic, partition }) => taskId(topic, partition))]).size;
-    for (const { topic, partition } of partitions) {
-      const task = this.openTask(topic, partition, tasksInProcess);
-      this.tasks.set(taskId(topic, partition), task);
-      fresh.push(task);
-    }
-    try {
-      const opened = await Promise.all(fresh);
-      this.options.logger.debug({ tasks: opened.map((task) => task.id) }, 'tasks opened (producers fenced their predecessors); restoring');
-      await restoreFromChangelogs(this.kafka, opened, this.requireContext().codec, this.metrics, this.options.logger);
-      for (const task of opened) this.taskReady(task);
-      this.options.logger.info({ tasks: opened.map((task) => task.id) }, 'tasks ready');
-    } catch (error) {
-      // A task must never compare against a store that was not restored: forget these tasks, so
-      // that their next batch opens and restores them again (or fails and is retried).
-      for (const [id, task] of this.tasks) {
-        if (fresh.includes(task)) await this.closeTask(id, task);
-      }
-      throw error;
-    }
-  }
-
-  private async closeTask(id: string, task: Promise<Task>): Promise<void> {
-    this.tasks.delete(id);
-    this.rechecks.delete(id);
-    const runner = this.refreshRunners.get(id);
-    this.refreshRunners.delete(id);
-    await runner?.stop();
-    await (await task.catch(() => undefined))?.close();
-  }
-
-  private openTask(topic: string, partition: number, tasksInProcess: number): Promise<Task> {
-    const entity = this.entitiesByTopic.get(topic);
-    if (!entity) return Promise.reject(new Error(`no entity reads topic ${topic}`));
-    return Task.open(entity, partition, this.requireContext(), tasksInProcess);
+    return { refresh, recheck, stop };
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: FetchedBatch): Promise<void> {
     if (batch.messages.length === 0) return;
     // The assignment's restore must finish before this partition's records are compared.
-    await this.partitionAssignment;
-    const id = taskId(batch.topic, batch.partition);
-    if (!this.tasks.has(id)) await this.openReadyTasks([{ topic: batch.topic, partition: batch.partition }]);
-    const task = this.tasks.get(id);
+    const task = await this.tasks?.taskFor({ topic: batch.topic, partition: batch.partition });
     if (!task || !isRunning() || isStale()) return;
     let outcome: BatchOutcome;
     try {
-      outcome = await (await task).processBatch(batch.messages, {
+      outcome = await task.processBatch(batch.messages, {
         moreAvailable: BigInt(batch.lastOffset()) + 1n < BigInt(batch.highWatermark),
         transactionLingerMs: this.options.config.tracker.transactionLingerMs,
       });
     } catch (error) {
       // When in doubt, re-check: the retried batch gets a fresh task, whose new producer fences
       // anything left of this one and whose store restores whatever this one committed.
-      if (this.tasks.get(id) === task) await this.closeTask(id, task);
+      await this.tasks?.discard(task);
       throw error;
     }
     if (BigInt(outcome.nextOffset) > BigInt(batch.firstOffset() ?? outcome.nextOffset)) resolveOffset(String(BigInt(outcome.nextOffset) - 1n));
@@ -454,7 +382,8 @@ export class Tracker implements TrackerView, TrackerActions {
       const [kafka, registry] = await Promise.all([this.probeKafka(), probeRegistry(this.options.config.registry)]);
       this.probes = { atMs: Date.now(), kafka, registry };
     }
-    return readiness({ started: this.started, restoring: this.restoring, tasks: this.tasks.size, kafka: this.probes.kafka, registry: this.probes.registry, capture: this.capture?.readinessReasons() });
+    const { restoring, tasks } = this.tasks?.counts() ?? { restoring: 0, tasks: 0 };
+    return readiness({ started: this.started, restoring, tasks, kafka: this.probes.kafka, registry: this.probes.registry, capture: this.capture?.readinessReasons() });
   }
 
   private async probeKafka(): Promise<ReadinessInputs['kafka']> {
@@ -542,19 +471,13 @@ export class Tracker implements TrackerView, TrackerActions {
     return readDeltaHistory(this.kafka, this.admin, this.registry, entity.deltaTopic, key, { limit: DELTA_HISTORY_LIMIT, tailPerPartition: DELTA_HISTORY_TAIL });
   }
 
-  private requireContext(): TaskContext {
-    if (!this.context) throw new Error('tracker not started');
-    return this.context;
-  }
-
   async stop(): Promise<void> {
     // A scrape after this must not reconnect the admin client (it would keep the process alive).
     this.metrics.lagSource = undefined;
     this.started = false;
     await this.capture?.stop();
     await this.consumer?.disconnect();
-    await this.partitionAssignment;
-    for (const [id, task] of [...this.tasks]) await this.closeTask(id, task);
+    await this.tasks?.closeAll();
     this.refreshSchedule?.stop();
     await this.assignmentFeed?.stop();
     await this.assignmentTable?.close();

@@ -183,7 +183,9 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   }
 
   private move(entry: ManagedEntry<T, H>, to: TaskState): void {
-    entry.state = nextTaskState(entry.id, entry.state, to);
+    const from = entry.state;
+    entry.state = nextTaskState(entry.id, from, to);
+    this.options.logger.debug({ task: entry.id, from, to }, 'task state');
   }
 
   /** Opens tasks, restores their stores (and those of resumed tasks) together, and only then lets them run. */
@@ -241,6 +243,7 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
     // Its failure is the group's: openAndRestore awaits it.
     entry.opening.catch(() => undefined);
     this.entries.set(entry.id, entry);
+    this.options.logger.debug({ task: entry.id, to: 'CREATED' }, 'task state');
     return entry;
   }
 

@@ -99,8 +99,9 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
       const missing: TopicPartition[] = [];
       for (const partition of partitions) {
         const entry = this.entries.get(taskId(partition.topic, partition.partition));
-        if (entry?.closing) await entry.closing.catch(() => undefined);
-        if (entry === undefined || entry.closing) missing.push(partition);
+        const closing = entry?.closing;
+        if (closing !== undefined) await closing.catch(() => undefined);
+        if (entry === undefined || closing !== undefined) missing.push(partition);
         else if (entry.state === 'SUSPENDED') resumed.push(entry);
       }
       await this.openAndRestore(missing, resumed);
@@ -124,7 +125,7 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   suspend(partition: TopicPartition): Promise<void> {
     const entry = this.entries.get(taskId(partition.topic, partition.partition));
     if (!entry) return Promise.resolve();
-    return isActive(entry.state) ? this.suspendEntry(entry) : entry.suspended ?? Promise.resolve();
+    return isActive(entry.state) ? this.suspendEntry(entry) : (entry.suspended ?? Promise.resolve());
   }
 
   /**
@@ -202,7 +203,10 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
       for (const entry of fresh) if (entry.state === 'CREATED') this.move(entry, 'RESTORING');
       for (const entry of resumed) this.move(entry, 'RESTORING');
       logger.debug({ tasks: group.map((entry) => entry.id) }, 'tasks opened (producers fenced their predecessors); restoring');
-      await this.restore(group.filter((entry) => entry.state === 'RESTORING'), tasksInProcess);
+      await this.restore(
+        group.filter((entry) => entry.state === 'RESTORING'),
+        tasksInProcess,
+      );
       const ready: string[] = [];
       for (const entry of group) {
         if (entry.state !== 'RESTORING' || !entry.task) continue;
@@ -232,8 +236,16 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
     // Nobody may be waiting for it: its rejection is no unhandled one.
     running.catch(() => undefined);
     const entry: ManagedEntry<T, H> = {
-      id: taskId(partition.topic, partition.partition), partition, state: 'CREATED',
-      opening: Promise.reject(new Error('not opened yet')), task: undefined, helpers: undefined, suspended: undefined, closing: undefined, running, settleRunning,
+      id: taskId(partition.topic, partition.partition),
+      partition,
+      state: 'CREATED',
+      opening: Promise.reject(new Error('not opened yet')),
+      task: undefined,
+      helpers: undefined,
+      suspended: undefined,
+      closing: undefined,
+      running,
+      settleRunning,
     };
     entry.opening.catch(() => undefined);
     entry.opening = this.openTask(entry, tasksInProcess).then((task) => {
@@ -277,7 +289,10 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
       const start = restoreStart(position);
       if (start.kind === 'from') plans.push({ task, from: start.offset });
       if (start.kind !== 'past-end' || entry.state !== 'RESTORING') continue;
-      logger.warn({ task: entry.id, checkpoint: position.checkpoint, changelogEnd: position.end }, 'task corrupted: its state store\'s checkpoint is past its changelog\'s end (was the delta topic created again?); wiping the store and restoring it from the changelog');
+      logger.warn(
+        { task: entry.id, checkpoint: position.checkpoint, changelogEnd: position.end },
+        "task corrupted: its state store's checkpoint is past its changelog's end (was the delta topic created again?); wiping the store and restoring it from the changelog",
+      );
       const revived = await this.revive(entry, tasksInProcess);
       const fromStart = restoreStart({ checkpoint: '0', end: position.end });
       if (revived && fromStart.kind === 'from') plans.push({ task: revived, from: fromStart.offset });

@@ -74,11 +74,23 @@ describe('tracker: corrupted state stores', () => {
     const restored = await tracker.waitForLog('state stores restored');
     await tracker.waitForLog('tasks ready');
     const unopenable = tracker.logs('task corrupted: its state store cannot open; wiping the store and restoring it from the changelog');
-    const pastTheEnd = tracker.logs('task corrupted: its state store\'s checkpoint is past its changelog\'s end (was the delta topic created again?); wiping the store and restoring it from the changelog');
-    assert.deepEqual(unopenable.map((line) => line['task']).sort(), stores.filter((store) => !pastEnd.includes(store)), 'each store that cannot open, named');
-    assert.ok(unopenable.every((line) => String(line['reason']).includes('Corruption')), JSON.stringify(unopenable));
+    const pastTheEnd = tracker.logs(
+      "task corrupted: its state store's checkpoint is past its changelog's end (was the delta topic created again?); wiping the store and restoring it from the changelog",
+    );
+    assert.deepEqual(
+      unopenable.map((line) => line['task']).sort(),
+      stores.filter((store) => !pastEnd.includes(store)),
+      'each store that cannot open, named',
+    );
+    assert.ok(
+      unopenable.every((line) => String(line['reason']).includes('Corruption')),
+      JSON.stringify(unopenable),
+    );
     assert.deepEqual(pastTheEnd.map((line) => line['task']).sort(), pastEnd, 'each store whose checkpoint is past the end, named');
-    assert.ok(pastTheEnd.every((line) => line['checkpoint'] === '9000000000000' && BigInt(String(line['changelogEnd'])) < 9000000000000n), JSON.stringify(pastTheEnd));
+    assert.ok(
+      pastTheEnd.every((line) => line['checkpoint'] === '9000000000000' && BigInt(String(line['changelogEnd'])) < 9000000000000n),
+      JSON.stringify(pastTheEnd),
+    );
     assert.equal((restoring['partitions'] as string[]).length, 9, 'every changelog partition is restored');
     // At least: a batch fetched before the restore's seek landed may be read (and counted) twice.
     assert.ok((restored['records'] as number) >= loaded.count(), `every committed delta and tombstone (${loaded.count()}) was read back: ${restored['records']}`);

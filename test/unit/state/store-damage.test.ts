@@ -18,7 +18,7 @@ describe('a state store whose files are damaged', () => {
     return storeDir;
   }
 
-  it('refuses to open with STORE_CORRUPT, naming its folder and LevelDB\'s reason, when a file is corrupt or missing', async () => {
+  it("refuses to open with STORE_CORRUPT, naming its folder and LevelDB's reason, when a file is corrupt or missing", async () => {
     const garbled = await written('garbled');
     writeFileSync(join(garbled, 'CURRENT'), 'garbage');
     await assert.rejects(StateStore.open(garbled), (error: unknown) => {

@@ -47,7 +47,10 @@ function capture() {
 /** A task of the fake I/O: it only knows whether it is closed. */
 class FakeTask implements ManagedTask {
   closed = false;
-  constructor(readonly id: string, readonly incarnation: number) {}
+  constructor(
+    readonly id: string,
+    readonly incarnation: number,
+  ) {}
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();
@@ -128,7 +131,9 @@ function managerWith<T extends ManagedTask>(io: TaskIo<T>) {
   const log = capture();
   const helpers: FakeHelpers[] = [];
   const manager = new TaskManager<T, FakeHelpers>({
-    io, logger: log.logger, startHelpers: (task) => {
+    io,
+    logger: log.logger,
+    startHelpers: (task) => {
       const started = new FakeHelpers(task);
       helpers.push(started);
       return started;
@@ -167,15 +172,23 @@ describe('task manager: the normal lifecycle', () => {
     await assigned;
 
     assert.deepEqual(io.calls, [
-      `open ${ID0} (2 in process)`, `open ${ID1} (2 in process)`, `positions ${ID0} ${ID1}`,
+      `open ${ID0} (2 in process)`,
+      `open ${ID1} (2 in process)`,
+      `positions ${ID0} ${ID1}`,
       // partition 1's changelog holds only a commit marker past its (empty) store: nothing to read.
       `restore ${ID0}#1 from 10`,
     ]);
     assert.equal(manager.stateOf(P0), 'RUNNING');
     assert.deepEqual(log.states(ID0), ['CREATED', 'RESTORING', 'RUNNING']);
     assert.deepEqual(manager.counts(), { restoring: 0, tasks: 2 });
-    assert.deepEqual(manager.running().map(({ task }) => task.id), [ID0, ID1]);
-    assert.deepEqual(helpers.map((started) => started.task.id), [ID0, ID1]);
+    assert.deepEqual(
+      manager.running().map(({ task }) => task.id),
+      [ID0, ID1],
+    );
+    assert.deepEqual(
+      helpers.map((started) => started.task.id),
+      [ID0, ID1],
+    );
     assert.deepEqual(log.lines.find((line) => line['msg'] === 'tasks ready')?.['tasks'], [ID0, ID1]);
     const task = await manager.taskFor(P0);
     assert.equal(task?.id, ID0);
@@ -212,7 +225,7 @@ describe('task manager: the normal lifecycle', () => {
     assert.deepEqual(log.states(ID0), ['CREATED', 'RESTORING', 'RUNNING', 'SUSPENDED', 'CLOSED', 'CREATED', 'RESTORING', 'RUNNING']);
   });
 
-  it('replaces a task whose helper failed, when it is still its partition\'s task', async () => {
+  it("replaces a task whose helper failed, when it is still its partition's task", async () => {
     const io = new FakeIo();
     const { manager, helpers } = managerWith(io);
     await manager.assign([P0]);
@@ -235,7 +248,10 @@ describe('task manager: the normal lifecycle', () => {
     await assert.rejects(manager.assign([P0, P1]), { code: 'KAFKA_UNAVAILABLE' });
     assert.equal(manager.stateOf(P0), undefined);
     assert.equal(manager.stateOf(P1), undefined);
-    assert.ok(io.opened.every((task) => task.closed), 'every task of the group closed');
+    assert.ok(
+      io.opened.every((task) => task.closed),
+      'every task of the group closed',
+    );
     assert.equal(helpers.length, 0);
     assert.deepEqual(manager.counts(), { restoring: 0, tasks: 0 });
 
@@ -349,7 +365,10 @@ describe('task manager: close from every state', () => {
       await closed;
       assert.equal(manager.stateOf(P0), undefined, from);
       assert.equal(io.opened[0]?.closed, true, from);
-      assert.ok(helpers.every((started) => started.stopped), from);
+      assert.ok(
+        helpers.every((started) => started.stopped),
+        from,
+      );
       assert.deepEqual(log.states(ID0).slice(-2), ['SUSPENDED', 'CLOSED'], from);
       assert.equal(log.states(ID0).filter((state) => state === 'CLOSED').length, 1, from);
     }
@@ -372,7 +391,7 @@ describe('task manager: close from every state', () => {
 });
 
 describe('task manager: a corrupted task is wiped and restored from its changelog', () => {
-  it('(a) a checkpoint past the changelog\'s end (the delta topic created again): closed, wiped, opened again, restored from the start', async () => {
+  it("(a) a checkpoint past the changelog's end (the delta topic created again): closed, wiped, opened again, restored from the start", async () => {
     const io = new FakeIo();
     io.store(ID0).checkpoint = '120';
     io.changelogEnds.set(ID0, '40');
@@ -381,10 +400,7 @@ describe('task manager: a corrupted task is wiped and restored from its changelo
     const { manager, helpers, log } = managerWith(io);
     await manager.assign([P0, P1]);
 
-    assert.deepEqual(io.calls, [
-      `open ${ID0} (2 in process)`, `open ${ID1} (2 in process)`, `positions ${ID0} ${ID1}`,
-      `wipe ${ID0}`, `open ${ID0} (2 in process)`, `restore ${ID0}#2 from 0`,
-    ]);
+    assert.deepEqual(io.calls, [`open ${ID0} (2 in process)`, `open ${ID1} (2 in process)`, `positions ${ID0} ${ID1}`, `wipe ${ID0}`, `open ${ID0} (2 in process)`, `restore ${ID0}#2 from 0`]);
     assert.equal(io.opened[0]?.closed, true, 'the corrupted task is closed before its store is wiped');
     assert.equal(manager.stateOf(P0), 'RUNNING');
     assert.equal(await manager.taskFor(P0), io.opened[2]);
@@ -439,7 +455,10 @@ describe('task manager: a store that cannot open, with a real LevelDB', () => {
 
   /** Tasks over real stores; the restore writes the changelog's one record. */
   class StoreTask implements ManagedTask {
-    constructor(readonly id: string, readonly store: StateStore) {}
+    constructor(
+      readonly id: string,
+      readonly store: StateStore,
+    ) {}
     close(): Promise<void> {
       return this.store.close();
     }
@@ -479,7 +498,10 @@ describe('task manager: a store that cannot open, with a real LevelDB', () => {
     assert.deepEqual(io.calls, [`open ${ID0}`, `wipe ${ID0}`, `open ${ID0}`, `restore ${ID0} from 0`]);
     const task = await manager.taskFor(P0);
     assert.ok(task);
-    assert.deepEqual((await task.store.getMany(['C-OLD', 'C-RESTORED'])).map((record) => record?.key), [undefined, 'C-RESTORED']);
+    assert.deepEqual(
+      (await task.store.getMany(['C-OLD', 'C-RESTORED'])).map((record) => record?.key),
+      [undefined, 'C-RESTORED'],
+    );
     const [warning] = log.warnings();
     assert.equal(warning?.['task'], ID0);
     assert.match(String(warning?.['reason']), /Corruption/);

@@ -5,15 +5,18 @@ import { isAllowedTransition, nextTaskState, pathToClosed, restoreStart, TASK_ST
 
 /** Kafka Streams' Task.State transitions, written out: the table in task-state.ts must say the same. */
 const ALLOWED: ReadonlyArray<[TaskState, TaskState]> = [
-  ['CREATED', 'RESTORING'], ['CREATED', 'SUSPENDED'],
-  ['RESTORING', 'RUNNING'], ['RESTORING', 'SUSPENDED'],
+  ['CREATED', 'RESTORING'],
+  ['CREATED', 'SUSPENDED'],
+  ['RESTORING', 'RUNNING'],
+  ['RESTORING', 'SUSPENDED'],
   ['RUNNING', 'SUSPENDED'],
-  ['SUSPENDED', 'RESTORING'], ['SUSPENDED', 'CLOSED'],
+  ['SUSPENDED', 'RESTORING'],
+  ['SUSPENDED', 'CLOSED'],
   ['CLOSED', 'CREATED'],
 ];
 
 describe('task states', () => {
-  it('allows exactly the transitions of Kafka Streams\' Task.State', () => {
+  it("allows exactly the transitions of Kafka Streams' Task.State", () => {
     for (const from of TASK_STATES) {
       for (const to of TASK_STATES) {
         const allowed = ALLOWED.some(([a, b]) => a === from && b === to);
@@ -29,13 +32,16 @@ describe('task states', () => {
       for (const to of TASK_STATES) {
         if (isAllowedTransition(from, to)) continue;
         refused += 1;
-        assert.throws(() => nextTaskState('erp.public.customers-3', from, to), (error: unknown) => {
-          assert.ok(isErpDeltaError(error, 'ILLEGAL_TASK_TRANSITION'), String(error));
-          assert.equal(error.retriable, false);
-          assert.match(error.message, /erp\.public\.customers-3/);
-          assert.ok(error.message.includes(`from ${from} to ${to}`), error.message);
-          return true;
-        });
+        assert.throws(
+          () => nextTaskState('erp.public.customers-3', from, to),
+          (error: unknown) => {
+            assert.ok(isErpDeltaError(error, 'ILLEGAL_TASK_TRANSITION'), String(error));
+            assert.equal(error.retriable, false);
+            assert.match(error.message, /erp\.public\.customers-3/);
+            assert.ok(error.message.includes(`from ${from} to ${to}`), error.message);
+            return true;
+          },
+        );
       }
     }
     // 25 pairs, 8 allowed: a running task cannot skip to CLOSED, nor a closed one come back to life but through CREATED.
@@ -70,7 +76,7 @@ describe('where a restore starts', () => {
     assert.deepEqual(restoreStart({ checkpoint: '9007199254740993', end: '9007199254740999' }), { kind: 'from', offset: '9007199254740993' }, 'offsets past 2^53 compare exactly');
   });
 
-  it('finds a checkpoint past the changelog\'s end: the store holds deltas the changelog no longer has', () => {
+  it("finds a checkpoint past the changelog's end: the store holds deltas the changelog no longer has", () => {
     assert.deepEqual(restoreStart({ checkpoint: '43', end: '42' }), { kind: 'past-end' });
     assert.deepEqual(restoreStart({ checkpoint: '120', end: '0' }), { kind: 'past-end' });
   });

@@ -1,4 +1,3 @@
-import '../kafka/kafkajs-replacements.js';
 import { Command, CommanderError } from 'commander';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import { registerStackCommands } from './stack-command.js';

@@ -79,7 +79,10 @@ function event(rep: string, index: number, revision: number, tsMs: number): Benc
 async function main(): Promise<number> {
   const machine = machineInfo();
   const stack = await ensureStack(ROOT, resolve(flags['data-dir'] ?? '.erp-delta/stack'), progress);
-  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  const runId = `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
   const runDir = join(ROOT, '.erp-delta', 'bench', `assignment-${runId}`);
   const dataDir = join(runDir, 'data');
   const configPath = join(runDir, 'erp-delta-bench.yaml');
@@ -95,7 +98,9 @@ async function main(): Promise<number> {
     assignment: { topic: MAPPING_TOPIC, manualTopic: MANUAL_TOPIC, entity: ENTITY, repField: 'salesRepCode', respectManual: false },
     entities: {
       [ENTITY]: {
-        topic: CDC_TOPIC, keyFields: ['code'], deltaTopic: DELTA_TOPIC,
+        topic: CDC_TOPIC,
+        keyFields: ['code'],
+        deltaTopic: DELTA_TOPIC,
         fields: { code: { column: 'code', normalizer: 'text' }, name: { column: 'name', normalizer: 'text' }, salesRepCode: { column: 'sales_rep', normalizer: 'text' } },
       },
     },
@@ -109,13 +114,17 @@ async function main(): Promise<number> {
   const { admin, producer, counter } = clients;
   let tracker: TrackerProcess | undefined;
   try {
-    await recreateTopics(admin, [
-      { topic: CDC_TOPIC, partitions: PARTITIONS, compact: true },
-      { topic: DELTA_TOPIC, partitions: PARTITIONS, compact: true },
-      { topic: DLQ_TOPIC, partitions: 1, compact: false },
-      { topic: MAPPING_TOPIC, partitions: 1, compact: true },
-      { topic: MANUAL_TOPIC, partitions: 1, compact: true },
-    ], progress);
+    await recreateTopics(
+      admin,
+      [
+        { topic: CDC_TOPIC, partitions: PARTITIONS, compact: true },
+        { topic: DELTA_TOPIC, partitions: PARTITIONS, compact: true },
+        { topic: DLQ_TOPIC, partitions: 1, compact: false },
+        { topic: MAPPING_TOPIC, partitions: 1, compact: true },
+        { topic: MANUAL_TOPIC, partitions: 1, compact: true },
+      ],
+      progress,
+    );
     const partitionOf = keyPartitioner(PARTITIONS);
     function* snapshots(): Generator<BenchEvent> {
       for (let index = 0; index < customers; index++) yield event(BIG_REP, index, 0, Date.now());
@@ -161,7 +170,12 @@ async function main(): Promise<number> {
     const liveSeconds = LEAD_SECONDS + Math.ceil(customers / 10_000) + 3;
     let liveCursor = 0;
     let revision = 1;
-    const live = produceSteady(producer, CDC_TOPIC, partitionOf, liveRate, liveSeconds,
+    const live = produceSteady(
+      producer,
+      CDC_TOPIC,
+      partitionOf,
+      liveRate,
+      liveSeconds,
       (sentAtMs) => {
         const index = liveCursor;
         liveCursor = (liveCursor + 1) % liveCustomers;
@@ -173,7 +187,8 @@ async function main(): Promise<number> {
         if (queue) queue.push(sentAtMs);
         else pending.set(sent.code, [sentAtMs]);
       },
-      (sent) => progress(`  live: ${formatInteger(sent)} changes sent, ${formatInteger(bigDeltas)}/${formatInteger(customers)} ASSIGNMENT deltas`));
+      (sent) => progress(`  live: ${formatInteger(sent)} changes sent, ${formatInteger(bigDeltas)}/${formatInteger(customers)} ASSIGNMENT deltas`),
+    );
     await sleep(LEAD_SECONDS * 1000);
     assignedAtMs = Date.now();
     await producer.send({ topic: MAPPING_TOPIC, acks: -1, messages: [{ key: BIG_REP, value: JSON.stringify({ userId: 'bench-user' }) }] });
@@ -189,7 +204,10 @@ async function main(): Promise<number> {
 
     const reemissionSeconds = (lastBigArrivalMs - assignedAtMs) / 1000;
     const deltasPerSecond = customers / reemissionSeconds;
-    const during = latencies.filter((entry) => entry.arrivedAtMs >= assignedAtMs && entry.arrivedAtMs <= lastBigArrivalMs + 1_000).map((entry) => entry.latencyMs).sort((a, b) => a - b);
+    const during = latencies
+      .filter((entry) => entry.arrivedAtMs >= assignedAtMs && entry.arrivedAtMs <= lastBigArrivalMs + 1_000)
+      .map((entry) => entry.latencyMs)
+      .sort((a, b) => a - b);
     const all = latencies.map((entry) => entry.latencyMs).sort((a, b) => a - b);
     const failures: string[] = [];
     if (bigDeltas !== customers) failures.push(`${bigDeltas} ASSIGNMENT deltas for ${customers} customers of ${BIG_REP}`);
@@ -198,25 +216,43 @@ async function main(): Promise<number> {
     if (stopped.code !== 0) failures.push(`the tracker did not exit 0 on SIGTERM (log: ${relative(ROOT, logFile)})`);
 
     const ms = (value: number | null | undefined): string => (value === null || value === undefined ? 'n/a' : `${formatInteger(value)} ms`);
-    process.stdout.write(`${formatTable([
-      ['customers of the re-assigned rep', formatInteger(customers)],
-      ['ASSIGNMENT deltas', `${formatInteger(bigDeltas)}${bigDeltas === customers ? ' (exact)' : ' (MISMATCH)'}`],
-      ['re-emission', `${round(reemissionSeconds, 2)} s: ${formatInteger(deltasPerSecond)} deltas/s`],
-      ['live changes meanwhile', `${formatInteger(steady.sent)} at ${formatInteger(liveRate)}/s, ${formatInteger(liveDeltas)} deltas`],
-      ['live latency during re-emission', `p50 ${ms(percentile(during, 50))}, p99 ${ms(percentile(during, 99))}, max ${ms(during.at(-1))}`],
-      ['live latency, whole stream', `p50 ${ms(percentile(all, 50))}, p99 ${ms(percentile(all, 99))}, max ${ms(all.at(-1))}`],
-      ['peak anonymous memory (tracker)', `${formatInteger(peakSplit.anon)} MB`],
-      ['  beside it: peak file-backed', `${formatInteger(peakSplit.file)} MB (mapped files: reclaimable page cache)`],
-      ['  peak RSS (both, with shared)', `${formatInteger(peakRssMb)} MB`],
-      ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
-    ])}\n`);
+    process.stdout.write(
+      `${formatTable([
+        ['customers of the re-assigned rep', formatInteger(customers)],
+        ['ASSIGNMENT deltas', `${formatInteger(bigDeltas)}${bigDeltas === customers ? ' (exact)' : ' (MISMATCH)'}`],
+        ['re-emission', `${round(reemissionSeconds, 2)} s: ${formatInteger(deltasPerSecond)} deltas/s`],
+        ['live changes meanwhile', `${formatInteger(steady.sent)} at ${formatInteger(liveRate)}/s, ${formatInteger(liveDeltas)} deltas`],
+        ['live latency during re-emission', `p50 ${ms(percentile(during, 50))}, p99 ${ms(percentile(during, 99))}, max ${ms(during.at(-1))}`],
+        ['live latency, whole stream', `p50 ${ms(percentile(all, 50))}, p99 ${ms(percentile(all, 99))}, max ${ms(all.at(-1))}`],
+        ['peak anonymous memory (tracker)', `${formatInteger(peakSplit.anon)} MB`],
+        ['  beside it: peak file-backed', `${formatInteger(peakSplit.file)} MB (mapped files: reclaimable page cache)`],
+        ['  peak RSS (both, with shared)', `${formatInteger(peakRssMb)} MB`],
+        ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
+      ])}\n`,
+    );
     for (const failure of failures) process.stdout.write(`FAILED: ${failure}\n`);
-    process.stdout.write(`${JSON.stringify({
-      customers, assignmentDeltas: bigDeltas, reemissionSeconds: round(reemissionSeconds, 3), deltasPerSecond: round(deltasPerSecond),
-      liveChanges: steady.sent, liveDeltas, liveRate,
-      liveP50MsDuring: percentile(during, 50), liveP99MsDuring: percentile(during, 99), liveMaxMsDuring: during.at(-1) ?? null,
-      liveMaxMs: all.at(-1) ?? null, peakAnonMb: round(peakSplit.anon, 1), peakFileMb: round(peakSplit.file, 1), peakRssMb: round(peakRssMb, 1), ok: failures.length === 0, runId, machine, failures,
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        customers,
+        assignmentDeltas: bigDeltas,
+        reemissionSeconds: round(reemissionSeconds, 3),
+        deltasPerSecond: round(deltasPerSecond),
+        liveChanges: steady.sent,
+        liveDeltas,
+        liveRate,
+        liveP50MsDuring: percentile(during, 50),
+        liveP99MsDuring: percentile(during, 99),
+        liveMaxMsDuring: during.at(-1) ?? null,
+        liveMaxMs: all.at(-1) ?? null,
+        peakAnonMb: round(peakSplit.anon, 1),
+        peakFileMb: round(peakSplit.file, 1),
+        peakRssMb: round(peakRssMb, 1),
+        ok: failures.length === 0,
+        runId,
+        machine,
+        failures,
+      })}\n`,
+    );
     return failures.length === 0 ? 0 : 1;
   } finally {
     await tracker?.stop(10_000).catch(() => undefined);
@@ -227,7 +263,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    progress(`FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    progress(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   },
 );

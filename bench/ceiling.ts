@@ -17,23 +17,22 @@ export interface CeilingResult {
  * the stack's Kafka jars) reading `messages` records with a fresh group from the earliest offset.
  * It decodes nothing, so it is the ceiling any consumer of that topic on this machine can reach.
  */
-export async function measureCeiling(options: {
-  java: string;
-  libDir: string;
-  bootstrap: string;
-  topic: string;
-  messages: number;
-  groupId: string;
-}): Promise<CeilingResult> {
+export async function measureCeiling(options: { java: string; libDir: string; bootstrap: string; topic: string; messages: number; groupId: string }): Promise<CeilingResult> {
   const args = [
     '-Xmx512m',
-    '-cp', join(options.libDir, 'kafka', '*'),
+    '-cp',
+    join(options.libDir, 'kafka', '*'),
     'org.apache.kafka.tools.ConsumerPerformance',
-    '--bootstrap-server', options.bootstrap,
-    '--topic', options.topic,
-    '--num-records', String(options.messages),
-    '--group', options.groupId,
-    '--timeout', '60000',
+    '--bootstrap-server',
+    options.bootstrap,
+    '--topic',
+    options.topic,
+    '--num-records',
+    String(options.messages),
+    '--group',
+    options.groupId,
+    '--timeout',
+    '60000',
   ];
   const { code, stdout, stderr } = await run(options.java, args);
   if (code !== 0) {
@@ -48,8 +47,16 @@ export async function measureCeiling(options: {
  * rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec`.
  */
 export function parseConsumerPerformance(stdout: string): CeilingResult {
-  const lines = stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  const headerIndex = lines.findIndex((line) => line.split(',').map((cell) => cell.trim()).includes('nMsg.sec'));
+  const lines = stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const headerIndex = lines.findIndex((line) =>
+    line
+      .split(',')
+      .map((cell) => cell.trim())
+      .includes('nMsg.sec'),
+  );
   const header = lines[headerIndex];
   const values = lines[headerIndex + 1];
   if (headerIndex < 0 || header === undefined || values === undefined) {
@@ -75,13 +82,22 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
 function tail(text: string): string {
-  return text.trimEnd().split('\n').slice(-20).map((line) => `  | ${line}`).join('\n');
+  return text
+    .trimEnd()
+    .split('\n')
+    .slice(-20)
+    .map((line) => `  | ${line}`)
+    .join('\n');
 }

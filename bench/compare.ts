@@ -67,17 +67,19 @@ async function deltaRecords(deltaTopic: string, from: ReadonlyMap<number, string
   let tombstones = 0;
   const done = new Set<number>();
   await new Promise<void>((resolve, reject) => {
-    consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) {
-          if (BigInt(message.offset) < BigInt(from.get(batch.partition) ?? '0')) continue;
-          if (message.value === null) tombstones += 1;
-          else deltas += 1;
-        }
-        if (BigInt(batch.lastOffset()) + 1n >= (ends.get(batch.partition) ?? 0n)) done.add(batch.partition);
-        if (done.size === ends.size) resolve();
-      },
-    }).catch(reject);
+    consumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            if (BigInt(message.offset) < BigInt(from.get(batch.partition) ?? '0')) continue;
+            if (message.value === null) tombstones += 1;
+            else deltas += 1;
+          }
+          if (BigInt(batch.lastOffset()) + 1n >= (ends.get(batch.partition) ?? 0n)) done.add(batch.partition);
+          if (done.size === ends.size) resolve();
+        },
+      })
+      .catch(reject);
     // Partitions already at their end send no batch.
     for (const [partition, end] of ends) if (end <= BigInt(from.get(partition) ?? '0')) done.add(partition);
     if (done.size === ends.size) resolve();
@@ -103,7 +105,9 @@ async function groupLag(groupId: string): Promise<number> {
 try {
   log(`table ${table} with ${rows.toLocaleString('en')} rows`);
   await db.query(`CREATE TABLE ${table} (code text PRIMARY KEY, description text, unit_price numeric(12,2), active boolean, updated_at timestamptz DEFAULT now())`);
-  await db.query(`INSERT INTO ${table} (code, description, unit_price, active) SELECT 'P' || lpad(n::text, 9, '0'), 'Bench product ' || n, (n % 1000) / 10.0, true FROM generate_series(1, $1) AS n`, [rows]);
+  await db.query(`INSERT INTO ${table} (code, description, unit_price, active) SELECT 'P' || lpad(n::text, 9, '0'), 'Bench product ' || n, (n % 1000) / 10.0, true FROM generate_series(1, $1) AS n`, [
+    rows,
+  ]);
   const connectorConfig = copyOfShippedConnector({ prefix, slot, postgres, tables: [`public.${table}`], signals: { bootstrap, groupId: `erp-delta-signals-${id}` } });
   const connectorsDir = join(work, 'connectors');
   mkdirSync(connectorsDir);
@@ -113,15 +117,36 @@ try {
   const groupId = `erp-delta-bench-compare-${id}`;
   const deltaTopic = `erp-delta.bench-compare-${id}`;
   const configPath = join(work, 'erp-delta.yaml');
-  writeFileSync(configPath, stringify({
-    kafka: { brokers: [bootstrap], clientId: 'erp-delta-bench-compare', groupId },
-    registry: { url: stack.component('registry').endpoint() },
-    dlqTopic: `erp-delta.bench-compare-${id}.dlq`, dataDir: join(work, 'data'), admin: { port: 0 },
-    sourceEpochTopic: `erp-delta.bench-compare-${id}.epochs`,
-    refresh: { topic: `erp-delta.bench-compare-${id}.refreshes`, schedule: null, maxLoaderLag: 1_000_000_000, maxRecordsPerSecond: 1_000_000, connectorsDir },
-    entities: { products: { topic, keyFields: ['code'], deltaTopic, fields: { code: { column: 'code', normalizer: 'text' }, description: { column: 'description', normalizer: 'text' }, unitPrice: { column: 'unit_price', normalizer: 'decimal', scale: 2 }, active: { column: 'active', normalizer: 'boolean' } } } },
-  }));
-  await until('the initial snapshot in Kafka', async () => (await admin.listTopics()).includes(topic) && (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0) >= rows, 3_600_000);
+  writeFileSync(
+    configPath,
+    stringify({
+      kafka: { brokers: [bootstrap], clientId: 'erp-delta-bench-compare', groupId },
+      registry: { url: stack.component('registry').endpoint() },
+      dlqTopic: `erp-delta.bench-compare-${id}.dlq`,
+      dataDir: join(work, 'data'),
+      admin: { port: 0 },
+      sourceEpochTopic: `erp-delta.bench-compare-${id}.epochs`,
+      refresh: { topic: `erp-delta.bench-compare-${id}.refreshes`, schedule: null, maxLoaderLag: 1_000_000_000, maxRecordsPerSecond: 1_000_000, connectorsDir },
+      entities: {
+        products: {
+          topic,
+          keyFields: ['code'],
+          deltaTopic,
+          fields: {
+            code: { column: 'code', normalizer: 'text' },
+            description: { column: 'description', normalizer: 'text' },
+            unitPrice: { column: 'unit_price', normalizer: 'decimal', scale: 2 },
+            active: { column: 'active', normalizer: 'boolean' },
+          },
+        },
+      },
+    }),
+  );
+  await until(
+    'the initial snapshot in Kafka',
+    async () => (await admin.listTopics()).includes(topic) && (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0) >= rows,
+    3_600_000,
+  );
   log(`initial snapshot in Kafka after ${Math.round((Date.now() - loadStart) / 1000)} s`);
   tracker = new TrackerProcess({ command: process.execPath, args: [cli, 'run', '--config', configPath], cwd: root, logFile: join(work, 'tracker.log') });
   const trackerStart = Date.now();
@@ -135,16 +160,28 @@ try {
   await db.query(`ALTER PUBLICATION ${slot} ADD TABLE ${table}`);
   const before = await deltaEnds(deltaTopic);
   const compareStart = Date.now();
-  const output = execFileSync(process.execPath, [cli, 'refresh', '--from-source', '--wait', '--config', configPath], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const output = execFileSync(process.execPath, [cli, 'refresh', '--from-source', '--wait', '--config', configPath], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const compareSeconds = (Date.now() - compareStart) / 1000;
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const [deltas, tombstones] = await deltaRecords(deltaTopic, before);
   const peak = tracker.peakSplitMb;
   const result = {
-    rows, lost: lostCount, loadSeconds: Math.round(loadSeconds), compareSeconds: Math.round(compareSeconds),
+    rows,
+    lost: lostCount,
+    loadSeconds: Math.round(loadSeconds),
+    compareSeconds: Math.round(compareSeconds),
     // Exactly the lost rows: a RECONCILE DELETE each, with its tombstone; nothing for the others.
-    deltas, tombstones, expected: lostCount,
-    peakAnonMb: Math.round(peak.anon), peakFileMb: Math.round(peak.file), peakRssMb: Math.round(tracker.peakRssMb),
+    deltas,
+    tombstones,
+    expected: lostCount,
+    peakAnonMb: Math.round(peak.anon),
+    peakFileMb: Math.round(peak.file),
+    peakRssMb: Math.round(tracker.peakRssMb),
     cliOutput: output.trim().split('\n').at(-1),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -13,7 +13,11 @@ export class CommittedCounter {
   lastChangeAtMs = Date.now();
   onRecord: ((topic: string, key: string, arrivedAtMs: number) => void) | undefined;
 
-  constructor(private readonly kafka: Kafka, private readonly groupId: string, private readonly topics: readonly string[]) {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly groupId: string,
+    private readonly topics: readonly string[],
+  ) {
     for (const topic of topics) this.counts.set(topic, 0);
   }
 
@@ -58,14 +62,20 @@ export class CommittedCounter {
 }
 
 /** The clients of a bench run: an admin, a producer of the CDC events, and a committed counter of some topics. */
-export async function openBenchClients(kafka: Kafka, runId: string, countedTopics: readonly string[]): Promise<{ admin: Admin; producer: Producer; counter: CommittedCounter; close(): Promise<void> }> {
+export async function openBenchClients(
+  kafka: Kafka,
+  runId: string,
+  countedTopics: readonly string[],
+): Promise<{ admin: Admin; producer: Producer; counter: CommittedCounter; close(): Promise<void> }> {
   const admin = kafka.admin();
   await admin.connect();
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const counter = new CommittedCounter(kafka, `erp-delta-bench-counter-${runId}`, countedTopics);
   return {
-    admin, producer, counter,
+    admin,
+    producer,
+    counter,
     close: async () => {
       await counter.stop().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);

@@ -69,8 +69,7 @@ export function planStream(events: number, keys: number): GeneratorPlan | string
   if (!Number.isSafeInteger(keys) || keys < 1) return `keys must be a positive integer, not ${keys}`;
   const changes = Math.floor(events / CHANGE_RATIO_DENOMINATOR);
   if (keys + changes > events) {
-    return `${events} events cannot hold a snapshot of ${keys} keys plus ${changes} changes (5% of the events): `
-      + `use at most ${events - changes} keys or more events`;
+    return `${events} events cannot hold a snapshot of ${keys} keys plus ${changes} changes (5% of the events): ` + `use at most ${events - changes} keys or more events`;
   }
   return { events, keys, changes, noOps: events - keys - changes, expectedEmitted: keys + changes };
 }
@@ -257,10 +256,7 @@ export class BenchGenerator {
     const name = this.nameRevision[keyIndex] ?? 0;
     const price = this.priceCents[keyIndex] ?? 0;
     const qty = this.qty[keyIndex] ?? 0;
-    const emits = this.loaded[keyIndex] !== 1
-      || name !== this.emittedNameRevision[keyIndex]
-      || price !== this.emittedPriceCents[keyIndex]
-      || qty !== this.emittedQty[keyIndex];
+    const emits = this.loaded[keyIndex] !== 1 || name !== this.emittedNameRevision[keyIndex] || price !== this.emittedPriceCents[keyIndex] || qty !== this.emittedQty[keyIndex];
     if (emits) {
       this.expectedEmitted++;
       this.loaded[keyIndex] = 1;
@@ -328,8 +324,8 @@ function microsIso(ms: number): string {
  * backslashes, control characters), so they are quoted as they are.
  */
 function envelopeJson(op: 'r' | 'u', after: Record<string, unknown>, tsMs: number, position: string): string {
-  const row = `{"code":"${String(after['code'])}","name":"${String(after['name'])}","price":"${String(after['price'])}",`
-    + `"qty":${Number(after['qty'])},"updated_at":"${String(after['updated_at'])}"}`;
+  const row =
+    `{"code":"${String(after['code'])}","name":"${String(after['name'])}","price":"${String(after['price'])}",` + `"qty":${Number(after['qty'])},"updated_at":"${String(after['updated_at'])}"}`;
   const source = `{"version":"3.0.8.Final","connector":"postgresql","name":"bench","ts_ms":${tsMs},${position},"xmin":null}`;
   return `{"before":null,"after":${row},"source":${source},"transaction":null,"op":"${op}","ts_ms":${tsMs}}`;
 }

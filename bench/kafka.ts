@@ -51,7 +51,7 @@ export async function recreateTopics(admin: Admin, specs: readonly TopicSpec[], 
       await sleep(500);
     }
   }
-  progress(`created topics ${specs.map((spec) => `${spec.topic} (${spec.partitions} partition${spec.partitions === 1 ? "" : "s"}${spec.compact ? ', compacted' : ''})`).join(', ')}`);
+  progress(`created topics ${specs.map((spec) => `${spec.topic} (${spec.partitions} partition${spec.partitions === 1 ? '' : 's'}${spec.compact ? ', compacted' : ''})`).join(', ')}`);
 }
 
 /**
@@ -62,7 +62,12 @@ export async function recreateTopics(admin: Admin, specs: readonly TopicSpec[], 
 export function keyPartitioner(partitions: number): (key: string) => number {
   const partitioner = Partitioners.DefaultPartitioner();
   const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [],
+    partitionErrorCode: 0,
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    offlineReplicas: [],
   }));
   return (key) => partitioner({ topic: 'bench', partitionMetadata, message: { key, value: null } });
 }
@@ -89,7 +94,7 @@ export async function groupLag(admin: Admin, groupId: string, topic: string, end
   let lag = 0n;
   for (const [partition, end] of ends) {
     const offset = byPartition.get(partition) ?? -1n;
-    const position = offset < 0n ? starts.get(partition) ?? 0n : offset;
+    const position = offset < 0n ? (starts.get(partition) ?? 0n) : offset;
     if (end > position) lag += end - position;
   }
   return lag;

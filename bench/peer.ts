@@ -79,7 +79,11 @@ function runBench(benchArgs: readonly string[], tracker: BenchRun['tracker'], ro
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const line = stdout.trim().split('\n').reverse().find((candidate) => candidate.startsWith('{'));
+      const line = stdout
+        .trim()
+        .split('\n')
+        .reverse()
+        .find((candidate) => candidate.startsWith('{'));
       if (!line) {
         reject(new Error(`the ${tracker} bench of round ${round} printed no result (exit code ${code})`));
         return;
@@ -100,10 +104,12 @@ function median(values: readonly number[]): number | undefined {
 function table(runs: readonly BenchRun[]): string {
   const header = ['round', 'tracker', 'events/s', 'CPU s per million', 'peak anonymous MB', 'peak file MB', 'p50 / p99 ms', 'emitted / expected'];
   const rows = runs.map((run) => [
-    String(run.round), run.tracker,
+    String(run.round),
+    run.tracker,
     run.eventsPerSecond === null ? 'n/a' : formatInteger(run.eventsPerSecond),
     run.trackerCpuSecondsPerMillionEvents === null ? 'n/a' : String(round(run.trackerCpuSecondsPerMillionEvents, 1)),
-    formatInteger(run.peakAnonMb), formatInteger(run.peakFileMb),
+    formatInteger(run.peakAnonMb),
+    formatInteger(run.peakFileMb),
     `${run.p50Ms ?? 'n/a'} / ${run.p99Ms ?? 'n/a'}`,
     `${formatInteger(run.emitted)} / ${formatInteger(run.expectedEmitted)}${run.emitted === run.expectedEmitted ? ' exact' : ' MISMATCH'}`,
   ]);
@@ -140,14 +146,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const ours = rateOf('erp-delta');
   const peer = rateOf('kstreams');
   const ratio = ours !== undefined && peer !== undefined ? round(ours / peer, 2) : null;
-  process.stdout.write(`median events/s: erp-delta ${ours === undefined ? 'n/a' : formatInteger(ours)}, Kafka Streams peer ${peer === undefined ? 'n/a' : formatInteger(peer)}: ${ratio ?? 'n/a'} times\n`);
+  process.stdout.write(
+    `median events/s: erp-delta ${ours === undefined ? 'n/a' : formatInteger(ours)}, Kafka Streams peer ${peer === undefined ? 'n/a' : formatInteger(peer)}: ${ratio ?? 'n/a'} times\n`,
+  );
   process.stdout.write(`${JSON.stringify({ rounds, ratio, runs })}\n`);
   return runs.every((run) => run.ok && run.exitCode === 0) ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-}, (error: unknown) => {
-  process.stderr.write(`[bench:peer] ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`[bench:peer] ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -47,8 +47,12 @@ export async function produceBulk(
     await inFlight[partition];
     if (failure !== undefined) throw failure;
     inFlight[partition] = producer.send({ topic, acks: -1, messages }).then(
-      () => { acked += messages.length; },
-      (error: unknown) => { failure ??= error; },
+      () => {
+        acked += messages.length;
+      },
+      (error: unknown) => {
+        failure ??= error;
+      },
     );
   };
 

@@ -85,7 +85,10 @@ async function main(): Promise<number> {
   const stack = await ensureStack(ROOT, resolve(args.stackDir), progress);
   progress(`stack ${stack.dataDir}: Kafka ${stack.bootstrap}, registry ${stack.registryUrl}`);
 
-  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  const runId = `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
   const runDir = join(ROOT, '.erp-delta', 'bench', runId);
   const trackerDataDir = join(runDir, 'data');
   const configPath = join(runDir, 'erp-delta-bench.yaml');
@@ -99,19 +102,26 @@ async function main(): Promise<number> {
   const clients = await openBenchClients(kafka, runId, [BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC]);
   const { admin, producer, counter } = clients;
   try {
-    await recreateTopics(admin, [
-      { topic: BENCH_CDC_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
-      { topic: BENCH_DELTA_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
-      { topic: BENCH_DLQ_TOPIC, partitions: 1, compact: false },
-    ], progress);
+    await recreateTopics(
+      admin,
+      [
+        { topic: BENCH_CDC_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
+        { topic: BENCH_DELTA_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
+        { topic: BENCH_DLQ_TOPIC, partitions: 1, compact: false },
+      ],
+      progress,
+    );
 
     // 1. Produce.
     const generator = new BenchGenerator({ events: plan.events, keys: plan.keys, seed: args.seed });
     const partitionOf = keyPartitioner(BENCH_PARTITIONS);
-    progress(`producing ${formatInteger(plan.events)} events over ${formatInteger(plan.keys)} keys `
-      + `(${formatInteger(plan.changes)} real changes after the snapshot; expected deltas ${formatInteger(plan.expectedEmitted)})`);
-    const produced = await produceBulk(producer, BENCH_CDC_TOPIC, BENCH_PARTITIONS, partitionOf, generator.events(),
-      (sent, ms) => progress(`  produced ${formatInteger(sent)} (${formatInteger(sent / (ms / 1000))} events/s)`));
+    progress(
+      `producing ${formatInteger(plan.events)} events over ${formatInteger(plan.keys)} keys `
+        + `(${formatInteger(plan.changes)} real changes after the snapshot; expected deltas ${formatInteger(plan.expectedEmitted)})`,
+    );
+    const produced = await produceBulk(producer, BENCH_CDC_TOPIC, BENCH_PARTITIONS, partitionOf, generator.events(), (sent, ms) =>
+      progress(`  produced ${formatInteger(sent)} (${formatInteger(sent / (ms / 1000))} events/s)`),
+    );
     const produceRate = produced.events / (produced.ms / 1000);
     progress(`produced ${formatInteger(produced.events)} events (${round(produced.bytes / 1024 ** 2, 1)} MB) in ${round(produced.ms / 1000, 1)} s: ${formatInteger(produceRate)} events/s`);
     if (generator.expectedEmitted !== plan.expectedEmitted) {
@@ -125,7 +135,12 @@ async function main(): Promise<number> {
     // 2. The ceiling.
     progress(`ceiling: Kafka's ConsumerPerformance reading ${formatInteger(plan.events)} records of ${BENCH_CDC_TOPIC}`);
     const ceiling = await measureCeiling({
-      java: stack.java, libDir: stack.libDir, bootstrap: stack.bootstrap, topic: BENCH_CDC_TOPIC, messages: plan.events, groupId: `erp-delta-bench-ceiling-${runId}`,
+      java: stack.java,
+      libDir: stack.libDir,
+      bootstrap: stack.bootstrap,
+      topic: BENCH_CDC_TOPIC,
+      messages: plan.events,
+      groupId: `erp-delta-bench-ceiling-${runId}`,
     });
     progress(`ceiling: ${formatInteger(ceiling.eventsPerSecond)} events/s (fetch only: ${formatInteger(ceiling.fetchEventsPerSecond)} events/s)`);
     let warmup: WarmupResult | undefined;
@@ -194,13 +209,7 @@ function trackerCommand(configPath: string, dataDir: string): { command: string;
  * offsets are polled meanwhile: a consumer counting deltas during the run would share the two
  * CPUs with the tracker it measures; the deltas are counted afterwards (countDeltas).
  */
-async function awaitCatchUp(
-  process_: TrackerProcess,
-  admin: Admin,
-  groupId: string,
-  cdcEnds: Map<number, bigint>,
-  cdcStarts: Map<number, bigint>,
-): Promise<CatchUp> {
+async function awaitCatchUp(process_: TrackerProcess, admin: Admin, groupId: string, cdcEnds: Map<number, bigint>, cdcStarts: Map<number, bigint>): Promise<CatchUp> {
   let lastLag = -1n;
   let lastProgressAt = performance.now();
   let lastReport = performance.now();
@@ -244,7 +253,11 @@ async function countDeltas(counter: CommittedCounter, expected: number): Promise
     lastCount = count;
     if (count >= expected) break;
     if (now - lastProgressAt > MISSING_DELTAS_SECONDS * 1000) {
-      return { emitted: count, dlqRecords: counter.count(BENCH_DLQ_TOPIC), failure: `the group's lag is 0 but only ${count} of ${expected} deltas are visible (no more for ${MISSING_DELTAS_SECONDS} s)` };
+      return {
+        emitted: count,
+        dlqRecords: counter.count(BENCH_DLQ_TOPIC),
+        failure: `the group's lag is 0 but only ${count} of ${expected} deltas are visible (no more for ${MISSING_DELTAS_SECONDS} s)`,
+      };
     }
     await sleep(100);
   }
@@ -270,14 +283,20 @@ async function measureLatency(args: BenchArgs, producer: Producer, partitionOf: 
     else latencies.push(arrivedAtMs - sentAt);
   };
   progress(`latency: producing ${formatInteger(args.latencyRate)} real changes/s for ${args.latencySeconds} s`);
-  const steady = await produceSteady(producer, BENCH_CDC_TOPIC, partitionOf, args.latencyRate, args.latencySeconds,
+  const steady = await produceSteady(
+    producer,
+    BENCH_CDC_TOPIC,
+    partitionOf,
+    args.latencyRate,
+    args.latencySeconds,
     (sentAtMs) => generator.latencyChange(sentAtMs),
     (event, sentAtMs) => {
       const queue = pending.get(event.code);
       if (queue) queue.push(sentAtMs);
       else pending.set(event.code, [sentAtMs]);
     },
-    (sent, ms) => progress(`  latency: ${formatInteger(sent)} sent (${formatInteger(sent / (ms / 1000))}/s), ${formatInteger(latencies.length)} deltas`));
+    (sent, ms) => progress(`  latency: ${formatInteger(sent)} sent (${formatInteger(sent / (ms / 1000))}/s), ${formatInteger(latencies.length)} deltas`),
+  );
   progress(`latency: ${formatInteger(steady.sent)} changes sent in ${round(steady.ms / 1000, 1)} s; waiting for their deltas`);
   let lastSeen = latencies.length;
   let lastChange = performance.now();
@@ -316,7 +335,7 @@ function printReport(input: {
   const ratio = eventsPerSecond === null ? null : eventsPerSecond / ceiling.eventsPerSecond;
   const p50 = latency ? percentile(latency.latencies, 50) : null;
   const p99 = latency ? percentile(latency.latencies, 99) : null;
-  const max = latency ? latency.latencies.at(-1) ?? null : null;
+  const max = latency ? (latency.latencies.at(-1) ?? null) : null;
   const ms = (value: number | null): string => (value === null ? 'n/a' : `${formatInteger(value)} ms`);
 
   const rows: Array<[string, string]> = [
@@ -389,7 +408,9 @@ function warnIfDistStale(): void {
 }
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts')).map((name) => join(dir, name));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join(dir, name));
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -402,7 +423,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    progress(`FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    progress(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     void (tracker?.stop(5_000) ?? Promise.resolve()).finally(() => process.exit(1));
   },
 );

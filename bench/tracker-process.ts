@@ -136,7 +136,12 @@ export class TrackerProcess {
 
   logTail(lines = 20): string {
     if (!existsSync(this.spec.logFile)) return '(no log written)';
-    return readFileSync(this.spec.logFile, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  | ${line}`).join('\n');
+    return readFileSync(this.spec.logFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .map((line) => `  | ${line}`)
+      .join('\n');
   }
 }
 

@@ -147,13 +147,15 @@ interface SlotSample {
 }
 
 async function sampleSlots(db: pg.Client, startLsn: string): Promise<{ retainedMb: Record<string, number>; walStatus: Record<string, string>; walWrittenMb: number }> {
-  const rows = (await db.query<{ slot_name: string; retained: string | null; wal_status: string | null }>(
-    `SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained, wal_status FROM pg_replication_slots WHERE slot_name LIKE 'wal\\_%' OR slot_name = '${SHIPPED_SLOT}' ORDER BY slot_name`,
-  )).rows;
+  const rows = (
+    await db.query<{ slot_name: string; retained: string | null; wal_status: string | null }>(
+      `SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained, wal_status FROM pg_replication_slots WHERE slot_name LIKE 'wal\\_%' OR slot_name = '${SHIPPED_SLOT}' ORDER BY slot_name`,
+    )
+  ).rows;
   const retainedMb: Record<string, number> = {};
   const walStatus: Record<string, string> = {};
   for (const row of rows) {
-    retainedMb[row.slot_name] = row.retained === null ? Number.NaN : Math.round(Number(row.retained) / 1024 / 1024 * 10) / 10;
+    retainedMb[row.slot_name] = row.retained === null ? Number.NaN : Math.round((Number(row.retained) / 1024 / 1024) * 10) / 10;
     walStatus[row.slot_name] = row.wal_status ?? 'null';
   }
   const written = (await db.query<{ written: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::bigint AS written', [startLsn])).rows[0]?.written ?? '0';
@@ -161,7 +163,9 @@ async function sampleSlots(db: pg.Client, startLsn: string): Promise<{ retainedM
 }
 
 async function main(): Promise<void> {
-  const log = (line: string): void => { process.stderr.write(`[wal] ${line}\n`); };
+  const log = (line: string): void => {
+    process.stderr.write(`[wal] ${line}\n`);
+  };
   await cleanUp();
   await withClient('postgres', async (db) => {
     for (const variant of VARIANTS) await db.query(`CREATE DATABASE ${idleOf(variant)}`);
@@ -183,51 +187,64 @@ async function main(): Promise<void> {
   let writing = true;
   let writtenMb = 0;
   const rowsPerTick = Math.max(1, Math.round(mbPerSecond * 10));
-  const writes = (async () => {
+  const writes = async () => {
     while (writing) {
       const tick = Date.now();
       await writeRows(writer, rowsPerTick);
-      writtenMb += rowsPerTick * ROW_BYTES / 1024 / 1024;
+      writtenMb += (rowsPerTick * ROW_BYTES) / 1024 / 1024;
       await sleep(Math.max(0, 100 - (Date.now() - tick)));
     }
-  });
+  };
   let writer$ = startWhile === 'busy' ? writes() : undefined;
   if (writer$ !== undefined) await sleep(10_000);
 
   for (const variant of VARIANTS) await connect.putConfig(connectorOf(variant), connectorConfig(variant));
   for (const variant of VARIANTS) await waitRunning(connectorOf(variant));
   // The ERP database had a change, then went quiet: every connector streams that one change first.
-  for (const variant of VARIANTS) await withClient(idleOf(variant), (db) => db.query("UPDATE products SET unit_price = unit_price + 1 WHERE code = (SELECT min(code) FROM products)"));
+  for (const variant of VARIANTS) await withClient(idleOf(variant), (db) => db.query('UPDATE products SET unit_price = unit_price + 1 WHERE code = (SELECT min(code) FROM products)'));
   await sleep(5_000);
   writer$ ??= writes();
-  log(`${VARIANTS.length} connectors running, each on an idle database of its own (started while the server was ${startWhile}), one change streamed; writing ${mbPerSecond} MB/s into ${BUSY} for ${seconds} s, heartbeats every ${heartbeatMs} ms`);
+  log(
+    `${VARIANTS.length} connectors running, each on an idle database of its own (started while the server was ${startWhile}), one change streamed; writing ${mbPerSecond} MB/s into ${BUSY} for ${seconds} s, heartbeats every ${heartbeatMs} ms`,
+  );
 
   const samples: SlotSample[] = [];
   const startLsn = (await sampler.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0';
   const started = Date.now();
   for (let next = 0; Date.now() - started < seconds * 1000; next += 10) {
     await sleep(Math.max(0, started + next * 1000 - Date.now()));
-    const sample = { atS: next, busyWrittenMb: Math.round(writtenMb), ...await sampleSlots(sampler, startLsn) };
+    const sample = { atS: next, busyWrittenMb: Math.round(writtenMb), ...(await sampleSlots(sampler, startLsn)) };
     samples.push(sample);
-    log(`${String(sample.atS).padStart(4)} s  WAL written ${String(sample.walWrittenMb).padStart(5)} MB  retained ${VARIANTS.map((variant) => `${variant} ${sample.retainedMb[slotOf(variant)] ?? '–'} MB`).join(', ')}, shipped ${sample.retainedMb[SHIPPED_SLOT] ?? '–'} MB`);
+    log(
+      `${String(sample.atS).padStart(4)} s  WAL written ${String(sample.walWrittenMb).padStart(5)} MB  retained ${VARIANTS.map((variant) => `${variant} ${sample.retainedMb[slotOf(variant)] ?? '–'} MB`).join(', ')}, shipped ${sample.retainedMb[SHIPPED_SLOT] ?? '–'} MB`,
+    );
   }
   writing = false;
   await writer$;
   // Writes stop; a checkpoint lets the server recycle what no slot holds any more.
   await sampler.query('CHECKPOINT');
   await sleep(heartbeatMs + 2_000);
-  samples.push({ atS: Math.round((Date.now() - started) / 1000), busyWrittenMb: Math.round(writtenMb), ...await sampleSlots(sampler, startLsn) });
+  samples.push({ atS: Math.round((Date.now() - started) / 1000), busyWrittenMb: Math.round(writtenMb), ...(await sampleSlots(sampler, startLsn)) });
 
   const restarts = await restartAll(log);
   const cap = withCap ? await capPhase(writer, sampler, log) : undefined;
   await writer.end();
 
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), postgres: (await sampler.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    postgres: (await sampler.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version,
+  };
   await sampler.end();
-  process.stdout.write(`\nWAL retained per slot (MB), connectors started while the server was ${startWhile}: each variant's ERP database idle, ${BUSY} on the same server written at ${mbPerSecond} MB/s; heartbeats every ${heartbeatMs} ms\n`);
+  process.stdout.write(
+    `\nWAL retained per slot (MB), connectors started while the server was ${startWhile}: each variant's ERP database idle, ${BUSY} on the same server written at ${mbPerSecond} MB/s; heartbeats every ${heartbeatMs} ms\n`,
+  );
   process.stdout.write(`| after | WAL written | ${VARIANTS.join(' | ')} | shipped (${SHIPPED_SLOT}) |\n| ---: | ---: | ${VARIANTS.map(() => '---:').join(' | ')} | ---: |\n`);
   for (const sample of samples) {
-    process.stdout.write(`| ${sample.atS} s | ${sample.walWrittenMb} MB | ${VARIANTS.map((variant) => String(sample.retainedMb[slotOf(variant)] ?? '–')).join(' | ')} | ${sample.retainedMb[SHIPPED_SLOT] ?? '–'} |\n`);
+    process.stdout.write(
+      `| ${sample.atS} s | ${sample.walWrittenMb} MB | ${VARIANTS.map((variant) => String(sample.retainedMb[slotOf(variant)] ?? '–')).join(' | ')} | ${sample.retainedMb[SHIPPED_SLOT] ?? '–'} |\n`,
+    );
   }
   process.stdout.write(`\nAfter a restart of each connector (POST /connectors/<name>/restart?includeTasks=true): ${VARIANTS.map((variant) => `${variant} ${restarts[variant] ?? '?'}`).join(', ')}\n`);
   process.stdout.write(`${JSON.stringify({ machine, startWhile, mbPerSecond, seconds, heartbeatMs, samples, restarts, cap })}\n`);
@@ -251,7 +268,12 @@ async function restartAll(log: (line: string) => void): Promise<Record<string, s
   const states: Record<string, string> = {};
   for (const variant of VARIANTS) {
     const task = (await connect.status(connectorOf(variant)))?.tasks[0];
-    states[variant] = task === undefined ? 'no task' : task.state === 'FAILED' ? `FAILED: ${(task.trace ?? '').split('\n')[0]?.replace(/PostgresOffsetContext \[.*\], but/, 'PostgresOffsetContext [...], but') ?? ''}` : task.state;
+    states[variant] =
+      task === undefined
+        ? 'no task'
+        : task.state === 'FAILED'
+          ? `FAILED: ${(task.trace ?? '').split('\n')[0]?.replace(/PostgresOffsetContext \[.*\], but/, 'PostgresOffsetContext [...], but') ?? ''}`
+          : task.state;
   }
   log(`after a restart: ${JSON.stringify(states)}`);
   return states;
@@ -276,15 +298,16 @@ async function capPhase(writer: pg.Client, sampler: pg.Client, log: (line: strin
   const setting = (await sampler.query<{ setting: string; unit: string | null }>("SELECT setting, unit FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")).rows[0];
   const capMb = Number(setting?.setting ?? -1);
   if (capMb < 0) {
-    log('--cap: the server has no max_slot_wal_keep_size (-1); start the stack again so that it gets the stack\'s cap');
+    log("--cap: the server has no max_slot_wal_keep_size (-1); start the stack again so that it gets the stack's cap");
     return { capMb: null };
   }
   const before = await sampleSlots(sampler, '0/0');
   log(`cap ${capMb} MB: writing ${Math.round(capMb * 1.2)} MB in one go; retained before: ${JSON.stringify(before.retainedMb)}`);
-  const rows = Math.ceil(capMb * 1.2 * 1024 * 1024 / ROW_BYTES);
+  const rows = Math.ceil((capMb * 1.2 * 1024 * 1024) / ROW_BYTES);
   for (let done = 0; done < rows; done += 200) await writeRows(writer, Math.min(200, rows - done));
   await sampler.query('CHECKPOINT');
-  const slots = (await sampler.query("SELECT slot_name, active, wal_status, restart_lsn::text, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name LIKE 'wal\\_%' ORDER BY slot_name")).rows as Array<Record<string, unknown>>;
+  const slots = (await sampler.query("SELECT slot_name, active, wal_status, restart_lsn::text, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name LIKE 'wal\\_%' ORDER BY slot_name"))
+    .rows as Array<Record<string, unknown>>;
   log(`slots after the checkpoint: ${JSON.stringify(slots)}`);
   // What Connect says a minute later: Debezium retries a lost slot for a long while before the task fails.
   await sleep(60_000);

@@ -95,7 +95,7 @@ const label = (line: NodeLine) => `Node ${line.version} (${line.role} LTS)`.padE
 say(`this runner: Node ${process.versions.node} (${process.execPath})`);
 say(`${'Biome'.padEnd(34)} ${'lint + format check'.padEnd(25)} biome.jsonc`);
 for (const part of parts) say(`${label(part.line)} ${part.what.padEnd(25)} ${relative(root, part.binary)}`);
-if (!unitOnly) say(`${label(active.line)} ${'the test stacks\' CLI'.padEnd(25)} ${relative(root, active.binary)}`);
+if (!unitOnly) say(`${label(active.line)} ${"the test stacks' CLI".padEnd(25)} ${relative(root, active.binary)}`);
 
 /**
  * The status page tests drive Debian's Chromium. It is a system package, so the test command
@@ -107,7 +107,7 @@ async function ensureChromium(): Promise<boolean> {
     process.stderr.write(`\n[test] FAILED: no Chromium at ${CHROMIUM_PATH}, and this is not root on Debian to install it: run \`sudo apt-get install -y chromium\` (or set CHROMIUM_PATH).\n`);
     return false;
   }
-  process.stderr.write('[test] installing Debian\'s chromium package for the status page tests\n');
+  process.stderr.write("[test] installing Debian's chromium package for the status page tests\n");
   const installed = await new Promise<number>((resolve) => {
     const child = spawn('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
     child.on('close', (code) => resolve(code ?? 1));
@@ -130,9 +130,9 @@ if (lint.status !== 0) {
 }
 
 if (!unitOnly) {
-  if (!await ensureChromium()) process.exit(1);
+  if (!(await ensureChromium())) process.exit(1);
   process.stderr.write(`[test] starting the test stack in ${TEST_STACK.dataDir}\n`);
-  if (await run(['bin/erp-delta.js', 'stack', 'up', ...stackFlags]) !== 0) {
+  if ((await run(['bin/erp-delta.js', 'stack', 'up', ...stackFlags])) !== 0) {
     process.stderr.write('\n[test] FAILED: the test stack could not start (see above), so the integration tests cannot run.\n');
     process.exit(1);
   }
@@ -140,10 +140,7 @@ if (!unitOnly) {
   // test/integration/capture checks what applying does). test/integration/security's Kafka (TLS,
   // SASL; Kafka only) starts meanwhile: its jars are in place now that the plain stack is up.
   process.stderr.write(`[test] starting the secured test stack (Kafka only) in ${SECURE_TEST_STACK.dataDir}\n`);
-  const [applied, secured] = await Promise.all([
-    run(['bin/erp-delta.js', 'connectors', 'apply', '--data-dir', TEST_STACK.dataDir]),
-    run(['bin/erp-delta.js', 'stack', 'up', ...SECURE_STACK_FLAGS]),
-  ]);
+  const [applied, secured] = await Promise.all([run(['bin/erp-delta.js', 'connectors', 'apply', '--data-dir', TEST_STACK.dataDir]), run(['bin/erp-delta.js', 'stack', 'up', ...SECURE_STACK_FLAGS])]);
   if (applied !== 0) {
     process.stderr.write('\n[test] FAILED: the Debezium connector could not be applied to the test stack (see above).\n');
     process.exit(1);
@@ -162,8 +159,16 @@ for (const part of parts) {
   say(`${label(part.line).trim()}: ${part.what} (${part.files.length} files) on ${relative(root, part.binary)}`);
   const started = performance.now();
   // The line's node first on the PATH too: what a test starts through a shebang (`env node`) runs on it.
-  const status = await run(['--import', 'tsx', '--import', './test/support/exit-after-tests.ts', '--test', '--test-concurrency=1', '--test-reporter=spec', ...part.files],
-    { ...process.env, PATH: `${dirname(part.binary)}${delimiter}${process.env['PATH'] ?? ''}`, ERP_DELTA_TEST_STACK_DIR: TEST_STACK.dataDir, ERP_DELTA_SECURE_TEST_STACK_DIR: SECURE_TEST_STACK.dataDir }, part.binary);
+  const status = await run(
+    ['--import', 'tsx', '--import', './test/support/exit-after-tests.ts', '--test', '--test-concurrency=1', '--test-reporter=spec', ...part.files],
+    {
+      ...process.env,
+      PATH: `${dirname(part.binary)}${delimiter}${process.env['PATH'] ?? ''}`,
+      ERP_DELTA_TEST_STACK_DIR: TEST_STACK.dataDir,
+      ERP_DELTA_SECURE_TEST_STACK_DIR: SECURE_TEST_STACK.dataDir,
+    },
+    part.binary,
+  );
   results.push({ part, status, seconds: Math.round((performance.now() - started) / 1000) });
 }
 

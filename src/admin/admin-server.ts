@@ -27,7 +27,10 @@ export interface AdminSources {
  * It listens on localhost by default: it is for the operator's probes and scraper, not the world.
  */
 export class AdminServer {
-  private constructor(private readonly server: Server, private readonly statusPage: AdminPage | undefined) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly statusPage: AdminPage | undefined,
+  ) {}
 
   static async start(host: string, port: number, sources: AdminSources): Promise<AdminServer> {
     const server = createServer((request, response) => {
@@ -37,9 +40,13 @@ export class AdminServer {
       });
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE'
-        ? new ErpDeltaError('PORT_IN_USE', `The admin port ${host}:${port} is in use.`, { hint: 'Choose another with --admin-port (0 picks a free one), or admin.port in the config.' })
-        : error));
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new ErpDeltaError('PORT_IN_USE', `The admin port ${host}:${port} is in use.`, { hint: 'Choose another with --admin-port (0 picks a free one), or admin.port in the config.' })
+            : error,
+        ),
+      );
       server.listen(port, host, () => resolve());
     });
     sources.statusPage?.start();
@@ -59,7 +66,7 @@ export class AdminServer {
 
 async function handle(request: IncomingMessage, response: ServerResponse, sources: AdminSources): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://admin').pathname;
-  if (sources.statusPage && await sources.statusPage.handle(path, request, response)) return;
+  if (sources.statusPage && (await sources.statusPage.handle(path, request, response))) return;
   if (request.method !== 'GET') {
     response.writeHead(405, { allow: 'GET', 'content-type': 'text/plain; charset=utf-8' }).end('only GET\n');
     return;

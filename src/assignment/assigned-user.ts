@@ -20,7 +20,7 @@ export function assignedUser(lookup: AssignmentLookup, repCode: unknown, custome
     const manual = lookup.manualUserOf(customerKey);
     if (manual !== undefined) return manual;
   }
-  return typeof repCode === 'string' ? lookup.userOfRep(repCode) ?? null : null;
+  return typeof repCode === 'string' ? (lookup.userOfRep(repCode) ?? null) : null;
 }
 
 /** The join as the tracker applies it to the records of the assignment entity. */

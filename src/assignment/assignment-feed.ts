@@ -29,7 +29,10 @@ const DEAD_LETTER_ENTITY = 'assignments';
  * dead-lettered up to N times, each copy naming the same source topic, partition and offset.
  */
 export class AssignmentFeed {
-  private constructor(private readonly reader: PartitionReader, private readonly producer: KafkaProducer) {}
+  private constructor(
+    private readonly reader: PartitionReader,
+    private readonly producer: KafkaProducer,
+  ) {}
 
   /** Starts reading and resolves once the table has caught up with the topics' current ends. */
   static async start(options: AssignmentFeedOptions): Promise<AssignmentFeed> {
@@ -55,33 +58,35 @@ export class AssignmentFeed {
 
     const producer = kafka.producer();
     await producer.connect();
-    const reader = await kafka.readPartitions({
-      groupPrefix: 'erp-delta-assignments',
-      partitions,
-      onBatch: async ({ topic, partition, messages, nextOffset }) => {
-        const role = roles.get(topic) ?? 'mapping';
-        const values: Array<AssignmentValue & { tsMs: number }> = [];
-        const deadLetters: OutgoingRecord[] = [];
-        for (const message of messages) {
-          try {
-            values.push({ ...parseAssignmentValue(message.key, message.value), tsMs: Number(message.timestamp) });
-          } catch (error) {
-            if (!isErpDeltaError(error)) throw error;
-            const offset = Number(message.offset);
-            deadLetters.push(deadLetter(DEAD_LETTER_ENTITY, { topic, partition, offset }, { key: message.key, value: message.value }, error));
-            logger.warn({ topic, partition, offset, code: error.code, reason: error.message }, 'assignment record dead-lettered');
+    const reader = await kafka
+      .readPartitions({
+        groupPrefix: 'erp-delta-assignments',
+        partitions,
+        onBatch: async ({ topic, partition, messages, nextOffset }) => {
+          const role = roles.get(topic) ?? 'mapping';
+          const values: Array<AssignmentValue & { tsMs: number }> = [];
+          const deadLetters: OutgoingRecord[] = [];
+          for (const message of messages) {
+            try {
+              values.push({ ...parseAssignmentValue(message.key, message.value), tsMs: Number(message.timestamp) });
+            } catch (error) {
+              if (!isErpDeltaError(error)) throw error;
+              const offset = Number(message.offset);
+              deadLetters.push(deadLetter(DEAD_LETTER_ENTITY, { topic, partition, offset }, { key: message.key, value: message.value }, error));
+              logger.warn({ topic, partition, offset, code: error.code, reason: error.message }, 'assignment record dead-lettered');
+            }
           }
-        }
-        // Dead letters first: once the table's offset moves past a record, it is never read again.
-        if (deadLetters.length > 0) await producer.send({ topic: options.dlqTopic, messages: deadLetters });
-        const changes = await table.apply(role, topic, partition, values, nextOffset);
-        for (const change of changes) logger.info({ ...change }, change.role === 'mapping' ? 'rep assignment changed' : 'manual assignment changed');
-        if (changes.length > 0) options.onChanges(changes);
-      },
-    }).catch(async (error: unknown) => {
-      await producer.disconnect();
-      throw error;
-    });
+          // Dead letters first: once the table's offset moves past a record, it is never read again.
+          if (deadLetters.length > 0) await producer.send({ topic: options.dlqTopic, messages: deadLetters });
+          const changes = await table.apply(role, topic, partition, values, nextOffset);
+          for (const change of changes) logger.info({ ...change }, change.role === 'mapping' ? 'rep assignment changed' : 'manual assignment changed');
+          if (changes.length > 0) options.onChanges(changes);
+        },
+      })
+      .catch(async (error: unknown) => {
+        await producer.disconnect();
+        throw error;
+      });
     const feed = new AssignmentFeed(reader, producer);
     try {
       await reader.caughtUp();

@@ -48,7 +48,10 @@ export class AssignmentRecheck {
   private everything: number | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(readonly task: RecheckedTask, private readonly options: AssignmentRecheckOptions) {}
+  constructor(
+    readonly task: RecheckedTask,
+    private readonly options: AssignmentRecheckOptions,
+  ) {}
 
   /** Re-check every loaded customer that may be off: after a restore. */
   requestAll(tsMs: number): void {

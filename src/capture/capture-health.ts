@@ -30,19 +30,13 @@ export interface WatchedConnector {
 }
 
 /** What `pg_replication_slots` says about a connector's slot. */
-export type SlotObservation =
-  | { found: false }
-  | { found: true; active: boolean; walStatus: string | null; retainedBytes: number | null };
+export type SlotObservation = { found: false } | { found: true; active: boolean; walStatus: string | null; retainedBytes: number | null };
 
 /** What `pg_publication` / `pg_publication_tables` say about a connector's publication. */
-export type PublicationObservation =
-  | { exists: false }
-  | { exists: true; allTables: boolean; tables: readonly string[] };
+export type PublicationObservation = { exists: false } | { exists: true; allTables: boolean; tables: readonly string[] };
 
 /** What the database side of one connector showed, or why it was not looked at. */
-export type DatabaseObservation =
-  | { checked: true; atMs: number; slot: SlotObservation | null; publication: PublicationObservation | null }
-  | { checked: false; why: string };
+export type DatabaseObservation = { checked: true; atMs: number; slot: SlotObservation | null; publication: PublicationObservation | null } | { checked: false; why: string };
 
 export interface CaptureObservations {
   nowMs: number;
@@ -152,7 +146,12 @@ export function capturedTable(topic: string, connectors: readonly WatchedConnect
  * dropped slot. Recovering from it is a capture reset, not a restart.
  */
 export function positionLost(trace: string | undefined): boolean {
-  return trace !== undefined && /no longer available on the server|replication slot .* (does not exist|has been invalidated|was invalidated)|can no longer get changes from replication slot|requested WAL segment .* has already been removed/i.test(trace);
+  return (
+    trace !== undefined
+    && /no longer available on the server|replication slot .* (does not exist|has been invalidated|was invalidated)|can no longer get changes from replication slot|requested WAL segment .* has already been removed/i.test(
+      trace,
+    )
+  );
 }
 
 /**
@@ -160,15 +159,17 @@ export function positionLost(trace: string | undefined): boolean {
  * its start (the exception) and its end (Debezium puts the cause after a dump of its offsets).
  */
 export function traceHeadline(trace: string | undefined): string {
-  const line = (trace ?? '').split('\n').find((text) => text.trim() !== '')?.trim() ?? '(no trace given)';
+  const line =
+    (trace ?? '')
+      .split('\n')
+      .find((text) => text.trim() !== '')
+      ?.trim() ?? '(no trace given)';
   return line.length > 320 ? `${line.slice(0, 150)} … ${line.slice(-160)}` : line;
 }
 
 export function assessCapture(observations: CaptureObservations): CaptureHealth {
   const { nowMs, connect, previous } = observations;
-  const reachableSinceMs = !connect.reachable ? null
-    : previous === undefined ? null
-      : previous.connect.reachable ? previous.connect.reachableSinceMs : nowMs;
+  const reachableSinceMs = !connect.reachable ? null : previous === undefined ? null : previous.connect.reachable ? previous.connect.reachableSinceMs : nowMs;
   const ageSeconds = (sinceMs: number): number => Math.max(0, Math.round((nowMs - sinceMs) / 1000));
   const entities = observations.entities.map((entity) => {
     const captured = capturedTable(entity.topic, observations.connectors);
@@ -177,7 +178,7 @@ export function assessCapture(observations: CaptureObservations): CaptureHealth 
   });
 
   const connectors = observations.connectors.map((watched): ConnectorHealth => {
-    const status = connect.reachable ? connect.statuses[watched.name] ?? null : undefined;
+    const status = connect.reachable ? (connect.statuses[watched.name] ?? null) : undefined;
     const restarting = status === null && reachableSinceMs !== null && nowMs - reachableSinceMs < CONNECT_RESTART_GRACE_MS;
     const state = status === undefined ? 'UNKNOWN' : restarting ? 'STARTING' : captureStateOf(status);
     const before = previous?.connectors.find((connector) => connector.name === watched.name);
@@ -190,11 +191,19 @@ export function assessCapture(observations: CaptureObservations): CaptureHealth 
     const staleAfterMs = intervalMs === null ? null : Math.max(3 * intervalMs, intervalMs + 2 * observations.pollIntervalMs);
     const database = observations.database[watched.name];
     const checked = database?.checked === true ? database : undefined;
-    const publication = watched.publicationName === null ? null : {
-      name: watched.publicationName,
-      exists: checked?.publication ? checked.publication.exists : null,
-      missingTables: checked?.publication ? missingTables(checked.publication, entities.filter((entity) => entity.connector === watched.name).flatMap((entity) => entity.table ?? [])) : [],
-    };
+    const publication =
+      watched.publicationName === null
+        ? null
+        : {
+            name: watched.publicationName,
+            exists: checked?.publication ? checked.publication.exists : null,
+            missingTables: checked?.publication
+              ? missingTables(
+                  checked.publication,
+                  entities.filter((entity) => entity.connector === watched.name).flatMap((entity) => entity.table ?? []),
+                )
+              : [],
+          };
     const health: ConnectorHealth = {
       name: watched.name,
       state,
@@ -225,7 +234,9 @@ export function assessCapture(observations: CaptureObservations): CaptureHealth 
     const publication = owner?.publication && owner.publication.exists !== null && (owner.publication.exists || owner.state === 'RUNNING') ? owner.publication : undefined;
     const missing = publication ? publication.missingTables.includes(table ?? '') || !publication.exists : null;
     return {
-      entity, connector, table,
+      entity,
+      connector,
+      table,
       sourceChangeAgeSeconds: newest === undefined ? null : ageSeconds(newest),
       inPublication: missing === null ? null : !missing,
       silent: silentEntity(entity, connector, newest, entities, observations),
@@ -259,7 +270,13 @@ function slotHealth(name: string, slot: SlotObservation | null): NonNullable<Con
  * this one has not (or not since the watch started, that long ago). A quiet table can be normal,
  * so this is a warning; a table rebuilt out of a filtered publication looks exactly like it.
  */
-function silentEntity(entity: string, connector: string | null, newest: number | undefined, entities: ReadonlyArray<{ entity: string; connector: string | null; newest: number | undefined }>, observations: CaptureObservations): boolean {
+function silentEntity(
+  entity: string,
+  connector: string | null,
+  newest: number | undefined,
+  entities: ReadonlyArray<{ entity: string; connector: string | null; newest: number | undefined }>,
+  observations: CaptureObservations,
+): boolean {
   const window = observations.silentTableAfterMs;
   if (window === null || connector === null) return false;
   const { nowMs } = observations;
@@ -299,7 +316,7 @@ function adviceFor(health: ConnectorHealth, connectUrl: string): string | null {
 export function captureReadinessReasons(health: CaptureHealth): string[] {
   if (!health.connect.reachable) {
     const error = health.connect.error ?? 'no answer';
-    const what = /^HTTP 40[13]\b/.test(error) ? 'refuses erp-delta\'s credentials' : 'is not reachable';
+    const what = /^HTTP 40[13]\b/.test(error) ? "refuses erp-delta's credentials" : 'is not reachable';
     return [`Kafka Connect at ${health.connect.url} ${what} (${error}): the state of connector ${health.connectors.map((connector) => connector.name).join(', ')} is unknown`];
   }
   const reasons: string[] = [];
@@ -311,25 +328,32 @@ export function captureReadinessReasons(health: CaptureHealth): string[] {
         reasons.push(`connector ${connector.name} is missing from Kafka Connect`);
         break;
       case 'FAILED': {
-        const failed = [...(connector.connector?.state === 'FAILED' ? [{ part: 'the connector', trace: connector.connector.trace }] : []),
-          ...connector.tasks.filter((task) => task.state === 'FAILED').map((task) => ({ part: `task ${task.id}`, trace: task.trace }))];
+        const failed = [
+          ...(connector.connector?.state === 'FAILED' ? [{ part: 'the connector', trace: connector.connector.trace }] : []),
+          ...connector.tasks.filter((task) => task.state === 'FAILED').map((task) => ({ part: `task ${task.id}`, trace: task.trace })),
+        ];
         reasons.push(`connector ${connector.name} is FAILED: ${failed.map(({ part, trace }) => `${part}: ${traceHeadline(trace)}`).join('; ')}`);
         break;
       }
       case 'STARTING':
-        reasons.push(connector.connector === null
-          ? `connector ${connector.name} is not running yet (Kafka Connect answers again and does not list it yet)`
-          : `connector ${connector.name} is not running yet (connector ${connector.connector.state}, ${connector.tasks.length === 0 ? 'no task' : connector.tasks.map((task) => `task ${task.id} ${task.state}`).join(', ')})`);
+        reasons.push(
+          connector.connector === null
+            ? `connector ${connector.name} is not running yet (Kafka Connect answers again and does not list it yet)`
+            : `connector ${connector.name} is not running yet (connector ${connector.connector.state}, ${connector.tasks.length === 0 ? 'no task' : connector.tasks.map((task) => `task ${task.id} ${task.state}`).join(', ')})`,
+        );
         break;
       default:
         reasons.push(`connector ${connector.name} is ${connector.state}`);
     }
-    if (connector.slot?.status === 'lost') reasons.push(`replication slot ${connector.slot.name} of connector ${connector.name} is lost (invalidated by max_slot_wal_keep_size): a capture reset is needed`);
+    if (connector.slot?.status === 'lost')
+      reasons.push(`replication slot ${connector.slot.name} of connector ${connector.name} is lost (invalidated by max_slot_wal_keep_size): a capture reset is needed`);
   }
   for (const entity of health.entities) {
     if (entity.inPublication !== false) continue;
     const connector = health.connectors.find((candidate) => candidate.name === entity.connector);
-    reasons.push(`table ${entity.table ?? '?'} of entity ${entity.entity} is not in publication ${connector?.publication?.name ?? '?'} of connector ${entity.connector ?? '?'}: its changes are not captured`);
+    reasons.push(
+      `table ${entity.table ?? '?'} of entity ${entity.entity} is not in publication ${connector?.publication?.name ?? '?'} of connector ${entity.connector ?? '?'}: its changes are not captured`,
+    );
   }
   return reasons;
 }
@@ -343,7 +367,13 @@ export interface CaptureLogEvent {
 }
 
 const STATE_LEVEL: Record<CaptureState, CaptureLogLevel> = {
-  RUNNING: 'info', STARTING: 'info', PAUSED: 'warn', STOPPED: 'warn', FAILED: 'error', MISSING: 'error', UNKNOWN: 'warn',
+  RUNNING: 'info',
+  STARTING: 'info',
+  PAUSED: 'warn',
+  STOPPED: 'warn',
+  FAILED: 'error',
+  MISSING: 'error',
+  UNKNOWN: 'warn',
 };
 
 /**
@@ -367,7 +397,11 @@ export class CaptureStateLog {
     const { connect } = health;
     change('connect', connect.reachable ? 'reachable' : 'unreachable', () => {
       if (connect.reachable) return this.said.has('connect-said') ? { level: 'info', msg: 'capture: Kafka Connect answers again', fields: { url: connect.url } } : undefined;
-      return this.remember('connect-said', { level: 'error', msg: 'capture: Kafka Connect is not reachable, the connectors\' state is unknown', fields: { url: connect.url, error: connect.error, connectors: health.connectors.map((connector) => connector.name), hint: health.connectors[0]?.advice ?? undefined } });
+      return this.remember('connect-said', {
+        level: 'error',
+        msg: "capture: Kafka Connect is not reachable, the connectors' state is unknown",
+        fields: { url: connect.url, error: connect.error, connectors: health.connectors.map((connector) => connector.name), hint: health.connectors[0]?.advice ?? undefined },
+      });
     });
     for (const connector of health.connectors) {
       if (connector.state !== 'UNKNOWN') {
@@ -389,40 +423,72 @@ export class CaptureStateLog {
       }
       if (connector.slot && connector.slot.status !== 'unknown') {
         const slot = connector.slot;
-        change(`slot:${connector.name}`, slot.status, () => slot.status === 'ok'
-          ? (this.said.has(`slot-said:${connector.name}`) ? { level: 'info', msg: 'capture: replication slot in order again', fields: { connector: connector.name, slot: slot.name } } : undefined)
-          : this.remember(`slot-said:${connector.name}`, {
-            level: slot.status === 'unreserved' ? 'warn' : 'error',
-            msg: `capture: replication slot ${slot.status}`,
-            fields: { connector: connector.name, slot: slot.name, walStatus: slot.walStatus, retainedBytes: slot.retainedBytes, hint: connector.advice ?? undefined },
-          }));
+        change(`slot:${connector.name}`, slot.status, () =>
+          slot.status === 'ok'
+            ? this.said.has(`slot-said:${connector.name}`)
+              ? { level: 'info', msg: 'capture: replication slot in order again', fields: { connector: connector.name, slot: slot.name } }
+              : undefined
+            : this.remember(`slot-said:${connector.name}`, {
+                level: slot.status === 'unreserved' ? 'warn' : 'error',
+                msg: `capture: replication slot ${slot.status}`,
+                fields: { connector: connector.name, slot: slot.name, walStatus: slot.walStatus, retainedBytes: slot.retainedBytes, hint: connector.advice ?? undefined },
+              }),
+        );
       }
-      change(`heartbeat:${connector.name}`, connector.heartbeat.stale ? 'stale' : 'fresh', () => connector.heartbeat.stale
-        ? this.remember(`heartbeat-said:${connector.name}`, { level: 'warn', msg: 'capture: no heartbeat from a running connector', fields: { connector: connector.name, topic: connector.heartbeat.topic, ageSeconds: connector.heartbeat.ageSeconds, intervalMs: connector.heartbeat.intervalMs, hint: connector.advice ?? undefined } })
-        : (this.said.has(`heartbeat-said:${connector.name}`) ? { level: 'info', msg: 'capture: heartbeats again', fields: { connector: connector.name, topic: connector.heartbeat.topic } } : undefined));
+      change(`heartbeat:${connector.name}`, connector.heartbeat.stale ? 'stale' : 'fresh', () =>
+        connector.heartbeat.stale
+          ? this.remember(`heartbeat-said:${connector.name}`, {
+              level: 'warn',
+              msg: 'capture: no heartbeat from a running connector',
+              fields: {
+                connector: connector.name,
+                topic: connector.heartbeat.topic,
+                ageSeconds: connector.heartbeat.ageSeconds,
+                intervalMs: connector.heartbeat.intervalMs,
+                hint: connector.advice ?? undefined,
+              },
+            })
+          : this.said.has(`heartbeat-said:${connector.name}`)
+            ? { level: 'info', msg: 'capture: heartbeats again', fields: { connector: connector.name, topic: connector.heartbeat.topic } }
+            : undefined,
+      );
       if (connector.databaseNote !== null) {
         const note = connector.databaseNote;
-        change(`database:${connector.name}`, note, () => ({ level: 'info', msg: 'capture: the connector\'s slot and publication are not checked', fields: { connector: connector.name, why: note } }));
+        change(`database:${connector.name}`, note, () => ({ level: 'info', msg: "capture: the connector's slot and publication are not checked", fields: { connector: connector.name, why: note } }));
       }
     }
     for (const entity of health.entities) {
       if (entity.inPublication !== null) {
         const connector = health.connectors.find((candidate) => candidate.name === entity.connector);
-        change(`publication:${entity.entity}`, String(entity.inPublication), () => entity.inPublication
-          ? (this.said.has(`publication-said:${entity.entity}`) ? { level: 'info', msg: 'capture: table back in the publication', fields: { entity: entity.entity, table: entity.table, connector: entity.connector } } : undefined)
-          : this.remember(`publication-said:${entity.entity}`, {
-            level: 'error',
-            msg: 'capture: a table of the config is not in its connector\'s publication: its changes are not captured',
-            fields: { entity: entity.entity, table: entity.table, connector: entity.connector, publication: connector?.publication?.name, hint: connector?.advice ?? undefined },
-          }));
+        change(`publication:${entity.entity}`, String(entity.inPublication), () =>
+          entity.inPublication
+            ? this.said.has(`publication-said:${entity.entity}`)
+              ? { level: 'info', msg: 'capture: table back in the publication', fields: { entity: entity.entity, table: entity.table, connector: entity.connector } }
+              : undefined
+            : this.remember(`publication-said:${entity.entity}`, {
+                level: 'error',
+                msg: "capture: a table of the config is not in its connector's publication: its changes are not captured",
+                fields: { entity: entity.entity, table: entity.table, connector: entity.connector, publication: connector?.publication?.name, hint: connector?.advice ?? undefined },
+              }),
+        );
       }
-      change(`silent:${entity.entity}`, String(entity.silent), () => entity.silent
-        ? this.remember(`silent-said:${entity.entity}`, {
-          level: 'warn',
-          msg: 'capture: no change of this table while other tables of its connector change',
-          fields: { entity: entity.entity, table: entity.table, connector: entity.connector, sourceChangeAgeSeconds: entity.sourceChangeAgeSeconds, hint: 'A quiet table, or one an upgrade script rebuilt out of a filtered publication: check that the publication lists it; if not, re-apply the connector with a restart (`erp-delta connectors apply --restart`), then run a full compare (`erp-delta refresh --from-source`).' },
-        })
-        : (this.said.has(`silent-said:${entity.entity}`) ? { level: 'info', msg: 'capture: the table changes again', fields: { entity: entity.entity, table: entity.table } } : undefined));
+      change(`silent:${entity.entity}`, String(entity.silent), () =>
+        entity.silent
+          ? this.remember(`silent-said:${entity.entity}`, {
+              level: 'warn',
+              msg: 'capture: no change of this table while other tables of its connector change',
+              fields: {
+                entity: entity.entity,
+                table: entity.table,
+                connector: entity.connector,
+                sourceChangeAgeSeconds: entity.sourceChangeAgeSeconds,
+                hint: 'A quiet table, or one an upgrade script rebuilt out of a filtered publication: check that the publication lists it; if not, re-apply the connector with a restart (`erp-delta connectors apply --restart`), then run a full compare (`erp-delta refresh --from-source`).',
+              },
+            })
+          : this.said.has(`silent-said:${entity.entity}`)
+            ? { level: 'info', msg: 'capture: the table changes again', fields: { entity: entity.entity, table: entity.table } }
+            : undefined,
+      );
     }
     return events;
   }
@@ -437,5 +503,8 @@ export class CaptureStateLog {
 function failedTrace(connector: ConnectorHealth): string {
   const traces = [connector.connector?.state === 'FAILED' ? connector.connector.trace : undefined, ...connector.tasks.filter((task) => task.state === 'FAILED').map((task) => task.trace)];
   // The stack's first lines name the cause; the rest is Connect's own frames.
-  return traces.filter((trace): trace is string => trace !== undefined).map((trace) => trace.split('\n').slice(0, 8).join('\n')).join('\n---\n');
+  return traces
+    .filter((trace): trace is string => trace !== undefined)
+    .map((trace) => trace.split('\n').slice(0, 8).join('\n'))
+    .join('\n---\n');
 }

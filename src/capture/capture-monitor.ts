@@ -7,8 +7,14 @@ import type { KafkaAdmin, KafkaClients } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import {
-  assessCapture, captureReadinessReasons, CaptureStateLog,
-  type CaptureHealth, type DatabaseObservation, type PublicationObservation, type SlotObservation, type WatchedConnector,
+  assessCapture,
+  captureReadinessReasons,
+  CaptureStateLog,
+  type CaptureHealth,
+  type DatabaseObservation,
+  type PublicationObservation,
+  type SlotObservation,
+  type WatchedConnector,
 } from './capture-health.js';
 import { ConnectRestClient, type ConnectorStatus } from './connect-rest.js';
 import { connectorDatabase, type ConnectorDatabase } from './connector-database.js';
@@ -45,10 +51,13 @@ export function captureSettings(capture: CaptureConfig): CaptureSettings {
   const { user, password } = capture.connect;
   return {
     connectUrl: capture.connect.url.replace(/\/+$/, ''),
-    auth: user === undefined || password === undefined ? undefined : {
-      user: resolveSecretReference(user, 'capture.connect.user'),
-      password: resolveSecretReference(password, 'capture.connect.password'),
-    },
+    auth:
+      user === undefined || password === undefined
+        ? undefined
+        : {
+            user: resolveSecretReference(user, 'capture.connect.user'),
+            password: resolveSecretReference(password, 'capture.connect.password'),
+          },
     tls: capture.connect.tls,
     requestTimeoutMs: capture.connect.requestTimeoutMs,
     pollIntervalMs: capture.pollIntervalMs,
@@ -110,7 +119,10 @@ export class CaptureMonitor {
 
   start(): void {
     this.startedMs = Date.now();
-    this.options.logger.info({ connect: this.settings.connectUrl, connectors: this.settings.connectors.map(({ name }) => name), pollIntervalMs: this.settings.pollIntervalMs }, 'capture: watching the connectors');
+    this.options.logger.info(
+      { connect: this.settings.connectUrl, connectors: this.settings.connectors.map(({ name }) => name), pollIntervalMs: this.settings.pollIntervalMs },
+      'capture: watching the connectors',
+    );
     this.schedule(0);
   }
 
@@ -191,9 +203,11 @@ export class CaptureMonitor {
   private async readConnect(): Promise<{ reachable: true; statuses: Record<string, ConnectorStatus | null> } | { reachable: false; error: string }> {
     const statuses: Record<string, ConnectorStatus | null> = {};
     try {
-      await Promise.all(this.settings.connectors.map(async ({ name }) => {
-        statuses[name] = await this.client.status(name) ?? null;
-      }));
+      await Promise.all(
+        this.settings.connectors.map(async ({ name }) => {
+          statuses[name] = (await this.client.status(name)) ?? null;
+        }),
+      );
       return { reachable: true, statuses };
     } catch (error) {
       // The readiness reason names the URL already: only the cause is kept, an HTTP answer as `HTTP 401 to GET ...`.
@@ -207,17 +221,19 @@ export class CaptureMonitor {
    * heartbeat settings as applied). Read at first sight, when the state changes, and every minute.
    */
   private async readLiveConfigs(statuses: Readonly<Record<string, ConnectorStatus | null>>): Promise<void> {
-    await Promise.all(Object.entries(statuses).map(async ([name, status]) => {
-      if (status === null) return;
-      const cached = this.liveConfigs.get(name);
-      const state = `${status.connector.state} ${status.tasks.map((task) => task.state).join(',')}`;
-      if (cached && cached.state === state && Date.now() - cached.atMs < CONFIG_REFRESH_MS) return;
-      // A connector that changed state (re-applied, restarted) may have put its tables back into
-      // its publication: the database is looked at again now rather than at the next interval.
-      if (cached && cached.state !== state) this.databaseCheckedAtMs = 0;
-      const config = await this.client.config(name).catch(() => undefined);
-      if (config) this.liveConfigs.set(name, { config, atMs: Date.now(), state });
-    }));
+    await Promise.all(
+      Object.entries(statuses).map(async ([name, status]) => {
+        if (status === null) return;
+        const cached = this.liveConfigs.get(name);
+        const state = `${status.connector.state} ${status.tasks.map((task) => task.state).join(',')}`;
+        if (cached && cached.state === state && Date.now() - cached.atMs < CONFIG_REFRESH_MS) return;
+        // A connector that changed state (re-applied, restarted) may have put its tables back into
+        // its publication: the database is looked at again now rather than at the next interval.
+        if (cached && cached.state !== state) this.databaseCheckedAtMs = 0;
+        const config = await this.client.config(name).catch(() => undefined);
+        if (config) this.liveConfigs.set(name, { config, atMs: Date.now(), state });
+      }),
+    );
   }
 
   /** A heartbeat topic that grew since the last poll had a heartbeat in between. */
@@ -233,7 +249,7 @@ export class CaptureMonitor {
       const existing = new Set(await within(limit, admin.listTopics(), 'listing topics'));
       for (const connector of expected) {
         if (!existing.has(connector.heartbeatTopic)) continue;
-        const end = (await within(limit, admin.fetchTopicOffsets(connector.heartbeatTopic), 'reading a heartbeat topic\'s end')).reduce((sum, { high }) => sum + BigInt(high), 0n);
+        const end = (await within(limit, admin.fetchTopicOffsets(connector.heartbeatTopic), "reading a heartbeat topic's end")).reduce((sum, { high }) => sum + BigInt(high), 0n);
         const before = this.heartbeatEnds.get(connector.name);
         if (before !== undefined && end > before) this.heartbeatSeenMs[connector.name] = Date.now();
         this.heartbeatEnds.set(connector.name, end);
@@ -288,9 +304,12 @@ export class CaptureMonitor {
 async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    })]);
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -306,8 +325,8 @@ export function watchedConnector(name: string, config: Readonly<Record<string, s
     topicPrefix: prefix,
     heartbeatIntervalMs: Number.isFinite(interval) && interval > 0 ? interval : null,
     heartbeatTopic: `${config['topic.heartbeat.prefix'] ?? '__debezium-heartbeat'}.${prefix}`,
-    slotName: postgres ? config['slot.name'] ?? 'debezium' : null,
-    publicationName: postgres && (config['plugin.name'] ?? 'decoderbufs') === 'pgoutput' ? config['publication.name'] ?? 'dbz_publication' : null,
+    slotName: postgres ? (config['slot.name'] ?? 'debezium') : null,
+    publicationName: postgres && (config['plugin.name'] ?? 'decoderbufs') === 'pgoutput' ? (config['publication.name'] ?? 'dbz_publication') : null,
   };
 }
 
@@ -317,17 +336,27 @@ async function readSlotAndPublication(connection: pg.ClientConfig, slotName: str
   client.on('error', () => undefined);
   await client.connect();
   try {
-    const slotRow = (await client.query<{ active: boolean; wal_status: string | null; retained: string | null }>(
-      'SELECT active, wal_status, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained FROM pg_replication_slots WHERE slot_name = $1',
-      [slotName],
-    )).rows[0];
-    const slot: SlotObservation = slotRow === undefined ? { found: false } : {
-      found: true, active: slotRow.active, walStatus: slotRow.wal_status, retainedBytes: slotRow.retained === null ? null : Number(slotRow.retained),
-    };
+    const slotRow = (
+      await client.query<{ active: boolean; wal_status: string | null; retained: string | null }>(
+        'SELECT active, wal_status, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained FROM pg_replication_slots WHERE slot_name = $1',
+        [slotName],
+      )
+    ).rows[0];
+    const slot: SlotObservation =
+      slotRow === undefined
+        ? { found: false }
+        : {
+            found: true,
+            active: slotRow.active,
+            walStatus: slotRow.wal_status,
+            retainedBytes: slotRow.retained === null ? null : Number(slotRow.retained),
+          };
     const publicationRow = (await client.query<{ puballtables: boolean }>('SELECT puballtables FROM pg_publication WHERE pubname = $1', [publicationName])).rows[0];
     let publication: PublicationObservation = { exists: false };
     if (publicationRow) {
-      const tables = (await client.query<{ name: string }>("SELECT schemaname || '.' || tablename AS name FROM pg_publication_tables WHERE pubname = $1", [publicationName])).rows.map((row) => row.name);
+      const tables = (await client.query<{ name: string }>("SELECT schemaname || '.' || tablename AS name FROM pg_publication_tables WHERE pubname = $1", [publicationName])).rows.map(
+        (row) => row.name,
+      );
       publication = { exists: true, allTables: publicationRow.puballtables, tables };
     }
     return { checked: true, atMs: Date.now(), slot, publication };

@@ -40,7 +40,9 @@ export async function readCdcRecordSample(kafka: KafkaClients, topic: string): P
 
   let sample: CdcRecordSample | undefined;
   let found: () => void = () => undefined;
-  const sampled = new Promise<void>((resolve) => { found = resolve; });
+  const sampled = new Promise<void>((resolve) => {
+    found = resolve;
+  });
   const reader = await kafka.readPartitions({
     groupPrefix: 'erp-delta-entities-init',
     partitions: starts,

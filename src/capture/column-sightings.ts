@@ -46,7 +46,10 @@ export function droppedColumnError(entity: TrackedEntity, absentFields: readonly
     if (field === undefined) continue;
     const seen = sightings(field.column);
     if (seen === undefined || placeVersion(source, seen) !== 'newer') continue;
-    return new ErpDeltaError('NORMALIZE_FAILED', `Cannot normalize field "${name}": the source row of entity "${entity.name}" has no column "${field.column}", which its rows have had since ${describeVersion(seen)}: was it dropped or renamed in the ERP? Fix entities.${entity.name}.fields.${name}.column, then re-drive the dead letters (erp-delta dlq replay).`);
+    return new ErpDeltaError(
+      'NORMALIZE_FAILED',
+      `Cannot normalize field "${name}": the source row of entity "${entity.name}" has no column "${field.column}", which its rows have had since ${describeVersion(seen)}: was it dropped or renamed in the ERP? Fix entities.${entity.name}.fields.${name}.column, then re-drive the dead letters (erp-delta dlq replay).`,
+    );
   }
   return undefined;
 }

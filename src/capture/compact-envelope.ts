@@ -76,9 +76,7 @@ function positionIn(text: string, start: number, end: number): { position: Sourc
     const lsn = valueAt(text, lsnAt, 'lsn', end);
     const txId = valueAt(text, txIdAt, 'txId', end);
     const sequence = sequenceAt < 0 ? undefined : usualSequence(text, sequenceAt + 'sequence'.length + 3);
-    const position = sequence !== undefined
-      ? postgresqlPositionOf(snapshot, sequence[0], sequence[1], lsn, txId)
-      : postgresqlPosition(snapshot, valueAt(text, sequenceAt, 'sequence', end), lsn, txId);
+    const position = sequence !== undefined ? postgresqlPositionOf(snapshot, sequence[0], sequence[1], lsn, txId) : postgresqlPosition(snapshot, valueAt(text, sequenceAt, 'sequence', end), lsn, txId);
     return { position, snapshot };
   }
   const source = positionSource(text, start, end);

@@ -35,12 +35,13 @@ const BYTES: NormalizerChoice = { normalizer: 'bytes' };
  * schema part cannot tell its columns' types: that is TOPIC_SCHEMA_MISSING, naming the topic.
  */
 export function cdcRecordShape(topic: string, key: Buffer | null, value: Buffer): CdcRecordShape {
-  const missing = (why: string): ErpDeltaError => new ErpDeltaError('TOPIC_SCHEMA_MISSING', `The records of CDC topic ${topic} ${why}, so they do not tell the columns' types.`, {
-    hint: 'Read the columns from the ERP database instead: leave out --from-topic (the connector file\'s connection, or --database-url).',
-  });
+  const missing = (why: string): ErpDeltaError =>
+    new ErpDeltaError('TOPIC_SCHEMA_MISSING', `The records of CDC topic ${topic} ${why}, so they do not tell the columns' types.`, {
+      hint: "Read the columns from the ERP database instead: leave out --from-topic (the connector file's connection, or --database-url).",
+    });
   if (value[0] === 0) throw missing('are Avro in the Confluent wire format (their schema is in the registry, not in the record)');
   const parsed = parseJson(value);
-  if (!isConnectRecord(parsed)) throw missing('have no schema part (Kafka Connect\'s JsonConverter runs with schemas.enable=false)');
+  if (!isConnectRecord(parsed)) throw missing("have no schema part (Kafka Connect's JsonConverter runs with schemas.enable=false)");
   const after = parsed.schema.fields?.find((field) => field.field === 'after');
   if (after?.type !== 'struct' || after.fields === undefined) throw missing('are not Debezium change events (their schema has no `after` struct)');
 
@@ -52,9 +53,12 @@ export function cdcRecordShape(topic: string, key: Buffer | null, value: Buffer)
     table: typeof source['table'] === 'string' ? source['table'] : undefined,
     columns,
     keyColumns: key === null ? [] : keyColumnsOf(parseJson(key)),
-    notes: plainStrings.length === 0 ? [] : [
-      `Check ${plainStrings.join(', ')}: a plain string in a record's schema is a text column, or a numeric under decimal.handling.mode=string; a numeric is tracked as decimal with its scale (reading the columns from the database tells them apart).`,
-    ],
+    notes:
+      plainStrings.length === 0
+        ? []
+        : [
+            `Check ${plainStrings.join(', ')}: a plain string in a record's schema is a text column, or a numeric under decimal.handling.mode=string; a numeric is tracked as decimal with its scale (reading the columns from the database tells them apart).`,
+          ],
   };
 }
 

@@ -26,7 +26,10 @@ export class ConnectRestClient {
   /** undici's own fetch and Agent, as the loader's (delivery/target-transport.ts says why): a CA goes in through the Agent. */
   private readonly dispatcher: Agent | undefined;
 
-  constructor(private readonly baseUrl: string, options: ConnectRestOptions = {}) {
+  constructor(
+    private readonly baseUrl: string,
+    options: ConnectRestOptions = {},
+  ) {
     this.authorization = options.auth && `Basic ${Buffer.from(`${options.auth.user}:${options.auth.password}`).toString('base64')}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.dispatcher = options.tls === undefined ? undefined : new Agent({ connect: readTlsMaterial(options.tls, 'capture.connect.tls') });
@@ -40,13 +43,13 @@ export class ConnectRestClient {
 
   async status(name: string): Promise<ConnectorStatus | undefined> {
     const response = await this.request('GET', `/connectors/${encodeURIComponent(name)}/status`, undefined, [404]);
-    return response.status === 404 ? undefined : (await response.json()) as ConnectorStatus;
+    return response.status === 404 ? undefined : ((await response.json()) as ConnectorStatus);
   }
 
   /** The connector's config as Connect holds it (placeholders filled; config provider references unresolved). */
   async config(name: string): Promise<Record<string, string> | undefined> {
     const response = await this.request('GET', `/connectors/${encodeURIComponent(name)}/config`, undefined, [404]);
-    return response.status === 404 ? undefined : (await response.json()) as Record<string, string>;
+    return response.status === 404 ? undefined : ((await response.json()) as Record<string, string>);
   }
 
   /** Connect pauses asynchronously: the call returns before the task has stopped polling. */
@@ -86,10 +89,14 @@ export class ConnectRestClient {
       const tls = tlsProblem(error);
       if (tls !== undefined) {
         // A certificate is not trusted today and will not be in a minute: said as such, not retried.
-        throw new ErpDeltaError('CONNECT_REQUEST_FAILED', `The TLS connection to Kafka Connect at ${this.baseUrl} failed: its certificate could not be verified, or it refused the handshake (${tls}).`, {
-          cause: error,
-          hint: 'Set capture.connect.tls.ca to the PEM file of the CA that signed Connect\'s certificate, and check that the certificate names the host in capture.connect.url.',
-        });
+        throw new ErpDeltaError(
+          'CONNECT_REQUEST_FAILED',
+          `The TLS connection to Kafka Connect at ${this.baseUrl} failed: its certificate could not be verified, or it refused the handshake (${tls}).`,
+          {
+            cause: error,
+            hint: "Set capture.connect.tls.ca to the PEM file of the CA that signed Connect's certificate, and check that the certificate names the host in capture.connect.url.",
+          },
+        );
       }
       throw new ErpDeltaError('CONNECT_REQUEST_FAILED', `Kafka Connect at ${this.baseUrl} did not answer ${method} ${path}: ${(error as Error).message}`, {
         retriable: true,
@@ -102,7 +109,7 @@ export class ConnectRestClient {
       const refused = response.status === 401 || response.status === 403;
       throw new ErpDeltaError('CONNECT_REQUEST_FAILED', `Kafka Connect answered ${response.status} to ${method} ${path}: ${text.trim().slice(0, 500)}`, {
         retriable: response.status >= 500,
-        ...(refused ? { hint: 'Kafka Connect\'s REST API wants credentials: set capture.connect.user and capture.connect.password in the config.' } : {}),
+        ...(refused ? { hint: "Kafka Connect's REST API wants credentials: set capture.connect.user and capture.connect.password in the config." } : {}),
       });
     }
     return response;

@@ -18,7 +18,9 @@ const connectorFileSchema = z.strictObject({
 const PLACEHOLDER = /\$\{([A-Za-z0-9_.-]+)\}/g;
 
 export function loadConnectorFiles(dir: string): ConnectorDefinition[] {
-  const files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort();
   if (files.length === 0) {
     throw new ErpDeltaError('CONNECTOR_FILE_INVALID', `No connector files (*.json) in ${dir}.`);
   }

@@ -52,7 +52,11 @@ export function connectorCapturesTable(config: Readonly<Record<string, string>>,
   const listed = (key: string, name: string): boolean | undefined => {
     const list = config[key];
     if (list === undefined || list.trim() === '') return undefined;
-    return list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').some((entry) => wholeMatch(entry, name));
+    return list
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '')
+      .some((entry) => wholeMatch(entry, name));
   };
   if (listed('schema.include.list', schema) === false || listed('schema.exclude.list', schema) === true) return false;
   return listed('table.include.list', qualified) !== false && listed('table.exclude.list', qualified) !== true;
@@ -70,7 +74,11 @@ export function messageKeyColumns(config: Readonly<Record<string, string>>, sche
     const separator = entry.lastIndexOf(':');
     if (separator <= 0) continue;
     if (!wholeMatch(entry.slice(0, separator).trim(), `${schema}.${table}`)) continue;
-    const columns = entry.slice(separator + 1).split(',').map((column) => column.trim()).filter((column) => column !== '');
+    const columns = entry
+      .slice(separator + 1)
+      .split(',')
+      .map((column) => column.trim())
+      .filter((column) => column !== '');
     if (columns.length > 0) return columns;
   }
   return undefined;

@@ -20,14 +20,20 @@ export function sourceChangeFromEnvelope(envelope: unknown, key: SourceRow): Sou
 
   const before = envelope['before'] ?? null;
   const after = envelope['after'] ?? null;
-  if (before !== null && !isRow(before)) throw decodeFailed('the envelope\'s before is not a row');
-  if (after !== null && !isRow(after)) throw decodeFailed('the envelope\'s after is not a row');
+  if (before !== null && !isRow(before)) throw decodeFailed("the envelope's before is not a row");
+  if (after !== null && !isRow(after)) throw decodeFailed("the envelope's after is not a row");
   if (op !== 'd' && after === null) throw decodeFailed(`op "${op}" has no after row`);
 
   const source = envelope['source'];
   return {
-    kind: 'change', op: op as SourceOp, key, before, after: op === 'd' ? null : after, sourceTsMs: sourceTimestamp(envelope),
-    position: sourcePositionOf(source), snapshot: isRow(source) ? snapshotKind(source['snapshot']) : undefined,
+    kind: 'change',
+    op: op as SourceOp,
+    key,
+    before,
+    after: op === 'd' ? null : after,
+    sourceTsMs: sourceTimestamp(envelope),
+    position: sourcePositionOf(source),
+    snapshot: isRow(source) ? snapshotKind(source['snapshot']) : undefined,
   };
 }
 

@@ -119,7 +119,10 @@ const SPELT_OUT: Readonly<Record<string, string>> = { ß: 'ss', æ: 'ae', œ: 'o
  * with `field`, one without any word is `field`.
  */
 export function canonicalFieldName(column: string): string {
-  const ascii = column.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[ßæœøłđþÆŒØŁĐÞ]/g, (letter) => SPELT_OUT[letter] ?? letter);
+  const ascii = column
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[ßæœøłđþÆŒØŁĐÞ]/g, (letter) => SPELT_OUT[letter] ?? letter);
   let camel = '';
   let digitsEndAt = -1;
   for (const { 0: word, index } of ascii.matchAll(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g)) {
@@ -158,8 +161,7 @@ export const AUDIT_REASONS = {
  */
 export function auditColumnReason(column: string): string | undefined {
   const name = column.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const withSuffix = (stems: readonly string[], suffixes: readonly string[]): boolean =>
-    stems.some((stem) => suffixes.some((suffix) => name === stem + suffix));
+  const withSuffix = (stems: readonly string[], suffixes: readonly string[]): boolean => stems.some((stem) => suffixes.some((suffix) => name === stem + suffix));
   if ((ROW_VERSIONS as readonly string[]).includes(name)) return AUDIT_REASONS.rowVersion;
   const timeSuffixes = TIME_SUFFIXES.filter((suffix) => suffix !== '');
   if (withSuffix(UPDATE_STEMS, TIME_SUFFIXES) || withSuffix(UPDATE_STEMS_WITH_SUFFIX, timeSuffixes)) return AUDIT_REASONS.updatedWhen;
@@ -203,7 +205,7 @@ export function draftEntity(table: TableDescription, options: DraftOptions): Ent
     const field = fields.find((candidate) => candidate.column === keyColumn);
     if (field === undefined) {
       throw new ErpDeltaError('TABLE_WITHOUT_KEY', `Key column "${keyColumn}" of ${qualified} is not among its columns (${table.columns.map((column) => column.name).join(', ')}).`, {
-        hint: 'Check the connector\'s message.key.columns for this table.',
+        hint: "Check the connector's message.key.columns for this table.",
       });
     }
     return field.name;

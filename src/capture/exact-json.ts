@@ -65,7 +65,7 @@ export function holdsInexactInteger(value: unknown): boolean {
 function nestedInexactInteger(root: object): boolean {
   const pending: object[] = [root];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    for (const value of Array.isArray(next) ? next as unknown[] : Object.values(next)) {
+    for (const value of Array.isArray(next) ? (next as unknown[]) : Object.values(next)) {
       if (typeof value === 'number') {
         if (value >= TWO_TO_53 || value <= -TWO_TO_53) return true;
       } else if (typeof value === 'object' && value !== null) {

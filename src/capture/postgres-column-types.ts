@@ -44,7 +44,10 @@ export function postgresColumnChoice(column: PostgresColumn, modes: ConnectorMod
     return choose({ normalizer: 'text' }, `enum ${column.udtName} (${column.enumLabels.join(', ')}): Debezium sends the label as text`);
   }
   if (column.dataType === 'ARRAY' || column.udtName.startsWith('_')) {
-    return choose({ normalizer: 'json' }, `array of ${column.udtName.replace(/^_/, '')}: Debezium sends a JSON array of its elements, compared as one document (its elements are not normalized one by one)`);
+    return choose(
+      { normalizer: 'json' },
+      `array of ${column.udtName.replace(/^_/, '')}: Debezium sends a JSON array of its elements, compared as one document (its elements are not normalized one by one)`,
+    );
   }
 
   switch (column.udtName) {
@@ -105,7 +108,10 @@ export function postgresColumnChoice(column: PostgresColumn, modes: ConnectorMod
     case 'interval':
       return choose({ normalizer: 'text' }, 'interval: Debezium sends microseconds (interval.handling.mode numeric) or ISO 8601 text (string), compared as they come');
     default:
-      return choose({ normalizer: 'text' }, `PostgreSQL type ${column.declaredType} has no normalizer of its own: tracked as text; check what Debezium sends for it (a type it does not know is left out unless include.unknown.datatypes is set)`);
+      return choose(
+        { normalizer: 'text' },
+        `PostgreSQL type ${column.declaredType} has no normalizer of its own: tracked as text; check what Debezium sends for it (a type it does not know is left out unless include.unknown.datatypes is set)`,
+      );
   }
 }
 
@@ -116,16 +122,19 @@ function decimalChoice(scale: number, modes: ConnectorModes): NormalizerChoice {
 }
 
 function decimalNotes(modes: ConnectorModes): string[] {
-  return modes.decimalHandling === 'double' ? ['decimal.handling.mode double: digits beyond a double\'s 15-17 were rounded by the connector already'] : [];
+  return modes.decimalHandling === 'double' ? ["decimal.handling.mode double: digits beyond a double's 15-17 were rounded by the connector already"] : [];
 }
 
 function bytesChoice(modes: ConnectorModes): NormalizerChoice {
   switch (modes.binaryHandling) {
-    case 'hex': return { normalizer: 'bytes', encoding: 'hex' };
-    case 'base64-url-safe': return { normalizer: 'bytes', encoding: 'base64-url-safe' };
+    case 'hex':
+      return { normalizer: 'bytes', encoding: 'hex' };
+    case 'base64-url-safe':
+      return { normalizer: 'bytes', encoding: 'base64-url-safe' };
     // bytes: JsonConverter writes Connect BYTES as base64, the normalizer's default.
     case 'bytes':
-    case 'base64': return { normalizer: 'bytes' };
+    case 'base64':
+      return { normalizer: 'bytes' };
   }
 }
 
@@ -136,19 +145,26 @@ function bytesChoice(modes: ConnectorModes): NormalizerChoice {
  */
 function epochUnitOf(precision: number | null, modes: ConnectorModes): { epochUnit?: 'millis' | 'micros' } {
   switch (modes.timePrecision) {
-    case 'isostring': return {};
-    case 'connect': return { epochUnit: 'millis' };
+    case 'isostring':
+      return {};
+    case 'connect':
+      return { epochUnit: 'millis' };
     case 'adaptive':
-    case 'adaptive_time_microseconds': return { epochUnit: (precision ?? 6) <= 3 ? 'millis' : 'micros' };
+    case 'adaptive_time_microseconds':
+      return { epochUnit: (precision ?? 6) <= 3 ? 'millis' : 'micros' };
   }
 }
 
 /** io.debezium.time.Time (millis) for TIME(0-3), MicroTime for TIME(4-6); connect: millis; adaptive_time_microseconds: micros. */
 function timeUnitOf(precision: number | null, modes: ConnectorModes): { unit?: 'millis' | 'micros' } {
   switch (modes.timePrecision) {
-    case 'isostring': return {};
-    case 'connect': return { unit: 'millis' };
-    case 'adaptive_time_microseconds': return { unit: 'micros' };
-    case 'adaptive': return { unit: (precision ?? 6) <= 3 ? 'millis' : 'micros' };
+    case 'isostring':
+      return {};
+    case 'connect':
+      return { unit: 'millis' };
+    case 'adaptive_time_microseconds':
+      return { unit: 'micros' };
+    case 'adaptive':
+      return { unit: (precision ?? 6) <= 3 ? 'millis' : 'micros' };
   }
 }

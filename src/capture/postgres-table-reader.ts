@@ -90,24 +90,37 @@ async function tableOid(client: pg.Client, connection: PostgresConnection, schem
   const qualified = `${schema}.${table}`;
   const found = await client.query<{ oid: string; relkind: string }>(
     `SELECT c.oid::text AS oid, c.relkind::text AS relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = $1 AND c.relname = $2`, [schema, table]);
+     WHERE n.nspname = $1 AND c.relname = $2`,
+    [schema, table],
+  );
   const relation = found.rows[0];
   if (relation !== undefined && (relation.relkind === 'r' || relation.relkind === 'p')) return relation.oid;
   if (relation !== undefined) {
-    throw new ErpDeltaError('TABLE_NOT_FOUND', `${qualified} in ${connection.label} is not a table (${RELATION_KINDS[relation.relkind] ?? `relkind ${relation.relkind}`}): Debezium captures tables only.`);
+    throw new ErpDeltaError(
+      'TABLE_NOT_FOUND',
+      `${qualified} in ${connection.label} is not a table (${RELATION_KINDS[relation.relkind] ?? `relkind ${relation.relkind}`}): Debezium captures tables only.`,
+    );
   }
   // PostgreSQL folds unquoted names to lower case, so Customers typed for customers is the usual slip.
   const similar = await client.query<{ name: string }>(
     `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE lower(n.nspname) = lower($1) AND lower(c.relname) = lower($2) AND c.relkind IN ('r', 'p') ORDER BY 1`, [schema, table]);
+     WHERE lower(n.nspname) = lower($1) AND lower(c.relname) = lower($2) AND c.relkind IN ('r', 'p') ORDER BY 1`,
+    [schema, table],
+  );
   const inSchema = await client.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 21`, [schema]);
-  const hint = similar.rows.length > 0
-    ? `Did you mean --table ${similar.rows.map((row) => row.name).join(' or ')}? Names are case-sensitive.`
-    : inSchema.rows.length === 0
-      ? `Schema "${schema}" has no tables there (or this user may not see them).`
-      : `Tables of schema "${schema}": ${inSchema.rows.slice(0, 20).map((row) => row.name).join(', ')}${inSchema.rows.length > 20 ? ', ...' : ''}.`;
+     WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1 LIMIT 21`,
+    [schema],
+  );
+  const hint =
+    similar.rows.length > 0
+      ? `Did you mean --table ${similar.rows.map((row) => row.name).join(' or ')}? Names are case-sensitive.`
+      : inSchema.rows.length === 0
+        ? `Schema "${schema}" has no tables there (or this user may not see them).`
+        : `Tables of schema "${schema}": ${inSchema.rows
+            .slice(0, 20)
+            .map((row) => row.name)
+            .join(', ')}${inSchema.rows.length > 20 ? ', ...' : ''}.`;
   throw new ErpDeltaError('TABLE_NOT_FOUND', `Table ${qualified} does not exist in the ERP database ${connection.label}.`, { hint });
 }
 
@@ -172,7 +185,7 @@ function unreachable(connection: PostgresConnection, error: unknown): ErpDeltaEr
       refused ? 'Check the user, password and database name.' : 'Check that the database runs and is reachable from here.',
       connection.givenBy === 'url'
         ? 'The connection is --database-url postgres://user:password@host:port/database.'
-        : 'The connection is the connector file\'s database.* settings (--set name=value fills a placeholder), or pass --database-url.',
+        : "The connection is the connector file's database.* settings (--set name=value fills a placeholder), or pass --database-url.",
     ].join(' '),
   });
 }

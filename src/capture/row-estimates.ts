@@ -71,9 +71,10 @@ export async function readRowEstimates(connection: pg.ClientConfig, dataCollecti
       const dot = name.indexOf('.');
       return dot < 0 ? ['public', name] : [name.slice(0, dot), name.slice(dot + 1)];
     });
-    const { rows } = await client.query<{ data_collection: string; reltuples: number; live_tuples: number | null; analyzed: boolean }>(
-      STATISTICS_QUERY, [names.map(([schema]) => schema), names.map(([, table]) => table)],
-    );
+    const { rows } = await client.query<{ data_collection: string; reltuples: number; live_tuples: number | null; analyzed: boolean }>(STATISTICS_QUERY, [
+      names.map(([schema]) => schema),
+      names.map(([, table]) => table),
+    ]);
     const estimates = new Map<string, number>();
     for (const row of rows) {
       const { rows: estimate } = chooseRowEstimate({ reltuples: row.reltuples, liveTuples: row.live_tuples, statisticsKnowAnalysis: row.analyzed });
@@ -108,23 +109,32 @@ export async function tableRowEstimates(config: TrackerConfig, targets: readonly
   const connect = settings && new ConnectRestClient(settings.connectUrl, { auth: settings.auth, timeoutMs });
   for (const [name, served] of byConnector) {
     let liveProblem: string | undefined;
-    const live = connect === undefined ? undefined : await connect.config(name).then((copy) => {
-      if (copy === undefined) liveProblem = `Kafka Connect has no connector ${name}`;
-      return copy;
-    }, (error: unknown) => {
-      liveProblem = (error as Error).message;
-      return undefined;
-    });
+    const live =
+      connect === undefined
+        ? undefined
+        : await connect.config(name).then(
+            (copy) => {
+              if (copy === undefined) liveProblem = `Kafka Connect has no connector ${name}`;
+              return copy;
+            },
+            (error: unknown) => {
+              liveProblem = (error as Error).message;
+              return undefined;
+            },
+          );
     const connectorConfig = live ?? files.find((file) => file.name === name)?.config;
-    const connection: ConnectorDatabase | string = connectorConfig === undefined
-      ? `no connector ${name} in ${connectorsDir}`
-      : connectorDatabase(connectorConfig, { password: settings?.database.password, timeoutMs, applicationName: 'erp-delta row estimate' });
+    const connection: ConnectorDatabase | string =
+      connectorConfig === undefined
+        ? `no connector ${name} in ${connectorsDir}`
+        : connectorDatabase(connectorConfig, { password: settings?.database.password, timeoutMs, applicationName: 'erp-delta row estimate' });
     let found: Map<string, number> | string;
     if (typeof connection === 'string') {
       found = liveProblem === undefined ? connection : `${connection} (${liveProblem})`;
     } else {
-      found = await readRowEstimates(connection, served.map((target) => target.dataCollection))
-        .catch((error: unknown) => `the ERP database at ${connection.host}:${connection.port}/${connection.database} cannot be read: ${(error as Error).message}`);
+      found = await readRowEstimates(
+        connection,
+        served.map((target) => target.dataCollection),
+      ).catch((error: unknown) => `the ERP database at ${connection.host}:${connection.port}/${connection.database} cannot be read: ${(error as Error).message}`);
     }
     for (const target of served) {
       const estimate = typeof found === 'string' ? undefined : found.get(target.dataCollection);

@@ -25,7 +25,16 @@ export async function ensureSignalTopics(connectors: ConnectorDefinition[], kafk
     try {
       const existing = new Set(await admin.listTopics());
       for (const topic of topics.filter((name) => !existing.has(name))) {
-        await createServedTopics(admin, [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }, { name: 'retention.ms', value: String(7 * 24 * 3_600_000) }] }]);
+        await createServedTopics(admin, [
+          {
+            topic,
+            numPartitions: 1,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'delete' },
+              { name: 'retention.ms', value: String(7 * 24 * 3_600_000) },
+            ],
+          },
+        ]);
         created.push(topic);
       }
     } finally {

@@ -37,7 +37,10 @@ export function parseSnapshotNotification(value: Buffer | null): SnapshotNotific
   return {
     id,
     type,
-    dataCollections: (text('data_collections') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''),
+    dataCollections: (text('data_collections') ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
     scannedCollection: text('scanned_collection'),
     totalRowsScanned: Number.isFinite(rows) && text('total_rows_scanned') !== undefined ? rows : undefined,
     status: text('status'),
@@ -63,9 +66,12 @@ export function tableOutcomes(notification: SnapshotNotification): { complete: s
       if (table === undefined) return { complete: [], incomplete: [] };
       return READ_COMPLETELY.has(notification.status ?? 'SUCCEEDED') ? { complete: [table], incomplete: [] } : { complete: [], incomplete: [table] };
     }
-    case 'COMPLETED': return { complete: notification.dataCollections, incomplete: [] };
-    case 'ABORTED': return { complete: [], incomplete: notification.dataCollections };
-    default: return { complete: [], incomplete: [] };
+    case 'COMPLETED':
+      return { complete: notification.dataCollections, incomplete: [] };
+    case 'ABORTED':
+      return { complete: [], incomplete: notification.dataCollections };
+    default:
+      return { complete: [], incomplete: [] };
   }
 }
 

@@ -30,7 +30,7 @@ export function snapshotTargets(config: TrackerConfig, entityNames: readonly str
   const [first] = missing;
   if (first !== undefined) {
     throw new ErpDeltaError('INVALID_OPTION', `No connector in ${connectorsDir} captures ${config.entities[first]?.topic ?? first} with a Kafka signal channel (signal.kafka.topic).`, {
-      hint: 'The connector\'s topic.prefix must start the CDC topic name, and signal.enabled.channels must include kafka.',
+      hint: "The connector's topic.prefix must start the CDC topic name, and signal.enabled.channels must include kafka.",
     });
   }
   return found;
@@ -54,9 +54,17 @@ export function findSnapshotTargets(config: TrackerConfig, entityNames: readonly
       missing.push(name);
       continue;
     }
-    const notifies = (connector.config['notification.enabled.channels'] ?? '').split(',').map((channel) => channel.trim()).includes('sink');
+    const notifies = (connector.config['notification.enabled.channels'] ?? '')
+      .split(',')
+      .map((channel) => channel.trim())
+      .includes('sink');
     found.push({
-      entity: name, topic: entity.topic, dataCollection: entity.topic.slice(prefix.length + 1), connector: connector.name, prefix, signalTopic,
+      entity: name,
+      topic: entity.topic,
+      dataCollection: entity.topic.slice(prefix.length + 1),
+      connector: connector.name,
+      prefix,
+      signalTopic,
       notificationTopic: notifies ? connector.config['notification.sink.topic.name'] : undefined,
     });
   }

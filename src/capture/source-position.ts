@@ -160,7 +160,6 @@ const READERS: Record<Exclude<SourceConnector, 'postgresql'>, Reader> = {
   },
 };
 
-
 /**
  * MySQL and MariaDB (BinlogSourceInfo, BinlogStreamingChangeEventSource): `file` and `pos` are
  * where the row's event starts in the binlog (setEventPosition from the event header's position,

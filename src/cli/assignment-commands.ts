@@ -21,7 +21,8 @@ interface AssignmentFlags {
  * and read the assignment topics of the config; a running tracker picks the change up from there.
  */
 export function registerAssignmentCommands(program: Command): void {
-  program.command('assign')
+  program
+    .command('assign')
     .description('assign a sales rep code to a platform user (with --customer: one customer, by hand)')
     .argument('<key>', 'sales rep code (with --customer: customer key)')
     .argument('<userId>', 'platform user id')
@@ -34,8 +35,9 @@ export function registerAssignmentCommands(program: Command): void {
       process.stdout.write(`${target.what} ${target.key} -> ${user} (${written.topic}, partition ${written.partition}, offset ${written.offset})\n`);
     });
 
-  program.command('unassign')
-    .description('remove the user of a sales rep code (with --customer: a customer\'s manual assignment)')
+  program
+    .command('unassign')
+    .description("remove the user of a sales rep code (with --customer: a customer's manual assignment)")
     .argument('<key>', 'sales rep code (with --customer: customer key)')
     .option('--customer', 'remove a manual assignment of one customer instead')
     .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
@@ -45,7 +47,8 @@ export function registerAssignmentCommands(program: Command): void {
       process.stdout.write(`${target.what} ${target.key} unassigned (${written.topic}, partition ${written.partition}, offset ${written.offset})\n`);
     });
 
-  program.command('assignments')
+  program
+    .command('assignments')
     .description('list the current user assignment mapping (with --manual: the manual assignments)')
     .option('--manual', 'list the manual assignments of customers instead')
     .option('--json', 'print JSON for scripts')
@@ -69,9 +72,7 @@ export function registerAssignmentCommands(program: Command): void {
 async function prepareWrite(flags: AssignmentFlags, rawKey: string): Promise<{ kafka: KafkaClients; topic: string; key: string; what: string }> {
   const key = assignmentText(rawKey, flags.customer ? 'customer key' : 'sales rep code');
   const { kafka, assignment } = await connectToAssignments(flags.config);
-  return flags.customer
-    ? { kafka, topic: assignment.manualTopic, key, what: 'customer' }
-    : { kafka, topic: assignment.topic, key, what: 'rep' };
+  return flags.customer ? { kafka, topic: assignment.manualTopic, key, what: 'customer' } : { kafka, topic: assignment.topic, key, what: 'rep' };
 }
 
 /** The config's Kafka, with the assignment topics created (compacted) if they were missing. */
@@ -97,5 +98,14 @@ function requireAssignment(config: TrackerConfig): AssignmentConfig {
 
 function table(rows: readonly string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

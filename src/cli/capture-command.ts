@@ -24,7 +24,8 @@ function collect(value: string, previous: string[] = []): string[] {
  */
 export function registerCaptureCommands(program: Command): void {
   const capture = program.command('capture').description('the Debezium capture behind the CDC topics');
-  capture.command('reset')
+  capture
+    .command('reset')
     .description('start a new source epoch: after the ERP database was restored onto another server, its changes compare again')
     .requiredOption('--entity <name>', 'the entity whose source started over (repeatable)', collect)
     .option('--reason <text>', 'why, for the log of every tracker', 'erp-delta capture reset')

@@ -16,7 +16,8 @@ import { projectFiles } from '../project-files.js';
  */
 export function registerConfigCommand(program: Command): void {
   const config = program.command('config').description('the tracker config');
-  config.command('check')
+  config
+    .command('check')
     .description('validate the config as erp-delta would run with it (ERP_DELTA__ variables applied, ${env:…} and ${file:…} read), then print it with secrets masked')
     .option('--json', 'print JSON instead of YAML')
     .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
@@ -24,7 +25,8 @@ export function registerConfigCommand(program: Command): void {
       const path = configPath(flags.config);
       printConfig(readConfig(path), path, 'valid', flags.json === true);
     });
-  config.command('print')
+  config
+    .command('print')
     .description('print the effective config (validated, defaults filled in) with secrets masked: header values, passwords, tokens, values read from ${env:…} or ${file:…}')
     .option('--json', 'print JSON instead of YAML')
     .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
@@ -46,9 +48,8 @@ function printConfig(loaded: LoadedConfig, path: string, what: 'valid' | 'effect
     process.stdout.write(`${JSON.stringify(masked, null, 2)}\n`);
     return;
   }
-  const heading = what === 'valid'
-    ? `# ${path} is valid. The config erp-delta runs with: defaults filled in, secrets masked.`
-    : `# The effective config of ${path}: validated, defaults filled in, secrets masked.`;
+  const heading =
+    what === 'valid' ? `# ${path} is valid. The config erp-delta runs with: defaults filled in, secrets masked.` : `# The effective config of ${path}: validated, defaults filled in, secrets masked.`;
   const overrides = loaded.overrides.map(({ variable, path: key }) => `# ${variable} sets ${keyName(key)}.\n`).join('');
   process.stdout.write(`${heading}\n${overrides}${stringifyYaml(masked)}`);
 }

@@ -36,8 +36,8 @@ export function registerConnectorsCommands(program: Command): void {
 
   addStackDirOption(connectors.command('apply').description('create or update every connector in Kafka Connect and wait until it runs'))
     .option('--dir <dir>', 'where the connector files are', projectFiles.connectorsDir)
-    .option('--connect-url <url>', 'Kafka Connect REST URL (default: the local stack\'s)')
-    .option('--set <name=value>', 'a placeholder value, overriding the local stack\'s (repeatable)', collectSetting, {})
+    .option('--connect-url <url>', "Kafka Connect REST URL (default: the local stack's)")
+    .option('--set <name=value>', "a placeholder value, overriding the local stack's (repeatable)", collectSetting, {})
     .option('--timeout <seconds>', 'how long to wait for RUNNING', (value) => Number(value), 90)
     .option('--restart', 'restart each connector that exists already, with its tasks, even if its config did not change (a table back into a filtered publication)')
     .option('--config <file>', 'reach Kafka Connect as capture.connect of this tracker config says (URL, basic auth, CA), and create the signal topics through its kafka section (TLS, SASL)')
@@ -49,10 +49,13 @@ export function registerConnectorsCommands(program: Command): void {
       for (const topic of await ensureSignalTopics(definitions, config?.kafka)) process.stderr.write(`[connectors] created topic ${topic}\n`);
       const connect = config?.capture?.connect;
       const client = new ConnectRestClient(flags.connectUrl ?? connect?.url.replace(/\/+$/, '') ?? stack.component('connect').endpoint(), {
-        auth: connect?.user === undefined || connect.password === undefined ? undefined : {
-          user: resolveSecretReference(connect.user, 'capture.connect.user'),
-          password: resolveSecretReference(connect.password, 'capture.connect.password'),
-        },
+        auth:
+          connect?.user === undefined || connect.password === undefined
+            ? undefined
+            : {
+                user: resolveSecretReference(connect.user, 'capture.connect.user'),
+                password: resolveSecretReference(connect.password, 'capture.connect.password'),
+              },
         tls: connect?.tls,
       });
       const applied = await applyConnectors(client, definitions, {

@@ -27,11 +27,12 @@ function untilSignal(): Promise<string> {
  * that records what it receives (for tests, the demo, and trying erp-delta out).
  */
 export function registerDeliveryCommands(program: Command): void {
-  program.command('deliver')
+  program
+    .command('deliver')
     .description('deliver the deltas to the target over HTTP, until SIGTERM or SIGINT')
-    .option('--target <url>', 'the target\'s base URL (default: delivery.target of the config)')
+    .option('--target <url>', "the target's base URL (default: delivery.target of the config)")
     .option('--replay-from <time>', 're-send from "earliest" (the latest version of every record) or an ISO time, then carry on live')
-    .option('--admin-port <port>', 'port of the loader\'s status page (/), /healthz, /readyz and /metrics (default: admin.port of the config; 0: any free port)', parsePort)
+    .option('--admin-port <port>', "port of the loader's status page (/), /healthz, /readyz and /metrics (default: admin.port of the config; 0: any free port)", parsePort)
     .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
     .action(async (flags: { target?: string; replayFrom?: string; adminPort?: number; config?: string }) => {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
@@ -61,7 +62,8 @@ export function registerDeliveryCommands(program: Command): void {
       process.exit(0);
     });
 
-  program.command('target')
+  program
+    .command('target')
     .description('run a small HTTP target that records the deltas it receives (GET /received), for tests and trying out')
     .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 8900)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -72,13 +74,19 @@ export function registerDeliveryCommands(program: Command): void {
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new ErpDeltaError('INVALID_OPTION', '--tls-cert and --tls-key go together.');
       if (flags.tlsClientCa !== undefined && flags.tlsCert === undefined) throw new ErpDeltaError('INVALID_OPTION', '--tls-client-ca needs --tls-cert and --tls-key.');
       const pem = (file: string): string => readFileSync(resolve(file), 'utf8');
-      const tls = flags.tlsCert === undefined || flags.tlsKey === undefined
-        ? undefined
-        : { cert: pem(flags.tlsCert), key: pem(flags.tlsKey), clientCa: flags.tlsClientCa === undefined ? undefined : pem(flags.tlsClientCa) };
+      const tls =
+        flags.tlsCert === undefined || flags.tlsKey === undefined
+          ? undefined
+          : { cert: pem(flags.tlsCert), key: pem(flags.tlsKey), clientCa: flags.tlsClientCa === undefined ? undefined : pem(flags.tlsClientCa) };
       const stopRequested = untilSignal();
-      const target = await TargetServer.start(flags.host, flags.port, (received) => {
-        for (const { entity, delta } of received) process.stderr.write(`[target] ${entity} ${delta.key} ${delta.op} ${delta.reason}\n`);
-      }, tls);
+      const target = await TargetServer.start(
+        flags.host,
+        flags.port,
+        (received) => {
+          for (const { entity, delta } of received) process.stderr.write(`[target] ${entity} ${delta.key} ${delta.op} ${delta.reason}\n`);
+        },
+        tls,
+      );
       process.stdout.write(`target listening on ${target.url}\n`);
       await stopRequested;
       await target.stop();

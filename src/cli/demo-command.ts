@@ -35,7 +35,8 @@ function describeDelta(entity: string, delta: Delta): string {
 
 /** The status page on the config's admin port, or any free one if that is taken (a tracker may run). */
 async function startAdmin(config: TrackerConfig, tracker: Tracker): Promise<AdminServer> {
-  const start = (port: number): Promise<AdminServer> => AdminServer.start(config.admin.host, port, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage: new StatusPage(tracker) });
+  const start = (port: number): Promise<AdminServer> =>
+    AdminServer.start(config.admin.host, port, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage: new StatusPage(tracker) });
   return start(config.admin.port ?? 0).catch((error: unknown) => {
     if (isErpDeltaError(error, 'PORT_IN_USE')) return start(0);
     throw error;
@@ -49,7 +50,9 @@ async function startAdmin(config: TrackerConfig, tracker: Tracker): Promise<Admi
  * does not; the status page runs alongside.
  */
 export function registerDemoCommand(program: Command): void {
-  addStackDirOption(program.command('demo').description('start the local stack, capture the ERP database, run the tracker and the loader, print what the target receives (Ctrl-C stops; the stack keeps running)'))
+  addStackDirOption(
+    program.command('demo').description('start the local stack, capture the ERP database, run the tracker and the loader, print what the target receives (Ctrl-C stops; the stack keeps running)'),
+  )
     .option('--no-sample-changes', 'do not run the sample statements against the ERP database')
     .action(async (flags: { dataDir?: string; sampleChanges: boolean }) => {
       const stack = openStack(flags, (line) => process.stderr.write(`[stack] ${line}\n`));
@@ -93,7 +96,11 @@ export function registerDemoCommand(program: Command): void {
 
       await new Promise<void>((done) => {
         const stop = (): void => {
-          void loader.stop().then(() => tracker.stop()).then(() => Promise.all([target.stop(), admin.stop()])).then(() => done());
+          void loader
+            .stop()
+            .then(() => tracker.stop())
+            .then(() => Promise.all([target.stop(), admin.stop()]))
+            .then(() => done());
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
@@ -121,8 +128,10 @@ async function runSampleChanges(url: string): Promise<void> {
     // Give the initial snapshot's deltas time to print first, so that the samples stand out.
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const steps: Array<[string, string]> = [
-      ['a real change: customer C0001 moves to another sales rep (one delta, changed=[salesRepCode])',
-        "UPDATE customers SET sales_rep_code = CASE WHEN sales_rep_code = 'SAL005' THEN 'SAL001' ELSE 'SAL005' END WHERE code = 'C0001'"],
+      [
+        'a real change: customer C0001 moves to another sales rep (one delta, changed=[salesRepCode])',
+        "UPDATE customers SET sales_rep_code = CASE WHEN sales_rep_code = 'SAL005' THEN 'SAL001' ELSE 'SAL005' END WHERE code = 'C0001'",
+      ],
       ['noise: only updated_at changes (no delta)', "UPDATE customers SET updated_at = now() WHERE code = 'C0001'"],
       ['noise: SET name = name (no delta)', "UPDATE customers SET name = name WHERE code = 'C0001'"],
       ['noise: the same credit limit written differently (no delta)', "UPDATE customers SET credit_limit = credit_limit + 0.00 WHERE code = 'C0001'"],

@@ -15,7 +15,8 @@ import { parseTarget } from './target-option.js';
 export function registerDlqCommand(program: Command): void {
   const dlq = program.command('dlq').description('the dead-letter topic');
 
-  dlq.command('list')
+  dlq
+    .command('list')
     .description('list the dead letters: origin, error code, reason')
     .option('--since <time>', 'only those written at or after this ISO time')
     .option('--json', 'print JSON for scripts')
@@ -32,7 +33,8 @@ export function registerDlqCommand(program: Command): void {
       for (const entry of entries) process.stdout.write(`${describeEntry(entry)}\n    ${entry.reason ?? ''}\n`);
     });
 
-  dlq.command('replay')
+  dlq
+    .command('replay')
     .description('re-drive the dead letters after a fix: CDC records back to their topic, rejected deltas to the target')
     .option('--since <time>', 'only those written at or after this ISO time')
     .option('--entity <name>', 'only those of this entity')
@@ -75,7 +77,7 @@ function describeEntry(entry: DeadLetterEntry): string {
 type Summary = Record<RedriveOutcome, number>;
 
 function summarize(results: readonly RedriveResult[]): Summary {
-  const summary: Summary = { 'redriven': 0, 'reposted': 0, 'would-redrive': 0, 'would-repost': 0, 'skipped': 0, 'failed': 0 };
+  const summary: Summary = { redriven: 0, reposted: 0, 'would-redrive': 0, 'would-repost': 0, skipped: 0, failed: 0 };
   for (const { outcome } of results) summary[outcome] += 1;
   return summary;
 }

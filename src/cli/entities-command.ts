@@ -33,8 +33,16 @@ interface EntitiesInitFlags {
 
 /** The connector settings that shape the draft; the database.* ones only when the columns come from there. */
 const DRAFT_SETTINGS = [
-  'topic.prefix', 'decimal.handling.mode', 'time.precision.mode', 'binary.handling.mode', 'money.fraction.digits',
-  'table.include.list', 'table.exclude.list', 'schema.include.list', 'schema.exclude.list', 'message.key.columns',
+  'topic.prefix',
+  'decimal.handling.mode',
+  'time.precision.mode',
+  'binary.handling.mode',
+  'money.fraction.digits',
+  'table.include.list',
+  'table.exclude.list',
+  'schema.include.list',
+  'schema.exclude.list',
+  'message.key.columns',
 ] as const;
 const DATABASE_SETTINGS = ['database.hostname', 'database.port', 'database.user', 'database.password', 'database.dbname', 'database.sslmode'] as const;
 
@@ -52,16 +60,16 @@ function collectSetting(value: string, previous: Record<string, string>): Record
  */
 export function registerEntitiesCommands(program: Command): void {
   const entities = program.command('entities').description('entity configs of the tracker');
-  addStackDirOption(entities.command('init').description('print an entity config (YAML for the config\'s `entities:` block) drafted from a table\'s columns'))
+  addStackDirOption(entities.command('init').description("print an entity config (YAML for the config's `entities:` block) drafted from a table's columns"))
     .option('--table <schema.table>', 'the ERP table, for example public.customers')
     .option('--topic <topic>', 'its CDC topic (default: <topic.prefix of the connector file>.<schema>.<table>)')
     .option('--name <entity>', 'the entity name (default: the table name, lowercased)')
     .option('--connector-file <file>', 'the Debezium connector file that captures the table', join(projectFiles.connectorsDir, 'erp-postgres.json'))
-    .option('--database-url <url>', 'read the columns from this database (postgres://user:password@host:port/database) instead of the connector file\'s')
+    .option('--database-url <url>', "read the columns from this database (postgres://user:password@host:port/database) instead of the connector file's")
     .option('--from-topic', 'read the columns from the schema of a record on the CDC topic (JsonConverter with schemas.enable=true)')
-    .option('--brokers <host:port,...>', 'with --from-topic: the Kafka brokers (default: the --config\'s, else the local stack\'s)')
+    .option('--brokers <host:port,...>', "with --from-topic: the Kafka brokers (default: the --config's, else the local stack's)")
     .option('--config <file>', 'with --from-topic: connect to Kafka as this tracker config does (its brokers, TLS and SASL)')
-    .option('--set <name=value>', 'a placeholder value of the connector file, overriding the local stack\'s (repeatable)', collectSetting, {})
+    .option('--set <name=value>', "a placeholder value of the connector file, overriding the local stack's (repeatable)", collectSetting, {})
     .action(async (flags: EntitiesInitFlags) => {
       if (flags.fromTopic && flags.databaseUrl !== undefined) {
         throw new ErpDeltaError('INVALID_OPTION', '--from-topic and --database-url are two sources of the columns: give one.');
@@ -79,16 +87,12 @@ export function registerEntitiesCommands(program: Command): void {
         fileLabel: displayPath(connectorFile.file),
         settings: filledSettings(connectorFile, [...DRAFT_SETTINGS, ...(fromDatabase ? DATABASE_SETTINGS : [])], { ...stackValues, ...flags.set }),
       };
-      const { description, topic, header } = flags.fromTopic || requested === undefined
-        ? await describeFromTopic(context, requested)
-        : await describeFromDatabase(context, requested);
+      const { description, topic, header } = flags.fromTopic || requested === undefined ? await describeFromTopic(context, requested) : await describeFromDatabase(context, requested);
 
       const qualified = `${description.schema}.${description.table}`;
       const { fileLabel, settings } = context;
       header.unshift(`${qualified} as an erp-delta entity, drafted by \`erp-delta entities init\`: paste it under \`entities:\` in the tracker config and read the comments on its fields.`);
-      header.push(flags.topic === undefined
-        ? `Topic: Debezium's <topic.prefix>.<schema>.<table>, topic.prefix "${settings['topic.prefix'] ?? ''}" of ${fileLabel}.`
-        : 'Topic: as given by --topic.');
+      header.push(flags.topic === undefined ? `Topic: Debezium's <topic.prefix>.<schema>.<table>, topic.prefix "${settings['topic.prefix'] ?? ''}" of ${fileLabel}.` : 'Topic: as given by --topic.');
       if (!connectorCapturesTable(settings, description.schema, description.table)) {
         header.push(`Check: ${fileLabel} does not capture ${qualified} (table.include.list / table.exclude.list): add it there, or its CDC topic gets no records.`);
       }
@@ -130,7 +134,7 @@ async function describeFromDatabase(context: DraftContext, { schema, table }: { 
   const read = await readPostgresTable(connection, schema, table);
   const keyColumns = messageKeyColumns(settings, schema, table);
   const header = [
-    `Columns: from PostgreSQL ${connection.label}${flags.databaseUrl === undefined ? ` (the connection of ${fileLabel})` : ''}; key: ${keyColumns === undefined ? 'the table\'s primary key' : `message.key.columns of ${fileLabel}`}.`,
+    `Columns: from PostgreSQL ${connection.label}${flags.databaseUrl === undefined ? ` (the connection of ${fileLabel})` : ''}; key: ${keyColumns === undefined ? "the table's primary key" : `message.key.columns of ${fileLabel}`}.`,
     `Parameters follow ${fileLabel}: decimal.handling.mode=${modes.decimalHandling}, time.precision.mode=${modes.timePrecision}, binary.handling.mode=${modes.binaryHandling}.`,
   ];
   if (modes.unknown.length > 0) header.push(`Check: ${fileLabel} sets ${modes.unknown.join(', ')}, which entities init does not know; Debezium's default was assumed.`);
@@ -150,9 +154,13 @@ async function describeFromTopic(context: DraftContext, requested: { schema: str
   const { flags, stackValues } = context;
   const topic = requested === undefined ? checkTopicName(flags.topic ?? '') : topicOf(context, requested.schema, requested.table);
   const configured = flags.config === undefined ? undefined : loadConfig(resolve(flags.config)).kafka;
-  const brokers = flags.brokers === undefined && configured !== undefined
-    ? configured.brokers
-    : (flags.brokers ?? stackValues['kafka.bootstrap.servers'] ?? '').split(',').map((broker) => broker.trim()).filter((broker) => broker !== '');
+  const brokers =
+    flags.brokers === undefined && configured !== undefined
+      ? configured.brokers
+      : (flags.brokers ?? stackValues['kafka.bootstrap.servers'] ?? '')
+          .split(',')
+          .map((broker) => broker.trim())
+          .filter((broker) => broker !== '');
   const kafka = kafkaClients({ clientId: CONFIG_DEFAULTS.clientId, ...configured, brokers }, cliLogger());
   const sample = await readCdcRecordSample(kafka, topic);
   const shape = cdcRecordShape(topic, sample.key, sample.value);

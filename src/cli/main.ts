@@ -17,10 +17,7 @@ import { registerConfigCommand } from './config-command.js';
 const EXIT_FAILURE = 1;
 const EXIT_BAD_INPUT = 2;
 
-const program = new Command('erp-delta')
-  .description('Forwards only real changes of ERP records from Debezium CDC topics to a field-sales platform.')
-  .showHelpAfterError()
-  .exitOverride();
+const program = new Command('erp-delta').description('Forwards only real changes of ERP records from Debezium CDC topics to a field-sales platform.').showHelpAfterError().exitOverride();
 
 registerStackCommands(program);
 registerConnectorsCommands(program);

@@ -31,12 +31,16 @@ function collect(value: string, previous: string[] = []): string[] {
  * where the running refresh stands, and the last completed one.
  */
 export function registerRefreshCommand(program: Command): void {
-  const refresh = program.command('refresh')
+  const refresh = program
+    .command('refresh')
     .description('start a full refresh now: every live record re-sent (REFRESH), records gone at the source deleted (RECONCILE)')
     .option('--entity <name>', 'refresh only this entity (repeatable; default: all)', collect)
     .option('--wait', 'wait until the refresh has completed, showing its progress')
-    .option('--from-source', 'instead, a full compare with the ERP: Debezium re-reads the tables (incremental snapshot); rows that differ go out (CHANGE), loaded keys the tables no longer hold are deleted (RECONCILE), unchanged rows emit nothing')
-    .option('--connectors <dir>', 'with --from-source: where the connector files are (default: refresh.connectorsDir of the config, or the package\'s connectors/)')
+    .option(
+      '--from-source',
+      'instead, a full compare with the ERP: Debezium re-reads the tables (incremental snapshot); rows that differ go out (CHANGE), loaded keys the tables no longer hold are deleted (RECONCILE), unchanged rows emit nothing',
+    )
+    .option('--connectors <dir>', "with --from-source: where the connector files are (default: refresh.connectorsDir of the config, or the package's connectors/)")
     .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
     .action(async (flags: RefreshFlags) => {
       const config = loadConfig(flags.config === undefined ? undefined : resolve(flags.config));
@@ -57,7 +61,8 @@ export function registerRefreshCommand(program: Command): void {
       });
     });
 
-  refresh.command('status')
+  refresh
+    .command('status')
     .description('where the running refresh stands, per entity, and the last completed one')
     .option('--json', 'print JSON for scripts')
     .option('--config <file>', 'tracker config (default: config/erp-delta.yaml of the package)')
@@ -77,9 +82,13 @@ function compareTargets(config: TrackerConfig, entities: readonly string[], conn
   const targets = snapshotTargets(config, entities, connectorsDir);
   const silent = targets.filter((target) => target.notificationTopic === undefined);
   if (silent.length > 0) {
-    throw new ErpDeltaError('INVALID_OPTION', `The connector of ${silent.map((target) => target.entity).join(', ')} (topic.prefix ${silent[0]?.prefix}) sends no notifications: a full compare cannot tell when its snapshot is through.`, {
-      hint: 'Set "notification.enabled.channels": "sink" and "notification.sink.topic.name" in its connector file (see connectors/erp-postgres.json), then `erp-delta connectors apply`.',
-    });
+    throw new ErpDeltaError(
+      'INVALID_OPTION',
+      `The connector of ${silent.map((target) => target.entity).join(', ')} (topic.prefix ${silent[0]?.prefix}) sends no notifications: a full compare cannot tell when its snapshot is through.`,
+      {
+        hint: 'Set "notification.enabled.channels": "sink" and "notification.sink.topic.name" in its connector file (see connectors/erp-postgres.json), then `erp-delta connectors apply`.',
+      },
+    );
   }
   return targets;
 }
@@ -128,9 +137,11 @@ async function waitForCompletion(control: RefreshControl, id: string): Promise<v
       if (tty) process.stderr.write('\n');
       const seconds = Math.round(((request.completedAtMs ?? Date.now()) - request.requestedAtMs) / 1000);
       const totals = summary?.totals;
-      process.stdout.write(compare
-        ? `full compare ${id} completed in ${seconds} s: ${totals?.compared ?? 0} rows compared, ${totals?.changed ?? 0} that differed sent (CHANGE), ${reconciled} loaded keys the ERP no longer holds deleted (RECONCILE)\n`
-        : `refresh ${id} completed in ${seconds} s: ${emitted} deltas\n`);
+      process.stdout.write(
+        compare
+          ? `full compare ${id} completed in ${seconds} s: ${totals?.compared ?? 0} rows compared, ${totals?.changed ?? 0} that differed sent (CHANGE), ${reconciled} loaded keys the ERP no longer holds deleted (RECONCILE)\n`
+          : `refresh ${id} completed in ${seconds} s: ${emitted} deltas\n`,
+      );
       return;
     }
     await sleep(500);
@@ -143,9 +154,11 @@ function describeStatus(status: RefreshStatus): string {
     lines.push(`${label}: ${refresh.id} (${refresh.trigger}), requested ${refresh.requestedAt}${refresh.completedAt ? `, completed ${refresh.completedAt}` : ''}`);
     for (const entity of refresh.entities) {
       const eta = entity.etaSeconds === null ? '' : `, ETA ${entity.etaSeconds} s`;
-      lines.push(entity.compare
-        ? `  ${entity.entity.padEnd(14)} ${describeEntityCompare(entity.compare)}`
-        : `  ${entity.entity.padEnd(14)} ${entity.replayed}/${entity.total} replayed, ${entity.emitted} emitted, ${entity.reconciled} reconciled, ${entity.recordsPerSecond} records/s${eta}${entity.done ? ', done' : ''}`);
+      lines.push(
+        entity.compare
+          ? `  ${entity.entity.padEnd(14)} ${describeEntityCompare(entity.compare)}`
+          : `  ${entity.entity.padEnd(14)} ${entity.replayed}/${entity.total} replayed, ${entity.emitted} emitted, ${entity.reconciled} reconciled, ${entity.recordsPerSecond} records/s${eta}${entity.done ? ', done' : ''}`,
+      );
     }
   };
   if (status.running) describe('running', status.running);

@@ -19,7 +19,8 @@ const STOP_DEADLINE_MS = 8_000;
 const METRICS_LOG_INTERVAL_MS = Number(process.env['ERP_DELTA_COUNTERS_INTERVAL_MS'] ?? 10_000);
 
 export function registerRunCommand(program: Command): void {
-  program.command('run')
+  program
+    .command('run')
     .description('join the consumer group and turn CDC events into deltas, until SIGTERM or SIGINT')
     .option('--config <file>', 'tracker config, YAML or JSON (default: config/erp-delta.yaml of the package)')
     .option('--data-dir <dir>', 'where the state stores live (default: dataDir of the config, .erp-delta/data)')
@@ -40,7 +41,10 @@ export function registerRunCommand(program: Command): void {
       });
       // The admin endpoint comes first, so that probes see "not ready" (rather than nothing) while
       // the tracker starts and restores.
-      const admin = adminPort === null ? undefined : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage: new StatusPage(tracker) });
+      const admin =
+        adminPort === null
+          ? undefined
+          : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage: new StatusPage(tracker) });
       if (admin) logger.info({ host: config.admin.host, port: admin.port, statusPage: `http://${config.admin.host}:${admin.port}/` }, 'admin endpoint: /healthz /readyz /metrics');
       const starting = tracker.start();
       let stoppedWhileStarting: string | undefined;
@@ -60,10 +64,13 @@ export function registerRunCommand(program: Command): void {
       const logMetrics = async (): Promise<void> => {
         const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
         const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
-        logger.info({ counters: await tracker.metrics.snapshot(), memoryMb: { rss: mb(rss), heapTotal: mb(heapTotal), heapUsed: mb(heapUsed), external: mb(external), arrayBuffers: mb(arrayBuffers) } }, 'counters');
+        logger.info(
+          { counters: await tracker.metrics.snapshot(), memoryMb: { rss: mb(rss), heapTotal: mb(heapTotal), heapUsed: mb(heapUsed), external: mb(external), arrayBuffers: mb(arrayBuffers) } },
+          'counters',
+        );
       };
       const timer = setInterval(() => void logMetrics(), METRICS_LOG_INTERVAL_MS);
-      const signal = stoppedWhileStarting ?? await stopRequested;
+      const signal = stoppedWhileStarting ?? (await stopRequested);
       logger.info({ signal }, 'stopping');
       clearInterval(timer);
       // A process manager waits about 10 s before it kills. After a broker outage kafkajs can

@@ -27,7 +27,7 @@ export function parsePort(value: string): number {
 
 /** The flags every command that talks to the local stack accepts. */
 export function addStackDirOption(command: Command): Command {
-  return command.option('--data-dir <dir>', 'the local stack\'s data dir (default: .erp-delta/stack, or $ERP_DELTA_STACK_DIR)');
+  return command.option('--data-dir <dir>', "the local stack's data dir (default: .erp-delta/stack, or $ERP_DELTA_STACK_DIR)");
 }
 
 export function openStack(flags: StackFlags, progress?: (line: string) => void): LocalStack {
@@ -55,15 +55,17 @@ function printProgress(line: string): void {
 }
 
 function parseComponents(value: string): ComponentName[] {
-  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = names.filter((name) => !(STACK_COMPONENTS as readonly string[]).includes(name));
   if (names.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`"${value}" is not a list of components: give some of ${STACK_COMPONENTS.join(', ')}, separated by commas.`);
   return names as ComponentName[];
 }
 
 function formatStatus(status: StackStatus): string {
-  const lines = Object.entries(status)
-    .map(([name, s]) => `${name.padEnd(9)} ${(s.healthy ? 'healthy' : 'DOWN').padEnd(8)} ${s.bootstrap ?? s.url ?? ''}${s.pid === null ? '' : `  (pid ${s.pid})`}`);
+  const lines = Object.entries(status).map(([name, s]) => `${name.padEnd(9)} ${(s.healthy ? 'healthy' : 'DOWN').padEnd(8)} ${s.bootstrap ?? s.url ?? ''}${s.pid === null ? '' : `  (pid ${s.pid})`}`);
   const security = status.kafka?.security;
   return [...lines, ...(security === undefined ? [] : formatSecurity(security))].join('\n');
 }
@@ -93,8 +95,11 @@ export function registerStackCommands(program: Command): void {
     .option('--registry-management-port <port>', 'schema registry health/metrics port (default 8085)', parsePort)
     .option('--postgres-port <port>', 'ERP PostgreSQL port (default 5433)', parsePort)
     .option('--postgres-bin-dir <dir>', 'directory of initdb/pg_ctl/postgres (default: found automatically)')
-    .option('--secure', 'Kafka with TLS and SASL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and a mutual-TLS listener, with a CA, certificates and a user made in <data-dir>/secure/ (fixed at the first start of a data dir; docs/security.md)')
-    .option('--kafka-internal-port <port>', 'with --secure: the plaintext listener of the stack\'s own Connect (default 9094)', parsePort)
+    .option(
+      '--secure',
+      'Kafka with TLS and SASL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and a mutual-TLS listener, with a CA, certificates and a user made in <data-dir>/secure/ (fixed at the first start of a data dir; docs/security.md)',
+    )
+    .option('--kafka-internal-port <port>', "with --secure: the plaintext listener of the stack's own Connect (default 9094)", parsePort)
     .option('--kafka-ssl-port <port>', 'with --secure: the mutual-TLS listener (default 9095)', parsePort)
     .option('--only <components>', `start only these components, separated by commas (of ${STACK_COMPONENTS.join(', ')}; connect needs kafka); remembered by the data dir`, parseComponents)
     .action(async (flags: StackFlags) => {
@@ -105,7 +110,7 @@ export function registerStackCommands(program: Command): void {
       process.stdout.write(`${formatStatus(status)}\n`);
     });
 
-  addStackDirOption(stack.command('status').description('show each component\'s endpoint and health; exit code 1 when any is unhealthy'))
+  addStackDirOption(stack.command('status').description("show each component's endpoint and health; exit code 1 when any is unhealthy"))
     .option('--json', 'print one JSON object')
     .action(async (flags: StackFlags & { json?: boolean }) => {
       const status = await openStack(flags).status();
@@ -113,9 +118,8 @@ export function registerStackCommands(program: Command): void {
       if (Object.values(status).some((s) => !s.healthy)) process.exitCode = 1;
     });
 
-  addStackDirOption(stack.command('down').description('stop every component of the stack; its data stays for the next `up`'))
-    .action(async (flags: StackFlags) => {
-      const stopped = await openStack(flags, printProgress).down();
-      printProgress(stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`);
-    });
+  addStackDirOption(stack.command('down').description('stop every component of the stack; its data stays for the next `up`')).action(async (flags: StackFlags) => {
+    const stopped = await openStack(flags, printProgress).down();
+    printProgress(stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`);
+  });
 }

@@ -24,7 +24,8 @@ export interface KeyState extends KeyDelta {
  * its values in keyFields order. It reads the topic, so it works whether trackers run or not.
  */
 export function registerStateCommand(program: Command): void {
-  program.command('state')
+  program
+    .command('state')
     .description('inspect what erp-delta has sent')
     .command('get')
     .description('the loaded record of a key and the metadata of its last delta')
@@ -63,16 +64,19 @@ async function lastRecordOf(config: ReturnType<typeof loadConfig>, entity: strin
 
 function describe(state: KeyState): string {
   const where = `${state.topic} partition ${state.partition} offset ${state.offset}, ${state.timestamp}`;
-  if (state.delta === null || state.delta.op === 'DELETE') return `${state.entity} ${state.key}: deleted (${state.delta ? `DELETE, reason ${state.delta.reason}` : 'tombstone after a DELETE'}; ${where})\n`;
+  if (state.delta === null || state.delta.op === 'DELETE')
+    return `${state.entity} ${state.key}: deleted (${state.delta ? `DELETE, reason ${state.delta.reason}` : 'tombstone after a DELETE'}; ${where})\n`;
   const { delta } = state;
-  return [
-    `${state.entity} ${state.key}: loaded`,
-    `  record:         ${JSON.stringify(delta.data)}`,
-    `  last delta:     ${delta.op}, reason ${delta.reason}, changedFields [${delta.changedFields.join(', ')}]`,
-    `  emitted:        ${new Date(delta.emittedAtMs).toISOString()} (${where})`,
-    `  source record:  ${delta.source.topic} partition ${delta.source.partition} offset ${delta.source.offset}, changed in the database at ${new Date(delta.source.tsMs).toISOString()}`,
-    `  source position: ${sourcePositionText(deltaSourceOf(delta.source))}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `${state.entity} ${state.key}: loaded`,
+      `  record:         ${JSON.stringify(delta.data)}`,
+      `  last delta:     ${delta.op}, reason ${delta.reason}, changedFields [${delta.changedFields.join(', ')}]`,
+      `  emitted:        ${new Date(delta.emittedAtMs).toISOString()} (${where})`,
+      `  source record:  ${delta.source.topic} partition ${delta.source.partition} offset ${delta.source.offset}, changed in the database at ${new Date(delta.source.tsMs).toISOString()}`,
+      `  source position: ${sourcePositionText(deltaSourceOf(delta.source))}`,
+    ].join('\n') + '\n'
+  );
 }
 
 function sourcePositionText(source: DeltaSource): string {

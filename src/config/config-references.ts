@@ -58,9 +58,7 @@ export function resolveReferences(input: unknown, schema: z.core.$ZodType, optio
   };
   const config = visit(input, []);
   if (problems.length > 0 && options.keepUnresolved !== true) {
-    throw new ErpDeltaError('INVALID_CONFIG', problems.length === 1
-      ? problems[0] as string
-      : `${problems.length} config values cannot be read:\n  ${problems.join('\n  ')}`);
+    throw new ErpDeltaError('INVALID_CONFIG', problems.length === 1 ? (problems[0] as string) : `${problems.length} config values cannot be read:\n  ${problems.join('\n  ')}`);
   }
   return { config, references, unresolved: options.keepUnresolved === true ? problems : [] };
 }

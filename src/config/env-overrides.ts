@@ -74,9 +74,7 @@ function keyPath(config: unknown, schema: z.core.$ZodType, variable: string, seg
     }
     if (!keys.open) throw overrideError(`${variable} names ${keyName([...path, segment.toLowerCase()])}, ${whyNotAKey(schema, path, keys.names)}`);
     const existing = valueAt(config, path);
-    const mine = typeof existing === 'object' && existing !== null && !Array.isArray(existing)
-      ? Object.keys(existing).find((key) => key.toLowerCase() === segment.toLowerCase())
-      : undefined;
+    const mine = typeof existing === 'object' && existing !== null && !Array.isArray(existing) ? Object.keys(existing).find((key) => key.toLowerCase() === segment.toLowerCase()) : undefined;
     path.push(mine ?? (segment === segment.toUpperCase() ? segment.toLowerCase() : segment));
   }
   if (path.length === 0) throw overrideError(`${variable} names no key: add the key path after ${OVERRIDE_PREFIX}, as in ERP_DELTA__KAFKA__BROKERS.`);
@@ -101,7 +99,7 @@ function valueAt(config: unknown, path: readonly string[]): unknown {
 function setAt(config: unknown, path: readonly string[], value: unknown): unknown {
   const [key, ...rest] = path;
   if (key === undefined) return value;
-  const map = typeof config === 'object' && config !== null && !Array.isArray(config) ? config as Record<string, unknown> : {};
+  const map = typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
   return { ...map, [key]: setAt(map[key], rest, value) };
 }
 

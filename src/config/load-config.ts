@@ -59,8 +59,13 @@ export function readConfig(path: string = projectFiles.defaultConfig, options: L
   }
   const env = options.env ?? process.env;
   const { config: overridden, overrides } = applyEnvOverrides(input, env, configSchema);
-  const { config: resolved, references, unresolved } = resolveReferences(overridden, configSchema, {
-    env, keepUnresolved: options.keepUnresolvedReferences === true,
+  const {
+    config: resolved,
+    references,
+    unresolved,
+  } = resolveReferences(overridden, configSchema, {
+    env,
+    keepUnresolved: options.keepUnresolvedReferences === true,
   });
   const sources = {
     sourceOf: (key: readonly PropertyKey[]) => references.get(keyName(key)) ?? overrides.findLast((override) => isWithin(key, override.path))?.variable,

@@ -68,7 +68,7 @@ const WRITTEN_AS: Readonly<Record<NormalizerName, { accepts: (value: unknown) =>
   // JSON text, or the document written in YAML: the normalizer reads both.
   json: { accepts: (value) => value !== null && value !== undefined, what: 'a JSON document' },
   uuid: { accepts: isString, what: 'a UUID as text' },
-  bytes: { accepts: isString, what: 'binary data as text in the field\'s encoding' },
+  bytes: { accepts: isString, what: "binary data as text in the field's encoding" },
 };
 
 /**
@@ -93,18 +93,23 @@ export function checkRowFilter(
     const at = [...path, index];
     const spec = fields[condition.field];
     if (spec === undefined) {
-      issues.push({ path: [...at, 'field'], message: derived.includes(condition.field)
-        ? `"${condition.field}" is set by the assignment join, not read from a column: a filter tests tracked fields only`
-        : `"${condition.field}" is not a tracked field of the entity (${Object.keys(fields).join(', ') || 'none'}): a filter tests desired-record fields by their canonical names` });
+      issues.push({
+        path: [...at, 'field'],
+        message: derived.includes(condition.field)
+          ? `"${condition.field}" is set by the assignment join, not read from a column: a filter tests tracked fields only`
+          : `"${condition.field}" is not a tracked field of the entity (${Object.keys(fields).join(', ') || 'none'}): a filter tests desired-record fields by their canonical names`,
+      });
     }
     const tests = ROW_TESTS.filter((test) => condition[test] !== undefined);
     if (tests.length !== 1) {
-      issues.push({ path: at, message: tests.length === 0
-        ? `needs one test: ${ROW_TESTS.join(', ')}`
-        : `has ${tests.length} tests (${tests.join(', ')}): give one per condition, and list several conditions to require them all` });
+      issues.push({
+        path: at,
+        message:
+          tests.length === 0 ? `needs one test: ${ROW_TESTS.join(', ')}` : `has ${tests.length} tests (${tests.join(', ')}): give one per condition, and list several conditions to require them all`,
+      });
     }
     if (spec === undefined || tests.length !== 1) return;
-    const [test] = tests as [typeof ROW_TESTS[number]];
+    const [test] = tests as [(typeof ROW_TESTS)[number]];
     if (test === 'present') {
       conditions.push({ field: condition.field, present: condition.present === true });
       return;

@@ -44,7 +44,8 @@ export function readTlsMaterial(tls: TlsFiles, prefix: string): TlsMaterial {
       return readFileSync(resolved, 'utf8');
     } catch (error) {
       throw new ErpDeltaError('INVALID_CONFIG', `${key} names the file ${resolved}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
-        cause: error, hint: `Give ${key} the path of a PEM file, or the PEM text itself (for example as "\${file:/path/to/file.pem}").`,
+        cause: error,
+        hint: `Give ${key} the path of a PEM file, or the PEM text itself (for example as "\${file:/path/to/file.pem}").`,
       });
     }
   };
@@ -71,8 +72,16 @@ export function readTlsMaterial(tls: TlsFiles, prefix: string): TlsMaterial {
 
 /** Node's and OpenSSL's codes for a TLS connection refused over a certificate, either side's. */
 const CERTIFICATE_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /**

@@ -99,7 +99,10 @@ const entitySchema = z.strictObject({
    * The Avro name of the delta schema's data record (default `<Entity>Record`). Readers resolve
    * records by name, so it is fixed once the delta topic has readers.
    */
-  recordName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an Avro name: letters, digits and "_", not starting with a digit').optional(),
+  recordName: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an Avro name: letters, digits and "_", not starting with a digit')
+    .optional(),
   /** Conditions on tracked fields that all must hold for a row to be kept (row-filter-config.ts); absent: every row. */
   filter: rowFilterSchema.optional(),
 });
@@ -118,12 +121,18 @@ const assignmentSchema = z.strictObject({
 const scheduleSchema = z.strictObject({
   /** Five fields (minute hour day-of-month month day-of-week), as croner reads them. */
   cron: z.string().refine((value) => cronProblem(value) === undefined, { error: (issue) => `is not a cron expression: ${cronProblem(String(issue.input)) ?? ''}` }),
-  timeZone: z.string().refine((value) => timeZoneKnown(value), { error: 'is not an IANA time zone such as UTC or Africa/Johannesburg' }).default(CONFIG_DEFAULTS.refreshTimeZone),
+  timeZone: z
+    .string()
+    .refine((value) => timeZoneKnown(value), { error: 'is not an IANA time zone such as UTC or Africa/Johannesburg' })
+    .default(CONFIG_DEFAULTS.refreshTimeZone),
   /**
    * What the schedule runs, in this order: `replay` (every record re-sent from the CDC topics),
    * `compare` (the full compare with the ERP tables), or both.
    */
-  kinds: z.array(z.enum(['replay', 'compare'])).min(1, 'must name replay, compare or both').default(['replay']),
+  kinds: z
+    .array(z.enum(['replay', 'compare']))
+    .min(1, 'must name replay, compare or both')
+    .default(['replay']),
   /** Per entity, other kinds than `kinds` (e.g. only a compare for a table too large to re-send weekly). */
   entities: z.record(entityName, z.array(z.enum(['replay', 'compare']))).default({}),
 });
@@ -179,12 +188,15 @@ const deliverySchema = z.strictObject({
    * delta's `idempotencyKey`, or its `index` in the request; `reason`, the member that says why.
    * Absent: the loader finds them by splitting the request.
    */
-  refusedRecords: z.strictObject({
-    list: z.string().regex(/^(\/[^/]*)*$/, 'must be a JSON pointer such as /errors'),
-    idempotencyKey: z.string().min(1).optional(),
-    index: z.string().min(1).optional(),
-    reason: z.string().min(1).optional(),
-  }).refine((spec) => (spec.idempotencyKey === undefined) !== (spec.index === undefined), { error: 'must name exactly one of idempotencyKey and index' }).optional(),
+  refusedRecords: z
+    .strictObject({
+      list: z.string().regex(/^(\/[^/]*)*$/, 'must be a JSON pointer such as /errors'),
+      idempotencyKey: z.string().min(1).optional(),
+      index: z.string().min(1).optional(),
+      reason: z.string().min(1).optional(),
+    })
+    .refine((spec) => (spec.idempotencyKey === undefined) !== (spec.index === undefined), { error: 'must name exactly one of idempotencyKey and index' })
+    .optional(),
   /**
    * Requests per second to the target at most, for the whole loader (all partitions, retries and
    * per-key DELETEs included); a fraction paces one request every 1/n s. Absent: no cap.
@@ -197,20 +209,28 @@ const deliverySchema = z.strictObject({
    * built-in list), `cert` + `key` (a client certificate). Each a PEM file's path, or a
    * `${env:NAME}` / `${file:PATH}` reference whose value is the PEM text or a path.
    */
-  tls: z.strictObject({
-    ca: z.string().min(1).optional(),
-    cert: z.string().min(1).optional(),
-    key: z.string().min(1).optional(),
-  }).refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { error: 'needs both cert and key, or neither' }).optional(),
+  tls: z
+    .strictObject({
+      ca: z.string().min(1).optional(),
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+    })
+    .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { error: 'needs both cert and key, or neither' })
+    .optional(),
   /**
    * How an entity's DELETE deltas reach the target: absent, in the batch with the upserts; with
    * `method: DELETE`, one HTTP DELETE per key on `path`, a template with `{key}` (the whole key)
    * or `{<keyField>}` (one key field's value), each URL-encoded.
    */
-  deletes: z.record(entityName, z.strictObject({
-    method: z.literal('DELETE').default('DELETE'),
-    path: z.string().regex(/^\/.*\{[^{}]+\}/, 'must start with "/" and hold a placeholder such as {key}'),
-  })).default({}),
+  deletes: z
+    .record(
+      entityName,
+      z.strictObject({
+        method: z.literal('DELETE').default('DELETE'),
+        path: z.string().regex(/^\/.*\{[^{}]+\}/, 'must start with "/" and hold a placeholder such as {key}'),
+      }),
+    )
+    .default({}),
 });
 
 /** How the tracker reads its CDC partitions. */
@@ -238,28 +258,32 @@ const adminSchema = z.strictObject({
  * start-up (capture/capture-monitor.ts).
  */
 const captureSchema = z.strictObject({
-  connect: z.strictObject({
-    url: z.url({ protocol: /^https?$/ }),
-    /** Connect's basic auth (BasicAuthSecurityRestExtension): both or neither. */
-    user: z.string().min(1).optional(),
-    password: z.string().optional(),
-    /** One REST request's limit: an answer this late counts as Connect not reachable. */
-    requestTimeoutMs: z.number().int().positive().default(5_000),
-    /** The CA that signed an https:// Connect's certificate, instead of Node's built-in list. */
-    tls: z.strictObject({ ca: pem }).optional(),
-  }).refine((connect) => (connect.user === undefined) === (connect.password === undefined), { error: 'needs user and password together (Connect\'s basic auth), or neither' }),
+  connect: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      /** Connect's basic auth (BasicAuthSecurityRestExtension): both or neither. */
+      user: z.string().min(1).optional(),
+      password: z.string().optional(),
+      /** One REST request's limit: an answer this late counts as Connect not reachable. */
+      requestTimeoutMs: z.number().int().positive().default(5_000),
+      /** The CA that signed an https:// Connect's certificate, instead of Node's built-in list. */
+      tls: z.strictObject({ ca: pem }).optional(),
+    })
+    .refine((connect) => (connect.user === undefined) === (connect.password === undefined), { error: "needs user and password together (Connect's basic auth), or neither" }),
   /** The connector files whose connectors are watched; default: connectors/ of the package. */
   connectorsDir: z.string().min(1).optional(),
   pollIntervalMs: z.number().int().min(500).default(CONFIG_DEFAULTS.capturePollIntervalMs),
   /** A table without a change this long, while another of its connector changed, is reported; null: never. */
   silentTableAfterMs: z.number().int().positive().nullable().default(CONFIG_DEFAULTS.silentTableAfterMs),
   /** The slot and publication check, through the connector's own database connection. */
-  database: z.strictObject({
-    check: z.boolean().default(true),
-    /** When Connect holds the password as a config provider reference, which erp-delta cannot read. */
-    password: z.string().optional(),
-    checkIntervalMs: z.number().int().min(1_000).default(30_000),
-  }).prefault({}),
+  database: z
+    .strictObject({
+      check: z.boolean().default(true),
+      /** When Connect holds the password as a config provider reference, which erp-delta cannot read. */
+      password: z.string().optional(),
+      checkIntervalMs: z.number().int().min(1_000).default(30_000),
+    })
+    .prefault({}),
 });
 
 /**
@@ -269,13 +293,28 @@ const captureSchema = z.strictObject({
  */
 const stateStoreSchema = z.strictObject({
   /** Per store: the LRU cache of uncompressed table blocks. */
-  cacheBytes: z.number().int().min(0).max(2 ** 32 - 1).default(CONFIG_DEFAULTS.stateStore.cacheBytes),
+  cacheBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(CONFIG_DEFAULTS.stateStore.cacheBytes),
   /** Per store: table files kept open, each with its index and Bloom filter in memory. */
   maxOpenFiles: z.number().int().min(74).max(50_000).default(CONFIG_DEFAULTS.stateStore.maxOpenFiles),
   /** The size of a table's blocks (uncompressed): what one lookup reads, and what the index points at. */
-  blockBytes: z.number().int().min(1_024).max(4 * 1024 * 1024).default(CONFIG_DEFAULTS.stateStore.blockBytes),
+  blockBytes: z
+    .number()
+    .int()
+    .min(1_024)
+    .max(4 * 1024 * 1024)
+    .default(CONFIG_DEFAULTS.stateStore.blockBytes),
   /** Per store, at most: the memtable, written to a table file when full (state/memtable-budget.ts). */
-  writeBufferBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(CONFIG_DEFAULTS.stateStore.writeBufferBytes),
+  writeBufferBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(CONFIG_DEFAULTS.stateStore.writeBufferBytes),
   /** For all the stores of one process together: each gets its share, within its floor and writeBufferBytes. */
   writeBufferBudgetBytes: z.number().int().positive().default(CONFIG_DEFAULTS.stateStore.writeBufferBudgetBytes),
 });
@@ -288,15 +327,21 @@ const stateStoreSchema = z.strictObject({
  * sees one shape. (A transform after the union, not a preprocess before it: the config loader
  * reads the keys a section takes from the schema, and sees through a union, not a preprocess.)
  */
-const kafkaSslSchema = z.union([
-  z.boolean(),
-  z.strictObject({
-    ca: pem.optional(),
-    cert: pem.optional(),
-    key: pem.optional(),
-    rejectUnauthorized: z.boolean().default(true),
-  }).refine((ssl) => (ssl.cert === undefined) === (ssl.key === undefined), { error: 'needs both cert and key (a client certificate and its private key), or neither' }),
-], { error: 'must be true, or an object of ca, cert, key (PEM text or a PEM file\'s path) and rejectUnauthorized (a boolean)' })
+const kafkaSslSchema = z
+  .union(
+    [
+      z.boolean(),
+      z
+        .strictObject({
+          ca: pem.optional(),
+          cert: pem.optional(),
+          key: pem.optional(),
+          rejectUnauthorized: z.boolean().default(true),
+        })
+        .refine((ssl) => (ssl.cert === undefined) === (ssl.key === undefined), { error: 'needs both cert and key (a client certificate and its private key), or neither' }),
+    ],
+    { error: "must be true, or an object of ca, cert, key (PEM text or a PEM file's path) and rejectUnauthorized (a boolean)" },
+  )
   .transform((ssl) => (ssl === true ? { rejectUnauthorized: true } : ssl === false ? undefined : ssl));
 
 /** SASL mechanisms as kafkajs spells them, and as Kafka does (SCRAM-SHA-512): both are read. */
@@ -309,12 +354,16 @@ function mechanism<const T extends string>(...names: T[]): z.ZodEnum<{ [K in T |
  * fresh (a sidecar, a projected service account token): it is read again at every
  * authentication, so a token replaced since is the one sent (docs/security.md).
  */
-const kafkaSaslSchema = z.discriminatedUnion('mechanism', [
-  z.strictObject({ mechanism: mechanism('plain', 'scram-sha-256', 'scram-sha-512'), username: z.string().min(1), password: z.string().min(1) }),
-  z.strictObject({ mechanism: mechanism('oauthbearer'), tokenFile: z.string().min(1) }),
-]).transform((sasl) => ('tokenFile' in sasl
-  ? { mechanism: 'oauthbearer' as const, tokenFile: sasl.tokenFile }
-  : { mechanism: sasl.mechanism.toLowerCase() as 'plain' | 'scram-sha-256' | 'scram-sha-512', username: sasl.username, password: sasl.password }));
+const kafkaSaslSchema = z
+  .discriminatedUnion('mechanism', [
+    z.strictObject({ mechanism: mechanism('plain', 'scram-sha-256', 'scram-sha-512'), username: z.string().min(1), password: z.string().min(1) }),
+    z.strictObject({ mechanism: mechanism('oauthbearer'), tokenFile: z.string().min(1) }),
+  ])
+  .transform((sasl) =>
+    'tokenFile' in sasl
+      ? { mechanism: 'oauthbearer' as const, tokenFile: sasl.tokenFile }
+      : { mechanism: sasl.mechanism.toLowerCase() as 'plain' | 'scram-sha-256' | 'scram-sha-512', username: sasl.username, password: sasl.password },
+  );
 
 export const configSchema = z.strictObject({
   kafka: z.strictObject({
@@ -409,15 +458,20 @@ export function parseConfig(input: unknown, origin: string, sources?: ConfigSour
   const config: TrackerConfig = {
     ...rest,
     refresh: { ...rest.refresh, loaderGroupId: rest.refresh.loaderGroupId ?? rest.delivery.groupId },
-    entities: Object.fromEntries(Object.entries(entities).map(([name, entity]) => [name, {
-      name,
-      topic: entity.topic,
-      keyFields: entity.keyFields,
-      fields: entity.fields,
-      deltaTopic: entity.deltaTopic ?? `${CONFIG_DEFAULTS.deltaTopicPrefix}${name}`,
-      ...(entity.recordName === undefined ? {} : { recordName: entity.recordName }),
-      ...(entity.filter === undefined ? {} : { filter: canonicalFilter(name, entity.fields, entity.filter) }),
-    }])),
+    entities: Object.fromEntries(
+      Object.entries(entities).map(([name, entity]) => [
+        name,
+        {
+          name,
+          topic: entity.topic,
+          keyFields: entity.keyFields,
+          fields: entity.fields,
+          deltaTopic: entity.deltaTopic ?? `${CONFIG_DEFAULTS.deltaTopicPrefix}${name}`,
+          ...(entity.recordName === undefined ? {} : { recordName: entity.recordName }),
+          ...(entity.filter === undefined ? {} : { filter: canonicalFilter(name, entity.fields, entity.filter) }),
+        },
+      ]),
+    ),
   };
   const issues = [...crossCheck(config), ...filterIssues];
   if (issues.length > 0) throw invalidConfig(origin, issues, input, sources);
@@ -552,9 +606,7 @@ function invalidConfig(origin: string, issues: readonly ConfigIssue[], input: un
     const hidden = isSecretPath(issue.path) || sources?.hidesValue(issue.path) === true;
     return `"${issue.path.map(String).join('.') || '(root)'}"${source === undefined ? '' : ` (from ${source})`} ${hidden ? withoutValue(issue.message, valueAt(input, issue.path)) : issue.message}`;
   });
-  const message = lines.length === 1
-    ? `Invalid config in ${origin}: ${lines[0]}`
-    : `Invalid config in ${origin} (${lines.length} problems):\n  ${lines.join('\n  ')}`;
+  const message = lines.length === 1 ? `Invalid config in ${origin}: ${lines[0]}` : `Invalid config in ${origin} (${lines.length} problems):\n  ${lines.join('\n  ')}`;
   return new ErpDeltaError('INVALID_CONFIG', message);
 }
 

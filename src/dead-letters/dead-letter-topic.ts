@@ -49,7 +49,9 @@ export async function readDeadLetters(kafka: KafkaClients, config: TrackerConfig
         const header = (name: string): string | undefined => headerText(message.headers, name);
         const number = (name: string): number | undefined => (header(name) === undefined ? undefined : Number(header(name)));
         letters.push({
-          partition, offset: message.offset, timestamp: new Date(Number(message.timestamp)).toISOString(),
+          partition,
+          offset: message.offset,
+          timestamp: new Date(Number(message.timestamp)).toISOString(),
           entity: header(DEAD_LETTER_HEADERS.entity),
           source: { topic: header(DEAD_LETTER_HEADERS.topic), partition: number(DEAD_LETTER_HEADERS.partition), offset: number(DEAD_LETTER_HEADERS.offset) },
           errorCode: header(DEAD_LETTER_HEADERS.errorCode),

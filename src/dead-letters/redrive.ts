@@ -80,7 +80,7 @@ async function skipStillFailing(actions: readonly ReplayAction[], config: Tracke
   const checked: ReplayAction[] = [];
   for (const action of actions) {
     const entity = action.kind === 'redrive' ? entities.get(action.letter.entity ?? '') : undefined;
-    const failure = entity && await failureUnderConfig(entity, decoder, action.letter);
+    const failure = entity && (await failureUnderConfig(entity, decoder, action.letter));
     checked.push(failure ? { kind: 'skip', letter: action.letter, reason: `it still fails under this config (${failure.code}): ${failure.message}` } : action);
   }
   return checked;

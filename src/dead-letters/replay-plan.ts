@@ -118,10 +118,12 @@ export function skipSuperseded(actions: readonly ReplayAction[], latest: LatestO
     const newer = latest.after(action.topic, action.partition, action.letter.key, offset);
     if (newer === undefined) return action;
     return {
-      kind: 'skip', letter: action.letter,
-      reason: action.kind === 'redrive'
-        ? `superseded: ${action.topic}[${action.partition}] has a newer record of this key at offset ${newer}`
-        : `superseded: ${action.topic}[${action.partition}] has a newer delta of this key at offset ${newer}`,
+      kind: 'skip',
+      letter: action.letter,
+      reason:
+        action.kind === 'redrive'
+          ? `superseded: ${action.topic}[${action.partition}] has a newer record of this key at offset ${newer}`
+          : `superseded: ${action.topic}[${action.partition}] has a newer delta of this key at offset ${newer}`,
     };
   });
 }

@@ -39,7 +39,11 @@ export function deliveryRequest(entity: string, topic: string, partition: number
 export function tombstoneDelta(key: string, deletedBefore: string | undefined, topic: string, partition: number, offset: string, timestampMs: number): Delta | undefined {
   if (deletedBefore === key) return undefined;
   return {
-    op: 'DELETE', reason: 'CHANGE', changedFields: [], key, data: null,
+    op: 'DELETE',
+    reason: 'CHANGE',
+    changedFields: [],
+    key,
+    data: null,
     source: { topic, partition, offset: Number(offset), tsMs: timestampMs, connector: null, position: null, epoch: 0 },
     emittedAtMs: timestampMs,
   };

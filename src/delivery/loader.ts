@@ -81,7 +81,7 @@ export class Loader {
     // Read the headers' secrets and the TLS files now: a missing one stops the start, naming its key.
     const transport = targetTransport(config.delivery);
     if (transport.tls !== undefined && new URL(this.options.target).protocol !== 'https:') {
-      throw new ErpDeltaError('INVALID_OPTION', `delivery.tls is set, but the target ${this.options.target} is not https://.`, { hint: 'Give the target\'s https:// URL, or remove delivery.tls.' });
+      throw new ErpDeltaError('INVALID_OPTION', `delivery.tls is set, but the target ${this.options.target} is not https://.`, { hint: "Give the target's https:// URL, or remove delivery.tls." });
     }
     await this.checkTarget();
     this.admin = await this.kafka.connectAdmin();
@@ -129,14 +129,20 @@ export class Loader {
       const tls = tlsProblem(error) ?? (url.protocol === 'https:' ? await probeTls(url, transport.tls, delivery.timeoutMs) : undefined);
       if (tls !== undefined) {
         throw new ErpDeltaError('TARGET_TLS_FAILED', `The target ${this.options.target} refused a TLS connection or was not trusted: ${tls}.`, {
-          hint: delivery.tls?.ca === undefined
-            ? 'Set delivery.tls.ca to the PEM file of the CA that signed the target\'s certificate (and delivery.tls.cert and .key if it wants a client certificate).'
-            : 'Check delivery.tls.ca (the CA that signed the target\'s certificate), the name in that certificate, and delivery.tls.cert and .key.',
+          hint:
+            delivery.tls?.ca === undefined
+              ? "Set delivery.tls.ca to the PEM file of the CA that signed the target's certificate (and delivery.tls.cert and .key if it wants a client certificate)."
+              : "Check delivery.tls.ca (the CA that signed the target's certificate), the name in that certificate, and delivery.tls.cert and .key.",
         });
       }
-      throw new ErpDeltaError('TARGET_UNAVAILABLE', `The target ${this.options.target} cannot be reached: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}.`, {
-        retriable: true, hint: 'Check --target (or delivery.target in the config) and that the target runs.',
-      });
+      throw new ErpDeltaError(
+        'TARGET_UNAVAILABLE',
+        `The target ${this.options.target} cannot be reached: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}.`,
+        {
+          retriable: true,
+          hint: 'Check --target (or delivery.target in the config) and that the target runs.',
+        },
+      );
     }
   }
 
@@ -164,13 +170,15 @@ export class Loader {
     const id = `${topic}-${partition}`;
     const state = this.commits.get(id) ?? { offset: -1n, chain: Promise.resolve() };
     this.commits.set(id, state);
-    state.chain = state.chain.then(async () => {
-      if (offset <= state.offset || !this.consumer) return;
-      await this.consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
-      state.offset = offset;
-    }).catch((error: unknown) => {
-      this.options.logger.warn({ topic, partition, offset: String(offset), err: error }, 'offset not committed: the next commit, or the partition\'s next owner, carries it');
-    });
+    state.chain = state.chain
+      .then(async () => {
+        if (offset <= state.offset || !this.consumer) return;
+        await this.consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
+        state.offset = offset;
+      })
+      .catch((error: unknown) => {
+        this.options.logger.warn({ topic, partition, offset: String(offset), err: error }, "offset not committed: the next commit, or the partition's next owner, carries it");
+      });
     return state.chain;
   }
 
@@ -186,7 +194,10 @@ export class Loader {
         else await admin.setOffsets({ groupId, topic, partitions: (await admin.fetchTopicOffsetsByTimestamp(topic, atMs)).map(({ partition, offset }) => ({ partition, offset })) });
       }
     } catch (error) {
-      throw new ErpDeltaError('INVALID_OPTION', `Cannot move the offsets of group ${groupId}: ${(error as Error).message}.`, { cause: error, hint: 'Stop every other loader of the group first: offsets move only while the group is empty.' });
+      throw new ErpDeltaError('INVALID_OPTION', `Cannot move the offsets of group ${groupId}: ${(error as Error).message}.`, {
+        cause: error,
+        hint: 'Stop every other loader of the group first: offsets move only while the group is empty.',
+      });
     }
     this.options.logger.info({ group: groupId, from }, 'loader rewound: re-sending from there');
   }
@@ -229,16 +240,21 @@ export class Loader {
     for (const message of chunk) {
       const key = message.key?.toString('utf8') ?? '';
       const deletedBefore = this.deletedJustBefore.get(partitionId);
-      const delta = message.value === null
-        ? tombstoneDelta(key, deletedBefore, topic, partition, message.offset, Number(message.timestamp))
-        : (await this.registry.decode(message.value)) as Delta;
+      const delta = message.value === null ? tombstoneDelta(key, deletedBefore, topic, partition, message.offset, Number(message.timestamp)) : ((await this.registry.decode(message.value)) as Delta);
       this.deletedJustBefore.set(partitionId, message.value !== null && delta?.op === 'DELETE' ? key : undefined);
       if (delta) records.push({ offset: message.offset, delta, message });
     }
     if (records.length === 0) return true;
     const send = (part: readonly ChunkRecord[]): Promise<RequestAnswer> => this.sendUntilAnswered(entity, topic, partition, part, heartbeat, running);
     const spec = this.options.config.delivery.refusedRecords;
-    const readAnswer = spec && ((part: readonly ChunkRecord[], rejection: Rejection) => refusedByAnswer(rejection.body, spec, part.map(({ offset }) => idempotencyKey(topic, partition, offset))));
+    const readAnswer =
+      spec
+      && ((part: readonly ChunkRecord[], rejection: Rejection) =>
+        refusedByAnswer(
+          rejection.body,
+          spec,
+          part.map(({ offset }) => idempotencyKey(topic, partition, offset)),
+        ));
     const refused: Array<RefusedDelta<ChunkRecord>> = [];
     let stopped = false;
     for (const request of this.requests(entity, topic, partition, records)) {
@@ -289,7 +305,10 @@ export class Loader {
       for (const part of bodyParts(batch, deltaBytes, emptyBody, maxBytes)) {
         const [only] = part;
         if (part.length === 1 && only !== undefined && !(perKeyDeletes && only.delta.op === 'DELETE') && emptyBody + deltaBytes(only) > maxBytes) {
-          this.options.logger.warn({ entity, topic, partition, offset: only.offset, key: only.delta.key, maxBodyBytes: maxBytes }, 'a delta larger than delivery.maxBodyBytes on its own: sent alone, the target decides');
+          this.options.logger.warn(
+            { entity, topic, partition, offset: only.offset, key: only.delta.key, maxBodyBytes: maxBytes },
+            'a delta larger than delivery.maxBodyBytes on its own: sent alone, the target decides',
+          );
         }
         requests.push(part);
       }
@@ -314,14 +333,21 @@ export class Loader {
       if (outcome.kind === 'delivered') {
         if (this.targetFailing !== undefined) this.options.logger.info({ target: this.options.target }, 'target reachable again');
         this.targetFailing = undefined;
-        this.metrics.recordDelivered(entity, records.map(({ delta }) => delta.emittedAtMs), Date.now());
+        this.metrics.recordDelivered(
+          entity,
+          records.map(({ delta }) => delta.emittedAtMs),
+          Date.now(),
+        );
         return outcome;
       }
       if (outcome.kind === 'rejected') return outcome;
       // Only a wait for a request slot ends early, and only when the loader stops.
       if (!running()) return { kind: 'stopped' };
       if (this.targetFailing !== outcome.reason) {
-        this.options.logger.warn({ target: this.options.target, reason: outcome.reason, retryAfterMs: outcome.retryAfterMs }, outcome.retryAfterMs === undefined ? 'target unavailable: retrying with backoff' : 'target asks to wait (Retry-After): retrying then');
+        this.options.logger.warn(
+          { target: this.options.target, reason: outcome.reason, retryAfterMs: outcome.retryAfterMs },
+          outcome.retryAfterMs === undefined ? 'target unavailable: retrying with backoff' : 'target asks to wait (Retry-After): retrying then',
+        );
       }
       this.targetFailing = outcome.reason;
       this.metrics.recordRetry(entity, outcome.reason, Date.now());
@@ -344,17 +370,25 @@ export class Loader {
     await this.producer?.send({
       topic: this.options.config.dlqTopic,
       messages: refused.map((delta) => ({
-        key: delta.item.message.key, value: delta.item.message.value,
+        key: delta.item.message.key,
+        value: delta.item.message.value,
         headers: {
-          [DEAD_LETTER_HEADERS.topic]: topic, [DEAD_LETTER_HEADERS.partition]: String(partition), [DEAD_LETTER_HEADERS.offset]: delta.item.message.offset,
-          [DEAD_LETTER_HEADERS.errorCode]: 'DELIVERY_REJECTED', [DEAD_LETTER_HEADERS.reason]: reasonOf(delta), [DEAD_LETTER_HEADERS.entity]: entity,
+          [DEAD_LETTER_HEADERS.topic]: topic,
+          [DEAD_LETTER_HEADERS.partition]: String(partition),
+          [DEAD_LETTER_HEADERS.offset]: delta.item.message.offset,
+          [DEAD_LETTER_HEADERS.errorCode]: 'DELIVERY_REJECTED',
+          [DEAD_LETTER_HEADERS.reason]: reasonOf(delta),
+          [DEAD_LETTER_HEADERS.entity]: entity,
         },
       })),
     });
     const first = refused[0] as RefusedDelta<ChunkRecord>;
     this.metrics.recordRejected(entity, refused.length, `${refused.length} delta(s) refused, sent to the dead-letter topic; key ${first.item.delta.key}: ${reasonOf(first).slice(0, 300)}`, Date.now());
     this.onDeadLettered?.(entity);
-    this.options.logger.warn({ entity, topic, partition, offsets: refused.map(({ item }) => item.message.offset), keys: refused.map(({ item }) => item.delta.key), status: refused[0]?.status }, 'target refused deltas: sent to the dead-letter topic, the others delivered');
+    this.options.logger.warn(
+      { entity, topic, partition, offsets: refused.map(({ item }) => item.message.offset), keys: refused.map(({ item }) => item.delta.key), status: refused[0]?.status },
+      'target refused deltas: sent to the dead-letter topic, the others delivered',
+    );
   }
 
   async readiness(): Promise<Readiness> {

@@ -72,7 +72,7 @@ export async function deliverAroundRefusals<T>(
     for (const half of [part.slice(0, middle), part.slice(middle)]) {
       const answerToHalf = await send(half);
       if (answerToHalf.kind === 'stopped') return false;
-      if (answerToHalf.kind === 'rejected' && !await isolate(half, answerToHalf)) return false;
+      if (answerToHalf.kind === 'rejected' && !(await isolate(half, answerToHalf))) return false;
     }
     return true;
   };

@@ -75,7 +75,10 @@ export class TargetServer {
   readonly attempts: Array<{ atMs: number; requestKey: string; status: number; method: string; bytes: number }> = [];
   private faults: TargetFaults = {};
 
-  private constructor(private readonly server: Server, private readonly tls: boolean) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly tls: boolean,
+  ) {}
 
   static async start(host: string, port: number, onReceive?: (received: readonly ReceivedDelta[]) => void, tls?: TargetTls): Promise<TargetServer> {
     let target: TargetServer | undefined;
@@ -86,9 +89,10 @@ export class TargetServer {
       });
     };
     // With a client CA, a client without a certificate it signed is refused in the handshake.
-    const server: Server = tls === undefined
-      ? createServer(listener)
-      : createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }) }, listener);
+    const server: Server =
+      tls === undefined
+        ? createServer(listener)
+        : createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }) }, listener);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

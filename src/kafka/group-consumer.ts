@@ -14,7 +14,10 @@ export interface GroupConsumerRun {
  * committed by the tracker's transaction or the loader's commitOffsets.
  */
 export class KafkajsGroupConsumer implements GroupConsumer {
-  constructor(private readonly consumer: Consumer, private readonly runOptions: GroupConsumerRun) {}
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly runOptions: GroupConsumerRun,
+  ) {}
 
   async run(subscription: GroupSubscription): Promise<void> {
     const { consumer } = this;

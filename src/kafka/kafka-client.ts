@@ -1,7 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import kafkajs, { Kafka, logLevel, type Admin, type AdminConfig, type Consumer, type ConsumerConfig, type ISocketFactory, type KafkaConfig, type Mechanism, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import kafkajs, {
+  Kafka,
+  logLevel,
+  type Admin,
+  type AdminConfig,
+  type Consumer,
+  type ConsumerConfig,
+  type ISocketFactory,
+  type KafkaConfig,
+  type Mechanism,
+  type Producer,
+  type ProducerConfig,
+  type SASLOptions,
+} from 'kafkajs';
 import { resolveSecretReference } from '../config/secret-reference.js';
 import { readTlsMaterial, tlsProblem } from '../config/tls-material.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
@@ -60,12 +73,16 @@ export function kafkajsClient(kafka: KafkaConnection, logger: Logger | undefined
     ...(tuning.requestTimeoutMs === undefined ? {} : { requestTimeout: tuning.requestTimeoutMs }),
     ...(tuning.retries === undefined ? {} : { retry: { retries: tuning.retries } }),
     logLevel: logger === undefined ? logLevel.NOTHING : logLevel.WARN,
-    ...(logger === undefined ? {} : {
-      logCreator: () => ({ namespace, level, log }) => {
-        const { message, ...extra } = log;
-        logger[kafkajsLogSeverity(namespace, level, message, extra)]({ kafkajs: namespace, ...extra }, message);
-      },
-    }),
+    ...(logger === undefined
+      ? {}
+      : {
+          logCreator:
+            () =>
+            ({ namespace, level, log }) => {
+              const { message, ...extra } = log;
+              logger[kafkajsLogSeverity(namespace, level, message, extra)]({ kafkajs: namespace, ...extra }, message);
+            },
+        }),
   };
   return new ConfiguredKafka(config, kafka);
 }
@@ -139,7 +156,9 @@ function readToken(tokenFile: string): string {
   try {
     token = readFileSync(tokenFile, 'utf8').trim();
   } catch (error) {
-    throw new ErpDeltaError('INVALID_CONFIG', `kafka.sasl.tokenFile names the file ${tokenFile}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
+    throw new ErpDeltaError('INVALID_CONFIG', `kafka.sasl.tokenFile names the file ${tokenFile}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+      cause: error,
+    });
   }
   if (token === '') throw new ErpDeltaError('INVALID_CONFIG', `kafka.sasl.tokenFile names the file ${tokenFile}, which is empty: it must hold the OAuth bearer token (a JWT).`);
   return token;
@@ -153,19 +172,26 @@ function readToken(tokenFile: string): string {
 class ConfiguredKafka extends Kafka {
   private readonly tlsWatch: TlsFailureWatch;
 
-  constructor(config: KafkaConfig, private readonly connection: KafkaConnection) {
+  constructor(
+    config: KafkaConfig,
+    private readonly connection: KafkaConnection,
+  ) {
     const tlsWatch = new TlsFailureWatch();
     const brokers = [...connection.brokers];
-    super(config.ssl === undefined ? config : {
-      ...config,
-      socketFactory: tlsWatch.socketFactory,
-      // kafkajs retries a connection that failed over TLS as it retries one to a broker that is
-      // down, for about ten seconds, and only then says why (and a command that failed meanwhile
-      // cannot exit before). A certificate not trusted now will not be in ten seconds: once one
-      // failed, the list of brokers kafkajs asks for before each new attempt is empty, which
-      // kafkajs refuses at once as not retriable. The client has failed for good; connect() says why.
-      brokers: () => (tlsWatch.failure === undefined ? brokers : []),
-    });
+    super(
+      config.ssl === undefined
+        ? config
+        : {
+            ...config,
+            socketFactory: tlsWatch.socketFactory,
+            // kafkajs retries a connection that failed over TLS as it retries one to a broker that is
+            // down, for about ten seconds, and only then says why (and a command that failed meanwhile
+            // cannot exit before). A certificate not trusted now will not be in ten seconds: once one
+            // failed, the list of brokers kafkajs asks for before each new attempt is empty, which
+            // kafkajs refuses at once as not retriable. The client has failed for good; connect() says why.
+            brokers: () => (tlsWatch.failure === undefined ? brokers : []),
+          },
+    );
     this.tlsWatch = tlsWatch;
   }
 
@@ -230,11 +256,12 @@ export function kafkaConnectFailure(error: unknown, connection: KafkaConnection)
       const said = cause.message.replace(/^SASL [\w -]+? authentication failed: /i, '').replace(/\.$/, '');
       return new ErpDeltaError('KAFKA_AUTH_FAILED', `Kafka at ${brokers} refused the SASL ${mechanism} authentication${who}: ${said}.`, {
         cause: error,
-        hint: sasl?.mechanism === 'oauthbearer'
-          ? `Check the token in ${sasl.tokenFile} (not expired, for this cluster).`
-          : sasl?.mechanism === 'plain'
-            ? 'Check kafka.sasl.username and kafka.sasl.password.'
-            : `Check kafka.sasl.username and kafka.sasl.password, and that the user has a ${mechanism} credential on the cluster: SCRAM-SHA-256 and SCRAM-SHA-512 are two credentials.`,
+        hint:
+          sasl?.mechanism === 'oauthbearer'
+            ? `Check the token in ${sasl.tokenFile} (not expired, for this cluster).`
+            : sasl?.mechanism === 'plain'
+              ? 'Check kafka.sasl.username and kafka.sasl.password.'
+              : `Check kafka.sasl.username and kafka.sasl.password, and that the user has a ${mechanism} credential on the cluster: SCRAM-SHA-256 and SCRAM-SHA-512 are two credentials.`,
       });
     }
   }
@@ -242,16 +269,20 @@ export function kafkaConnectFailure(error: unknown, connection: KafkaConnection)
   if (problem !== undefined) {
     const broker = brokerOf(error) ?? brokers;
     const unverified = !/ERR_SSL_/.test(problem);
-    return new ErpDeltaError('KAFKA_TLS_FAILED', unverified
-      ? `The TLS connection to Kafka at ${broker} failed: the broker's certificate could not be verified (${problem.replace(/^Connection error: /, '')}).`
-      : `The TLS connection to Kafka at ${broker} failed: the broker ended the handshake${alertOf(problem)}.`, {
-      cause: error,
-      hint: unverified
-        ? (connection.ssl?.ca === undefined
-          ? 'Set kafka.ssl.ca to the PEM file of the CA that signed the brokers\' certificates.'
-          : 'Check kafka.ssl.ca (the CA that signed the brokers\' certificates) and that the broker\'s certificate names the host in kafka.brokers.')
-        : 'The broker wants a client certificate, or not this one: check kafka.ssl.cert and kafka.ssl.key, and which listener kafka.brokers names.',
-    });
+    return new ErpDeltaError(
+      'KAFKA_TLS_FAILED',
+      unverified
+        ? `The TLS connection to Kafka at ${broker} failed: the broker's certificate could not be verified (${problem.replace(/^Connection error: /, '')}).`
+        : `The TLS connection to Kafka at ${broker} failed: the broker ended the handshake${alertOf(problem)}.`,
+      {
+        cause: error,
+        hint: unverified
+          ? connection.ssl?.ca === undefined
+            ? "Set kafka.ssl.ca to the PEM file of the CA that signed the brokers' certificates."
+            : "Check kafka.ssl.ca (the CA that signed the brokers' certificates) and that the broker's certificate names the host in kafka.brokers."
+          : 'The broker wants a client certificate, or not this one: check kafka.ssl.cert and kafka.ssl.key, and which listener kafka.brokers names.',
+      },
+    );
   }
   return undefined;
 }
@@ -283,7 +314,9 @@ async function connectAdmin(admin: KafkaAdmin, brokers: readonly string[]): Prom
   } catch (error) {
     if (isErpDeltaError(error)) throw error;
     throw new ErpDeltaError('KAFKA_UNAVAILABLE', `Kafka at ${brokers.join(', ')} cannot be reached: ${(error as Error).message}`, {
-      retriable: true, cause: error, hint: 'Check kafka.brokers in the config, and that the brokers run.',
+      retriable: true,
+      cause: error,
+      hint: 'Check kafka.brokers in the config, and that the brokers run.',
     });
   }
   return admin;
@@ -306,7 +339,10 @@ const QUIET_FETCH_WAIT_MS = 100;
  * Every consumer reads committed records only.
  */
 class KafkajsClients implements KafkaClients {
-  constructor(private readonly kafka: Kafka, readonly brokers: readonly string[]) {}
+  constructor(
+    private readonly kafka: Kafka,
+    readonly brokers: readonly string[],
+  ) {}
 
   admin(): KafkaAdmin {
     return this.kafka.admin();
@@ -369,11 +405,14 @@ class KafkajsClients implements KafkaClients {
   }
 
   readPartitions(options: PartitionReaderOptions): Promise<PartitionReader> {
-    return KafkajsPartitionReader.start({
-      admin: () => this.admin(),
-      // kafkajs has no manual assignment: a group of its own, assigned exactly these partitions.
-      readerConsumer: (groupId, wanted) => this.kafka.consumer({ groupId, partitionAssigners: [exactAssigner(wanted)], readUncommitted: false, maxWaitTimeInMs: QUIET_FETCH_WAIT_MS }),
-    }, options);
+    return KafkajsPartitionReader.start(
+      {
+        admin: () => this.admin(),
+        // kafkajs has no manual assignment: a group of its own, assigned exactly these partitions.
+        readerConsumer: (groupId, wanted) => this.kafka.consumer({ groupId, partitionAssigners: [exactAssigner(wanted)], readUncommitted: false, maxWaitTimeInMs: QUIET_FETCH_WAIT_MS }),
+      },
+      options,
+    );
   }
 }
 

@@ -24,7 +24,11 @@ export class KafkajsPartitionReader implements PartitionReader {
   private readonly progress = new Set<() => void>();
   private failure: Error | undefined;
 
-  private constructor(private readonly clients: PartitionReaderClients, private readonly groupId: string, private readonly consumer: Consumer) {}
+  private constructor(
+    private readonly clients: PartitionReaderClients,
+    private readonly groupId: string,
+    private readonly consumer: Consumer,
+  ) {}
 
   static async start(clients: PartitionReaderClients, options: PartitionReaderOptions): Promise<KafkajsPartitionReader> {
     const wanted: Record<string, number[]> = {};

@@ -42,6 +42,9 @@ export async function servedTopicMetadata(admin: KafkaAdmin, topics: readonly st
  */
 export async function createServedTopics(admin: KafkaAdmin, topics: NewTopic[]): Promise<boolean> {
   const created = await admin.createTopics({ topics, waitForLeaders: false });
-  await servedTopicMetadata(admin, topics.map((topic) => topic.topic));
+  await servedTopicMetadata(
+    admin,
+    topics.map((topic) => topic.topic),
+  );
   return created;
 }

@@ -12,10 +12,15 @@ export const REDACTED = '[redacted]';
  * `config`.
  */
 const CONFIG_SECRETS = [
-  'kafka.sasl.password', 'kafka.ssl.key', 'kafka.ssl.passphrase',
-  'registry.auth.password', 'registry.tls.key',
-  'delivery.headers.*', 'delivery.tls.key',
-  'capture.connect.password', 'capture.database.password',
+  'kafka.sasl.password',
+  'kafka.ssl.key',
+  'kafka.ssl.passphrase',
+  'registry.auth.password',
+  'registry.tls.key',
+  'delivery.headers.*',
+  'delivery.tls.key',
+  'capture.connect.password',
+  'capture.database.password',
 ];
 
 /** Names that hold a secret in any object: at the top of a logged object and one level into it. */
@@ -26,13 +31,15 @@ const SECRET_NAMES = ['password', 'passphrase', 'secret', 'token', 'apiKey', 'au
  * one level only: pino compiles fixed paths into plain property reads, while each leading
  * wildcard level walks the object (every name at three levels costs about 70 µs a line).
  */
-export const SECRET_LOG_PATHS: readonly string[] = [...new Set([
-  ...CONFIG_SECRETS.flatMap((path) => {
-    const keys = path.split('.');
-    return [`config.${path}`, ...keys.slice(0, -1).map((_, start) => keys.slice(start).join('.'))];
-  }),
-  ...SECRET_NAMES.flatMap((name) => [name, `*.${name}`]),
-])];
+export const SECRET_LOG_PATHS: readonly string[] = [
+  ...new Set([
+    ...CONFIG_SECRETS.flatMap((path) => {
+      const keys = path.split('.');
+      return [`config.${path}`, ...keys.slice(0, -1).map((_, start) => keys.slice(start).join('.'))];
+    }),
+    ...SECRET_NAMES.flatMap((name) => [name, `*.${name}`]),
+  ]),
+];
 
 /**
  * Structured logs go to stderr so that stdout stays free for what a command prints for people or

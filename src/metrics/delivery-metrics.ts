@@ -40,24 +40,49 @@ export class DeliveryMetrics {
   /** Set by the loader: its consumer group's lag per entity, read when scraped. */
   lagSource: (() => Promise<Record<string, number>>) | undefined;
   private readonly state: DeliveryStatus = { entities: {}, lastError: null, lastRetryAfter: null };
-  private readonly deltas = new Counter({ name: 'erp_delta_delivery_deltas_total', help: 'deltas handed to the target, by outcome (delivered, rejected: sent to the DLQ)', labelNames: ['entity', 'outcome'], registers: [this.registry] });
-  private readonly retries = new Counter({ name: 'erp_delta_delivery_retries_total', help: 'requests retried after a 5xx, 408, 429, a timeout or a connection error', labelNames: ['entity'], registers: [this.registry] });
+  private readonly deltas = new Counter({
+    name: 'erp_delta_delivery_deltas_total',
+    help: 'deltas handed to the target, by outcome (delivered, rejected: sent to the DLQ)',
+    labelNames: ['entity', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly retries = new Counter({
+    name: 'erp_delta_delivery_retries_total',
+    help: 'requests retried after a 5xx, 408, 429, a timeout or a connection error',
+    labelNames: ['entity'],
+    registers: [this.registry],
+  });
   private readonly latency = new Histogram({
-    name: 'erp_delta_delivery_latency_seconds', help: 'from a delta\'s emission to the target\'s acknowledgement', labelNames: ['entity'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers: [this.registry],
+    name: 'erp_delta_delivery_latency_seconds',
+    help: "from a delta's emission to the target's acknowledgement",
+    labelNames: ['entity'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
   });
   private readonly requestTime = new Histogram({
-    name: 'erp_delta_delivery_request_seconds', help: 'how long the target took to answer one request', labelNames: ['entity'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry],
+    name: 'erp_delta_delivery_request_seconds',
+    help: 'how long the target took to answer one request',
+    labelNames: ['entity'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
   });
   private readonly waited = new Counter({
-    name: 'erp_delta_delivery_wait_seconds_total', help: 'time requests waited before being sent: cause rate_limit (delivery.maxRequestsPerSecond), retry_after (the target\'s Retry-After), backoff (after a failure)',
-    labelNames: ['entity', 'cause'], registers: [this.registry],
+    name: 'erp_delta_delivery_wait_seconds_total',
+    help: "time requests waited before being sent: cause rate_limit (delivery.maxRequestsPerSecond), retry_after (the target's Retry-After), backoff (after a failure)",
+    labelNames: ['entity', 'cause'],
+    registers: [this.registry],
   });
   private readonly lastRetryAfter = new Gauge({ name: 'erp_delta_delivery_last_retry_after_seconds', help: 'the wait the target asked for in its last Retry-After', registers: [this.registry] });
-  private readonly lastErrorAt = new Gauge({ name: 'erp_delta_delivery_last_error_timestamp_seconds', help: 'when a request last failed or deltas were last refused (Unix time)', registers: [this.registry] });
+  private readonly lastErrorAt = new Gauge({
+    name: 'erp_delta_delivery_last_error_timestamp_seconds',
+    help: 'when a request last failed or deltas were last refused (Unix time)',
+    registers: [this.registry],
+  });
   private readonly lag = new Gauge({
-    name: 'erp_delta_delivery_lag', help: 'deltas the loader group has not delivered yet (end offsets of the delta topics minus its committed offsets)', labelNames: ['entity'], registers: [this.registry],
+    name: 'erp_delta_delivery_lag',
+    help: 'deltas the loader group has not delivered yet (end offsets of the delta topics minus its committed offsets)',
+    labelNames: ['entity'],
+    registers: [this.registry],
     collect: async () => {
       const lags = await this.lagSource?.().catch(() => undefined);
       for (const [entity, value] of Object.entries(lags ?? {})) this.lag.set({ entity }, value);

@@ -9,31 +9,82 @@ import type { DeltaReason } from '../model/delta.js';
 export class TrackerMetrics {
   readonly registry = new Registry();
   private readonly seen = new Counter({ name: 'erp_delta_records_seen_total', help: 'CDC records read', labelNames: ['entity'], registers: [this.registry] });
-  private readonly suppressed = new Counter({ name: 'erp_delta_records_suppressed_total', help: 'CDC changes that left the loaded record as it was', labelNames: ['entity'], registers: [this.registry] });
+  private readonly suppressed = new Counter({
+    name: 'erp_delta_records_suppressed_total',
+    help: 'CDC changes that left the loaded record as it was',
+    labelNames: ['entity'],
+    registers: [this.registry],
+  });
   private readonly emitted = new Counter({ name: 'erp_delta_deltas_emitted_total', help: 'deltas committed to the delta topics', labelNames: ['entity', 'reason', 'op'], registers: [this.registry] });
   private readonly deadLettered = new Counter({ name: 'erp_delta_records_dead_lettered_total', help: 'records sent to the dead-letter topic', labelNames: ['entity'], registers: [this.registry] });
-  private readonly rechecked = new Counter({ name: 'erp_delta_records_rechecked_total', help: 'loaded records re-checked against the assignment table', labelNames: ['entity'], registers: [this.registry] });
+  private readonly rechecked = new Counter({
+    name: 'erp_delta_records_rechecked_total',
+    help: 'loaded records re-checked against the assignment table',
+    labelNames: ['entity'],
+    registers: [this.registry],
+  });
   private readonly replayed = new Counter({ name: 'erp_delta_refresh_records_replayed_total', help: 'CDC records replayed by refreshes', labelNames: ['entity'], registers: [this.registry] });
-  private readonly refreshProgress = new Gauge({ name: 'erp_delta_refresh_progress_ratio', help: 'share of the running refresh\'s replay range this task has replayed (1 when done)', labelNames: ['entity', 'partition'], registers: [this.registry] });
+  private readonly refreshProgress = new Gauge({
+    name: 'erp_delta_refresh_progress_ratio',
+    help: "share of the running refresh's replay range this task has replayed (1 when done)",
+    labelNames: ['entity', 'partition'],
+    registers: [this.registry],
+  });
   /** Set by the tracker: the lag of its consumer group per entity, read when scraped. */
   lagSource: (() => Promise<Record<string, number>>) | undefined;
   private readonly lag = new Gauge({
-    name: 'erp_delta_consumer_lag', help: 'CDC records not yet processed by the consumer group (end offsets minus committed offsets)', labelNames: ['entity'], registers: [this.registry],
+    name: 'erp_delta_consumer_lag',
+    help: 'CDC records not yet processed by the consumer group (end offsets minus committed offsets)',
+    labelNames: ['entity'],
+    registers: [this.registry],
     collect: async () => {
       const lags = await this.lagSource?.().catch(() => undefined);
       for (const [entity, value] of Object.entries(lags ?? {})) this.lag.set({ entity }, value);
     },
   });
-  private readonly alreadyApplied = new Counter({ name: 'erp_delta_records_already_applied_total', help: 'CDC records at or before the loaded version by source position (re-sent, re-read): nothing emitted', labelNames: ['entity'], registers: [this.registry] });
-  private readonly superseded = new Counter({ name: 'erp_delta_records_superseded_total', help: 'CDC changes replaced by a later change of the same key in the same source transaction', labelNames: ['entity'], registers: [this.registry] });
-  private readonly positionsBehind = new Counter({ name: 'erp_delta_source_positions_behind_total', help: 'CDC changes made after the loaded version but with an earlier source position (the source\'s positions started over): not applied', labelNames: ['entity'], registers: [this.registry] });
-  private readonly withoutPosition = new Counter({ name: 'erp_delta_records_without_source_position_total', help: 'CDC changes without a usable source position, ordered by Kafka offset instead', labelNames: ['entity'], registers: [this.registry] });
-  private readonly absentColumns = new Counter({ name: 'erp_delta_columns_absent_total', help: 'CDC records whose row lacks a tracked field\'s column (written before the column was added, or a column the table lacks): the field kept its loaded value', labelNames: ['entity', 'field'], registers: [this.registry] });
-  private readonly restored = new Counter({ name: 'erp_delta_changelog_records_restored_total', help: 'changelog records applied to state stores', labelNames: ['entity'], registers: [this.registry] });
+  private readonly alreadyApplied = new Counter({
+    name: 'erp_delta_records_already_applied_total',
+    help: 'CDC records at or before the loaded version by source position (re-sent, re-read): nothing emitted',
+    labelNames: ['entity'],
+    registers: [this.registry],
+  });
+  private readonly superseded = new Counter({
+    name: 'erp_delta_records_superseded_total',
+    help: 'CDC changes replaced by a later change of the same key in the same source transaction',
+    labelNames: ['entity'],
+    registers: [this.registry],
+  });
+  private readonly positionsBehind = new Counter({
+    name: 'erp_delta_source_positions_behind_total',
+    help: "CDC changes made after the loaded version but with an earlier source position (the source's positions started over): not applied",
+    labelNames: ['entity'],
+    registers: [this.registry],
+  });
+  private readonly withoutPosition = new Counter({
+    name: 'erp_delta_records_without_source_position_total',
+    help: 'CDC changes without a usable source position, ordered by Kafka offset instead',
+    labelNames: ['entity'],
+    registers: [this.registry],
+  });
+  private readonly absentColumns = new Counter({
+    name: 'erp_delta_columns_absent_total',
+    help: "CDC records whose row lacks a tracked field's column (written before the column was added, or a column the table lacks): the field kept its loaded value",
+    labelNames: ['entity', 'field'],
+    registers: [this.registry],
+  });
+  private readonly restored = new Counter({
+    name: 'erp_delta_changelog_records_restored_total',
+    help: 'changelog records applied to state stores',
+    labelNames: ['entity'],
+    registers: [this.registry],
+  });
   /** Per entity: the source time (ts_ms) of the newest change read: the capture's freshness (issue 19). */
   readonly newestSourceChangeMs = new Map<string, number>();
   private readonly sourceChangeAge = new Gauge({
-    name: 'erp_delta_source_change_age_seconds', help: 'seconds since the newest change read from the entity\'s CDC topic was made in the ERP database (its source ts_ms); absent until this instance read one', labelNames: ['entity'], registers: [this.registry],
+    name: 'erp_delta_source_change_age_seconds',
+    help: "seconds since the newest change read from the entity's CDC topic was made in the ERP database (its source ts_ms); absent until this instance read one",
+    labelNames: ['entity'],
+    registers: [this.registry],
     collect: () => {
       for (const [entity, tsMs] of this.newestSourceChangeMs) this.sourceChangeAge.set({ entity }, Math.max(0, (Date.now() - tsMs) / 1000));
     },
@@ -101,10 +152,18 @@ export class TrackerMetrics {
         if (entry) onto(entry, value, labels);
       }
     };
-    await add(this.seen, (entry, value) => { entry.seen = value; });
-    await add(this.suppressed, (entry, value) => { entry.suppressed = value; });
-    await add(this.deadLettered, (entry, value) => { entry.deadLettered = value; });
-    await add(this.emitted, (entry, value, labels) => { entry.emitted[labels['reason'] as DeltaReason] += value; });
+    await add(this.seen, (entry, value) => {
+      entry.seen = value;
+    });
+    await add(this.suppressed, (entry, value) => {
+      entry.suppressed = value;
+    });
+    await add(this.deadLettered, (entry, value) => {
+      entry.deadLettered = value;
+    });
+    await add(this.emitted, (entry, value, labels) => {
+      entry.emitted[labels['reason'] as DeltaReason] += value;
+    });
     return counters;
   }
 
@@ -113,7 +172,9 @@ export class TrackerMetrics {
     const result: Record<string, number> = {};
     for (const metric of await this.registry.getMetricsAsJSON()) {
       for (const value of metric.values) {
-        const labels = Object.entries(value.labels).map(([key, label]) => `${key}=${String(label)}`).join(',');
+        const labels = Object.entries(value.labels)
+          .map(([key, label]) => `${key}=${String(label)}`)
+          .join(',');
         result[`${metric.name}{${labels}}`] = value.value;
       }
     }

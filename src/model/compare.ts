@@ -24,25 +24,13 @@ export interface Observation {
  *
  * Fields in desired.unknownFields never count as changed: their value was not sent by the source.
  */
-export function compareWithLoaded(
-  entity: TrackedEntity,
-  observed: Observation,
-  loaded: LoadedRecord | undefined,
-  reason: DeltaReason,
-  emittedAtMs: number,
-): Delta | undefined {
+export function compareWithLoaded(entity: TrackedEntity, observed: Observation, loaded: LoadedRecord | undefined, reason: DeltaReason, emittedAtMs: number): Delta | undefined {
   if (observed.desired !== null && reason !== 'REFRESH' && loaded !== undefined && hasSameText(observed.desired, loaded)) return undefined;
   return compareFieldByField(entity, observed, loaded, reason, emittedAtMs);
 }
 
 /** compareWithLoaded without its text shortcut, for a caller that has just tried it (batch-decision.ts). */
-export function compareFieldByField(
-  entity: TrackedEntity,
-  observed: Observation,
-  loaded: LoadedRecord | undefined,
-  reason: DeltaReason,
-  emittedAtMs: number,
-): Delta | undefined {
+export function compareFieldByField(entity: TrackedEntity, observed: Observation, loaded: LoadedRecord | undefined, reason: DeltaReason, emittedAtMs: number): Delta | undefined {
   const { key, desired, source } = observed;
   if (desired === null) {
     if (loaded === undefined) return undefined;

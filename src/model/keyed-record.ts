@@ -41,7 +41,12 @@ export function keyRecords(entity: TrackedEntity, records: readonly DecodedRecor
 /** The source of a delta answering `change`, read at `position` in the entity's epoch `epoch`. */
 export function changeSource(position: KafkaPosition, change: SourceChange | SourceTruncate, epoch: number): DeltaSource {
   return {
-    topic: position.topic, partition: position.partition, offset: position.offset, tsMs: change.sourceTsMs,
-    connector: change.position?.connector ?? null, position: change.position?.order ?? null, epoch,
+    topic: position.topic,
+    partition: position.partition,
+    offset: position.offset,
+    tsMs: change.sourceTsMs,
+    connector: change.position?.connector ?? null,
+    position: change.position?.order ?? null,
+    epoch,
   };
 }

@@ -62,7 +62,12 @@ export function loadedRecordOf(delta: Delta): LoadedRecord | undefined {
  */
 export function deltaSourceOf(source: Partial<DeltaSource> & Pick<DeltaSource, 'topic' | 'partition' | 'offset'>): DeltaSource {
   return {
-    topic: source.topic, partition: source.partition, offset: source.offset, tsMs: source.tsMs ?? 0,
-    connector: source.connector ?? null, position: source.position ?? null, epoch: source.epoch ?? 0,
+    topic: source.topic,
+    partition: source.partition,
+    offset: source.offset,
+    tsMs: source.tsMs ?? 0,
+    connector: source.connector ?? null,
+    position: source.position ?? null,
+    epoch: source.epoch ?? 0,
   };
 }

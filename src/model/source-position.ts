@@ -93,17 +93,35 @@ export function orderOf(parts: PositionParts): string | undefined {
   switch (parts.connector) {
     case 'postgresql': {
       const { lsn } = parts;
-      const lastCommit = parts.snapshot ? 0 : parts.lastCommitLsn ?? 0;
+      const lastCommit = parts.snapshot ? 0 : (parts.lastCommitLsn ?? 0);
       const bound = lastCommit > lsn ? lastCommit : lsn;
-      if (parts.snapshot) return typeof lsn === 'number' ? safeHex16Triple(lsn, 0, 0) : join([[lsn, 16], [0, 16], [0, 16]]);
+      if (parts.snapshot)
+        return typeof lsn === 'number'
+          ? safeHex16Triple(lsn, 0, 0)
+          : join([
+              [lsn, 16],
+              [0, 16],
+              [0, 16],
+            ]);
       return typeof bound === 'number' && typeof lastCommit === 'number' && typeof lsn === 'number'
         ? safeHex16Triple(bound, lastCommit, lsn)
-        : join([[bound, 16], [lastCommit, 16], [lsn, 16]]);
+        : join([
+            [bound, 16],
+            [lastCommit, 16],
+            [lsn, 16],
+          ]);
     }
     case 'mysql':
     case 'mariadb': {
       const number = /\.(\d+)$/.exec(parts.file)?.[1];
-      const components = number === undefined ? undefined : join([[BigInt(number), 8], [parts.pos, 16], [parts.row, 8]]);
+      const components =
+        number === undefined
+          ? undefined
+          : join([
+              [BigInt(number), 8],
+              [parts.pos, 16],
+              [parts.row, 8],
+            ]);
       return components === undefined ? undefined : `${components}:${Buffer.from(parts.file, 'utf8').toString('hex')}`;
     }
     case 'sqlserver': {
@@ -115,8 +133,16 @@ export function orderOf(parts: PositionParts): string | undefined {
       return change === undefined || serial === undefined ? undefined : `${commit}:${change}:${serial}`;
     }
     case 'oracle': {
-      if (!parts.snapshot) return join([[parts.commitScn ?? parts.scn, 16], [parts.scn, 16], [parts.txSeq, 16]]);
-      const at = join([[parts.scn, 16], [parts.scn, 16]]);
+      if (!parts.snapshot)
+        return join([
+          [parts.commitScn ?? parts.scn, 16],
+          [parts.scn, 16],
+          [parts.txSeq, 16],
+        ]);
+      const at = join([
+        [parts.scn, 16],
+        [parts.scn, 16],
+      ]);
       return at === undefined ? undefined : `${at}:${MAX_16}`;
     }
   }

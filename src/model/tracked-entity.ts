@@ -52,7 +52,15 @@ export function trackedEntity(config: EntityConfig, assignment?: AssignmentConfi
     fields,
     keyFields,
     recordFields: [...fields.map((field) => field.name), ...derived],
-    ...(config.filter === undefined ? {} : { filter: rowFilter(config.name, fields.map((field) => field.name), config.filter) }),
+    ...(config.filter === undefined
+      ? {}
+      : {
+          filter: rowFilter(
+            config.name,
+            fields.map((field) => field.name),
+            config.filter,
+          ),
+        }),
   };
 }
 

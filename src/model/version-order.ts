@@ -42,8 +42,8 @@ export function compareVersions(a: DeltaSource, b: DeltaSource): { order: -1 | 0
     const order = compareOrders(a.connector, a.position, b.connector, b.position);
     // PostgreSQL's first transaction after a new slot may sort before the snapshot it follows
     // (source-position.ts): in the partition both came from, Kafka's order is Debezium's.
-    const ambiguous = samePartition && ((order === -1 && mayFollowSnapshot(a.connector, a.position, b.connector, b.position))
-      || (order === 1 && mayFollowSnapshot(b.connector, b.position, a.connector, a.position)));
+    const ambiguous =
+      samePartition && ((order === -1 && mayFollowSnapshot(a.connector, a.position, b.connector, b.position)) || (order === 1 && mayFollowSnapshot(b.connector, b.position, a.connector, a.position)));
     if (order !== undefined && !ambiguous) return order === 1 ? NEWER_BY_POSITION : order === -1 ? OLDER_BY_POSITION : SAME_BY_POSITION;
   }
   if (!samePartition) return { order: 1, bySourcePosition: false };

@@ -36,6 +36,5 @@ export function bytesOf(raw: unknown, encoding: BinaryEncoding): Buffer | undefi
 function isSerializedBuffer(raw: unknown): raw is SerializedBuffer {
   if (typeof raw !== 'object' || raw === null) return false;
   const candidate = raw as { type?: unknown; data?: unknown };
-  return candidate.type === 'Buffer' && Array.isArray(candidate.data)
-    && (candidate.data as unknown[]).every((byte) => typeof byte === 'number' && Number.isInteger(byte) && byte >= 0 && byte <= 255);
+  return candidate.type === 'Buffer' && Array.isArray(candidate.data) && (candidate.data as unknown[]).every((byte) => typeof byte === 'number' && Number.isInteger(byte) && byte >= 0 && byte <= 255);
 }

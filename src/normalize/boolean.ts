@@ -11,8 +11,16 @@ export type BooleanSpec = z.infer<typeof booleanSpec>;
 
 // The spellings ERPs use for flags: PostgreSQL's t/f, CHAR(1) Y/N flags, 1/0 from bit or int columns.
 const SPELLINGS: ReadonlyMap<string, boolean> = new Map([
-  ['true', true], ['t', true], ['y', true], ['yes', true], ['1', true],
-  ['false', false], ['f', false], ['n', false], ['no', false], ['0', false],
+  ['true', true],
+  ['t', true],
+  ['y', true],
+  ['yes', true],
+  ['1', true],
+  ['false', false],
+  ['f', false],
+  ['n', false],
+  ['no', false],
+  ['0', false],
 ]);
 
 /**

@@ -43,7 +43,11 @@ export function integerNormalizer(field: string, _spec: IntegerSpec): Normalizer
     if (typeof raw === 'number') {
       if (!Number.isInteger(raw)) throw normalizeFailed(field, raw, 'is not an integer');
       if (!Number.isSafeInteger(raw)) {
-        throw normalizeFailed(field, raw, 'is beyond 2^53 as a floating-point number, so it has already lost its last digits: it is exact as a JSON integer the decoder reads or as text (quoted, in YAML); a double column is tracked as a decimal with scale 0');
+        throw normalizeFailed(
+          field,
+          raw,
+          'is beyond 2^53 as a floating-point number, so it has already lost its last digits: it is exact as a JSON integer the decoder reads or as text (quoted, in YAML); a double column is tracked as a decimal with scale 0',
+        );
       }
       // -0 and 0 are the same integer but not the same to Object.is and some serializers.
       return raw === 0 ? 0 : raw;

@@ -56,7 +56,10 @@ function canonicalJson(value: unknown): string {
   if (typeof value === 'object' && value !== null) {
     const members = value as Record<string, unknown>;
     // Object.keys, not a rebuilt object: a "__proto__" member stays a member.
-    return `{${Object.keys(members).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(members[key])}`).join(',')}}`;
+    return `{${Object.keys(members)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(members[key])}`)
+      .join(',')}}`;
   }
   // An integer the decoder read exactly (capture/exact-json.ts) keeps its digits.
   if (typeof value === 'bigint') return value.toString();

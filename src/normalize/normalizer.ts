@@ -22,9 +22,7 @@ export type Normalizer = (raw: unknown) => CanonicalValue;
  * (`{ normalizer: decimal, scale: 2 }`). The discriminator is the `normalizer` key itself so that
  * a field reads flat in YAML and an unknown name is reported at exactly that key.
  */
-export const NORMALIZER_SPECS = [
-  textSpec, decimalSpec, integerSpec, booleanSpec, dateSpec, timestampSpec, timeSpec, jsonSpec, uuidSpec, bytesSpec,
-] as const;
+export const NORMALIZER_SPECS = [textSpec, decimalSpec, integerSpec, booleanSpec, dateSpec, timestampSpec, timeSpec, jsonSpec, uuidSpec, bytesSpec] as const;
 
 export const normalizerSpec = z.discriminatedUnion('normalizer', NORMALIZER_SPECS);
 
@@ -36,15 +34,25 @@ export const NORMALIZER_NAMES: readonly NormalizerName[] = NORMALIZER_SPECS.map(
 /** Built once per field at start-up; `field` is the canonical name its errors report. */
 export function createNormalizer(field: string, spec: NormalizerSpec): Normalizer {
   switch (spec.normalizer) {
-    case 'text': return textNormalizer(field, spec);
-    case 'decimal': return decimalNormalizer(field, spec);
-    case 'integer': return integerNormalizer(field, spec);
-    case 'boolean': return booleanNormalizer(field, spec);
-    case 'date': return dateNormalizer(field, spec);
-    case 'timestamp': return timestampNormalizer(field, spec);
-    case 'time': return timeNormalizer(field, spec);
-    case 'json': return jsonNormalizer(field, spec);
-    case 'uuid': return uuidNormalizer(field, spec);
-    case 'bytes': return bytesNormalizer(field, spec);
+    case 'text':
+      return textNormalizer(field, spec);
+    case 'decimal':
+      return decimalNormalizer(field, spec);
+    case 'integer':
+      return integerNormalizer(field, spec);
+    case 'boolean':
+      return booleanNormalizer(field, spec);
+    case 'date':
+      return dateNormalizer(field, spec);
+    case 'timestamp':
+      return timestampNormalizer(field, spec);
+    case 'time':
+      return timeNormalizer(field, spec);
+    case 'json':
+      return jsonNormalizer(field, spec);
+    case 'uuid':
+      return uuidNormalizer(field, spec);
+    case 'bytes':
+      return bytesNormalizer(field, spec);
   }
 }

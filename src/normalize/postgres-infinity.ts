@@ -23,17 +23,27 @@
 export type PostgresInfinity = 'infinity' | '-infinity';
 
 const TIMESTAMP_INFINITY = formsOf([
-  [9223372036825200000, 'infinity'], [-9223372036832400000, '-infinity'],
-  [9223372036825200, 'infinity'], [-9223372036832400, '-infinity'],
-  [2 ** 63, 'infinity'], [-(2 ** 63), '-infinity'],
-  ['+294247-01-10T04:00:25.2Z', 'infinity'], ['-290308-12-21T19:59:27.6Z', '-infinity'],
-  ['infinity', 'infinity'], ['+infinity', 'infinity'], ['-infinity', '-infinity'],
+  [9223372036825200000, 'infinity'],
+  [-9223372036832400000, '-infinity'],
+  [9223372036825200, 'infinity'],
+  [-9223372036832400, '-infinity'],
+  [2 ** 63, 'infinity'],
+  [-(2 ** 63), '-infinity'],
+  ['+294247-01-10T04:00:25.2Z', 'infinity'],
+  ['-290308-12-21T19:59:27.6Z', '-infinity'],
+  ['infinity', 'infinity'],
+  ['+infinity', 'infinity'],
+  ['-infinity', '-infinity'],
 ]);
 
 const DATE_INFINITY = formsOf([
-  [-2147472692, 'infinity'], [-2147472691, '-infinity'],
-  ['-5877611-06-21Z', 'infinity'], ['-5877611-06-22Z', '-infinity'],
-  ['infinity', 'infinity'], ['+infinity', 'infinity'], ['-infinity', '-infinity'],
+  [-2147472692, 'infinity'],
+  [-2147472691, '-infinity'],
+  ['-5877611-06-21Z', 'infinity'],
+  ['-5877611-06-22Z', '-infinity'],
+  ['infinity', 'infinity'],
+  ['+infinity', 'infinity'],
+  ['-infinity', '-infinity'],
 ]);
 
 /** Text forms are looked up in lower case, so that a "T" or "Z" written in lower case is the same form. */

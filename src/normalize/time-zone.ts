@@ -40,7 +40,15 @@ const ZONES = new Map<string, ZoneOffsets | undefined>();
 function zoneOffsets(zone: string): ZoneOffsets | undefined {
   if (ZONES.has(zone)) return ZONES.get(zone);
   const format = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', era: 'short', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    timeZone: zone,
+    hourCycle: 'h23',
+    era: 'short',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
   });
   const offsets = format.resolvedOptions().timeZone === 'UTC' ? undefined : new ZoneOffsets(format);
   ZONES.set(zone, offsets);

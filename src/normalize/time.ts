@@ -47,7 +47,7 @@ export function timeNormalizer(field: string, spec: TimeSpec): Normalizer {
     let msOfDay: number | undefined;
     if (typeof raw === 'number' && Number.isSafeInteger(raw)) {
       if (spec.unit === undefined) {
-        throw normalizeFailed(field, raw, 'is a count since midnight in an unknown unit: set the field\'s unit (millis, micros or nanos)');
+        throw normalizeFailed(field, raw, "is a count since midnight in an unknown unit: set the field's unit (millis, micros or nanos)");
       }
       msOfDay = Math.floor(raw / PER_MS[spec.unit]);
       if (raw < 0 || msOfDay > DAY_MS || (msOfDay === DAY_MS && raw !== DAY_MS * PER_MS[spec.unit])) {

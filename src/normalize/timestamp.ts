@@ -38,8 +38,7 @@ export const EPOCH_MICROS_FROM = 1e14;
 
 // Date, optional time with any number of fraction digits, optional zone: ISO 8601 as Debezium's
 // ZonedTimestamp writes it ("...T08:00:00.123456Z") and PostgreSQL's text output ("... 10:00:00+02").
-const ISO_TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?$/i;
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?$/i;
 // java.time writes a year beyond 9999 with a sign ("+21016-11-04T06:51:30.123456Z") and one before
 // year 0 with a minus: such text is a timestamp, just not one in range.
 const OUT_OF_RANGE_YEAR = /^(?:[+-]\d{4,}|\d{5,})-\d{2}-\d{2}/;

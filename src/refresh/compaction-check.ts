@@ -15,11 +15,20 @@ export async function assertCompacted(admin: KafkaAdmin, topics: readonly string
   });
   const notCompacted = described.resources.flatMap((resource) => {
     const policy = resource.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue ?? 'delete';
-    return policy.split(',').map((part) => part.trim()).join(',') === 'compact' ? [] : [`${resource.resourceName} (cleanup.policy=${policy})`];
+    return policy
+      .split(',')
+      .map((part) => part.trim())
+      .join(',') === 'compact'
+      ? []
+      : [`${resource.resourceName} (cleanup.policy=${policy})`];
   });
   if (notCompacted.length > 0) {
-    throw new ErpDeltaError('REFRESH_REFUSED', `A refresh needs compacted CDC topics, and these are not: ${notCompacted.join(', ')}. Replaying a topic whose old segments expired would delete live records at the target.`, {
-      hint: 'Set cleanup.policy=compact on them (kafka-configs --alter --entity-type topics --add-config cleanup.policy=compact), as connectors/erp-postgres.json creates them.',
-    });
+    throw new ErpDeltaError(
+      'REFRESH_REFUSED',
+      `A refresh needs compacted CDC topics, and these are not: ${notCompacted.join(', ')}. Replaying a topic whose old segments expired would delete live records at the target.`,
+      {
+        hint: 'Set cleanup.policy=compact on them (kafka-configs --alter --entity-type topics --add-config cleanup.policy=compact), as connectors/erp-postgres.json creates them.',
+      },
+    );
   }
 }

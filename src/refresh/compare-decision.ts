@@ -48,7 +48,13 @@ export function decideSweep(entity: TrackedEntity, keys: readonly string[], curr
  * truncate is kept. A version that source positions cannot place against the truncate (no usable
  * position, another source epoch) is kept too, and counted: the next full compare settles it.
  */
-export function decideTruncateSweep(entity: TrackedEntity, keys: readonly string[], current: readonly LoadedState[], truncate: DeltaSource, emittedAtMs: number): { deltas: Delta[]; unplaced: number } {
+export function decideTruncateSweep(
+  entity: TrackedEntity,
+  keys: readonly string[],
+  current: readonly LoadedState[],
+  truncate: DeltaSource,
+  emittedAtMs: number,
+): { deltas: Delta[]; unplaced: number } {
   const deltas: Delta[] = [];
   let unplaced = 0;
   keys.forEach((key, index) => {

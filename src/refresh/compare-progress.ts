@@ -14,7 +14,11 @@ export class SnapshotReadCounter {
   firstAtMs: number | undefined;
 
   /** `from`: the window's start in the task's CDC partition; `before`: what an earlier run of the task counted. */
-  constructor(readonly compareId: string, private readonly from: number, before?: { compared: number; changed: number; firstAtMs: number | undefined }) {
+  constructor(
+    readonly compareId: string,
+    private readonly from: number,
+    before?: { compared: number; changed: number; firstAtMs: number | undefined },
+  ) {
     if (before) ({ compared: this.compared, changed: this.changed, firstAtMs: this.firstAtMs } = before);
   }
 
@@ -83,8 +87,11 @@ const CAP_UNTIL_DONE = 99;
  * done), the rate since the first snapshot row, and the ETA of the snapshot at that rate.
  */
 export function entityCompareProgress(input: {
-  compared: number; changed: number; deleted: number;
-  estimate: number | undefined; estimateUnknown?: string | undefined;
+  compared: number;
+  changed: number;
+  deleted: number;
+  estimate: number | undefined;
+  estimateUnknown?: string | undefined;
   /** The snapshot of the table is through (its window's end is known). */
   snapshotThrough: boolean;
   done: boolean;
@@ -105,8 +112,14 @@ export function entityCompareProgress(input: {
   if (done) etaSeconds = 0;
   else if (phase === 'snapshot' && estimate !== undefined && estimate > compared && rowsPerSecond > 0) etaSeconds = Math.round((estimate - compared) / rowsPerSecond);
   return {
-    phase, compared, estimate: estimate ?? null,
+    phase,
+    compared,
+    estimate: estimate ?? null,
     ...(estimate === undefined ? { estimateUnknown: input.estimateUnknown ?? 'not read when the compare was requested' } : {}),
-    percent, changed: input.changed, deleted: input.deleted, rowsPerSecond, etaSeconds,
+    percent,
+    changed: input.changed,
+    deleted: input.deleted,
+    rowsPerSecond,
+    etaSeconds,
   };
 }

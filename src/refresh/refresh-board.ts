@@ -23,12 +23,13 @@ export class RefreshBoard {
     if (record.kind === 'request') {
       // The first request of an id wins: instances that fire the same schedule write it each.
       const known = this.requests.get(record.request.id);
-      if (!known || record.request.status === 'completed') this.requests.set(record.request.id, known ? { ...known, status: 'completed', completedAtMs: record.request.completedAtMs } : record.request);
+      if (!known || record.request.status === 'completed')
+        this.requests.set(record.request.id, known ? { ...known, status: 'completed', completedAtMs: record.request.completedAtMs } : record.request);
       return;
     }
     const { progress } = record;
     let byTask = this.progress.get(progress.id);
-    if (!byTask) this.progress.set(progress.id, byTask = new Map());
+    if (!byTask) this.progress.set(progress.id, (byTask = new Map()));
     byTask.set(`${progress.topic}-${progress.partition}`, progress);
   }
 
@@ -39,7 +40,10 @@ export class RefreshBoard {
 
   /** The refresh completed last; of `kind` only, when given (a request without a kind is a replay). */
   lastCompleted(kind?: RefreshKind): RefreshRequest | undefined {
-    return [...this.requests.values()].filter((request) => request.status === 'completed' && (kind === undefined || (request.kind ?? 'replay') === kind)).sort((a, b) => (a.completedAtMs ?? 0) - (b.completedAtMs ?? 0)).at(-1);
+    return [...this.requests.values()]
+      .filter((request) => request.status === 'completed' && (kind === undefined || (request.kind ?? 'replay') === kind))
+      .sort((a, b) => (a.completedAtMs ?? 0) - (b.completedAtMs ?? 0))
+      .at(-1);
   }
 
   request(id: string): RefreshRequest | undefined {

@@ -5,7 +5,17 @@ import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { KafkaAdmin, KafkaClients, KafkaProducer, PartitionReader } from '../kafka/kafka-port.js';
 import { assertCompacted } from './compaction-check.js';
 import { RefreshBoard } from './refresh-board.js';
-import { parseRefreshRecord, progressKey, requestKey, snapshotEndKey, type PartitionOffsets, type RefreshProgress, type RequestedKind, type RefreshRequest, type SnapshotEnd } from './refresh-record.js';
+import {
+  parseRefreshRecord,
+  progressKey,
+  requestKey,
+  snapshotEndKey,
+  type PartitionOffsets,
+  type RefreshProgress,
+  type RequestedKind,
+  type RefreshRequest,
+  type SnapshotEnd,
+} from './refresh-record.js';
 import { createServedTopics, servedTopicMetadata } from '../kafka/topic-metadata.js';
 
 /**
@@ -17,7 +27,11 @@ export class RefreshControl {
   readonly board: RefreshBoard;
   private reader: PartitionReader | undefined;
 
-  private constructor(readonly topic: string, readonly groupId: string, private readonly producer: KafkaProducer) {
+  private constructor(
+    readonly topic: string,
+    readonly groupId: string,
+    private readonly producer: KafkaProducer,
+  ) {
     this.board = new RefreshBoard(groupId);
   }
 
@@ -62,9 +76,17 @@ export class RefreshControl {
    * A compare's `rowEstimates` (capture/row-estimates.ts) are read once it is sure to be requested,
    * and stored in it: its progress is measured against them.
    */
-  async request(admin: KafkaAdmin, config: TrackerConfig, options: {
-    entities?: readonly string[]; trigger: string; id?: string; kind?: RequestedKind; rowEstimates?: () => Promise<RowEstimates>;
-  }): Promise<RefreshRequest> {
+  async request(
+    admin: KafkaAdmin,
+    config: TrackerConfig,
+    options: {
+      entities?: readonly string[];
+      trigger: string;
+      id?: string;
+      kind?: RequestedKind;
+      rowEstimates?: () => Promise<RowEstimates>;
+    },
+  ): Promise<RefreshRequest> {
     const names = options.entities && options.entities.length > 0 ? [...options.entities] : Object.keys(config.entities);
     for (const name of names) {
       if (!config.entities[name]) throw new ErpDeltaError('INVALID_OPTION', `"${name}" is not an entity of the config (${Object.keys(config.entities).join(', ')}).`);
@@ -72,9 +94,13 @@ export class RefreshControl {
     await this.caughtUp();
     const running = this.board.running();
     if (running) {
-      throw new ErpDeltaError('REFRESH_REFUSED', `Refresh ${running.id} (${running.entities.join(', ')}, requested ${new Date(running.requestedAtMs).toISOString()} by ${running.trigger}) is running: one refresh at a time.`, {
-        hint: 'See `npx erp-delta refresh status`; request another once it has completed.',
-      });
+      throw new ErpDeltaError(
+        'REFRESH_REFUSED',
+        `Refresh ${running.id} (${running.entities.join(', ')}, requested ${new Date(running.requestedAtMs).toISOString()} by ${running.trigger}) is running: one refresh at a time.`,
+        {
+          hint: 'See `npx erp-delta refresh status`; request another once it has completed.',
+        },
+      );
     }
     const topics = names.map((name) => (config.entities[name] as { topic: string }).topic);
     const kind = options.kind ?? 'replay';

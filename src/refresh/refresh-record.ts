@@ -97,10 +97,7 @@ export interface SnapshotEnd {
   atMs: number;
 }
 
-export type RefreshRecord =
-  | { kind: 'request'; request: RefreshRequest }
-  | { kind: 'progress'; progress: RefreshProgress }
-  | { kind: 'snapshot-end'; end: SnapshotEnd };
+export type RefreshRecord = { kind: 'request'; request: RefreshRequest } | { kind: 'progress'; progress: RefreshProgress } | { kind: 'snapshot-end'; end: SnapshotEnd };
 
 export function requestKey(id: string): string {
   return `refresh:${id}`;
@@ -127,9 +124,14 @@ export function parseRefreshRecord(key: string, value: Buffer | null): RefreshRe
 
 /** The partitions a refresh replays, with their ranges. */
 export function replayRanges(request: RefreshRequest): Array<{ topic: string; partition: number; start: number; end: number }> {
-  return Object.entries(request.ends).flatMap(([topic, ends]) => Object.entries(ends).map(([partition, end]) => ({
-    topic, partition: Number(partition), start: request.starts[topic]?.[partition] ?? 0, end,
-  })));
+  return Object.entries(request.ends).flatMap(([topic, ends]) =>
+    Object.entries(ends).map(([partition, end]) => ({
+      topic,
+      partition: Number(partition),
+      start: request.starts[topic]?.[partition] ?? 0,
+      end,
+    })),
+  );
 }
 
 /**

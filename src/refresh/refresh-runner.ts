@@ -68,7 +68,10 @@ export class RefreshRunner {
   /** The running compare's count of this task's snapshot rows. */
   private reads: SnapshotReadCounter | undefined;
 
-  constructor(readonly task: RefreshedTask, private readonly options: RefreshRunnerOptions) {}
+  constructor(
+    readonly task: RefreshedTask,
+    private readonly options: RefreshRunnerOptions,
+  ) {}
 
   /** Looks at the board again: starts the replay if a refresh of this task's entity is running. */
   kick(): void {
@@ -131,8 +134,17 @@ export class RefreshRunner {
     // The replay's state of each key is re-derived from the partition's start on every (re)start.
     await task.store.clearReplayState();
     const progress: RefreshProgress = {
-      id: request.id, groupId: request.groupId, topic, partition, replayed: Math.max(0, emitFrom - start), total: Math.max(0, end - start), emitted: 0, reconciled: 0,
-      startedAtMs: Date.now(), updatedAtMs: Date.now(), done: false,
+      id: request.id,
+      groupId: request.groupId,
+      topic,
+      partition,
+      replayed: Math.max(0, emitFrom - start),
+      total: Math.max(0, end - start),
+      emitted: 0,
+      reconciled: 0,
+      startedAtMs: Date.now(),
+      updatedAtMs: Date.now(),
+      done: false,
     };
     let reportedAtMs = 0;
     const report = async (force = false): Promise<void> => {
@@ -172,10 +184,14 @@ export class RefreshRunner {
     const pages = { iterator: undefined as ReturnType<RefreshedTask['store']['recordPages']> | undefined };
     try {
       for (;;) {
-        const result = await task.reconcilePage(async () => {
-          pages.iterator ??= task.store.recordPages();
-          return pages.iterator.next(RECONCILE_PAGE);
-        }, request.id, end);
+        const result = await task.reconcilePage(
+          async () => {
+            pages.iterator ??= task.store.recordPages();
+            return pages.iterator.next(RECONCILE_PAGE);
+          },
+          request.id,
+          end,
+        );
         if (result.checked === 0) break;
         progress.reconciled += result.deleted;
       }
@@ -204,12 +220,23 @@ export class RefreshRunner {
     // A task resumed (after a crash, or moved here) counts on from what it last reported; a retry
     // in the same task keeps its own count.
     const before = options.control.board.progressOf(request.id, topic, partition);
-    const reads = this.reads?.compareId === request.id ? this.reads
-      : new SnapshotReadCounter(request.id, from, before && { compared: before.compared ?? 0, changed: before.changed ?? 0, firstAtMs: before.comparedSinceMs });
+    const reads =
+      this.reads?.compareId === request.id
+        ? this.reads
+        : new SnapshotReadCounter(request.id, from, before && { compared: before.compared ?? 0, changed: before.changed ?? 0, firstAtMs: before.comparedSinceMs });
     this.reads = reads;
     const progress: RefreshProgress = {
-      id: request.id, groupId: request.groupId, topic, partition, replayed: 0, total: 0, emitted: 0, reconciled: 0,
-      startedAtMs: before?.startedAtMs ?? Date.now(), updatedAtMs: Date.now(), done: false,
+      id: request.id,
+      groupId: request.groupId,
+      topic,
+      partition,
+      replayed: 0,
+      total: 0,
+      emitted: 0,
+      reconciled: 0,
+      startedAtMs: before?.startedAtMs ?? Date.now(),
+      updatedAtMs: Date.now(),
+      done: false,
     };
     let reportedAtMs = 0;
     let reported = '';
@@ -237,9 +264,15 @@ export class RefreshRunner {
     const { topic, partition } = { topic: task.entity.topic, partition: task.partition };
     const { from, progress, report } = run;
     // While the snapshot runs, its rows compared so far are reported every second or so.
-    const end = await this.until(() => options.control.board.snapshotEndOf(request.id, topic), () => report(false));
+    const end = await this.until(
+      () => options.control.board.snapshotEndOf(request.id, topic),
+      () => report(false),
+    );
     if (end.incomplete !== undefined) {
-      options.logger.error({ refresh: request.id, task: task.id, snapshot: end.incomplete }, 'the snapshot did not read the whole table: the compare deletes nothing (run it again once the cause is fixed)');
+      options.logger.error(
+        { refresh: request.id, task: task.id, snapshot: end.incomplete },
+        'the snapshot did not read the whole table: the compare deletes nothing (run it again once the cause is fixed)',
+      );
       progress.done = true;
       await report();
       return;
@@ -248,7 +281,10 @@ export class RefreshRunner {
     progress.total = Math.max(0, windowEnd - from);
     await report();
     // The snapshot's rows are compared by the live path: the marks and the sweep come after them.
-    await this.until(async () => (await this.processedOffset()) >= windowEnd || undefined, () => report(false));
+    await this.until(
+      async () => (await this.processedOffset()) >= windowEnd || undefined,
+      () => report(false),
+    );
     // A snapshot row can reach its partition after Debezium's notification (Connect's producer
     // sends partitions apart), so the marks cover everything the task has processed, not only the
     // window: records up to where it stands now are read back, and records it processes from now
@@ -261,7 +297,10 @@ export class RefreshRunner {
     }
   }
 
-  private async compareTask(request: RefreshRequest, run: { from: number; windowEnd: number; progress: RefreshProgress; report: (force?: boolean) => Promise<void>; reads: SnapshotReadCounter }): Promise<void> {
+  private async compareTask(
+    request: RefreshRequest,
+    run: { from: number; windowEnd: number; progress: RefreshProgress; report: (force?: boolean) => Promise<void>; reads: SnapshotReadCounter },
+  ): Promise<void> {
     const { task, options } = this;
     const { topic, partition } = { topic: task.entity.topic, partition: task.partition };
     const { from, progress, report } = run;
@@ -301,7 +340,10 @@ export class RefreshRunner {
     try {
       for (;;) {
         if (this.halted()) throw new ErpDeltaError('TASK_CLOSED', `The compare of task ${task.id} stopped: the task is closing.`, { retriable: true });
-        await gate.open(() => this.halted(), async () => undefined);
+        await gate.open(
+          () => this.halted(),
+          async () => undefined,
+        );
         const result = await task.sweepPage(() => keys.next(RECONCILE_PAGE), window);
         if (result.checked === 0) break;
         progress.reconciled += result.deleted;
@@ -329,8 +371,17 @@ export class RefreshRunner {
     const { topic, partition } = { topic: task.entity.topic, partition: task.partition };
     const truncate = request.truncate;
     const progress: RefreshProgress = {
-      id: request.id, groupId: request.groupId, topic, partition, replayed: 0, total: 0, emitted: 0, reconciled: 0,
-      startedAtMs: Date.now(), updatedAtMs: Date.now(), done: false,
+      id: request.id,
+      groupId: request.groupId,
+      topic,
+      partition,
+      replayed: 0,
+      total: 0,
+      emitted: 0,
+      reconciled: 0,
+      startedAtMs: Date.now(),
+      updatedAtMs: Date.now(),
+      done: false,
     };
     if (truncate !== undefined) {
       const end = Number((await options.admin.fetchTopicOffsets(topic)).find((entry) => entry.partition === partition)?.high ?? 0);
@@ -349,7 +400,11 @@ export class RefreshRunner {
       } finally {
         await keys.close().catch(() => undefined);
       }
-      if (unplaced > 0) options.logger.warn({ refresh: request.id, task: task.id, keys: unplaced }, 'truncate: keys whose source position cannot be placed against the truncate are kept; the next full compare settles them');
+      if (unplaced > 0)
+        options.logger.warn(
+          { refresh: request.id, task: task.id, keys: unplaced },
+          'truncate: keys whose source position cannot be placed against the truncate are kept; the next full compare settles them',
+        );
     }
     progress.done = true;
     await options.control.reportProgress({ ...progress, updatedAtMs: Date.now() });
@@ -367,11 +422,14 @@ export class RefreshRunner {
   private async unlessStopped<T>(work: Promise<T>): Promise<T> {
     let onStop: (() => void) | undefined;
     try {
-      return await Promise.race([work, new Promise<never>((_, reject) => {
-        onStop = () => reject(new ErpDeltaError('TASK_CLOSED', `The refresh of task ${this.task.id} stopped: the task is closing.`, { retriable: true }));
-        this.stopListeners.add(onStop);
-        if (this.halted()) onStop();
-      })]);
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          onStop = () => reject(new ErpDeltaError('TASK_CLOSED', `The refresh of task ${this.task.id} stopped: the task is closing.`, { retriable: true }));
+          this.stopListeners.add(onStop);
+          if (this.halted()) onStop();
+        }),
+      ]);
     } finally {
       if (onStop) this.stopListeners.delete(onStop);
     }
@@ -388,9 +446,19 @@ export class RefreshRunner {
     }
   }
 
-  private async replayPage(page: readonly KafkaRecord[], run: {
-    refreshId: string; emitFrom: number; end: number; groupId: string; pacer: RatePacer; gate: LoaderLagGate; heartbeat: () => Promise<void>; progress: RefreshProgress;
-  }): Promise<void> {
+  private async replayPage(
+    page: readonly KafkaRecord[],
+    run: {
+      refreshId: string;
+      emitFrom: number;
+      end: number;
+      groupId: string;
+      pacer: RatePacer;
+      gate: LoaderLagGate;
+      heartbeat: () => Promise<void>;
+      progress: RefreshProgress;
+    },
+  ): Promise<void> {
     const last = Number((page.at(-1) as KafkaRecord).offset);
     const toEmit = page.filter((message) => Number(message.offset) >= run.emitFrom).length;
     if (toEmit > 0) {

@@ -64,17 +64,17 @@ function summarize(board: RefreshBoard, request: RefreshRequest, config: Tracker
     const ranges = replayRanges(request).filter((range) => range.topic === topic);
     const reports = ranges.map((range) => board.progressOf(request.id, topic, range.partition));
     // A compare's range is its window, whose end each task learns once the snapshot of its table is through.
-    const total = request.kind === 'compare'
-      ? reports.reduce((sum, report) => sum + (report?.total ?? 0), 0)
-      : ranges.reduce((sum, range) => sum + Math.max(0, range.end - range.start), 0);
+    const total = request.kind === 'compare' ? reports.reduce((sum, report) => sum + (report?.total ?? 0), 0) : ranges.reduce((sum, range) => sum + Math.max(0, range.end - range.start), 0);
     const replayed = reports.reduce((sum, report) => sum + (report?.replayed ?? 0), 0);
     const startedAtMs = Math.min(...reports.map((report) => report?.startedAtMs ?? nowMs));
     const done = ranges.length === 0 || reports.every((report) => report?.done === true);
-    const seconds = Math.max(0.001, ((request.status === 'completed' ? request.completedAtMs ?? nowMs : nowMs) - startedAtMs) / 1000);
+    const seconds = Math.max(0.001, ((request.status === 'completed' ? (request.completedAtMs ?? nowMs) : nowMs) - startedAtMs) / 1000);
     const recordsPerSecond = Math.round(replayed / seconds);
     const reconciled = reports.reduce((sum, report) => sum + (report?.reconciled ?? 0), 0);
     return {
-      entity, replayed, total,
+      entity,
+      replayed,
+      total,
       emitted: reports.reduce((sum, report) => sum + (report?.emitted ?? 0), 0),
       reconciled,
       recordsPerSecond,
@@ -91,7 +91,10 @@ function summarize(board: RefreshBoard, request: RefreshRequest, config: Tracker
     requestedAt: new Date(request.requestedAtMs).toISOString(),
     completedAt: request.completedAtMs === undefined ? undefined : new Date(request.completedAtMs).toISOString(),
     totals: {
-      replayed: sum((entity) => entity.replayed), total: sum((entity) => entity.total), emitted: sum((entity) => entity.emitted), reconciled: sum((entity) => entity.reconciled),
+      replayed: sum((entity) => entity.replayed),
+      total: sum((entity) => entity.total),
+      emitted: sum((entity) => entity.emitted),
+      reconciled: sum((entity) => entity.reconciled),
       ...(request.kind === 'compare' ? { compared: sum((entity) => entity.compare?.compared ?? 0), changed: sum((entity) => entity.compare?.changed ?? 0) } : {}),
     },
     entities,
@@ -99,7 +102,13 @@ function summarize(board: RefreshBoard, request: RefreshRequest, config: Tracker
 }
 
 /** An entity's compare progress from its tasks' reports, the request's row estimate and where its snapshot ended. */
-function compareOf(board: RefreshBoard, request: RefreshRequest, topic: string, reports: ReadonlyArray<RefreshProgress | undefined>, state: { done: boolean; reconciled: number; nowMs: number }): EntityCompareProgress {
+function compareOf(
+  board: RefreshBoard,
+  request: RefreshRequest,
+  topic: string,
+  reports: ReadonlyArray<RefreshProgress | undefined>,
+  state: { done: boolean; reconciled: number; nowMs: number },
+): EntityCompareProgress {
   const snapshotEnd = board.snapshotEndOf(request.id, topic);
   const firsts = reports.flatMap((report) => (report?.comparedSinceMs === undefined ? [] : [report.comparedSinceMs]));
   return entityCompareProgress({
@@ -112,17 +121,20 @@ function compareOf(board: RefreshBoard, request: RefreshRequest, topic: string, 
     done: state.done,
     firstAtMs: firsts.length === 0 ? undefined : Math.min(...firsts),
     // The rate is the snapshot's: it stops when the table is through, not when the sweep is.
-    untilMs: snapshotEnd?.atMs ?? (request.status === 'completed' ? request.completedAtMs ?? state.nowMs : state.nowMs),
+    untilMs: snapshotEnd?.atMs ?? (request.status === 'completed' ? (request.completedAtMs ?? state.nowMs) : state.nowMs),
   });
 }
 
 /** One entity's compare, as `refresh status` prints it. */
 export function describeEntityCompare(compare: EntityCompareProgress): string {
-  const rows = compare.estimate === null
-    ? `${compare.compared} rows compared (estimate unknown: ${compare.estimateUnknown ?? 'not read'})`
-    : `${compare.compared}/${compare.estimate} rows compared (${compare.percent ?? 0}%)`;
-  const pace = compare.phase === 'done' ? 'done'
-    : `${compare.rowsPerSecond} rows/s${compare.etaSeconds === null ? '' : `, ETA ${compare.etaSeconds} s`}${compare.phase === 'sweep' ? ', snapshot through: marking and sweeping' : ''}`;
+  const rows =
+    compare.estimate === null
+      ? `${compare.compared} rows compared (estimate unknown: ${compare.estimateUnknown ?? 'not read'})`
+      : `${compare.compared}/${compare.estimate} rows compared (${compare.percent ?? 0}%)`;
+  const pace =
+    compare.phase === 'done'
+      ? 'done'
+      : `${compare.rowsPerSecond} rows/s${compare.etaSeconds === null ? '' : `, ETA ${compare.etaSeconds} s`}${compare.phase === 'sweep' ? ', snapshot through: marking and sweeping' : ''}`;
   return `${rows}, ${compare.changed} changed, ${compare.deleted} deleted, ${pace}`;
 }
 
@@ -142,7 +154,10 @@ export function compareBar(summary: RefreshSummary): { ratio: number; text: stri
   const reading = compares.filter((compare) => compare.phase === 'snapshot');
   if (reading.length === 0) {
     const { replayed, total } = summary.totals;
-    return { ratio: total === 0 ? 0.99 : Math.min(0.99, replayed / total), text: `snapshot through (${compared} rows compared, ${changed} changed): ${replayed}/${total} keys marked, ${deleted} deleted` };
+    return {
+      ratio: total === 0 ? 0.99 : Math.min(0.99, replayed / total),
+      text: `snapshot through (${compared} rows compared, ${changed} changed): ${replayed}/${total} keys marked, ${deleted} deleted`,
+    };
   }
   const estimated = compares.every((compare) => compare.estimate !== null);
   const estimate = compares.reduce((sum, compare) => sum + (compare.estimate ?? 0), 0);

@@ -51,7 +51,13 @@ export class LoaderLagGate {
   private paused = false;
   private checking: Promise<void> | undefined;
 
-  constructor(private readonly admin: KafkaAdmin, private readonly groupId: string, private readonly deltaTopics: readonly string[], private readonly maxLag: number, private readonly logger: Logger) {}
+  constructor(
+    private readonly admin: KafkaAdmin,
+    private readonly groupId: string,
+    private readonly deltaTopics: readonly string[],
+    private readonly maxLag: number,
+    private readonly logger: Logger,
+  ) {}
 
   /**
    * Resolves when the loader's lag is within the bound (or there is no loader); `stopped` ends the
@@ -79,12 +85,14 @@ export class LoaderLagGate {
 
   private async refresh(): Promise<void> {
     if (Date.now() - this.checkedAtMs < 1_000) return;
-    this.checking ??= loaderLag(this.admin, this.groupId, this.deltaTopics).then((lag) => {
-      this.lag = lag;
-      this.checkedAtMs = Date.now();
-    }).finally(() => {
-      this.checking = undefined;
-    });
+    this.checking ??= loaderLag(this.admin, this.groupId, this.deltaTopics)
+      .then((lag) => {
+        this.lag = lag;
+        this.checkedAtMs = Date.now();
+      })
+      .finally(() => {
+        this.checking = undefined;
+      });
     await this.checking;
   }
 }

@@ -26,7 +26,12 @@ export class SnapshotWatch {
   private readonly unmatched = new Map<string, SnapshotNotification[]>();
   private readonly readers: PartitionReader[] = [];
 
-  private constructor(private readonly admin: KafkaAdmin, private readonly control: RefreshControl, readonly targets: readonly SnapshotTarget[], private readonly logger: Logger) {}
+  private constructor(
+    private readonly admin: KafkaAdmin,
+    private readonly control: RefreshControl,
+    readonly targets: readonly SnapshotTarget[],
+    private readonly logger: Logger,
+  ) {}
 
   static async start(kafka: KafkaClients, admin: KafkaAdmin, control: RefreshControl, targets: readonly SnapshotTarget[], logger: Logger): Promise<SnapshotWatch> {
     const watch = new SnapshotWatch(admin, control, targets, logger);
@@ -34,20 +39,22 @@ export class SnapshotWatch {
     const topics = [...new Set(targets.flatMap((target) => (target.notificationTopic === undefined ? [] : [target.notificationTopic])))];
     for (const topic of topics) {
       if (!existing.has(topic)) {
-        logger.warn({ topic }, 'the connector\'s notification topic does not exist yet: a full compare cannot tell when its snapshot is through until `erp-delta connectors apply` creates it');
+        logger.warn({ topic }, "the connector's notification topic does not exist yet: a full compare cannot tell when its snapshot is through until `erp-delta connectors apply` creates it");
         continue;
       }
       const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition }) => ({ topic, partition }));
-      watch.readers.push(await kafka.readPartitions({
-        groupPrefix: 'erp-delta-snapshot-notifications',
-        partitions,
-        onBatch: async ({ messages }) => {
-          for (const message of messages) {
-            const notification = parseSnapshotNotification(message.value);
-            if (notification) await watch.consider(notification);
-          }
-        },
-      }));
+      watch.readers.push(
+        await kafka.readPartitions({
+          groupPrefix: 'erp-delta-snapshot-notifications',
+          partitions,
+          onBatch: async ({ messages }) => {
+            for (const message of messages) {
+              const notification = parseSnapshotNotification(message.value);
+              if (notification) await watch.consider(notification);
+            }
+          },
+        }),
+      );
     }
     return watch;
   }
@@ -87,11 +94,19 @@ export class SnapshotWatch {
       await sleep(SETTLE_MS);
       const offsets = await this.admin.fetchTopicOffsets(target.topic);
       const end = {
-        id: request.id, groupId: request.groupId, topic: target.topic, ends: Object.fromEntries(offsets.map(({ partition, high }) => [String(partition), Number(high)])),
-        rowsScanned: notification.totalRowsScanned, incomplete: failed ? `${notification.type}${notification.status ? ` ${notification.status}` : ''}` : undefined, atMs: Date.now(),
+        id: request.id,
+        groupId: request.groupId,
+        topic: target.topic,
+        ends: Object.fromEntries(offsets.map(({ partition, high }) => [String(partition), Number(high)])),
+        rowsScanned: notification.totalRowsScanned,
+        incomplete: failed ? `${notification.type}${notification.status ? ` ${notification.status}` : ''}` : undefined,
+        atMs: Date.now(),
       };
       await this.control.reportSnapshotEnd(end);
-      this.logger.info({ refresh: request.id, entity: target.entity, table: target.dataCollection, rows: notification.totalRowsScanned, incomplete: end.incomplete }, failed ? 'the snapshot of a table ended without reading it all' : 'the snapshot of a table is through');
+      this.logger.info(
+        { refresh: request.id, entity: target.entity, table: target.dataCollection, rows: notification.totalRowsScanned, incomplete: end.incomplete },
+        failed ? 'the snapshot of a table ended without reading it all' : 'the snapshot of a table is through',
+      );
     }
   }
 

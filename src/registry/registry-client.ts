@@ -35,14 +35,18 @@ export function registryClient(registry: RegistryConnection): SchemaRegistry {
     prepareRequest: (next) => next().then((request) => request.enhance({ timeout: registry.requestTimeoutMs })),
   });
   const refusals: RegistryMiddleware = () => ({
-    response: (next) => next().catch((error: unknown) => {
-      throw registryRefusal(error, registry) ?? error;
-    }),
+    response: (next) =>
+      next().catch((error: unknown) => {
+        throw registryRefusal(error, registry) ?? error;
+      }),
   });
-  const auth = registry.auth === undefined ? undefined : {
-    username: resolveSecretReference(registry.auth.username, 'registry.auth.username'),
-    password: resolveSecretReference(registry.auth.password, 'registry.auth.password'),
-  };
+  const auth =
+    registry.auth === undefined
+      ? undefined
+      : {
+          username: resolveSecretReference(registry.auth.username, 'registry.auth.username'),
+          password: resolveSecretReference(registry.auth.password, 'registry.auth.password'),
+        };
   const agent = registry.tls === undefined ? undefined : new HttpsAgent({ ...readTlsMaterial(registry.tls, 'registry.tls'), keepAlive: true });
   return new SchemaRegistry(
     { host: registry.url, middlewares: [requestTimeout, refusals], ...(auth === undefined ? {} : { auth }), ...(agent === undefined ? {} : { agent }) },
@@ -60,28 +64,41 @@ function registryRefusal(error: unknown, registry: RegistryConnection): ErpDelta
   const failed = error as { status?: unknown; error?: unknown; message?: unknown; responseData?: unknown };
   const status = typeof failed.status === 'function' ? (failed.status as () => number).call(error) : failed.status;
   if (status === 401 || status === 403) {
-    return new ErpDeltaError('REGISTRY_AUTH_FAILED', `The schema registry at ${registry.url} refused the request (${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}): ${registry.auth === undefined ? 'it wants credentials' : `the credentials of user "${resolveSecretReference(registry.auth.username, 'registry.auth.username')}" were not accepted`}.`, {
-      hint: registry.auth === undefined
-        ? 'Set registry.auth.username and registry.auth.password in the config.'
-        : 'Check registry.auth.username and registry.auth.password (and that this user may read and register schemas).',
-    });
+    return new ErpDeltaError(
+      'REGISTRY_AUTH_FAILED',
+      `The schema registry at ${registry.url} refused the request (${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}): ${registry.auth === undefined ? 'it wants credentials' : `the credentials of user "${resolveSecretReference(registry.auth.username, 'registry.auth.username')}" were not accepted`}.`,
+      {
+        hint:
+          registry.auth === undefined
+            ? 'Set registry.auth.username and registry.auth.password in the config.'
+            : 'Check registry.auth.username and registry.auth.password (and that this user may read and register schemas).',
+      },
+    );
   }
   const original = typeof failed.error === 'function' ? (failed.error as () => unknown).call(error) : error;
   const problem = tlsProblem(original) ?? (typeof original === 'string' ? certificateWords(original) : undefined) ?? certificateWords(String((error as Error | undefined)?.message ?? ''));
   if (problem !== undefined) {
-    return new ErpDeltaError('REGISTRY_TLS_FAILED', `The TLS connection to the schema registry at ${registry.url} failed: its certificate could not be verified, or it refused the handshake (${problem}).`, {
-      cause: original,
-      hint: registry.tls === undefined
-        ? 'Set registry.tls.ca to the PEM file of the CA that signed the registry\'s certificate.'
-        : 'Check registry.tls.ca (the CA that signed the registry\'s certificate) and that the certificate names the host in registry.url.',
-    });
+    return new ErpDeltaError(
+      'REGISTRY_TLS_FAILED',
+      `The TLS connection to the schema registry at ${registry.url} failed: its certificate could not be verified, or it refused the handshake (${problem}).`,
+      {
+        cause: original,
+        hint:
+          registry.tls === undefined
+            ? "Set registry.tls.ca to the PEM file of the CA that signed the registry's certificate."
+            : "Check registry.tls.ca (the CA that signed the registry's certificate) and that the certificate names the host in registry.url.",
+      },
+    );
   }
   return undefined;
 }
 
 /** The client reports a failed connection by its message alone once it has wrapped it. */
 function certificateWords(message: string): string | undefined {
-  const match = /(self[- ]signed certificate[^,]*|unable to verify the first certificate|unable to get (local )?issuer certificate[^,]*|certificate has expired|Hostname\/IP does not match certificate's altnames[^,]*)/i.exec(message);
+  const match =
+    /(self[- ]signed certificate[^,]*|unable to verify the first certificate|unable to get (local )?issuer certificate[^,]*|certificate has expired|Hostname\/IP does not match certificate's altnames[^,]*)/i.exec(
+      message,
+    );
   return match?.[1];
 }
 
@@ -98,8 +115,10 @@ export async function probeRegistry(registry: RegistryConnection): Promise<{ rea
     dispatcher = new Agent({ connect: readTlsMaterial(registry.tls, 'registry.tls') });
     probeDispatchers.set(registry, dispatcher);
   }
-  const auth = registry.auth === undefined ? undefined
-    : `Basic ${Buffer.from(`${resolveSecretReference(registry.auth.username, 'registry.auth.username')}:${resolveSecretReference(registry.auth.password, 'registry.auth.password')}`).toString('base64')}`;
+  const auth =
+    registry.auth === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${resolveSecretReference(registry.auth.username, 'registry.auth.username')}:${resolveSecretReference(registry.auth.password, 'registry.auth.password')}`).toString('base64')}`;
   try {
     const response = await fetch(`${registry.url}/subjects`, {
       signal: AbortSignal.timeout(2_000),
@@ -107,10 +126,14 @@ export async function probeRegistry(registry: RegistryConnection): Promise<{ rea
       ...(dispatcher === undefined ? {} : { dispatcher }),
     });
     await response.body?.cancel();
-    if (response.status === 401 || response.status === 403) return { reachable: false, error: `HTTP ${response.status}: the registry refused ${auth === undefined ? 'a request without credentials (registry.auth)' : 'the credentials of registry.auth'}` };
+    if (response.status === 401 || response.status === 403)
+      return { reachable: false, error: `HTTP ${response.status}: the registry refused ${auth === undefined ? 'a request without credentials (registry.auth)' : 'the credentials of registry.auth'}` };
     return response.ok ? { reachable: true } : { reachable: false, error: `HTTP ${response.status}` };
   } catch (error) {
-    return { reachable: false, error: tlsProblem(error) ?? ((error as Error).cause instanceof Error ? `${(error as Error).message}: ${((error as Error).cause as Error).message}` : (error as Error).message) };
+    return {
+      reachable: false,
+      error: tlsProblem(error) ?? ((error as Error).cause instanceof Error ? `${(error as Error).message}: ${((error as Error).cause as Error).message}` : (error as Error).message),
+    };
   }
 }
 

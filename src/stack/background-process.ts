@@ -87,11 +87,7 @@ function commandLineContains(pid: number, marker: string): boolean {
  * Stops the process group (a PostgreSQL postmaster has children), politely first. Returns once no
  * process of the group is left, so that `stack down` can promise that nothing keeps running.
  */
-export async function stopBackgroundProcess(
-  pidFile: string,
-  marker: string,
-  options: { signal?: NodeJS.Signals; graceMs?: number } = {},
-): Promise<boolean> {
+export async function stopBackgroundProcess(pidFile: string, marker: string, options: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<boolean> {
   const pid = runningPid(pidFile, marker);
   if (pid === undefined) {
     rmSync(pidFile, { force: true });

@@ -34,8 +34,7 @@ export async function ensureJars(libDir: string, set: JarSet, progress: (line: s
   progress(`resolving the ${set} jars with Maven (first start only; later starts work offline)`);
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
-  await runMaven(['-q', '-B', '-f', projectFiles.stackPom, '-P', set, 'dependency:copy-dependencies',
-    `-DoutputDirectory=${target}`, '-DincludeScope=runtime'], set);
+  await runMaven(['-q', '-B', '-f', projectFiles.stackPom, '-P', set, 'dependency:copy-dependencies', `-DoutputDirectory=${target}`, '-DincludeScope=runtime'], set);
   if (set === 'registry') await unpackArchives(target);
   writeFileSync(join(target, MARKER), `${pomHash}\n`);
   return target;
@@ -71,15 +70,22 @@ function runProgram(command: string, args: string[], cwd: string, what: string):
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     child.on('error', (error) => reject(new ErpDeltaError('DEPENDENCY_RESOLUTION_FAILED', `${what}: ${error.message}`, { cause: error })));
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new ErpDeltaError('DEPENDENCY_RESOLUTION_FAILED', `${what} (exit code ${code}).\n${output.trim().split('\n').slice(-15).join('\n')}`, {
-        retriable: true,
-        hint: 'Check that Maven Central is reachable (or that ~/.m2 already holds the artifacts) and run the command again.',
-      }));
+      else
+        reject(
+          new ErpDeltaError('DEPENDENCY_RESOLUTION_FAILED', `${what} (exit code ${code}).\n${output.trim().split('\n').slice(-15).join('\n')}`, {
+            retriable: true,
+            hint: 'Check that Maven Central is reachable (or that ~/.m2 already holds the artifacts) and run the command again.',
+          }),
+        );
     });
   });
 }

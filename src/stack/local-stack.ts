@@ -89,7 +89,10 @@ export class LocalStack {
     for (const name of this.startOrder) {
       const component = this.component(name);
       const dependencies = component.dependsOn.map((dependency) => ready.get(dependency));
-      ready.set(name, Promise.all(dependencies).then(() => this.bringUp(component, toStart.includes(component))));
+      ready.set(
+        name,
+        Promise.all(dependencies).then(() => this.bringUp(component, toStart.includes(component))),
+      );
     }
     const outcomes = await Promise.allSettled(ready.values());
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -105,9 +108,9 @@ export class LocalStack {
     }
     await this.waitHealthy(component);
     await component.initialize?.();
-    this.progress(mustStart
-      ? `${component.name}: healthy at ${component.endpoint()} (${((Date.now() - started) / 1000).toFixed(1)} s)`
-      : `${component.name}: already running at ${component.endpoint()}`);
+    this.progress(
+      mustStart ? `${component.name}: healthy at ${component.endpoint()} (${((Date.now() - started) / 1000).toFixed(1)} s)` : `${component.name}: already running at ${component.endpoint()}`,
+    );
   }
 
   private async waitHealthy(component: StackComponent): Promise<void> {
@@ -132,18 +135,25 @@ export class LocalStack {
   logTail(name: ComponentName, lines = 20): string {
     const file = this.layout.logFile(name);
     if (!existsSync(file)) return '(no log written)';
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  | ${line}`).join('\n');
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .map((line) => `  | ${line}`)
+      .join('\n');
   }
 
   async status(): Promise<StackStatus> {
-    const entries = await Promise.all(STATUS_ORDER.filter((name) => this.options.components.includes(name)).map(async (name) => {
-      const component = this.component(name);
-      const pid = runningPid(this.layout.pidFile(name), component.marker) ?? null;
-      const healthy = pid !== null && await component.probe();
-      const status: ComponentStatus = { [componentEndpointKey(name)]: component.endpoint(), healthy, pid, log: this.layout.logFile(name) };
-      if (name === 'kafka' && this.options.secure) status.security = stackKafkaSecurity(this.options, this.layout);
-      return [name, status] as const;
-    }));
+    const entries = await Promise.all(
+      STATUS_ORDER.filter((name) => this.options.components.includes(name)).map(async (name) => {
+        const component = this.component(name);
+        const pid = runningPid(this.layout.pidFile(name), component.marker) ?? null;
+        const healthy = pid !== null && (await component.probe());
+        const status: ComponentStatus = { [componentEndpointKey(name)]: component.endpoint(), healthy, pid, log: this.layout.logFile(name) };
+        if (name === 'kafka' && this.options.secure) status.security = stackKafkaSecurity(this.options, this.layout);
+        return [name, status] as const;
+      }),
+    );
     return Object.fromEntries(entries) as StackStatus;
   }
 

@@ -22,7 +22,13 @@ export async function findJava(minimumMajor: number): Promise<string> {
   candidates.push('java');
   const jvmRoot = '/usr/lib/jvm';
   if (existsSync(jvmRoot)) {
-    candidates.push(...readdirSync(jvmRoot).sort().reverse().map((name) => join(jvmRoot, name, 'bin', 'java')).filter((path) => existsSync(path)));
+    candidates.push(
+      ...readdirSync(jvmRoot)
+        .sort()
+        .reverse()
+        .map((name) => join(jvmRoot, name, 'bin', 'java'))
+        .filter((path) => existsSync(path)),
+    );
   }
   const seen: string[] = [];
   for (const candidate of candidates) {
@@ -34,9 +40,9 @@ export async function findJava(minimumMajor: number): Promise<string> {
       return candidate;
     }
   }
-  throw new ErpDeltaError('PREREQUISITE_MISSING',
-    seen.length === 0 ? 'Java was not found.' : `Java ${minimumMajor} or newer is needed; found only ${seen.join(', ')}.`,
-    { hint: `Install a JDK ${minimumMajor} or newer (Debian: apt-get install openjdk-${minimumMajor}-jre-headless) or point JAVA_HOME at one.` });
+  throw new ErpDeltaError('PREREQUISITE_MISSING', seen.length === 0 ? 'Java was not found.' : `Java ${minimumMajor} or newer is needed; found only ${seen.join(', ')}.`, {
+    hint: `Install a JDK ${minimumMajor} or newer (Debian: apt-get install openjdk-${minimumMajor}-jre-headless) or point JAVA_HOME at one.`,
+  });
 }
 
 const javaByMinimum = new Map<number, string>();
@@ -78,18 +84,20 @@ export function findPostgresBinDir(configured?: string): string {
   else {
     const debianRoot = '/usr/lib/postgresql';
     if (existsSync(debianRoot)) {
-      const versions = readdirSync(debianRoot).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+      const versions = readdirSync(debianRoot)
+        .filter((name) => /^\d+$/.test(name))
+        .sort((a, b) => Number(b) - Number(a));
       candidates.push(...versions.map((version) => join(debianRoot, version, 'bin')));
     }
     for (const dir of (process.env['PATH'] ?? '').split(':')) if (dir) candidates.push(dir);
   }
   const found = candidates.find((dir) => ['initdb', 'pg_ctl', 'postgres'].every((program) => existsSync(join(dir, program))));
   if (!found) {
-    throw new ErpDeltaError('PREREQUISITE_MISSING',
-      configured
-        ? `PostgreSQL server programs (initdb, pg_ctl, postgres) are not in "${configured}".`
-        : 'PostgreSQL server programs (initdb, pg_ctl, postgres) were not found.',
-      { hint: 'Install PostgreSQL 14 or newer (Debian: apt-get install postgresql) or pass --postgres-bin-dir.' });
+    throw new ErpDeltaError(
+      'PREREQUISITE_MISSING',
+      configured ? `PostgreSQL server programs (initdb, pg_ctl, postgres) are not in "${configured}".` : 'PostgreSQL server programs (initdb, pg_ctl, postgres) were not found.',
+      { hint: 'Install PostgreSQL 14 or newer (Debian: apt-get install postgresql) or pass --postgres-bin-dir.' },
+    );
   }
   return found;
 }

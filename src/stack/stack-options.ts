@@ -63,7 +63,10 @@ const stackOptionsSchema = z.strictObject({
    */
   secure: z.boolean().default(false),
   /** The components `up` starts and `status` reports; `down` stops whichever run. */
-  components: z.array(z.enum(STACK_COMPONENTS)).min(1).default([...STACK_COMPONENTS]),
+  components: z
+    .array(z.enum(STACK_COMPONENTS))
+    .min(1)
+    .default([...STACK_COMPONENTS]),
 });
 
 export type StackOptions = z.infer<typeof stackOptionsSchema>;

@@ -143,21 +143,53 @@ async function makeCertificates(files: StackSecurityFiles, host: string): Promis
           hint: 'Install OpenSSL (Debian: apt-get install openssl), or start the stack without --secure.',
         });
       }
-      throw new ErpDeltaError('COMPONENT_START_FAILED', `openssl ${args[0] ?? ''} failed while making the secured stack's certificates: ${(failure.stderr ?? failure.message).trim()}`, { cause: error });
+      throw new ErpDeltaError('COMPONENT_START_FAILED', `openssl ${args[0] ?? ''} failed while making the secured stack's certificates: ${(failure.stderr ?? failure.message).trim()}`, {
+        cause: error,
+      });
     }
   };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   // Ten years: a local stack's CA that expires in the middle of someone's work helps nobody.
   const days = '3650';
-  await openssl('req', '-x509', ...ec, '-days', days, '-subj', '/CN=erp-delta local stack CA', '-keyout', files.caKey, '-out', files.caCert,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  await openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    days,
+    '-subj',
+    '/CN=erp-delta local stack CA',
+    '-keyout',
+    files.caKey,
+    '-out',
+    files.caCert,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   const names = [...new Set(['DNS:localhost', 'IP:127.0.0.1', isIP(host) === 0 ? `DNS:${host}` : `IP:${host}`])];
   const sign = async (name: string, subject: string, extensions: string): Promise<void> => {
     const key = join(dir, `${name}.key`);
     await openssl('req', ...ec, '-subj', subject, '-keyout', key, '-out', join(dir, `${name}.csr`));
     writeFileSync(join(dir, `${name}.ext`), extensions);
-    await openssl('x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', files.caCert, '-CAkey', files.caKey, '-CAcreateserial', '-days', days,
-      '-out', join(dir, `${name}.pem`), '-extfile', join(dir, `${name}.ext`));
+    await openssl(
+      'x509',
+      '-req',
+      '-in',
+      join(dir, `${name}.csr`),
+      '-CA',
+      files.caCert,
+      '-CAkey',
+      files.caKey,
+      '-CAcreateserial',
+      '-days',
+      days,
+      '-out',
+      join(dir, `${name}.pem`),
+      '-extfile',
+      join(dir, `${name}.ext`),
+    );
     chmodSync(key, 0o600);
   };
   await sign('broker', '/CN=erp-delta local stack broker', `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\n`);

@@ -30,7 +30,14 @@ export interface DeltaHistory {
  * bounds the read for an interactive lookup on a big topic (older deltas are then not seen).
  * Compaction leaves at least the newest record of every key; older ones may be gone.
  */
-export async function readDeltaHistory(kafka: KafkaClients, admin: KafkaAdmin, registry: SchemaRegistry, topic: string, key: string, options: { limit: number; tailPerPartition?: number }): Promise<DeltaHistory> {
+export async function readDeltaHistory(
+  kafka: KafkaClients,
+  admin: KafkaAdmin,
+  registry: SchemaRegistry,
+  topic: string,
+  key: string,
+  options: { limit: number; tailPerPartition?: number },
+): Promise<DeltaHistory> {
   const starts: Array<{ topic: string; partition: number; from: string }> = [];
   let complete = true;
   for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) {
@@ -63,9 +70,11 @@ export async function readDeltaHistory(kafka: KafkaClients, admin: KafkaAdmin, r
   const deltas: KeyDelta[] = [];
   for (const record of found.reverse()) {
     deltas.push({
-      topic, partition: record.partition, offset: record.offset,
+      topic,
+      partition: record.partition,
+      offset: record.offset,
       timestamp: new Date(Number(record.timestamp)).toISOString(),
-      delta: record.value === null ? null : (await registry.decode(record.value)) as Delta,
+      delta: record.value === null ? null : ((await registry.decode(record.value)) as Delta),
     });
   }
   return { deltas, scanned, complete };

@@ -32,7 +32,10 @@ export function repRange(rep: string): KeyRange {
 export function repRangesExcept(rep: string, userId: string | null): KeyRange[] {
   const all = repRange(rep);
   const matching = prefixRange(REP_INDEX_PREFIX + JSON.stringify([rep, userId]).slice(0, -1) + ',');
-  return [{ gte: all.gte, lt: matching.gte }, { gte: matching.lt, lt: all.lt }];
+  return [
+    { gte: all.gte, lt: matching.gte },
+    { gte: matching.lt, lt: all.lt },
+  ];
 }
 
 /** The keys starting with `prefix`, which ends with "," (so the bound is the next character, "-"). */

@@ -112,7 +112,10 @@ export interface CompareMarks {
 }
 
 export class StateStore {
-  private constructor(private readonly db: ClassicLevel<string, string>, private readonly repIndex: RepIndexFields | undefined) {}
+  private constructor(
+    private readonly db: ClassicLevel<string, string>,
+    private readonly repIndex: RepIndexFields | undefined,
+  ) {}
 
   static async open(dir: string, options: StateStoreOptions = {}): Promise<StateStore> {
     mkdirSync(dir, { recursive: true });
@@ -185,7 +188,7 @@ export class StateStore {
 
   async lastInput(): Promise<StoredLastInput | undefined> {
     const text = await this.db.get(LAST_INPUT_KEY);
-    return text === undefined ? undefined : JSON.parse(text) as StoredLastInput;
+    return text === undefined ? undefined : (JSON.parse(text) as StoredLastInput);
   }
 
   async columnsSeen(): Promise<Map<string, DeltaSource>> {
@@ -289,7 +292,7 @@ export class StateStore {
     const marks: CompareMarks = { id: compareId };
     const readTo = markedTo ?? (same ? current.markedTo : undefined);
     if (readTo !== undefined) marks.markedTo = readTo;
-    const rows = (same ? current.snapshotRows ?? 0 : 0) + snapshotRows;
+    const rows = (same ? (current.snapshotRows ?? 0) : 0) + snapshotRows;
     if (rows > 0) marks.snapshotRows = rows;
     batch.put(COMPARE_MARKS_KEY, JSON.stringify(marks));
     await batch.write();
@@ -298,7 +301,7 @@ export class StateStore {
   /** Which compare the marks in the store are of, how far its marking read of the window got, and the snapshot rows it read. */
   async compareMarks(): Promise<CompareMarks | undefined> {
     const text = await this.db.get(COMPARE_MARKS_KEY);
-    return text === undefined ? undefined : JSON.parse(text) as CompareMarks;
+    return text === undefined ? undefined : (JSON.parse(text) as CompareMarks);
   }
 
   /** For each key, whether the compare `compareId` saw it. */

@@ -67,7 +67,10 @@ export class StoredLoadedRecord implements LoadedRecord {
   private parsed: LoadedRecord | undefined;
   private position: DeltaSource | undefined;
 
-  constructor(readonly key: string, private readonly text: string) {}
+  constructor(
+    readonly key: string,
+    private readonly text: string,
+  ) {}
 
   get data(): LoadedRecord['data'] {
     return this.record().data;
@@ -120,7 +123,11 @@ function storedSource(text: string): DeltaSource {
       connector,
       position: text.startsWith('null', positionAt) ? null : text.slice(positionAt + 1, close - 1),
     };
-    const wellFormed = Number.isSafeInteger(source.partition) && Number.isSafeInteger(source.offset) && Number.isSafeInteger(source.tsMs) && Number.isSafeInteger(source.epoch)
+    const wellFormed =
+      Number.isSafeInteger(source.partition)
+      && Number.isSafeInteger(source.offset)
+      && Number.isSafeInteger(source.tsMs)
+      && Number.isSafeInteger(source.epoch)
       && text.charCodeAt(partitionAt - 2) === QUOTE;
     if (wellFormed) return source;
   }

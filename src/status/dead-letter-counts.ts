@@ -24,7 +24,10 @@ export class DeadLetterCounts {
   private reading: Promise<DeadLetterCountsAt> | undefined;
   private outdated = true;
 
-  constructor(private readonly kafka: KafkaClients, private readonly config: TrackerConfig) {}
+  constructor(
+    private readonly kafka: KafkaClients,
+    private readonly config: TrackerConfig,
+  ) {}
 
   stale(): void {
     this.outdated = true;
@@ -46,12 +49,14 @@ export class DeadLetterCounts {
       }
       this.last = { atMs, counts };
       return this.last;
-    })().catch((error: unknown) => {
-      this.outdated = true;
-      throw error;
-    }).finally(() => {
-      this.reading = undefined;
-    });
+    })()
+      .catch((error: unknown) => {
+        this.outdated = true;
+        throw error;
+      })
+      .finally(() => {
+        this.reading = undefined;
+      });
     return this.reading;
   }
 }

@@ -38,8 +38,16 @@ export interface LoaderStatusAnswer {
   groupId: string;
   limits: LoaderStatusSource['limits'];
   entities: Array<{
-    name: string; delivered: number; retried: number; refused: number; inDeadLetters: number | null; lag: number | null;
-    requests: number; averageAnswerMs: number | null; waitedMs: Record<DeliveryWait, number>; lastDeliveredAtMs: number | null;
+    name: string;
+    delivered: number;
+    retried: number;
+    refused: number;
+    inDeadLetters: number | null;
+    lag: number | null;
+    requests: number;
+    averageAnswerMs: number | null;
+    waitedMs: Record<DeliveryWait, number>;
+    lastDeliveredAtMs: number | null;
   }>;
   deadLettersAtMs: number | null;
   lastError: DeliveryStatus['lastError'];
@@ -74,7 +82,8 @@ export class LoaderStatusPage {
     try {
       switch (`${request.method ?? 'GET'} ${path}`) {
         case 'GET /':
-          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+          response
+            .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
             .end(await (this.html ??= readFile(join(projectFiles.root, 'static', 'loader-status.html'))));
           return true;
         case 'GET /api/status':
@@ -105,11 +114,7 @@ export class LoaderStatusPage {
 
   private async status(): Promise<LoaderStatusAnswer> {
     const atMs = Date.now();
-    const [lag, readiness, deadLetters] = await Promise.all([
-      this.source.lag().catch((): Record<string, number> => ({})),
-      this.source.readiness(),
-      this.source.deadLetters().catch(() => undefined),
-    ]);
+    const [lag, readiness, deadLetters] = await Promise.all([this.source.lag().catch((): Record<string, number> => ({})), this.source.readiness(), this.source.deadLetters().catch(() => undefined)]);
     const delivery = this.source.delivery();
     return {
       atMs,
@@ -124,7 +129,7 @@ export class LoaderStatusPage {
           delivered: counts?.delivered ?? 0,
           retried: counts?.retried ?? 0,
           refused: counts?.refused ?? 0,
-          inDeadLetters: deadLetters === undefined ? null : deadLetters.counts[name] ?? 0,
+          inDeadLetters: deadLetters === undefined ? null : (deadLetters.counts[name] ?? 0),
           lag: lag[name] ?? null,
           requests: counts?.requests ?? 0,
           averageAnswerMs: counts && counts.requests > 0 ? counts.answerMs / counts.requests : null,

@@ -45,7 +45,10 @@ export class StatusPage {
   /** Starts sampling the counters for the charts (AdminServer starts and stops it with itself). */
   start(): void {
     const sample = (): void => {
-      void this.source.entityCounters().then((counters) => this.history.record(Date.now(), counters), () => undefined);
+      void this.source.entityCounters().then(
+        (counters) => this.history.record(Date.now(), counters),
+        () => undefined,
+      );
     };
     sample();
     this.timer = setInterval(sample, SAMPLE_INTERVAL_MS);
@@ -61,8 +64,7 @@ export class StatusPage {
     try {
       switch (`${request.method ?? 'GET'} ${path}`) {
         case 'GET /':
-          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-            .end(await (this.html ??= readFile(join(projectFiles.root, 'static', 'status.html'))));
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(await (this.html ??= readFile(join(projectFiles.root, 'static', 'status.html'))));
           return true;
         case 'GET /api/status':
           json(response, 200, await this.status());
@@ -97,11 +99,7 @@ export class StatusPage {
 
   private async status(): Promise<StatusAnswer> {
     const atMs = Date.now();
-    const [counters, lag, readiness] = await Promise.all([
-      this.source.entityCounters(),
-      this.source.consumerLag().catch((): Record<string, number> => ({})),
-      this.source.readiness(),
-    ]);
+    const [counters, lag, readiness] = await Promise.all([this.source.entityCounters(), this.source.consumerLag().catch((): Record<string, number> => ({})), this.source.readiness()]);
     const rates = this.history.rates({ atMs, counters });
     const positions = this.source.sourcePositions();
     return {

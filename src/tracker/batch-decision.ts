@@ -100,7 +100,19 @@ export function decideBatch(entity: TrackedEntity, records: readonly KeyedRecord
   const { emittedAtMs, epoch, join } = context;
   const columnsSeen = context.columnsSeen ?? NO_SIGHTINGS;
   const decision: BatchDecision = {
-    deltas: [], deadLetters: [], loadedAfter: new Map(), suppressed: 0, alreadyApplied: 0, superseded: 0, behind: [], withoutPosition: 0, unknownFieldRecords: 0, absentColumns: undefined, columnsSighted: undefined, truncates: [], last: context.previous,
+    deltas: [],
+    deadLetters: [],
+    loadedAfter: new Map(),
+    suppressed: 0,
+    alreadyApplied: 0,
+    superseded: 0,
+    behind: [],
+    withoutPosition: 0,
+    unknownFieldRecords: 0,
+    absentColumns: undefined,
+    columnsSighted: undefined,
+    truncates: [],
+    last: context.previous,
   };
   // What earlier records of this batch left, over what was loaded before it (no copy of the batch's lookup).
   const { loadedAfter } = decision;
@@ -189,9 +201,7 @@ function lastRecord(records: readonly KeyedRecord[], previous: PreviousRecord | 
   if (last.kind === 'dead' || last.kind === 'truncate') return undefined;
   if (last.kind === 'tombstone') return { key: last.key, op: 'other', initialSnapshot: false };
   const { change, key } = last;
-  return change.snapshot === 'initial'
-    ? { key, op: 'other', initialSnapshot: true, snapshotPosition: change.position?.order }
-    : { key, op: change.op === 'd' ? 'd' : 'other', initialSnapshot: false };
+  return change.snapshot === 'initial' ? { key, op: 'other', initialSnapshot: true, snapshotPosition: change.position?.order } : { key, op: change.op === 'd' ? 'd' : 'other', initialSnapshot: false };
 }
 
 /**
@@ -207,9 +217,8 @@ function lastRecord(records: readonly KeyedRecord[], previous: PreviousRecord | 
  */
 export function findCaptureRestart(records: readonly KeyedRecord[], previous: PreviousRecord | undefined): number | undefined {
   // What came right before: unknown, a streamed record, or a row of the snapshot at this position.
-  let before: { snapshotAt: string | undefined } | 'streamed' | undefined = previous === undefined
-    ? undefined
-    : previous.initialSnapshot === true ? { snapshotAt: previous.snapshotPosition } : 'streamed';
+  let before: { snapshotAt: string | undefined } | 'streamed' | undefined =
+    previous === undefined ? undefined : previous.initialSnapshot === true ? { snapshotAt: previous.snapshotPosition } : 'streamed';
   for (let index = 0; index < records.length; index += 1) {
     const keyed = records[index] as KeyedRecord;
     if (keyed.kind === 'dead') {

@@ -51,9 +51,13 @@ export class DeltaCodec {
       });
       const missing = fieldsMissingFrom(writer.schema, trackedEntity(entity, config.assignment).recordFields);
       if (missing.length > 0) {
-        throw new ErpDeltaError('SCHEMA_REJECTED', `The delta schema of entity "${entity.name}" that the registry holds under subject ${subject} has no field ${missing.map((name) => `"${name}"`).join(', ')}: erp-delta would drop ${missing.length === 1 ? 'it' : 'them'} from every delta.`, {
-          hint: 'The registry answered the registration with a schema other than the one erp-delta sent: check that registry.url points at a Confluent-compatible API.',
-        });
+        throw new ErpDeltaError(
+          'SCHEMA_REJECTED',
+          `The delta schema of entity "${entity.name}" that the registry holds under subject ${subject} has no field ${missing.map((name) => `"${name}"`).join(', ')}: erp-delta would drop ${missing.length === 1 ? 'it' : 'them'} from every delta.`,
+          {
+            hint: 'The registry answered the registration with a schema other than the one erp-delta sent: check that registry.url points at a Confluent-compatible API.',
+          },
+        );
       }
       writers.set(entity.name, writer);
     }
@@ -140,6 +144,6 @@ function registrationFailed(config: TrackerConfig, entityName: string, subject: 
   return new ErpDeltaError('SCHEMA_REJECTED', `The registry refused the delta schema of entity "${entityName}" under subject ${subject}: ${named}The registry said: ${message}`, {
     retriable: false,
     cause: error,
-    hint: 'A config change must evolve the delta schema compatibly for the readers of the delta topic: add or remove optional fields, keep each field\'s type and the key fields. For anything else, give the entity a new deltaTopic (and re-load the target from it).',
+    hint: "A config change must evolve the delta schema compatibly for the readers of the delta topic: add or remove optional fields, keep each field's type and the key fields. For anything else, give the entity a new deltaTopic (and re-load the target from it).",
   });
 }

@@ -4,8 +4,16 @@ import { DELTA_REASONS } from '../model/delta.js';
 
 /** How each normalizer's canonical value is written in Avro. */
 export const AVRO_TYPE: Record<NormalizerName, 'string' | 'long' | 'boolean'> = {
-  text: 'string', decimal: 'string', date: 'string', timestamp: 'string', integer: 'long', boolean: 'boolean',
-  time: 'string', json: 'string', uuid: 'string', bytes: 'string',
+  text: 'string',
+  decimal: 'string',
+  date: 'string',
+  timestamp: 'string',
+  integer: 'long',
+  boolean: 'boolean',
+  time: 'string',
+  json: 'string',
+  uuid: 'string',
+  bytes: 'string',
 };
 
 /** An Avro field as erp-delta writes it (the subset of Avro's schema JSON it uses). */
@@ -49,12 +57,12 @@ export function deltaSchemaFor(entity: EntityConfig, withAssignedUser: boolean):
       { name: 'reason', doc: 'Why it was emitted.', type: { type: 'enum', name: 'DeltaReason', symbols: DELTA_REASONS } },
       {
         name: 'changedFields',
-        doc: 'Fields that differ from the previously emitted record, in the order of data\'s fields; every field for a new key; empty for a DELETE.',
+        doc: "Fields that differ from the previously emitted record, in the order of data's fields; every field for a new key; empty for a DELETE.",
         type: { type: 'array', items: 'string' },
       },
       {
         name: 'key',
-        doc: 'The entity key: the key field\'s value, or a JSON array of the key fields\' values for a composite key.',
+        doc: "The entity key: the key field's value, or a JSON array of the key fields' values for a composite key.",
         type: 'string',
       },
       {
@@ -83,7 +91,7 @@ export function deltaSchemaFor(entity: EntityConfig, withAssignedUser: boolean):
             },
             {
               name: 'position',
-              doc: 'Where the ERP wrote the change, as text that sorts in the database\'s order within one connector and epoch (erp-delta\'s source position); null with connector.',
+              doc: "Where the ERP wrote the change, as text that sorts in the database's order within one connector and epoch (erp-delta's source position); null with connector.",
               type: ['null', 'string'],
               default: null,
             },
@@ -110,16 +118,26 @@ function dataField(name: string, field: FieldConfig, isKey: boolean): AvroField 
 /** What the target receives for a field, in the words of the normalizer's own documentation. */
 function canonicalForm(field: FieldConfig): string {
   switch (field.normalizer) {
-    case 'text': return `text, trimmed${field.case ? `, ${field.case} case` : ''}${field.emptyIsNull ? ', empty as null' : ''}`;
-    case 'decimal': return `a decimal as text with exactly ${field.scale} fraction digits`;
-    case 'integer': return 'an integer';
-    case 'boolean': return 'a boolean';
-    case 'date': return 'a date, YYYY-MM-DD';
-    case 'timestamp': return `an instant in UTC, ISO 8601 with milliseconds${field.zone ? ` (the column holds local time in ${field.zone})` : ''}`;
-    case 'time': return 'a time of day, HH:MM:SS.mmm';
-    case 'json': return 'a JSON document as canonical text (members sorted, no spacing)';
-    case 'uuid': return 'a UUID, lower case';
-    case 'bytes': return `bytes as ${field.encoding} text`;
+    case 'text':
+      return `text, trimmed${field.case ? `, ${field.case} case` : ''}${field.emptyIsNull ? ', empty as null' : ''}`;
+    case 'decimal':
+      return `a decimal as text with exactly ${field.scale} fraction digits`;
+    case 'integer':
+      return 'an integer';
+    case 'boolean':
+      return 'a boolean';
+    case 'date':
+      return 'a date, YYYY-MM-DD';
+    case 'timestamp':
+      return `an instant in UTC, ISO 8601 with milliseconds${field.zone ? ` (the column holds local time in ${field.zone})` : ''}`;
+    case 'time':
+      return 'a time of day, HH:MM:SS.mmm';
+    case 'json':
+      return 'a JSON document as canonical text (members sorted, no spacing)';
+    case 'uuid':
+      return 'a UUID, lower case';
+    case 'bytes':
+      return `bytes as ${field.encoding} text`;
   }
 }
 

@@ -22,7 +22,10 @@ export class PositionReport {
   private readonly warnedTopics = new Set<string>();
   private readonly behindLogged = new Map<string, { atMs: number; unlogged: number }>();
 
-  constructor(private readonly metrics: TrackerMetrics, private readonly logger: Logger) {}
+  constructor(
+    private readonly metrics: TrackerMetrics,
+    private readonly logger: Logger,
+  ) {}
 
   report(entity: TrackedEntity, partition: number, decision: Pick<BatchDecision, 'behind' | 'withoutPosition' | 'alreadyApplied' | 'superseded'>): void {
     this.metrics.recordPositions(entity.name, { behind: decision.behind.length, withoutPosition: decision.withoutPosition, alreadyApplied: decision.alreadyApplied, superseded: decision.superseded });
@@ -68,11 +71,19 @@ export class PositionReport {
       return;
     }
     const first = behind[0] as BehindVersion;
-    this.logger.error({
-      entity: entity.name, partition, key: first.key, recordPosition: describe(first.record), loadedPosition: describe(first.loaded),
-      epoch: first.loaded.epoch, versions: behind.length + (logged?.unlogged ?? 0),
-      hint: `If the ERP database was restored onto another server, run \`erp-delta capture reset --entity ${entity.name}\`, then a full compare (\`erp-delta refresh --from-source --entity ${entity.name}\`).`,
-    }, 'source positions went back: changes made after the loaded version carry an earlier position, so they are not applied');
+    this.logger.error(
+      {
+        entity: entity.name,
+        partition,
+        key: first.key,
+        recordPosition: describe(first.record),
+        loadedPosition: describe(first.loaded),
+        epoch: first.loaded.epoch,
+        versions: behind.length + (logged?.unlogged ?? 0),
+        hint: `If the ERP database was restored onto another server, run \`erp-delta capture reset --entity ${entity.name}\`, then a full compare (\`erp-delta refresh --from-source --entity ${entity.name}\`).`,
+      },
+      'source positions went back: changes made after the loaded version carry an earlier position, so they are not applied',
+    );
     this.behindLogged.set(task, { atMs: now, unlogged: 0 });
   }
 }

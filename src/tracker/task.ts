@@ -194,7 +194,11 @@ export class Task {
       return { nextOffset: first.offset, readFrom: restart?.readFrom };
     }
     const decision = decideBatch(entity, keyed, loadedBefore, {
-      emittedAtMs: Date.now(), epoch: context.epochs.epochOf(entity.name), previous: this.previousFor(messages), join: this.join, columnsSeen: this.columnsSeen,
+      emittedAtMs: Date.now(),
+      epoch: context.epochs.epochOf(entity.name),
+      previous: this.previousFor(messages),
+      join: this.join,
+      columnsSeen: this.columnsSeen,
     });
     const columnsSeen = decision.columnsSighted && new Map([...this.columnsSeen, ...decision.columnsSighted]);
     const previous = new Map<string, LoadedState>();
@@ -206,12 +210,19 @@ export class Task {
     const truncates = await Promise.all(decision.truncates.map((truncate) => context.truncateRequest(entity, truncate)));
     const changelogNextOffset = await this.commitTransaction(this.deltaMessages(decision.deltas), deadLetters, { groupId: context.groupId, offset: restart?.readFrom ?? nextOffset }, truncates);
     await this.store.write({
-      put: [...decision.loadedAfter.values()], delete: [], changelogNextOffset, previous,
+      put: [...decision.loadedAfter.values()],
+      delete: [],
+      changelogNextOffset,
+      previous,
       lastInput: decision.last && { ...decision.last, initialSnapshot: decision.last.initialSnapshot === true, nextOffset, timestamp: last.timestamp },
       columnsSeen,
     });
     if (columnsSeen) this.columnsSeen = columnsSeen;
-    if (this.markingFor !== undefined) await this.store.markSeen(this.markingFor, keyed.flatMap((record) => rowKeyOf(record) ?? []));
+    if (this.markingFor !== undefined)
+      await this.store.markSeen(
+        this.markingFor,
+        keyed.flatMap((record) => rowKeyOf(record) ?? []),
+      );
     this.snapshotReads?.add(keyed, decision.deltas, Date.now());
     this.previous = decision.last && { record: decision.last, nextOffset, timestamp: last.timestamp };
 
@@ -229,7 +240,10 @@ export class Task {
       context.logger.warn({ entity: entity.name, topic: record.position.topic, partition, offset: record.position.offset, code: error.code, reason: error.message }, 'record dead-lettered');
     }
     for (const truncate of decision.truncates) {
-      context.logger.warn({ entity: entity.name, topic: truncate.topic, partition, offset: truncate.offset, position: truncate.position }, 'the ERP truncated the table: every task of the entity deletes (RECONCILE) the keys it loaded from before it');
+      context.logger.warn(
+        { entity: entity.name, topic: truncate.topic, partition, offset: truncate.offset, position: truncate.position },
+        'the ERP truncated the table: every task of the entity deletes (RECONCILE) the keys it loaded from before it',
+      );
     }
     if (decision.absentColumns) this.reportAbsentColumns(decision.absentColumns);
     if (decision.unknownFieldRecords > 0) {
@@ -252,7 +266,7 @@ export class Task {
       const column = this.entity.fields.find((tracked) => tracked.name === field)?.column;
       this.context.logger.warn(
         { entity: this.entity.name, partition: this.partition, field, column, records },
-        'CDC records without a tracked field\'s column: written before the column was added to the table, they keep the loaded value (null for a key not loaded yet). If the table has no such column, fix the field\'s column in the config. Counted in erp_delta_columns_absent_total',
+        "CDC records without a tracked field's column: written before the column was added to the table, they keep the loaded value (null for a key not loaded yet). If the table has no such column, fix the field's column in the config. Counted in erp_delta_columns_absent_total",
       );
     }
   }
@@ -269,13 +283,15 @@ export class Task {
     const index = findCaptureRestart(keyed, this.previousFor(messages));
     if (index === undefined) return undefined;
     const restart = messages[index] as KafkaRecord;
-    const lastRead = index > 0 ? (messages[index - 1] as KafkaRecord).timestamp : this.previous?.timestamp ?? '0';
+    const lastRead = index > 0 ? (messages[index - 1] as KafkaRecord).timestamp : (this.previous?.timestamp ?? '0');
     const { topic } = this.entity;
     const missed = await this.context.newerRecordsBefore(topic, this.partition, restart.offset, Number(lastRead));
-    this.context.logger.warn({ entity: this.entity.name, task: this.id, offset: restart.offset, readAgain: missed },
+    this.context.logger.warn(
+      { entity: this.entity.name, task: this.id, offset: restart.offset, readAgain: missed },
       missed
         ? 'a new initial snapshot (a capture reset) starts in the middle of the CDC partition, which was created again: reading it again from its start; what was applied is skipped by source position'
-        : 'a new initial snapshot (a capture reset) follows what the task read: reading it in order');
+        : 'a new initial snapshot (a capture reset) follows what the task read: reading it in order',
+    );
     return missed ? { index, readFrom: await this.context.partitionStart(topic, this.partition) } : undefined;
   }
 
@@ -375,7 +391,10 @@ export class Task {
     return this.inTurn(async () => {
       const loaded = await nextRecords();
       if (loaded.length === 0) return { checked: 0, deleted: 0 };
-      const known = await this.store.replayState(refreshId, loaded.map((record) => record.key));
+      const known = await this.store.replayState(
+        refreshId,
+        loaded.map((record) => record.key),
+      );
       const present = new Set(loaded.flatMap((record, index) => (known[index]?.present ? [record.key] : [])));
       const deltas = decideReconcile(this.entity, loaded, { present, refreshed: new Set() }, end, Date.now());
       if (deltas.length > 0) {
@@ -494,9 +513,7 @@ export class Task {
     return this.closing !== undefined;
   }
 
-  private async writeLoaded(
-    loadedAfter: ReadonlyMap<string, LoadedRecord | DeletedRecord>, changelogNextOffset: string | undefined, previous: ReadonlyMap<string, LoadedState>,
-  ): Promise<void> {
+  private async writeLoaded(loadedAfter: ReadonlyMap<string, LoadedRecord | DeletedRecord>, changelogNextOffset: string | undefined, previous: ReadonlyMap<string, LoadedState>): Promise<void> {
     await this.store.write({ put: [...loadedAfter.values()], delete: [], changelogNextOffset, previous });
   }
 
@@ -505,7 +522,12 @@ export class Task {
    * offset of this task's CDC partition to resume from, for the live group or a refresh's group,
    * is committed with them; a re-check has none.
    */
-  private async commitTransaction(deltas: OutgoingRecord[], deadLetters: OutgoingRecord[], position: { groupId: string; offset: string } | undefined, others: ReadonlyArray<{ topic: string; message: OutgoingRecord }> = []): Promise<string | undefined> {
+  private async commitTransaction(
+    deltas: OutgoingRecord[],
+    deadLetters: OutgoingRecord[],
+    position: { groupId: string; offset: string } | undefined,
+    others: ReadonlyArray<{ topic: string; message: OutgoingRecord }> = [],
+  ): Promise<string | undefined> {
     const { entity, partition, context } = this;
     const transaction = await this.producer.transaction();
     try {
@@ -552,4 +574,3 @@ interface CaptureRestart {
 function joinOf(entity: TrackedEntity, context: TaskContext): AssignmentJoin | undefined {
   return context.assignment?.entity === entity.name ? context.assignment.join : undefined;
 }
-

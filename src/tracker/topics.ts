@@ -37,9 +37,13 @@ export async function ensureTopics(admin: KafkaAdmin, config: TrackerConfig, log
     const deltaPartitions = served.find((topic) => topic.name === entity.deltaTopic)?.partitions.length;
     const cdcPartitions = partitions.get(entity.topic);
     if (deltaPartitions !== cdcPartitions) {
-      throw new ErpDeltaError('TOPIC_MISMATCH', `Delta topic ${entity.deltaTopic} has ${deltaPartitions} partitions but CDC topic ${entity.topic} has ${cdcPartitions}: delta partition p must be the changelog of input partition p.`, {
-        hint: `Recreate ${entity.deltaTopic} with ${cdcPartitions} partitions (or delete it and let erp-delta create it).`,
-      });
+      throw new ErpDeltaError(
+        'TOPIC_MISMATCH',
+        `Delta topic ${entity.deltaTopic} has ${deltaPartitions} partitions but CDC topic ${entity.topic} has ${cdcPartitions}: delta partition p must be the changelog of input partition p.`,
+        {
+          hint: `Recreate ${entity.deltaTopic} with ${cdcPartitions} partitions (or delete it and let erp-delta create it).`,
+        },
+      );
     }
   }
   return partitions;
@@ -56,7 +60,7 @@ async function waitForTopic(admin: KafkaAdmin, topic: string, logger: Logger): P
     }
     if (Date.now() > deadline) {
       throw new ErpDeltaError('TOPIC_MISMATCH', `CDC topic ${topic} does not exist.`, {
-        hint: 'Apply the Debezium connectors (`npx erp-delta connectors apply`) or check the entity\'s topic in the config.',
+        hint: "Apply the Debezium connectors (`npx erp-delta connectors apply`) or check the entity's topic in the config.",
       });
     }
     if (!warned) {
@@ -73,7 +77,9 @@ async function waitForTopic(admin: KafkaAdmin, topic: string, logger: Logger): P
  */
 export async function ensureAssignmentTopics(admin: KafkaAdmin, config: Pick<TrackerConfig, 'assignment'>): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const toCreate = assignmentTopics(config).filter((topic) => !existing.has(topic)).map(assignmentTopic);
+  const toCreate = assignmentTopics(config)
+    .filter((topic) => !existing.has(topic))
+    .map(assignmentTopic);
   if (toCreate.length > 0) await createServedTopics(admin, toCreate);
 }
 

@@ -99,7 +99,9 @@ export class Tracker implements TrackerView, TrackerActions {
     this.entitiesByTopic = new Map(trackedEntities(config).map((entity) => [entity.topic, entity]));
     if (config.capture) {
       const capture = new CaptureMonitor({
-        settings: captureSettings(config.capture), kafka: this.kafka, logger,
+        settings: captureSettings(config.capture),
+        kafka: this.kafka,
+        logger,
         entities: Object.values(config.entities).map(({ name, topic }) => ({ name, topic })),
         newestSourceChangeMs: this.metrics.newestSourceChangeMs,
       });
@@ -138,7 +140,7 @@ export class Tracker implements TrackerView, TrackerActions {
       decoder: new SourceDecoder(registry),
       metrics: this.metrics,
       logger,
-      assignment: config.assignment && await this.startAssignmentTable(config.assignment),
+      assignment: config.assignment && (await this.startAssignmentTable(config.assignment)),
       epochs,
       positions: this.positionReport,
       newerRecordsBefore: (topic, partition, offset, timestampMs) => this.newerRecordsBefore(topic, partition, offset, timestampMs),
@@ -178,7 +180,12 @@ export class Tracker implements TrackerView, TrackerActions {
     const table = await AssignmentTable.open(join(dataDir, 'assignments', assignment.topic));
     this.assignmentTable = table;
     this.assignmentFeed = await AssignmentFeed.start({
-      kafka: this.kafka, assignment, table, dlqTopic: config.dlqTopic, logger, onChanges: (changes) => this.onAssignmentChanges(changes),
+      kafka: this.kafka,
+      assignment,
+      table,
+      dlqTopic: config.dlqTopic,
+      logger,
+      onChanges: (changes) => this.onAssignmentChanges(changes),
     });
     return { entity: assignment.entity, join: assignmentJoin(table, assignment) };
   }
@@ -190,7 +197,10 @@ export class Tracker implements TrackerView, TrackerActions {
    */
   private async startRefreshControl(admin: KafkaAdmin): Promise<void> {
     const { config, logger } = this.options;
-    await assertCompacted(admin, Object.values(config.entities).map((entity) => entity.topic)).catch((error: unknown) => {
+    await assertCompacted(
+      admin,
+      Object.values(config.entities).map((entity) => entity.topic),
+    ).catch((error: unknown) => {
       if (!isErpDeltaError(error, 'REFRESH_REFUSED')) throw error;
       logger.error({ code: error.code, hint: error.hint }, error.message);
     });
@@ -211,7 +221,8 @@ export class Tracker implements TrackerView, TrackerActions {
     const { config, logger } = this.options;
     const connectorsDir = config.refresh.connectorsDir ?? projectFiles.connectorsDir;
     const { found, missing } = findSnapshotTargets(config, Object.keys(config.entities), connectorsDir);
-    if (missing.length > 0) logger.warn({ entities: missing, connectorsDir }, 'no connector file with a Kafka signal channel captures these entities: a full compare (refresh --from-source) cannot run for them');
+    if (missing.length > 0)
+      logger.warn({ entities: missing, connectorsDir }, 'no connector file with a Kafka signal channel captures these entities: a full compare (refresh --from-source) cannot run for them');
     this.snapshotWatch = await SnapshotWatch.start(this.kafka, admin, control, found, logger);
   }
 
@@ -229,10 +240,14 @@ export class Tracker implements TrackerView, TrackerActions {
       if (control.board.request(run.id)) return;
       const targets = this.snapshotWatch?.targets.filter((target) => run.entities.includes(target.entity)) ?? [];
       const request = await control.request(this.admin, config, {
-        trigger: `schedule ${due.toISOString()}`, id: run.id, entities: run.entities, kind: run.kind, rowEstimates: () => tableRowEstimates(config, targets),
+        trigger: `schedule ${due.toISOString()}`,
+        id: run.id,
+        entities: run.entities,
+        kind: run.kind,
+        rowEstimates: () => tableRowEstimates(config, targets),
       });
       for (const [topic, why] of Object.entries(request.estimatesUnknown ?? {})) {
-        logger.warn({ refresh: request.id, topic, why }, 'full compare: the table\'s row estimate is unknown, so its progress shows rows compared without a percentage or ETA');
+        logger.warn({ refresh: request.id, topic, why }, "full compare: the table's row estimate is unknown, so its progress shows rows compared without a percentage or ETA");
       }
       if (run.kind === 'compare') await sendIncrementalSnapshotSignals(config, targets, request.id);
       logger.info({ refresh: request.id, kind: run.kind, entities: request.entities }, 'scheduled refresh requested');
@@ -258,10 +273,14 @@ export class Tracker implements TrackerView, TrackerActions {
     const running = control.board.running();
     if (running && !this.announcedRefreshes.has(running.id)) {
       this.announcedRefreshes.add(running.id);
-      this.options.logger.info({ refresh: running.id, entities: running.entities, trigger: running.trigger, records: refreshStatus(control.board, this.options.config, Date.now(), running.id).running?.totals.total }, 'refresh started');
+      this.options.logger.info(
+        { refresh: running.id, entities: running.entities, trigger: running.trigger, records: refreshStatus(control.board, this.options.config, Date.now(), running.id).running?.totals.total },
+        'refresh started',
+      );
     }
     if (running && control.board.isDone(running)) {
-      void control.complete(running)
+      void control
+        .complete(running)
         .then(async () => {
           const totals = refreshStatus(control.board, this.options.config, Date.now(), running.id).running?.totals;
           this.options.logger.info({ refresh: running.id, entities: running.entities, ...totals, ms: Date.now() - running.requestedAtMs }, 'refresh completed');
@@ -285,7 +304,9 @@ export class Tracker implements TrackerView, TrackerActions {
   }
 
   private onAssignmentChanges(changes: readonly AssignmentChange[]): void {
-    for (const { helpers: { recheck } } of this.tasks?.running() ?? []) {
+    for (const {
+      helpers: { recheck },
+    } of this.tasks?.running() ?? []) {
       if (!recheck) continue;
       for (const change of changes) {
         if (change.role === 'mapping') recheck.requestRep(change.key, change.tsMs);
@@ -303,8 +324,14 @@ export class Tracker implements TrackerView, TrackerActions {
     let refresh: RefreshRunner | undefined;
     if (refreshControl && admin) {
       refresh = new RefreshRunner(task, {
-        kafka: this.kafka, admin, control: refreshControl, groupId: options.config.kafka.groupId,
-        maxRecordsPerSecond: options.config.refresh.maxRecordsPerSecond, gateFor: (request) => this.lagGateFor(request), metrics: this.metrics, logger: options.logger,
+        kafka: this.kafka,
+        admin,
+        control: refreshControl,
+        groupId: options.config.kafka.groupId,
+        maxRecordsPerSecond: options.config.refresh.maxRecordsPerSecond,
+        gateFor: (request) => this.lagGateFor(request),
+        metrics: this.metrics,
+        logger: options.logger,
       });
       refresh.kick();
     }
@@ -389,7 +416,12 @@ export class Tracker implements TrackerView, TrackerActions {
   private async probeKafka(): Promise<ReadinessInputs['kafka']> {
     if (!this.admin) return { reachable: false, error: 'not connected yet' };
     try {
-      await Promise.race([this.admin.describeCluster(), sleep(2_000, undefined, { ref: false }).then(() => { throw new Error('no answer within 2 s'); })]);
+      await Promise.race([
+        this.admin.describeCluster(),
+        sleep(2_000, undefined, { ref: false }).then(() => {
+          throw new Error('no answer within 2 s');
+        }),
+      ]);
       return { reachable: true };
     } catch (error) {
       return { reachable: false, error: (error as Error).message };
@@ -430,9 +462,15 @@ export class Tracker implements TrackerView, TrackerActions {
   }
 
   sourcePositions(): Record<string, PositionStatus & { epoch: number }> {
-    return Object.fromEntries(this.entityNames().map((name) => [name, {
-      ...(this.positionReport?.status()[name] ?? { behind: 0, lastBehind: null, withoutPosition: 0 }), epoch: this.epochFeed?.epochOf(name) ?? 0,
-    }]));
+    return Object.fromEntries(
+      this.entityNames().map((name) => [
+        name,
+        {
+          ...(this.positionReport?.status()[name] ?? { behind: 0, lastBehind: null, withoutPosition: 0 }),
+          epoch: this.epochFeed?.epochOf(name) ?? 0,
+        },
+      ]),
+    );
   }
 
   refreshStatus(): RefreshStatus {

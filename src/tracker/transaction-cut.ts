@@ -47,12 +47,7 @@ export interface TransactionCut {
  * (an aborted transaction's) or a transaction whose rest never comes must not hold the partition.
  * Undefined: decide the whole batch.
  */
-export function trailingTransactionCut(
-  messages: readonly FetchedPosition[],
-  keyed: readonly KeyedRecord[],
-  bounds: BatchBounds,
-  heldBack: HeldBack | undefined,
-): TransactionCut | undefined {
+export function trailingTransactionCut(messages: readonly FetchedPosition[], keyed: readonly KeyedRecord[], bounds: BatchBounds, heldBack: HeldBack | undefined): TransactionCut | undefined {
   const newest = messages.at(-1);
   if (!newest) return undefined;
   const lingerMs = bounds.moreAvailable ? 0 : lingerLeft(newest.timestamp, bounds);

@@ -29,22 +29,27 @@ export interface ReadyzAnswer {
 
 export async function readyz(base: string, query = ''): Promise<ReadyzAnswer> {
   const response = await fetch(`${base}/readyz${query}`);
-  const body = await response.json() as { ready: boolean; reasons: string[] };
+  const body = (await response.json()) as { ready: boolean; reasons: string[] };
   return { status: response.status, ready: body.ready, reasons: body.reasons };
 }
 
 /** Waits until /readyz answers as `check` wants; returns that answer. */
 export function waitReadyz(base: string, what: string, check: (answer: ReadyzAnswer) => boolean, timeoutMs: number, describe?: () => string): Promise<ReadyzAnswer> {
   let last: ReadyzAnswer | undefined;
-  return waitUntil(what, async () => {
-    try {
-      last = await readyz(base);
-    } catch (error) {
-      // The tracker is gone: what it said last tells why.
-      throw new Error(`${what}: /readyz did not answer (${(error as Error).message})${describe ? `\n${describe()}` : ''}`, { cause: error });
-    }
-    return check(last) ? last : undefined;
-  }, timeoutMs, () => `last /readyz: ${JSON.stringify(last)}${describe ? `\n${describe()}` : ''}`);
+  return waitUntil(
+    what,
+    async () => {
+      try {
+        last = await readyz(base);
+      } catch (error) {
+        // The tracker is gone: what it said last tells why.
+        throw new Error(`${what}: /readyz did not answer (${(error as Error).message})${describe ? `\n${describe()}` : ''}`, { cause: error });
+      }
+      return check(last) ? last : undefined;
+    },
+    timeoutMs,
+    () => `last /readyz: ${JSON.stringify(last)}${describe ? `\n${describe()}` : ''}`,
+  );
 }
 
 /** One sample of /metrics, e.g. metric(base, 'erp_delta_capture_connector_up', { connector: 'erp-postgres' }). */
@@ -73,10 +78,14 @@ export function loggedStates(tracker: TrackerProcess, connector: string): string
 
 /** Waits until Connect says the connector and all its tasks run. */
 export async function waitConnectorRunning(connect: ConnectRestClient, name: string, timeoutMs = 120_000): Promise<void> {
-  await waitUntil(`connector ${name} to run`, async () => {
-    const status = await connect.status(name).catch(() => undefined);
-    return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
-  }, timeoutMs);
+  await waitUntil(
+    `connector ${name} to run`,
+    async () => {
+      const status = await connect.status(name).catch(() => undefined);
+      return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
+    },
+    timeoutMs,
+  );
 }
 
 /** A browser on a tracker's status page, once the page has loaded its first data. */
@@ -90,5 +99,13 @@ export async function openStatusPage(base: string): Promise<{ browser: Browser; 
 
 /** The state the status page shows for a connector (its row's data-state), polling the page's own refresh. */
 export function waitPageState(page: Page, connector: string, state: string, timeoutMs = 30_000): Promise<true> {
-  return waitUntil(`the status page to show ${connector} ${state}`, async () => (await page.locator(`#capture-rows tr[data-connector="${connector}"]`).getAttribute('data-state').catch(() => null)) === state || undefined, timeoutMs);
+  return waitUntil(
+    `the status page to show ${connector} ${state}`,
+    async () =>
+      (await page
+        .locator(`#capture-rows tr[data-connector="${connector}"]`)
+        .getAttribute('data-state')
+        .catch(() => null)) === state || undefined,
+    timeoutMs,
+  );
 }

@@ -77,13 +77,17 @@ export function copyOfShippedConnector(copy: ConnectorCopy): Record<string, stri
 export async function removeTestCapture(connect: ConnectRestClient, db: pg.Client, capture: { connector: string; slot: string; topics?: readonly string[] }): Promise<void> {
   await connect.delete(capture.connector);
   await waitUntil(`connector ${capture.connector} to be gone`, async () => (await connect.status(capture.connector)) === undefined, 60_000);
-  await waitUntil(`slot ${capture.slot} to be dropped`, async () => {
-    const result = await db.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [capture.slot]);
-    if (result.rows.length === 0) return true;
-    if (result.rows[0]?.active) return false;
-    await db.query('SELECT pg_drop_replication_slot($1)', [capture.slot]);
-    return true;
-  }, 60_000);
+  await waitUntil(
+    `slot ${capture.slot} to be dropped`,
+    async () => {
+      const result = await db.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [capture.slot]);
+      if (result.rows.length === 0) return true;
+      if (result.rows[0]?.active) return false;
+      await db.query('SELECT pg_drop_replication_slot($1)', [capture.slot]);
+      return true;
+    },
+    60_000,
+  );
   await db.query(`DROP PUBLICATION IF EXISTS ${capture.slot}`);
   const topics = capture.topics ?? [];
   if (topics.length === 0) return;
@@ -91,10 +95,14 @@ export async function removeTestCapture(connect: ConnectRestClient, db: pg.Clien
   await admin.connect();
   try {
     await admin.deleteTopics({ topics: [...topics] });
-    await waitUntil(`topics ${topics.join(', ')} to be deleted`, async () => {
-      const existing = await admin.listTopics();
-      return topics.every((topic) => !existing.includes(topic));
-    }, 60_000);
+    await waitUntil(
+      `topics ${topics.join(', ')} to be deleted`,
+      async () => {
+        const existing = await admin.listTopics();
+        return topics.every((topic) => !existing.includes(topic));
+      },
+      60_000,
+    );
   } finally {
     await admin.disconnect();
   }

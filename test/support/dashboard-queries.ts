@@ -45,14 +45,81 @@ export interface ParsedQuery {
 /** Functions and aggregations a dashboard query may call; an unknown name (a typo, `rat(`) fails. */
 const FUNCTIONS = new Set([
   // aggregation operators
-  'sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'limitk', 'limit_ratio',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+  'limitk',
+  'limit_ratio',
   // functions
-  'abs', 'absent', 'absent_over_time', 'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min', 'day_of_month', 'day_of_week', 'day_of_year',
-  'days_in_month', 'delta', 'deriv', 'exp', 'floor', 'histogram_avg', 'histogram_count', 'histogram_fraction', 'histogram_quantile',
-  'histogram_stddev', 'histogram_stdvar', 'histogram_sum', 'hour', 'idelta', 'increase', 'irate', 'label_join', 'label_replace', 'ln',
-  'log2', 'log10', 'minute', 'month', 'predict_linear', 'rate', 'resets', 'round', 'scalar', 'sgn', 'sort', 'sort_desc', 'sort_by_label',
-  'sort_by_label_desc', 'sqrt', 'time', 'timestamp', 'vector', 'year', 'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time',
-  'count_over_time', 'quantile_over_time', 'stddev_over_time', 'stdvar_over_time', 'last_over_time', 'present_over_time', 'mad_over_time',
+  'abs',
+  'absent',
+  'absent_over_time',
+  'ceil',
+  'changes',
+  'clamp',
+  'clamp_max',
+  'clamp_min',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'days_in_month',
+  'delta',
+  'deriv',
+  'exp',
+  'floor',
+  'histogram_avg',
+  'histogram_count',
+  'histogram_fraction',
+  'histogram_quantile',
+  'histogram_stddev',
+  'histogram_stdvar',
+  'histogram_sum',
+  'hour',
+  'idelta',
+  'increase',
+  'irate',
+  'label_join',
+  'label_replace',
+  'ln',
+  'log2',
+  'log10',
+  'minute',
+  'month',
+  'predict_linear',
+  'rate',
+  'resets',
+  'round',
+  'scalar',
+  'sgn',
+  'sort',
+  'sort_desc',
+  'sort_by_label',
+  'sort_by_label_desc',
+  'sqrt',
+  'time',
+  'timestamp',
+  'vector',
+  'year',
+  'avg_over_time',
+  'min_over_time',
+  'max_over_time',
+  'sum_over_time',
+  'count_over_time',
+  'quantile_over_time',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'last_over_time',
+  'present_over_time',
+  'mad_over_time',
 ]);
 
 /** Words of PromQL that are neither metrics nor functions. */
@@ -94,7 +161,7 @@ export function tokenize(expr: string): Token[] {
       matched = true;
       if (kind === 'space' || kind === 'comment') break;
       // JSON.parse reads PromQL's double-quoted escapes; single and back quotes hold no variables or escapes the dashboard uses.
-      tokens.push(kind === 'string' ? { kind, text, value: text.startsWith('"') ? JSON.parse(text) as string : text.slice(1, -1) } : { kind, text });
+      tokens.push(kind === 'string' ? { kind, text, value: text.startsWith('"') ? (JSON.parse(text) as string) : text.slice(1, -1) } : { kind, text });
       break;
     }
     if (!matched) throw new Error(`cannot read PromQL at ${JSON.stringify(rest.slice(0, 20))} in ${expr}`);
@@ -130,7 +197,12 @@ function readMatchers(tokens: readonly Token[], open: number, end: number, expr:
     const op = tokens[index + 1];
     const value = tokens[index + 2];
     if (label?.kind !== 'ident' || op?.kind !== 'op' || !['=', '!=', '=~', '!~'].includes(op.text) || value?.kind !== 'string' || value.value === undefined) {
-      throw new Error(`cannot read the label matchers ${tokens.slice(open, end + 1).map((token) => token.text).join('')} in ${expr}`);
+      throw new Error(
+        `cannot read the label matchers ${tokens
+          .slice(open, end + 1)
+          .map((token) => token.text)
+          .join('')} in ${expr}`,
+      );
     }
     if (label.text === '__name__') {
       // Only names spelled out (a|b) can be checked: a real regular expression would match anything.
@@ -153,7 +225,13 @@ function readLabelList(tokens: readonly Token[], open: number, end: number, expr
   for (let index = open + 1; index < end; index += 1) {
     const token = tokens[index];
     if (token?.kind === 'ident') labels.push(token.text);
-    else if (token?.text !== ',') throw new Error(`cannot read the label list ${tokens.slice(open, end + 1).map((item) => item.text).join(' ')} in ${expr}`);
+    else if (token?.text !== ',')
+      throw new Error(
+        `cannot read the label list ${tokens
+          .slice(open, end + 1)
+          .map((item) => item.text)
+          .join(' ')} in ${expr}`,
+      );
   }
   return labels;
 }
@@ -246,7 +324,11 @@ export function parseVariableQuery(query: string): ParsedQuery {
 // ---------------------------------------------------------------------------------------------
 // The dashboard's JSON
 
-export interface DashboardTarget { expr?: string; refId?: string; datasource?: { type?: string; uid?: string } }
+export interface DashboardTarget {
+  expr?: string;
+  refId?: string;
+  datasource?: { type?: string; uid?: string };
+}
 export interface DashboardPanel {
   id?: number;
   type?: string;
@@ -256,8 +338,18 @@ export interface DashboardPanel {
   targets?: DashboardTarget[];
   panels?: DashboardPanel[];
 }
-export interface DashboardVariable { name?: string; type?: string; query?: string | { query?: string }; datasource?: { type?: string; uid?: string } }
-export interface Dashboard { uid?: string; title?: string; panels?: DashboardPanel[]; templating?: { list?: DashboardVariable[] } }
+export interface DashboardVariable {
+  name?: string;
+  type?: string;
+  query?: string | { query?: string };
+  datasource?: { type?: string; uid?: string };
+}
+export interface Dashboard {
+  uid?: string;
+  title?: string;
+  panels?: DashboardPanel[];
+  templating?: { list?: DashboardVariable[] };
+}
 
 export function readDashboard(path = DASHBOARD_PATH): Dashboard {
   return JSON.parse(readFileSync(path, 'utf8')) as Dashboard;
@@ -275,18 +367,17 @@ export function panelQueries(dashboard: Dashboard): DashboardQuery[] {
 
 /** The query variables' queries (a string, or Grafana 10's `{ query }` object). */
 export function variableQueries(dashboard: Dashboard): DashboardQuery[] {
-  return (dashboard.templating?.list ?? []).filter((variable) => variable.type === 'query').map((variable) => ({
-    where: `variable $${variable.name ?? '?'}`,
-    expr: typeof variable.query === 'string' ? variable.query : variable.query?.query ?? '',
-  }));
+  return (dashboard.templating?.list ?? [])
+    .filter((variable) => variable.type === 'query')
+    .map((variable) => ({
+      where: `variable $${variable.name ?? '?'}`,
+      expr: typeof variable.query === 'string' ? variable.query : (variable.query?.query ?? ''),
+    }));
 }
 
 /** Every query of the dashboard, parsed. */
 export function dashboardSelectors(dashboard: Dashboard): Array<DashboardQuery & ParsedQuery> {
-  return [
-    ...panelQueries(dashboard).map((query) => ({ ...query, ...parsePromQL(query.expr) })),
-    ...variableQueries(dashboard).map((query) => ({ ...query, ...parseVariableQuery(query.expr) })),
-  ];
+  return [...panelQueries(dashboard).map((query) => ({ ...query, ...parsePromQL(query.expr) })), ...variableQueries(dashboard).map((query) => ({ ...query, ...parseVariableQuery(query.expr) }))];
 }
 
 /** The metric names (series names, e.g. `..._bucket`) the dashboard queries. */

@@ -135,13 +135,7 @@ export function changeValue(input: ChangeInput): Buffer {
   if (!input.withSchema) return json(payload);
   const schema = {
     type: 'struct',
-    fields: [
-      valueStruct(input.table, 'before'),
-      valueStruct(input.table, 'after'),
-      SOURCE_SCHEMA,
-      { type: 'string', optional: false, field: 'op' },
-      { type: 'int64', optional: true, field: 'ts_ms' },
-    ],
+    fields: [valueStruct(input.table, 'before'), valueStruct(input.table, 'after'), SOURCE_SCHEMA, { type: 'string', optional: false, field: 'op' }, { type: 'int64', optional: true, field: 'ts_ms' }],
     optional: false,
     name: `erp.public.${input.table}.Envelope`,
     version: 2,
@@ -164,6 +158,6 @@ export function json(value: unknown): Buffer {
 
 /** A decoded record that names a row (a change or a tombstone): the test fails on a truncate. */
 export function rowRecord(decoded: DecodedSourceRecord): SourceChange | SourceTombstone {
-  if (decoded.kind === 'truncate') throw new Error('expected a row\'s record, got a truncate');
+  if (decoded.kind === 'truncate') throw new Error("expected a row's record, got a truncate");
   return decoded;
 }

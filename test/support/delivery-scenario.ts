@@ -15,8 +15,19 @@ import { TrackerTest, uniqueCode, waitUntil, type TrackerProcess } from './track
 
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'erp-delta.js');
 
-export interface TargetAttempt { atMs: number; requestKey: string; status: number; method: string; bytes: number }
-export interface TargetState { requests: number; received: ReceivedDelta[]; deleted: ReceivedDelete[]; attempts: TargetAttempt[] }
+export interface TargetAttempt {
+  atMs: number;
+  requestKey: string;
+  status: number;
+  method: string;
+  bytes: number;
+}
+export interface TargetState {
+  requests: number;
+  received: ReceivedDelta[];
+  deleted: ReceivedDelete[];
+  attempts: TargetAttempt[];
+}
 
 export interface RunningTarget {
   url: string;
@@ -30,7 +41,9 @@ export async function startTarget(t: TestContext, args: readonly string[] = [], 
   const child = spawn(process.execPath, [BIN, 'target', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill());
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       const match = /target listening on (\S+)/.exec(chunk.toString());
@@ -41,7 +54,8 @@ export async function startTarget(t: TestContext, args: readonly string[] = [], 
   // An HTTPS target is asked through a dispatcher that trusts its CA (the tests' own requests).
   const request = (path: string, init: { method?: string; body?: string } = {}) => undiciFetch(`${url}${path}`, { ...init, ...(dispatcher === undefined ? {} : { dispatcher }) });
   return {
-    url, child,
+    url,
+    child,
     state: async () => (await request('/received')).json() as Promise<TargetState>,
     faults: async (faults) => {
       const response = await request('/_faults', { method: 'POST', body: JSON.stringify(faults) });
@@ -64,16 +78,27 @@ export interface ProductScenario {
  * left running, caught up); `deliver` gets a config of the products alone, with `delivery`.
  * `trackerConfig` changes the tracker's config before it starts.
  */
-export async function productScenario(t: TestContext, options: {
-  name: string; codePrefix: string; rowCount: number; delivery?: Record<string, unknown>; refresh?: Record<string, unknown>;
-  // biome-ignore lint/suspicious/noExplicitAny: the tests reach into the YAML
-  trackerConfig?: (config: Record<string, any>) => void;
-}): Promise<ProductScenario> {
+export async function productScenario(
+  t: TestContext,
+  options: {
+    name: string;
+    codePrefix: string;
+    rowCount: number;
+    delivery?: Record<string, unknown>;
+    refresh?: Record<string, unknown>;
+    // biome-ignore lint/suspicious/noExplicitAny: the tests reach into the YAML
+    trackerConfig?: (config: Record<string, any>) => void;
+  },
+): Promise<ProductScenario> {
   const products = new ProductTopic();
   await products.create();
   const rows = codes(uniqueCode(options.codePrefix), options.rowCount);
   await products.upsert(rows);
-  const test = new TrackerTest(options.name, { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: 5_000, retryInitialMs: 50, retryMaxMs: 400, ...options.delivery }, refresh: options.refresh });
+  const test = new TrackerTest(options.name, {
+    cdcTopics: { products: products.topic },
+    delivery: { batchSize: 20, timeoutMs: 5_000, retryInitialMs: 50, retryMaxMs: 400, ...options.delivery },
+    refresh: options.refresh,
+  });
   t.after(() => test.cleanup());
   if (options.trackerConfig) rewriteYaml(test.configPath, options.trackerConfig);
   const tracker = await test.startCaughtUp();
@@ -115,22 +140,33 @@ export interface RunningLoader {
 
 /** `erp-delta deliver --target URL --config FILE --admin-port 0`. */
 export function startLoader(t: TestContext, target: string, configPath: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = []): RunningLoader {
-  const child = spawn(process.execPath, [BIN, 'deliver', '--target', target, '--config', configPath, '--admin-port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [BIN, 'deliver', '--target', target, '--config', configPath, '--admin-port', '0', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
     stderr: () => stderr,
-    adminUrl: () => waitUntil('the loader\'s admin endpoint', () => {
-      for (const line of stderr.split('\n')) {
-        if (!line.includes('admin endpoint')) continue;
-        const parsed = JSON.parse(line) as { port?: number };
-        if (parsed.port !== undefined) return `http://127.0.0.1:${parsed.port}`;
-      }
-      return undefined;
-    }, 30_000, () => stderr.slice(-2_000)),
+    adminUrl: () =>
+      waitUntil(
+        "the loader's admin endpoint",
+        () => {
+          for (const line of stderr.split('\n')) {
+            if (!line.includes('admin endpoint')) continue;
+            const parsed = JSON.parse(line) as { port?: number };
+            if (parsed.port !== undefined) return `http://127.0.0.1:${parsed.port}`;
+          }
+          return undefined;
+        },
+        30_000,
+        () => stderr.slice(-2_000),
+      ),
     exit: () => exited,
     stop: async () => {
       child.kill('SIGTERM');

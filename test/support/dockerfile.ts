@@ -34,12 +34,14 @@ export function dockerfileInstructions(path = DOCKERFILE): Instruction[] {
     current = '';
   }
   let stage = -1;
-  return logical.filter((line) => line !== '').map((line) => {
-    const space = line.indexOf(' ');
-    const keyword = (space === -1 ? line : line.slice(0, space)).toUpperCase();
-    if (keyword === 'FROM') stage += 1;
-    return { keyword, args: space === -1 ? '' : line.slice(space + 1).trim(), stage };
-  });
+  return logical
+    .filter((line) => line !== '')
+    .map((line) => {
+      const space = line.indexOf(' ');
+      const keyword = (space === -1 ? line : line.slice(0, space)).toUpperCase();
+      if (keyword === 'FROM') stage += 1;
+      return { keyword, args: space === -1 ? '' : line.slice(space + 1).trim(), stage };
+    });
 }
 
 /** `KEY=value` pairs of ENV and ARG instructions (a value with spaces in double or single quotes). */

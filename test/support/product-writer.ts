@@ -29,7 +29,10 @@ export class ProductWriter {
   private stopping = false;
   updates = 0;
 
-  private constructor(private readonly db: pg.Client, readonly codes: readonly string[]) {}
+  private constructor(
+    private readonly db: pg.Client,
+    readonly codes: readonly string[],
+  ) {}
 
   /** Inserts `count` products with codes `<prefix>-<n>`, in one statement. */
   static async insert(db: pg.Client, prefix: string, count: number): Promise<ProductWriter> {

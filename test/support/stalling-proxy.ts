@@ -9,7 +9,10 @@ export class StallingProxy {
   private readonly sockets = new Set<Socket>();
   private stalled = 0;
 
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   static async start(target: { host: string; port: number }, stallConnections: number): Promise<StallingProxy> {
     let proxy: StallingProxy | undefined;
@@ -24,7 +27,10 @@ export class StallingProxy {
       }
       const upstream = connect(target.port, target.host);
       proxy.sockets.add(upstream);
-      upstream.on('close', () => { proxy?.sockets.delete(upstream); client.destroy(); });
+      upstream.on('close', () => {
+        proxy?.sockets.delete(upstream);
+        client.destroy();
+      });
       client.on('close', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
       client.on('error', () => upstream.destroy());

@@ -99,7 +99,11 @@ export class TrackerProcess {
   private readonly events = new EventEmitter();
   private readonly child: ChildProcess;
 
-  constructor(readonly name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  constructor(
+    readonly name: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+  ) {
     // Debug: a tracker that stalls starting names its last start-up step in the tail a failure shows.
     this.child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug', ...env } });
     let partial = '';
@@ -153,7 +157,10 @@ export class TrackerProcess {
 
   /** The last lines of stderr, for failure messages. */
   tail(lines = 30): string {
-    return `--- ${this.name} (pid ${this.pid}, ${this.exit ? `exited ${JSON.stringify(this.exit)}` : 'running'}) stderr, last ${lines} lines:\n${this.stderrText.split('\n').slice(-lines - 1).join('\n')}`;
+    return `--- ${this.name} (pid ${this.pid}, ${this.exit ? `exited ${JSON.stringify(this.exit)}` : 'running'}) stderr, last ${lines} lines:\n${this.stderrText
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')}`;
   }
 
   logs(msg: string): LogLine[] {
@@ -196,7 +203,12 @@ export class TrackerProcess {
     if (!this.running) throw new Error(`${this.name} had already exited\n${this.tail()}`);
     this.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([this.exited, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), timeoutMs); })]);
+    const exit = await Promise.race([
+      this.exited,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), timeoutMs);
+      }),
+    ]);
     clearTimeout(timer);
     if (exit === undefined) {
       this.child.kill('SIGKILL');
@@ -436,15 +448,20 @@ export class TrackerTest {
         }
       }
       let lag = '';
-      await waitUntil(`group ${this.groupId} to catch up with the CDC topics`, async () => {
-        const committed = new Map<string, bigint>();
-        for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics: this.allCdcTopics() })) {
-          for (const { partition, offset } of partitions) committed.set(`${topic}-${partition}`, BigInt(offset));
-        }
-        const behind = targets.filter(({ topic, partition, high }) => (committed.get(`${topic}-${partition}`) ?? -1n) < high);
-        lag = behind.map(({ topic, partition, high }) => `${topic}-${partition}: committed ${committed.get(`${topic}-${partition}`) ?? -1n}, end ${high}`).join('; ');
-        return behind.length === 0;
-      }, timeoutMs, () => `still behind: ${lag}\n${this.describeProcesses()}`);
+      await waitUntil(
+        `group ${this.groupId} to catch up with the CDC topics`,
+        async () => {
+          const committed = new Map<string, bigint>();
+          for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.groupId, topics: this.allCdcTopics() })) {
+            for (const { partition, offset } of partitions) committed.set(`${topic}-${partition}`, BigInt(offset));
+          }
+          const behind = targets.filter(({ topic, partition, high }) => (committed.get(`${topic}-${partition}`) ?? -1n) < high);
+          lag = behind.map(({ topic, partition, high }) => `${topic}-${partition}: committed ${committed.get(`${topic}-${partition}`) ?? -1n}, end ${high}`).join('; ');
+          return behind.length === 0;
+        },
+        timeoutMs,
+        () => `still behind: ${lag}\n${this.describeProcesses()}`,
+      );
     });
   }
 
@@ -469,7 +486,11 @@ export class TrackerTest {
    */
   async evictGroupMembers(): Promise<void> {
     const members = await withAdmin(async (admin) => (await admin.describeGroups([this.groupId])).groups[0]?.members ?? []);
-    await leaveGroup(testStack().component('kafka').endpoint(), this.groupId, members.map((member) => member.memberId));
+    await leaveGroup(
+      testStack().component('kafka').endpoint(),
+      this.groupId,
+      members.map((member) => member.memberId),
+    );
   }
 
   /** Every delta of this test's delta topics (of some entities), read committed, up to their current end. */
@@ -479,11 +500,16 @@ export class TrackerTest {
 
   /** Every delta of entities the test added (addEntity), read committed, up to their current end. */
   async readEntityDeltas(entities: readonly string[], timeoutMs = 60_000): Promise<Deltas> {
-    return this.readDeltaTopics(new Map(entities.map((name) => {
-      const added = this.addedEntities.get(name);
-      if (!added) throw new Error(`no entity ${name} was added to the config`);
-      return [added.deltaTopic, name];
-    })), timeoutMs);
+    return this.readDeltaTopics(
+      new Map(
+        entities.map((name) => {
+          const added = this.addedEntities.get(name);
+          if (!added) throw new Error(`no entity ${name} was added to the config`);
+          return [added.deltaTopic, name];
+        }),
+      ),
+      timeoutMs,
+    );
   }
 
   private async readDeltaTopics(byTopic: ReadonlyMap<string, string>, timeoutMs: number): Promise<Deltas> {
@@ -534,7 +560,16 @@ export class TrackerTest {
       const existing = new Set(await admin.listTopics());
       const ownCdcTopics = this.allCdcTopics().filter((topic) => !Object.values(CDC_TOPICS).includes(topic));
       const addedDeltaTopics = [...this.addedEntities.values()].map(({ deltaTopic }) => deltaTopic);
-      const topics = [...Object.values(this.deltaTopics), ...addedDeltaTopics, this.dlqTopic, this.assignmentTopic, this.manualAssignmentTopic, this.refreshTopic, this.sourceEpochTopic, ...ownCdcTopics].filter((topic) => existing.has(topic));
+      const topics = [
+        ...Object.values(this.deltaTopics),
+        ...addedDeltaTopics,
+        this.dlqTopic,
+        this.assignmentTopic,
+        this.manualAssignmentTopic,
+        this.refreshTopic,
+        this.sourceEpochTopic,
+        ...ownCdcTopics,
+      ].filter((topic) => existing.has(topic));
       if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.deleteGroups([this.groupId, this.loaderGroupId]).catch(() => undefined);
     }).catch(() => undefined);
@@ -595,7 +630,11 @@ export class TopicRecorder {
   private readonly listeners = new Set<(record: RawRecord) => void>();
   private crashed: Error | undefined;
 
-  private constructor(readonly topics: readonly string[], private readonly consumer: Consumer, private readonly groupId: string) {}
+  private constructor(
+    readonly topics: readonly string[],
+    private readonly consumer: Consumer,
+    private readonly groupId: string,
+  ) {}
 
   /** readUncommitted: also records of aborted and open transactions (to see what read_committed hides). */
   static async start(topics: readonly string[], options: { readUncommitted?: boolean } = {}): Promise<TopicRecorder> {
@@ -634,10 +673,14 @@ export class TopicRecorder {
 
   /** Waits until `check` over the records so far returns something. */
   waitFor<T>(what: string, check: (records: readonly RawRecord[]) => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-    return waitUntil(what, () => {
-      if (this.crashed) throw this.crashed;
-      return check(this.records);
-    }, timeoutMs);
+    return waitUntil(
+      what,
+      () => {
+        if (this.crashed) throw this.crashed;
+        return check(this.records);
+      },
+      timeoutMs,
+    );
   }
 
   /** The offset after the last record (or transaction marker) read from a partition. */
@@ -675,10 +718,15 @@ export class TopicRecorder {
       }
       return result;
     });
-    await waitUntil(`reading ${this.topics.join(', ')} to the end`, () => {
-      if (this.crashed) throw this.crashed;
-      return targets.every(({ id, high }) => (this.positions.get(id) ?? 0n) >= high);
-    }, timeoutMs, () => targets.map(({ id, high }) => `${id}: at ${this.positions.get(id) ?? 0n} of ${high}`).join('; '));
+    await waitUntil(
+      `reading ${this.topics.join(', ')} to the end`,
+      () => {
+        if (this.crashed) throw this.crashed;
+        return targets.every(({ id, high }) => (this.positions.get(id) ?? 0n) >= high);
+      },
+      timeoutMs,
+      () => targets.map(({ id, high }) => `${id}: at ${this.positions.get(id) ?? 0n} of ${high}`).join('; '),
+    );
     return this.records;
   }
 
@@ -692,7 +740,7 @@ export class TopicRecorder {
 export async function readToEnd(topics: readonly string[], timeoutMs = 60_000, options: { readUncommitted?: boolean } = {}): Promise<RawRecord[]> {
   const recorder = await TopicRecorder.start(topics, options);
   try {
-    return [...await recorder.readToEnd(timeoutMs)];
+    return [...(await recorder.readToEnd(timeoutMs))];
   } finally {
     await recorder.stop();
   }
@@ -737,7 +785,8 @@ export class CdcRecorder {
 
   /** Waits until the row has at least `count` CDC records (a delete counts two: d and tombstone). */
   async waitForEvents(entity: EntityName, code: string, count: number, timeoutMs = 60_000): Promise<CdcEvent[]> {
-    await this.recorder.waitFor(`${count} CDC records of ${entity} ${code}`, () => this.events(entity, code).length >= count, timeoutMs)
+    await this.recorder
+      .waitFor(`${count} CDC records of ${entity} ${code}`, () => this.events(entity, code).length >= count, timeoutMs)
       .catch((error: unknown) => {
         throw new Error(`${(error as Error).message}; got: ${JSON.stringify(this.events(entity, code))}`);
       });
@@ -827,5 +876,10 @@ export async function expectOneUpsertEach(fixture: CaughtUpTracker, codes: reado
   }
   await fixture.test.waitCaughtUp(120_000);
   const deltas = await fixture.test.readDeltas(['products']);
-  for (const code of codes) assert.deepEqual(deltas.of('products', code).map((record) => record.delta?.op), ['UPSERT'], `${code}: one UPSERT`);
+  for (const code of codes)
+    assert.deepEqual(
+      deltas.of('products', code).map((record) => record.delta?.op),
+      ['UPSERT'],
+      `${code}: one UPSERT`,
+    );
 }

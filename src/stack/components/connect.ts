@@ -47,17 +47,19 @@ export function connectComponent(context: ComponentContext): StackComponent {
     },
 
     async start() {
-      startBackgroundProcess(javaProcessSpec({
-        java,
-        componentDir: dir,
-        logFile: layout.logFile('connect'),
-        pidFile: layout.pidFile('connect'),
-        marker,
-        heapMb: 1024,
-        classpath,
-        main: ['org.apache.kafka.connect.cli.ConnectDistributed'],
-        args: [propertiesFile],
-      }));
+      startBackgroundProcess(
+        javaProcessSpec({
+          java,
+          componentDir: dir,
+          logFile: layout.logFile('connect'),
+          pidFile: layout.pidFile('connect'),
+          marker,
+          heapMb: 1024,
+          classpath,
+          main: ['org.apache.kafka.connect.cli.ConnectDistributed'],
+          args: [propertiesFile],
+        }),
+      );
     },
 
     async probe() {

@@ -22,13 +22,7 @@ const KAFKA_HEAP_MB = 1024;
  * and lets the heap start small: over a long session the young generation shrank to 24 MB beside
  * an old one full of garbage, and every transaction round trip slowed (bench/HISTORY.md).
  */
-const KAFKA_JVM_OPTIONS = [
-  `-Xms${KAFKA_HEAP_MB}m`,
-  '-XX:+UseG1GC',
-  '-XX:MaxGCPauseMillis=20',
-  '-XX:InitiatingHeapOccupancyPercent=35',
-  '-XX:+ExplicitGCInvokesConcurrent',
-];
+const KAFKA_JVM_OPTIONS = [`-Xms${KAFKA_HEAP_MB}m`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'];
 
 /** A single-node Kafka in KRaft mode: one process is broker and controller. */
 export function kafkaComponent(context: ComponentContext): StackComponent {
@@ -49,10 +43,12 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
     ports: [
       { port: options.ports.kafka, flag: '--kafka-port' },
       { port: options.ports.kafkaController, flag: '--kafka-controller-port' },
-      ...(options.secure ? [
-        { port: options.ports.kafkaInternal, flag: '--kafka-internal-port' },
-        { port: options.ports.kafkaSsl, flag: '--kafka-ssl-port' },
-      ] : []),
+      ...(options.secure
+        ? [
+            { port: options.ports.kafkaInternal, flag: '--kafka-internal-port' },
+            { port: options.ports.kafkaSsl, flag: '--kafka-ssl-port' },
+          ]
+        : []),
     ],
     marker,
     startTimeoutMs: 90_000,
@@ -74,7 +70,7 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
         // The SCRAM users are made only when the storage is formatted: a plain stack's storage has none.
         if (formatted && !existsSync(scramMarker)) {
           throw new ErpDeltaError('INVALID_OPTION', `The stack in ${options.dataDir} was first started without --secure: its Kafka storage holds no SCRAM users.`, {
-            hint: 'Start the secured stack in a data dir of its own (--data-dir), or remove this one\'s kafka/ directory to start its Kafka afresh.',
+            hint: "Start the secured stack in a data dir of its own (--data-dir), or remove this one's kafka/ directory to start its Kafka afresh.",
           });
         }
         const password = stackKafkaPassword(layout);
@@ -96,18 +92,20 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
     },
 
     async start() {
-      startBackgroundProcess(javaProcessSpec({
-        java,
-        componentDir: dir,
-        logFile: layout.logFile('kafka'),
-        pidFile: layout.pidFile('kafka'),
-        marker,
-        heapMb: KAFKA_HEAP_MB,
-        jvmOptions: KAFKA_JVM_OPTIONS,
-        classpath,
-        main: ['kafka.Kafka'],
-        args: [propertiesFile],
-      }));
+      startBackgroundProcess(
+        javaProcessSpec({
+          java,
+          componentDir: dir,
+          logFile: layout.logFile('kafka'),
+          pidFile: layout.pidFile('kafka'),
+          marker,
+          heapMb: KAFKA_HEAP_MB,
+          jvmOptions: KAFKA_JVM_OPTIONS,
+          classpath,
+          main: ['kafka.Kafka'],
+          args: [propertiesFile],
+        }),
+      );
     },
 
     async probe() {
@@ -152,12 +150,15 @@ function serverProperties(host: string, port: number, controllerPort: number, lo
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@${host}:${controllerPort}
-${listenerSection ?? `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}
+${
+  listenerSection
+  ?? `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}
 advertised.listeners=PLAINTEXT://${host}:${port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-`}log.dirs=${logDir}
+`
+}log.dirs=${logDir}
 num.partitions=3
 # Topics are created on purpose, with their cleanup policy (CDC and delta topics are compacted).
 auto.create.topics.enable=false

@@ -67,15 +67,23 @@ export function postgresComponent(context: ComponentContext): StackComponent {
       startBackgroundProcess({
         command: join(binDir, 'postgres'),
         args: [
-          '-D', pgdata,
-          '-c', `port=${port}`,
-          '-c', `listen_addresses=${host}`,
+          '-D',
+          pgdata,
+          '-c',
+          `port=${port}`,
+          '-c',
+          `listen_addresses=${host}`,
           // TCP only: a socket path inside a deep data dir can exceed the 107-byte limit.
-          '-c', 'unix_socket_directories=',
-          '-c', 'wal_level=logical',
-          '-c', 'max_wal_senders=10',
-          '-c', 'max_replication_slots=10',
-          '-c', `max_slot_wal_keep_size=${MAX_SLOT_WAL_KEEP_SIZE}`,
+          '-c',
+          'unix_socket_directories=',
+          '-c',
+          'wal_level=logical',
+          '-c',
+          'max_wal_senders=10',
+          '-c',
+          'max_replication_slots=10',
+          '-c',
+          `max_slot_wal_keep_size=${MAX_SLOT_WAL_KEEP_SIZE}`,
         ],
         cwd: dir,
         logFile: layout.logFile('postgres'),
@@ -86,12 +94,16 @@ export function postgresComponent(context: ComponentContext): StackComponent {
     },
 
     async probe() {
-      return withClient('postgres', async (client) => { await client.query('SELECT 1'); }).then(() => true, () => false);
+      return withClient('postgres', async (client) => {
+        await client.query('SELECT 1');
+      }).then(
+        () => true,
+        () => false,
+      );
     },
 
     async initialize() {
-      const exists = await withClient('postgres', async (client) =>
-        (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1);
+      const exists = await withClient('postgres', async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1);
       if (exists) return;
       context.progress(`postgres: creating database ${database} with the sample ERP schema and seed`);
       await withClient('postgres', (client) => client.query(`CREATE DATABASE "${database}"`));

@@ -48,34 +48,36 @@ export function registryComponent(context: ComponentContext): StackComponent {
     },
 
     async start() {
-      startBackgroundProcess(javaProcessSpec({
-        java,
-        componentDir: dir,
-        logFile: layout.logFile('registry'),
-        pidFile: layout.pidFile('registry'),
-        marker,
-        heapMb: 512,
-        main: ['-jar', runJar],
-        systemProperties: {
-          'quarkus.http.host': options.host,
-          'quarkus.http.port': String(options.ports.registry),
-          // Health and metrics have their own listener, fixed at build time; by default 0.0.0.0:9000.
-          'quarkus.management.host': options.host,
-          'quarkus.management.port': String(options.ports.registryManagement),
-          // Enforced on every subject, also those a client creates without setting one.
-          'apicurio.rules.global.compatibility': 'BACKWARD',
-          'apicurio.storage.snapshot.location': join(dir, 'tmp'),
-          'apicurio.import.work-dir': join(dir, 'tmp'),
-          'quarkus.http.access-log.enabled': 'false',
-          'java.io.tmpdir': join(dir, 'tmp'),
-          'vertx.cacheDirBase': join(dir, 'tmp', 'vertx-cache'),
-          'apicurio.storage.kind': 'sql',
-          'apicurio.storage.sql.kind': 'h2',
-          'apicurio.datasource.url': `jdbc:h2:file:${join(dir, 'h2', 'registry')}`,
-          'apicurio.datasource.username': 'sa',
-          'apicurio.datasource.password': 'sa',
-        },
-      }));
+      startBackgroundProcess(
+        javaProcessSpec({
+          java,
+          componentDir: dir,
+          logFile: layout.logFile('registry'),
+          pidFile: layout.pidFile('registry'),
+          marker,
+          heapMb: 512,
+          main: ['-jar', runJar],
+          systemProperties: {
+            'quarkus.http.host': options.host,
+            'quarkus.http.port': String(options.ports.registry),
+            // Health and metrics have their own listener, fixed at build time; by default 0.0.0.0:9000.
+            'quarkus.management.host': options.host,
+            'quarkus.management.port': String(options.ports.registryManagement),
+            // Enforced on every subject, also those a client creates without setting one.
+            'apicurio.rules.global.compatibility': 'BACKWARD',
+            'apicurio.storage.snapshot.location': join(dir, 'tmp'),
+            'apicurio.import.work-dir': join(dir, 'tmp'),
+            'quarkus.http.access-log.enabled': 'false',
+            'java.io.tmpdir': join(dir, 'tmp'),
+            'vertx.cacheDirBase': join(dir, 'tmp', 'vertx-cache'),
+            'apicurio.storage.kind': 'sql',
+            'apicurio.storage.sql.kind': 'h2',
+            'apicurio.datasource.url': `jdbc:h2:file:${join(dir, 'h2', 'registry')}`,
+            'apicurio.datasource.username': 'sa',
+            'apicurio.datasource.password': 'sa',
+          },
+        }),
+      );
     },
 
     async probe() {

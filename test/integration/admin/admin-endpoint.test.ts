@@ -68,10 +68,14 @@ describe('admin endpoint while the tracker cannot start yet', () => {
     const url = await adminUrl(tracker);
     await tracker.waitForLog('waiting for the CDC topic to be created by Debezium');
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
-    const ready = await waitUntil('a 503 from /readyz', async () => {
-      const response = await fetch(`${url}/readyz`);
-      return response.status === 503 ? await response.json() as { ready: boolean; reasons: string[] } : undefined;
-    }, 10_000);
+    const ready = await waitUntil(
+      'a 503 from /readyz',
+      async () => {
+        const response = await fetch(`${url}/readyz`);
+        return response.status === 503 ? ((await response.json()) as { ready: boolean; reasons: string[] }) : undefined;
+      },
+      10_000,
+    );
     assert.deepEqual(ready, { ready: false, reasons: ['the tracker is starting'] });
     await tracker.stop();
   });

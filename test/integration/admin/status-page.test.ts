@@ -31,7 +31,14 @@ describe('status page in headless Chromium', () => {
     const line = await fixture.tracker.waitForLog('admin endpoint: /healthz /readyz /metrics');
     url = `http://127.0.0.1:${String(line['port'])}/`;
     for (const code of customers) {
-      await fixture.db.query('INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, $2, $3, $4, $5, $6)', [code, `Customer ${code}`, '7 Page Road', 'Durban', rep, '250.00']);
+      await fixture.db.query('INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, $2, $3, $4, $5, $6)', [
+        code,
+        `Customer ${code}`,
+        '7 Page Road',
+        'Durban',
+        rep,
+        '250.00',
+      ]);
     }
     for (const code of customers) await fixture.cdc.waitForEvents('customers', code, 1);
     await fixture.test.waitCaughtUp();
@@ -52,7 +59,12 @@ describe('status page in headless Chromium', () => {
 
   /** Waits until every customers task has re-checked the rep; returns the deltas written meanwhile. */
   async function afterRecheck(from: number, before: Deltas): Promise<Deltas> {
-    await waitUntil(`every customers task to re-check ${rep}`, () => fixture.tracker.lines.slice(from).filter((line) => line.msg === 'customers of rep re-checked' && line['rep'] === rep).length >= CUSTOMER_TASKS, 60_000, () => fixture.tracker.tail());
+    await waitUntil(
+      `every customers task to re-check ${rep}`,
+      () => fixture.tracker.lines.slice(from).filter((line) => line.msg === 'customers of rep re-checked' && line['rep'] === rep).length >= CUSTOMER_TASKS,
+      60_000,
+      () => fixture.tracker.tail(),
+    );
     return (await fixture.test.readDeltas(['customers'])).since(before);
   }
 
@@ -67,16 +79,23 @@ describe('status page in headless Chromium', () => {
     assert.equal(await entityCell('customers', 'lag'), '0');
     assert.match(await entityCell('customers', 'reasons'), /CHANGE \d/);
     const line = page.locator('#entity-rows tr[data-entity="customers"] svg.chart polyline.emitted');
-    assert.match(await line.getAttribute('points') ?? '', /^[\d.]+,[\d.]+ [\d.]+,[\d.]+/, 'the emitted chart has points');
+    assert.match((await line.getAttribute('points')) ?? '', /^[\d.]+,[\d.]+ [\d.]+,[\d.]+/, 'the emitted chart has points');
 
     // Live: a new row shows up in the counters without reloading the page.
     const seenBefore = count(await entityCell('customers', 'seen'));
     const extra = uniqueCode('CS');
-    await fixture.db.query('INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, $2, $3, $4, $5, $6)', [extra, 'Live', '1 Road', 'Durban', uniqueCode('RL'), '1.00']);
+    await fixture.db.query('INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, $2, $3, $4, $5, $6)', [
+      extra,
+      'Live',
+      '1 Road',
+      'Durban',
+      uniqueCode('RL'),
+      '1.00',
+    ]);
     await waitUntil('the page to count the new row', async () => count(await entityCell('customers', 'seen')) > seenBefore, 30_000);
   });
 
-  it('assigns a rep from the page: the mapping shows it and the rep\'s customers get ASSIGNMENT deltas', async () => {
+  it("assigns a rep from the page: the mapping shows it and the rep's customers get ASSIGNMENT deltas", async () => {
     const before = await fixture.test.readDeltas(['customers']);
     const from = fixture.tracker.lines.length;
     await page.fill('#assign-rep', rep);
@@ -101,7 +120,10 @@ describe('status page in headless Chromium', () => {
     await page.click('#lookup-form button[type="submit"]');
     await page.waitForSelector('#lookup-rows tr');
     const rows = await Promise.all((await page.locator('#lookup-rows tr').all()).map(async (row) => [await row.getAttribute('data-reason'), await row.locator('td.changed-fields').innerText()]));
-    assert.deepEqual(rows, [['ASSIGNMENT', 'assignedUserId'], ['CHANGE', 'code, name, address, city, salesRepCode, creditLimit, assignedUserId']]);
+    assert.deepEqual(rows, [
+      ['ASSIGNMENT', 'assignedUserId'],
+      ['CHANGE', 'code, name, address, city, salesRepCode, creditLimit, assignedUserId'],
+    ]);
     assert.match(await page.locator('#lookup-message').innerText(), /^2 most recent of /);
 
     await page.fill('#lookup-key', 'no-such-customer');
@@ -123,7 +145,12 @@ describe('status page in headless Chromium', () => {
     assert.equal(await page.locator('#refresh-start').isDisabled(), false);
     await page.click('#refresh-start');
     await waitUntil('the page to confirm the request', async () => /^Refresh \S+ requested/.test(await page.locator('#refresh-message').innerText()), 30_000);
-    await waitUntil('the refresh to complete on the page', async () => (await page.locator('#refresh-summary').getAttribute('data-state')) === 'completed', 120_000, () => fixture.tracker.tail());
+    await waitUntil(
+      'the refresh to complete on the page',
+      async () => (await page.locator('#refresh-summary').getAttribute('data-state')) === 'completed',
+      120_000,
+      () => fixture.tracker.tail(),
+    );
     assert.match(await page.locator('#refresh-summary').innerText(), /^Last refresh \S+ completed .*\(by status page\): [\d,]+ records replayed/);
     assert.equal(await page.locator('#refresh-start').isDisabled(), false, 'another refresh can be started');
 
@@ -137,15 +164,12 @@ describe('status page in headless Chromium', () => {
     assert.ok(statSync(file).size > 10_000, 'a real screenshot');
   });
 
-  it('unassigns from the row\'s button: the rep leaves the mapping and its customers go back to no user', async () => {
+  it("unassigns from the row's button: the rep leaves the mapping and its customers go back to no user", async () => {
     const before = await fixture.test.readDeltas(['customers']);
     const from = fixture.tracker.lines.length;
     await page.click(`#assignment-rows tr[data-rep="${rep}"] button`);
     await page.waitForSelector(`#assignment-rows tr[data-rep="${rep}"]`, { state: 'detached', timeout: 30_000 });
     const deltas = await afterRecheck(from, before);
-    assert.deepEqual(
-      deltas.all.map((record) => [record.key, record.delta?.reason, record.delta?.data?.['assignedUserId']]).sort(),
-      customers.map((code) => [code, 'ASSIGNMENT', null]).sort(),
-    );
+    assert.deepEqual(deltas.all.map((record) => [record.key, record.delta?.reason, record.delta?.data?.['assignedUserId']]).sort(), customers.map((code) => [code, 'ASSIGNMENT', null]).sort());
   });
 });

@@ -14,7 +14,7 @@ import { produce, uniqueCode, useCaughtUpTracker, waitUntil, type DeltaRecord, t
 /** The customers CDC topic has 3 partitions: one task each, all on the one instance here. */
 const CUSTOMER_TASKS = 3;
 
-describe('assignment: a rep\'s customers follow the rep\'s user', () => {
+describe("assignment: a rep's customers follow the rep's user", () => {
   const fixture = useCaughtUpTracker('assignment', ['customers']);
   const repA = uniqueCode('RA');
   const repB = uniqueCode('RB');
@@ -23,7 +23,14 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
 
   async function insertCustomers(rep: string, codes: readonly string[]): Promise<void> {
     for (const code of codes) {
-      await fixture.db.query('INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, $2, $3, $4, $5, $6)', [code, `Customer ${code}`, '1 Long Street', 'Cape Town', rep, '100.00']);
+      await fixture.db.query('INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, $2, $3, $4, $5, $6)', [
+        code,
+        `Customer ${code}`,
+        '1 Long Street',
+        'Cape Town',
+        rep,
+        '100.00',
+      ]);
     }
     for (const code of codes) await fixture.cdc.waitForEvents('customers', code, 1);
     await fixture.test.waitCaughtUp();
@@ -38,7 +45,12 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
     const from = fixture.tracker.lines.length;
     const result = await fixture.test.cli(args);
     assert.equal(result.code, 0, result.stderr);
-    await waitUntil(`every customers task to re-check ${rep}`, () => fixture.tracker.lines.slice(from).filter((line) => line.msg === 'customers of rep re-checked' && line['rep'] === rep).length >= CUSTOMER_TASKS, 60_000, () => fixture.tracker.tail());
+    await waitUntil(
+      `every customers task to re-check ${rep}`,
+      () => fixture.tracker.lines.slice(from).filter((line) => line.msg === 'customers of rep re-checked' && line['rep'] === rep).length >= CUSTOMER_TASKS,
+      60_000,
+      () => fixture.tracker.tail(),
+    );
     return (await fixture.test.readDeltas(['customers'])).since(before);
   }
 
@@ -53,7 +65,8 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
   }
 
   function summary(records: readonly DeltaRecord[]): Array<[string, string | undefined, string[] | undefined, unknown]> {
-    return records.map((record) => [record.key, record.delta?.reason, record.delta?.changedFields, record.delta?.data?.['assignedUserId']] as [string, string | undefined, string[] | undefined, unknown])
+    return records
+      .map((record) => [record.key, record.delta?.reason, record.delta?.changedFields, record.delta?.data?.['assignedUserId']] as [string, string | undefined, string[] | undefined, unknown])
       .sort(([a], [b]) => a.localeCompare(b));
   }
 
@@ -73,7 +86,7 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
     }
   });
 
-  it('assign: exactly the rep\'s customers get an ASSIGNMENT delta with the user', async () => {
+  it("assign: exactly the rep's customers get an ASSIGNMENT delta with the user", async () => {
     const deltas = await changeAssignment(['assign', repA, 'user-1'], repA);
     assert.deepEqual(summary(deltas.all), expected(customersOfA, 'ASSIGNMENT', ['assignedUserId'], 'user-1'));
     const [one] = deltas.all;
@@ -81,7 +94,7 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
     assert.equal(one?.delta?.op, 'UPSERT');
   });
 
-  it('reassign: the rep\'s customers move to the new user', async () => {
+  it("reassign: the rep's customers move to the new user", async () => {
     const deltas = await changeAssignment(['assign', repA, 'user-2'], repA);
     assert.deepEqual(summary(deltas.all), expected(customersOfA, 'ASSIGNMENT', ['assignedUserId'], 'user-2'));
   });
@@ -94,15 +107,18 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
     await barrier();
     assert.equal((await fixture.test.readDeltas(['customers'])).since(before).count(), 0);
     const listed = await fixture.test.cli(['assignments', '--json']);
-    assert.deepEqual(JSON.parse(listed.stdout).assignments.filter((entry: { repCode: string }) => entry.repCode === repA), [{ repCode: repA, userId: 'user-2' }]);
+    assert.deepEqual(
+      JSON.parse(listed.stdout).assignments.filter((entry: { repCode: string }) => entry.repCode === repA),
+      [{ repCode: repA, userId: 'user-2' }],
+    );
   });
 
-  it('a second rep gets its own user; the first rep\'s customers are left alone', async () => {
+  it("a second rep gets its own user; the first rep's customers are left alone", async () => {
     const deltas = await changeAssignment(['assign', repB, 'user-b'], repB);
     assert.deepEqual(summary(deltas.all), expected(customersOfB, 'ASSIGNMENT', ['assignedUserId'], 'user-b'));
   });
 
-  it('a customer moved to another rep in the ERP gets that rep\'s user in the same CHANGE delta', async () => {
+  it("a customer moved to another rep in the ERP gets that rep's user in the same CHANGE delta", async () => {
     const moved = customersOfA[0] as string;
     const before = await fixture.test.readDeltas(['customers']);
     await fixture.db.query('UPDATE customers SET sales_rep_code = $2 WHERE code = $1', [moved, repB]);
@@ -112,7 +128,7 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
     assert.deepEqual(summary(deltas.all), [[moved, 'CHANGE', ['salesRepCode', 'assignedUserId'], 'user-b']]);
   });
 
-  it('unassign: the rep\'s remaining customers get assignedUserId null; the moved one keeps its new rep\'s user', async () => {
+  it("unassign: the rep's remaining customers get assignedUserId null; the moved one keeps its new rep's user", async () => {
     const deltas = await changeAssignment(['unassign', repA], repA);
     assert.deepEqual(summary(deltas.all), expected(customersOfA.slice(1), 'ASSIGNMENT', ['assignedUserId'], null));
     const listed = await fixture.test.cli(['assignments', '--json']);
@@ -140,7 +156,11 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
     assert.deepEqual((await fixture.test.readDeltas(['customers'])).since(before).count(), 0);
     const listed = await fixture.test.cli(['assignments', '--json']);
     const parsed = JSON.parse(listed.stdout) as { assignments: Array<{ repCode: string; userId: string }>; invalid: Array<{ reason: string }> };
-    assert.deepEqual(parsed.assignments.find((entry) => entry.repCode === repB), { repCode: repB, userId: 'user-b' }, 'the mapping is as it was');
+    assert.deepEqual(
+      parsed.assignments.find((entry) => entry.repCode === repB),
+      { repCode: repB, userId: 'user-b' },
+      'the mapping is as it was',
+    );
     assert.equal(parsed.invalid.length, 1, 'the listing names the invalid record');
   });
 
@@ -151,8 +171,18 @@ describe('assignment: a rep\'s customers follow the rep\'s user', () => {
     assert.equal(result.code, 0, result.stderr);
     fixture.tracker = await fixture.test.startCaughtUp();
     const customersNowOfB = [...customersOfB, customersOfA[0] as string];
-    await waitUntil('the ASSIGNMENT deltas of the rep changed while down', async () => (await fixture.test.readDeltas(['customers'])).since(before).count() >= customersNowOfB.length, 60_000, () => fixture.tracker.tail());
-    await waitUntil('every task\'s re-check after restore', () => fixture.tracker.logs('assignments re-checked after restore').length >= CUSTOMER_TASKS, 60_000, () => fixture.tracker.tail());
+    await waitUntil(
+      'the ASSIGNMENT deltas of the rep changed while down',
+      async () => (await fixture.test.readDeltas(['customers'])).since(before).count() >= customersNowOfB.length,
+      60_000,
+      () => fixture.tracker.tail(),
+    );
+    await waitUntil(
+      "every task's re-check after restore",
+      () => fixture.tracker.logs('assignments re-checked after restore').length >= CUSTOMER_TASKS,
+      60_000,
+      () => fixture.tracker.tail(),
+    );
     const deltas = (await fixture.test.readDeltas(['customers'])).since(before);
     assert.deepEqual(summary(deltas.all), expected(customersNowOfB, 'ASSIGNMENT', ['assignedUserId'], 'user-while-down'));
   });

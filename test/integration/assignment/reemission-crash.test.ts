@@ -83,7 +83,12 @@ describe('assignment: kill -9 in the middle of a large re-emission', () => {
       await test.evictGroupMembers();
       tracker = test.start('a', test.dataDir('fresh'));
       await tracker.waitForLog('tasks ready', 120_000);
-      await waitUntil('every task\'s re-check after restore', () => tracker.logs('assignments re-checked after restore').length >= PARTITIONS, 120_000, () => tracker.tail());
+      await waitUntil(
+        "every task's re-check after restore",
+        () => tracker.logs('assignments re-checked after restore').length >= PARTITIONS,
+        120_000,
+        () => tracker.tail(),
+      );
       await recorder.readToEnd();
       await tracker.stop();
 

@@ -23,24 +23,26 @@ async function collectCustomerEvents(consumer: Consumer, code: string, done: (ev
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out; events for ${code} so far: ${JSON.stringify(events)}`)), timeoutMs);
     consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        // Other tests put malformed records on this topic on purpose (the tracker's dead letters).
-        const key = parseKey(message.key);
-        if (key?.code !== code) return;
-        events.push({ key, value: message.value ? JSON.parse(message.value.toString()) as CdcEvent['value'] : null, receivedAt: Date.now() });
-        if (done(events)) {
-          clearTimeout(timer);
-          resolve(events);
-        }
-      },
-    }).catch(reject);
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          // Other tests put malformed records on this topic on purpose (the tracker's dead letters).
+          const key = parseKey(message.key);
+          if (key?.code !== code) return;
+          events.push({ key, value: message.value ? (JSON.parse(message.value.toString()) as CdcEvent['value']) : null, receivedAt: Date.now() });
+          if (done(events)) {
+            clearTimeout(timer);
+            resolve(events);
+          }
+        },
+      })
+      .catch(reject);
   });
 }
 
 function parseKey(bytes: Buffer | null): CdcEvent['key'] | undefined {
   try {
-    return bytes ? JSON.parse(bytes.toString()) as CdcEvent['key'] : undefined;
+    return bytes ? (JSON.parse(bytes.toString()) as CdcEvent['key']) : undefined;
   } catch {
     return undefined;
   }
@@ -94,7 +96,10 @@ describe('capture: Debezium connector on the ERP database', () => {
       await db.query(`DELETE FROM customers WHERE code = $1`, [code]);
       const events = await collecting;
 
-      assert.deepEqual(events.map((event) => event.value?.op ?? 'tombstone'), ['c', 'u', 'd', 'tombstone']);
+      assert.deepEqual(
+        events.map((event) => event.value?.op ?? 'tombstone'),
+        ['c', 'u', 'd', 'tombstone'],
+      );
       const [created, updated, deleted] = events;
       assert.equal(created?.value?.after?.['sales_rep_code'], 'SAL001');
       assert.equal(created?.value?.after?.['credit_limit'], '1500.50', 'decimals arrive as strings');

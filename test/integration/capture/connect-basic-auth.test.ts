@@ -54,7 +54,9 @@ describe('capture health: Kafka Connect with basic auth', () => {
   });
 
   function start(password: string): TrackerProcess {
-    const test = new TrackerTest('capture-auth', { capture: { pollIntervalMs: 1_000, connect: { url: proxy.url, user: USER, password: '${env:ERP_DELTA_TEST_CONNECT_PASSWORD}' }, database: { check: false } } });
+    const test = new TrackerTest('capture-auth', {
+      capture: { pollIntervalMs: 1_000, connect: { url: proxy.url, user: USER, password: '${env:ERP_DELTA_TEST_CONNECT_PASSWORD}' }, database: { check: false } },
+    });
     tests.push(test);
     const tracker = test.start('a', test.dataDir('a'), { ERP_DELTA_TEST_CONNECT_PASSWORD: password });
     trackers.push(tracker);
@@ -64,7 +66,13 @@ describe('capture health: Kafka Connect with basic auth', () => {
   it('reads the connectors with the credentials from the environment', async () => {
     const tracker = start(PASSWORD);
     const base = await adminBase(tracker);
-    await waitReadyz(base, 'the tracker to be ready', (state) => state.ready, 120_000, () => tracker.tail());
+    await waitReadyz(
+      base,
+      'the tracker to be ready',
+      (state) => state.ready,
+      120_000,
+      () => tracker.tail(),
+    );
     assert.equal(await metricState(base, SHIPPED_CONNECTOR), 'RUNNING');
     assert.ok(proxy.seen.includes(`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`));
     assert.ok(!tracker.stderr.includes(PASSWORD), 'the password is never logged');
@@ -73,7 +81,13 @@ describe('capture health: Kafka Connect with basic auth', () => {
   it('says Connect refused the credentials when the password is wrong', async () => {
     const tracker = start('not-the-password');
     const base = await adminBase(tracker);
-    const answer = await waitReadyz(base, '/readyz to say Connect refused', (state) => state.reasons.some((reason) => reason.startsWith(`Kafka Connect at ${proxy.url} refuses erp-delta's credentials (HTTP 401 to GET /connectors/${SHIPPED_CONNECTOR}/status`)), 60_000, () => tracker.tail());
+    const answer = await waitReadyz(
+      base,
+      '/readyz to say Connect refused',
+      (state) => state.reasons.some((reason) => reason.startsWith(`Kafka Connect at ${proxy.url} refuses erp-delta's credentials (HTTP 401 to GET /connectors/${SHIPPED_CONNECTOR}/status`)),
+      60_000,
+      () => tracker.tail(),
+    );
     assert.equal(answer.status, 503);
     assert.equal(await metricState(base, SHIPPED_CONNECTOR), 'UNKNOWN');
   });

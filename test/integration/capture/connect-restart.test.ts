@@ -38,13 +38,25 @@ describe('capture health: Kafka Connect stopped and started', () => {
   });
 
   it('names Connect as not reachable while it is down, and is ready again once the connector runs', async () => {
-    await waitReadyz(base, 'the tracker to be ready', (state) => state.ready, 30_000, () => fixture.tracker.tail());
+    await waitReadyz(
+      base,
+      'the tracker to be ready',
+      (state) => state.ready,
+      30_000,
+      () => fixture.tracker.tail(),
+    );
     const pid = await componentPid('connect');
     const stoppedAt = Date.now();
     process.kill(-pid, 'SIGTERM');
     await waitUntil('Kafka Connect to stop', () => !isProcessRunning(pid), 60_000);
 
-    const down = await waitReadyz(base, '/readyz to say Connect is not reachable', (state) => state.reasons.some((reason) => reason.startsWith(`Kafka Connect at ${connectUrl} is not reachable`)), 30_000, () => fixture.tracker.tail());
+    const down = await waitReadyz(
+      base,
+      '/readyz to say Connect is not reachable',
+      (state) => state.reasons.some((reason) => reason.startsWith(`Kafka Connect at ${connectUrl} is not reachable`)),
+      30_000,
+      () => fixture.tracker.tail(),
+    );
     assert.equal(down.status, 503);
     assert.match(down.reasons.join('\n'), /the state of connector erp-postgres is unknown/);
     assert.ok(Date.now() - stoppedAt < 60_000);
@@ -60,7 +72,13 @@ describe('capture health: Kafka Connect stopped and started', () => {
     const up = await runCli(['stack', 'up', ...STACK_DIR_FLAG], { timeoutMs: 300_000 });
     assert.equal(up.code, 0, up.stderr);
     await waitConnectorRunning(connect, SHIPPED_CONNECTOR, 180_000);
-    await waitReadyz(base, '/readyz to be ready again', (state) => state.ready, 60_000, () => fixture.tracker.tail());
+    await waitReadyz(
+      base,
+      '/readyz to be ready again',
+      (state) => state.ready,
+      60_000,
+      () => fixture.tracker.tail(),
+    );
     assert.equal(await metric(base, 'erp_delta_capture_connect_up'), 1);
     assert.equal(await metricState(base, SHIPPED_CONNECTOR), 'RUNNING');
     await waitPageState(page, SHIPPED_CONNECTOR, 'RUNNING');
@@ -68,12 +86,15 @@ describe('capture health: Kafka Connect stopped and started', () => {
     await expectOneUpsertEach(fixture, codes);
 
     const said = (msg: string): number => fixture.tracker.lines.filter((line) => line.msg === msg).length;
-    assert.equal(said('capture: Kafka Connect is not reachable, the connectors\' state is unknown'), 1);
+    assert.equal(said("capture: Kafka Connect is not reachable, the connectors' state is unknown"), 1);
     assert.equal(said('capture: Kafka Connect answers again'), 1);
     // Connect's restart may pass through UNASSIGNED (STARTING); the state before and after is RUNNING, each said once.
     const states = loggedStates(fixture.tracker, SHIPPED_CONNECTOR);
     assert.equal(states[0], 'RUNNING');
     assert.equal(states.at(-1), 'RUNNING');
-    assert.ok(states.every((state, index) => index === 0 || state !== states[index - 1]), `one line per change: ${states.join(', ')}`);
+    assert.ok(
+      states.every((state, index) => index === 0 || state !== states[index - 1]),
+      `one line per change: ${states.join(', ')}`,
+    );
   });
 });

@@ -28,7 +28,7 @@ const id = `h${Date.now().toString(36)}`;
 const IDLE = `hb_idle_${id}`;
 const BUSY = `hb_busy_${id}`;
 const VARIANTS = ['shipped', 'bare'] as const;
-type Variant = typeof VARIANTS[number];
+type Variant = (typeof VARIANTS)[number];
 const nameOf = (variant: Variant): string => `erp-hb-${id}-${variant}`;
 const slotOf = (variant: Variant): string => `hb_${id}_${variant}`;
 const prefixOf = (variant: Variant): string => `erphb${id}${variant}`;
@@ -40,7 +40,11 @@ function connectorFile(variant: Variant): object {
   return {
     name: nameOf(variant),
     config: copyOfShippedConnector({
-      prefix: prefixOf(variant), slot: slotOf(variant), postgres: new URL(testStack().component('postgres').endpoint()), database: IDLE, heartbeat: shipped,
+      prefix: prefixOf(variant),
+      slot: slotOf(variant),
+      postgres: new URL(testStack().component('postgres').endpoint()),
+      database: IDLE,
+      heartbeat: shipped,
       // Heartbeats faster than shipped, so that the test sees several.
       overrides: { 'topic.creation.default.partitions': '1', ...(shipped ? { 'heartbeat.interval.ms': '2000' } : {}) },
     }),
@@ -80,11 +84,21 @@ describe('capture health: heartbeats on an idle ERP database while another datab
     await test?.cleanup();
     for (const variant of VARIANTS) await connect.delete(nameOf(variant)).catch(() => undefined);
     for (const variant of VARIANTS) {
-      await waitUntil(`slot ${slotOf(variant)} to be dropped`, async () => {
-        const row = (await server.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slotOf(variant)])).rows[0];
-        if (!row) return true;
-        return !row.active && server.query('SELECT pg_drop_replication_slot($1)', [slotOf(variant)]).then(() => true, () => false);
-      }, 60_000).catch(() => undefined);
+      await waitUntil(
+        `slot ${slotOf(variant)} to be dropped`,
+        async () => {
+          const row = (await server.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slotOf(variant)])).rows[0];
+          if (!row) return true;
+          return (
+            !row.active
+            && server.query('SELECT pg_drop_replication_slot($1)', [slotOf(variant)]).then(
+              () => true,
+              () => false,
+            )
+          );
+        },
+        60_000,
+      ).catch(() => undefined);
     }
     await server.query(`DROP DATABASE IF EXISTS ${IDLE} WITH (FORCE)`);
     await server.query(`DROP DATABASE IF EXISTS ${BUSY} WITH (FORCE)`);
@@ -104,7 +118,7 @@ describe('capture health: heartbeats on an idle ERP database while another datab
     // The ERP database had a change, then went quiet.
     const idle = client(IDLE);
     await idle.connect();
-    await idle.query("UPDATE products SET unit_price = unit_price + 1 WHERE code = (SELECT min(code) FROM products)");
+    await idle.query('UPDATE products SET unit_price = unit_price + 1 WHERE code = (SELECT min(code) FROM products)');
     await idle.end();
     await sleep(5_000);
 
@@ -122,10 +136,14 @@ describe('capture health: heartbeats on an idle ERP database while another datab
     // The server logs the running transactions every 15 s: a slot's restart_lsn moves at those.
     await sleep(20_000);
 
-    const slots = Object.fromEntries((await server.query<{ slot_name: string; retained: string; advanced: boolean }>(
-      'SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained, restart_lsn > $1::pg_lsn AS advanced FROM pg_replication_slots WHERE slot_name = ANY($2)',
-      [startLsn, VARIANTS.map(slotOf)],
-    )).rows.map((row) => [row.slot_name, { retainedMb: Number(row.retained) / 1024 / 1024, advanced: row.advanced }]));
+    const slots = Object.fromEntries(
+      (
+        await server.query<{ slot_name: string; retained: string; advanced: boolean }>(
+          'SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained, restart_lsn > $1::pg_lsn AS advanced FROM pg_replication_slots WHERE slot_name = ANY($2)',
+          [startLsn, VARIANTS.map(slotOf)],
+        )
+      ).rows.map((row) => [row.slot_name, { retainedMb: Number(row.retained) / 1024 / 1024, advanced: row.advanced }]),
+    );
     const written = Number((await server.query<{ written: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::bigint::text AS written', [startLsn])).rows[0]?.written) / 1024 / 1024;
     const shipped = slots[slotOf('shipped')];
     const bare = slots[slotOf('bare')];
@@ -138,21 +156,29 @@ describe('capture health: heartbeats on an idle ERP database while another datab
 
     // The tracker's watch: heartbeats seen from the shipped copy only, and both slots measured.
     assert.ok(tracker.running, tracker.tail());
-    await waitUntil('the watch to measure both slots', async () => (await metric(base, 'erp_delta_capture_slot_retained_wal_bytes', { connector: nameOf('bare'), slot: slotOf('bare') }) ?? 0) >= written * 1024 * 1024, 30_000);
-    assert.ok((await metric(base, 'erp_delta_capture_heartbeat_age_seconds', { connector: nameOf('shipped') }) ?? Infinity) <= 6, 'heartbeats every 2 s');
+    await waitUntil(
+      'the watch to measure both slots',
+      async () => ((await metric(base, 'erp_delta_capture_slot_retained_wal_bytes', { connector: nameOf('bare'), slot: slotOf('bare') })) ?? 0) >= written * 1024 * 1024,
+      30_000,
+    );
+    assert.ok(((await metric(base, 'erp_delta_capture_heartbeat_age_seconds', { connector: nameOf('shipped') })) ?? Infinity) <= 6, 'heartbeats every 2 s');
     assert.equal(await metric(base, 'erp_delta_capture_heartbeat_age_seconds', { connector: nameOf('bare') }), undefined, 'no heartbeats configured: no series');
     const shippedMetric = await metric(base, 'erp_delta_capture_slot_retained_wal_bytes', { connector: nameOf('shipped'), slot: slotOf('shipped') });
-    assert.ok(shippedMetric !== undefined && shippedMetric < written * 1024 * 1024 / 2, `the metric says what the slot keeps: ${shippedMetric}`);
+    assert.ok(shippedMetric !== undefined && shippedMetric < (written * 1024 * 1024) / 2, `the metric says what the slot keeps: ${shippedMetric}`);
 
     // A slot moved by something other than what Debezium committed (the JDBC driver's keepalive
     // flush did) fails the connector's next start: "... no longer available on the server".
     await connect.restart(nameOf('shipped'));
     await sleep(3_000);
-    await waitUntil('the shipped copy to run again after a restart', async () => {
-      const status = await connect.status(nameOf('shipped'));
-      const failed = status?.tasks.find((task) => task.state === 'FAILED');
-      if (failed) throw new Error(`the restarted connector failed: ${failed.trace?.split('\n')[0] ?? ''}`);
-      return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
-    }, 60_000);
+    await waitUntil(
+      'the shipped copy to run again after a restart',
+      async () => {
+        const status = await connect.status(nameOf('shipped'));
+        const failed = status?.tasks.find((task) => task.state === 'FAILED');
+        if (failed) throw new Error(`the restarted connector failed: ${failed.trace?.split('\n')[0] ?? ''}`);
+        return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
+      },
+      60_000,
+    );
   });
 });

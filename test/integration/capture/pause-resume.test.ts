@@ -34,19 +34,37 @@ describe('capture health: the shipped connector paused and resumed', () => {
   });
 
   it('is ready while the connector runs, and says RUNNING in the metrics and on the page', async () => {
-    const answer = await waitReadyz(base, 'the tracker to be ready', (state) => state.ready, 30_000, () => fixture.tracker.tail());
+    const answer = await waitReadyz(
+      base,
+      'the tracker to be ready',
+      (state) => state.ready,
+      30_000,
+      () => fixture.tracker.tail(),
+    );
     assert.equal(answer.status, 200);
     assert.equal(await metric(base, 'erp_delta_capture_connector_up', { connector: SHIPPED_CONNECTOR }), 1);
     assert.equal(await metricState(base, SHIPPED_CONNECTOR), 'RUNNING');
     assert.equal(await metric(base, 'erp_delta_capture_connect_up'), 1);
     await waitPageState(page, SHIPPED_CONNECTOR, 'RUNNING');
-    assert.equal(await page.locator(`#capture-rows tr[data-connector="${SHIPPED_CONNECTOR}"] td.tasks`).innerText().then((text) => text.split('\n')[0]), '0 RUNNING');
+    assert.equal(
+      await page
+        .locator(`#capture-rows tr[data-connector="${SHIPPED_CONNECTOR}"] td.tasks`)
+        .innerText()
+        .then((text) => text.split('\n')[0]),
+      '0 RUNNING',
+    );
   });
 
   it('turns not ready within 30 s of a pause, naming the connector and its state', async () => {
     const pausedAt = Date.now();
     await connect.pause(SHIPPED_CONNECTOR);
-    const answer = await waitReadyz(base, '/readyz to say the connector is paused', (state) => state.reasons.includes(`connector ${SHIPPED_CONNECTOR} is PAUSED`), 30_000, () => fixture.tracker.tail());
+    const answer = await waitReadyz(
+      base,
+      '/readyz to say the connector is paused',
+      (state) => state.reasons.includes(`connector ${SHIPPED_CONNECTOR} is PAUSED`),
+      30_000,
+      () => fixture.tracker.tail(),
+    );
     const seconds = (Date.now() - pausedAt) / 1000;
     assert.equal(answer.status, 503);
     assert.deepEqual(answer.reasons, [`connector ${SHIPPED_CONNECTOR} is PAUSED`]);
@@ -65,17 +83,27 @@ describe('capture health: the shipped connector paused and resumed', () => {
 
   it('is ready again after the resume, and each change made meanwhile reaches the delta topic once', async () => {
     await connect.resume(SHIPPED_CONNECTOR);
-    await waitReadyz(base, '/readyz to be ready again', (state) => state.ready, 60_000, () => fixture.tracker.tail());
+    await waitReadyz(
+      base,
+      '/readyz to be ready again',
+      (state) => state.ready,
+      60_000,
+      () => fixture.tracker.tail(),
+    );
     assert.equal(await metricState(base, SHIPPED_CONNECTOR), 'RUNNING');
     await waitPageState(page, SHIPPED_CONNECTOR, 'RUNNING');
     for (const code of codes) await fixture.cdc.waitForEvents('products', code, 1, 120_000);
     await fixture.test.waitCaughtUp(120_000);
     const deltas = await fixture.test.readDeltas(['products']);
     for (const code of codes) {
-      assert.deepEqual(deltas.of('products', code).map((record) => [record.delta?.op, record.delta?.data?.['unitPrice']]), [['UPSERT', '4.20']], `${code}: once`);
+      assert.deepEqual(
+        deltas.of('products', code).map((record) => [record.delta?.op, record.delta?.data?.['unitPrice']]),
+        [['UPSERT', '4.20']],
+        `${code}: once`,
+      );
     }
     // One log line per change of state, though the watch polled every second all along.
     assert.deepEqual(loggedStates(fixture.tracker, SHIPPED_CONNECTOR), ['RUNNING', 'PAUSED', 'RUNNING']);
-    assert.ok(await metric(base, 'erp_delta_source_change_age_seconds', { entity: 'products' }) !== undefined, 'the age of the newest source change is known once a change was read');
+    assert.ok((await metric(base, 'erp_delta_source_change_age_seconds', { entity: 'products' })) !== undefined, 'the age of the newest source change is known once a change was read');
   });
 });

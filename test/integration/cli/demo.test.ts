@@ -31,19 +31,33 @@ interface Received {
 }
 
 describe('erp-delta demo', () => {
-  it('prints what the target receives: one delta for the real change, none for the noise, the rep\'s customers on a mapping change', { timeout: 240_000 }, async () => {
+  it("prints what the target receives: one delta for the real change, none for the noise, the rep's customers on a mapping change", { timeout: 240_000 }, async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'erp-delta-demo-'));
     const child = spawn(process.execPath, [bin, 'demo', ...STACK_DIR_FLAG], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const received = (): Received[] => stdout.split('\n').flatMap((line) => {
-      const match = RECEIVED.exec(line);
-      if (!match) return [];
-      return [{ entity: match[1] ?? '', key: match[2] ?? '', op: match[3] ?? '', reason: match[4] ?? '', changed: match[5] ? match[5].split(', ') : [], data: match[6] ? JSON.parse(match[6]) as Record<string, unknown> : null }];
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
     });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const received = (): Received[] =>
+      stdout.split('\n').flatMap((line) => {
+        const match = RECEIVED.exec(line);
+        if (!match) return [];
+        return [
+          {
+            entity: match[1] ?? '',
+            key: match[2] ?? '',
+            op: match[3] ?? '',
+            reason: match[4] ?? '',
+            changed: match[5] ? match[5].split(', ') : [],
+            data: match[6] ? (JSON.parse(match[6]) as Record<string, unknown>) : null,
+          },
+        ];
+      });
     const tail = (): string => `--- stderr:\n${stderr.slice(-3000)}\n--- stdout (last lines):\n${stdout.split('\n').slice(-15).join('\n')}`;
     try {
       await waitUntil('the demo to finish its samples', () => stderr.includes('[demo] try it yourself'), 200_000, tail);
@@ -55,10 +69,19 @@ describe('erp-delta demo', () => {
       // The mapping change: one ASSIGNMENT delta per customer of SAL002, with the rep's new user.
       const user = /assign SAL002 (\S+)`/.exec(stderr)?.[1];
       assert.ok(user, tail());
-      await waitUntil('an ASSIGNMENT delta for every customer of SAL002', () => {
-        const assigned = new Set(received().filter((delta) => delta.reason === 'ASSIGNMENT' && delta.data?.['assignedUserId'] === user).map((delta) => delta.key));
-        return sal002Customers.every((code) => assigned.has(code));
-      }, 30_000, tail);
+      await waitUntil(
+        'an ASSIGNMENT delta for every customer of SAL002',
+        () => {
+          const assigned = new Set(
+            received()
+              .filter((delta) => delta.reason === 'ASSIGNMENT' && delta.data?.['assignedUserId'] === user)
+              .map((delta) => delta.key),
+          );
+          return sal002Customers.every((code) => assigned.has(code));
+        },
+        30_000,
+        tail,
+      );
       assert.ok(sal002Customers.length > 0);
 
       // The target got the latest version of every record first (the demo's loader replays), then

@@ -35,8 +35,27 @@ async function write(topic: string, changes: Array<{ code: string; price?: { col
     for (const change of changes) {
       const key = changeKey('products', { code: change.code }, false);
       const messages = change.delete
-        ? [{ key, value: changeValue({ table: 'products', op: 'd', before: { code: change.code }, after: null, withSchema: false }) }, { key, value: null }]
-        : [{ key, value: changeValue({ table: 'products', op: 'u', after: { code: change.code, description: `Product ${change.code}`, active: true, updated_at: '2026-11-25T10:00:00Z', ...(change.price && { [change.price.column]: change.price.value }) }, withSchema: false }) }];
+        ? [
+            { key, value: changeValue({ table: 'products', op: 'd', before: { code: change.code }, after: null, withSchema: false }) },
+            { key, value: null },
+          ]
+        : [
+            {
+              key,
+              value: changeValue({
+                table: 'products',
+                op: 'u',
+                after: {
+                  code: change.code,
+                  description: `Product ${change.code}`,
+                  active: true,
+                  updated_at: '2026-11-25T10:00:00Z',
+                  ...(change.price && { [change.price.column]: change.price.value }),
+                },
+                withSchema: false,
+              }),
+            },
+          ];
       const [metadata] = await producer.send({ topic, acks: -1, messages });
       written.push({ partition: metadata?.partition ?? -1, offset: Number(metadata?.baseOffset) });
     }
@@ -95,7 +114,10 @@ describe('dlq replay', () => {
     for (let filler = 0; partitionsWithColumn.size < PRODUCT_PARTITIONS && filler < 200; filler += 1) {
       for (const { partition } of await write(products.topic, [{ code: uniqueCode('OLD'), price: old('9.00') }])) partitionsWithColumn.add(partition);
     }
-    await write(products.topic, [{ code: renamed, price: old('1.00') }, { code: deletedSince, price: old('4.00') }]);
+    await write(products.topic, [
+      { code: renamed, price: old('1.00') },
+      { code: deletedSince, price: old('4.00') },
+    ]);
     let tracker = await test.startCaughtUp();
     const since = new Date().toISOString();
     // The ERP renames the column; the tracker still reads unit_price.
@@ -109,13 +131,21 @@ describe('dlq replay', () => {
     await test.waitCaughtUp();
     const listed = await test.cli(['dlq', 'list', '--json']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.equal((JSON.parse(listed.stdout) as { deadLetters: Array<{ entity: string; errorCode: string }> }).deadLetters.filter((entry) => entry.entity === 'products' && entry.errorCode === 'NORMALIZE_FAILED').length, 3, listed.stdout);
+    assert.equal(
+      (JSON.parse(listed.stdout) as { deadLetters: Array<{ entity: string; errorCode: string }> }).deadLetters.filter((entry) => entry.entity === 'products' && entry.errorCode === 'NORMALIZE_FAILED')
+        .length,
+      3,
+      listed.stdout,
+    );
 
     // The fix: the config follows the rename. Meanwhile one row changes again, one is deleted.
     await tracker.stop();
     priceColumn(test, 'list_price');
     tracker = await test.startCaughtUp();
-    await write(products.topic, [{ code: changedSince, price: renamedColumn('3.75') }, { code: deletedSince, delete: true }]);
+    await write(products.topic, [
+      { code: changedSince, price: renamedColumn('3.75') },
+      { code: deletedSince, delete: true },
+    ]);
     await test.waitCaughtUp();
     const beforeReplay = await test.readDeltas(['products']);
 
@@ -131,9 +161,13 @@ describe('dlq replay', () => {
     assert.deepEqual(outcomeOf(planned, renamed), ['would-redrive']);
     assert.deepEqual(outcomeOf(planned, changedSince), ['skipped']);
     assert.deepEqual(outcomeOf(planned, deletedSince), ['skipped']);
-    assert.deepEqual(planned.results.filter((entry) => entry.deadLetter.source.partition === garbage.partition && entry.deadLetter.source.offset === garbage.offset).map((entry) => [entry.outcome, entry.detail.replace(/\(Unexpected.*/, '')]), [
-      ['skipped', 'it still fails under this config (DECODE_FAILED): Cannot decode the record: the value is not JSON '],
-    ], 'a record still bad is not written back: every replay would add a copy');
+    assert.deepEqual(
+      planned.results
+        .filter((entry) => entry.deadLetter.source.partition === garbage.partition && entry.deadLetter.source.offset === garbage.offset)
+        .map((entry) => [entry.outcome, entry.detail.replace(/\(Unexpected.*/, '')]),
+      [['skipped', 'it still fails under this config (DECODE_FAILED): Cannot decode the record: the value is not JSON ']],
+      'a record still bad is not written back: every replay would add a copy',
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     assert.equal(await endOffsets([products.topic]), ends, 'a dry run writes nothing back');
     await test.waitCaughtUp();
@@ -143,23 +177,30 @@ describe('dlq replay', () => {
     // The replay: the renamed row's change is emitted once, with its data, at its original position.
     const replayed = await test.cli(['dlq', 'replay', '--since', since, '--entity', 'products']);
     assert.equal(replayed.code, 0, replayed.stderr);
-    assert.match(replayed.stdout, new RegExp(`^redriven .*products .*@${deadRenamed?.offset}  NORMALIZE_FAILED  key .*${renamed}.*\\n +written back to ${products.topic}\\[${deadRenamed?.partition}\\], at its original offset ${deadRenamed?.offset}$`, 'm'));
+    assert.match(
+      replayed.stdout,
+      new RegExp(
+        `^redriven .*products .*@${deadRenamed?.offset}  NORMALIZE_FAILED  key .*${renamed}.*\\n +written back to ${products.topic}\\[${deadRenamed?.partition}\\], at its original offset ${deadRenamed?.offset}$`,
+        'm',
+      ),
+    );
     assert.match(replayed.stdout, new RegExp(`^skipped .*${changedSince}.*\\n +superseded: .* has a newer record of this key at offset \\d+$`, 'm'));
     assert.match(replayed.stdout, new RegExp(`^skipped .*${deletedSince}.*\\n +superseded: .* has a newer record of this key at offset \\d+$`, 'm'));
     assert.match(replayed.stdout, /^1 re-driven to their CDC topic, 0 re-posted to the target, 3 skipped, 0 failed\.$/m);
     await test.waitCaughtUp();
     const afterReplay = await test.readDeltas(['products']);
     const emitted = afterReplay.since(beforeReplay).all;
-    assert.deepEqual(emitted.map((record) => [record.key, record.delta?.op, record.delta?.data?.['unitPrice'], record.delta?.source.offset, record.delta?.changedFields]), [
-      [renamed, 'UPSERT', '2.50', deadRenamed?.offset, ['unitPrice']],
-    ]);
+    assert.deepEqual(
+      emitted.map((record) => [record.key, record.delta?.op, record.delta?.data?.['unitPrice'], record.delta?.source.offset, record.delta?.changedFields]),
+      [[renamed, 'UPSERT', '2.50', deadRenamed?.offset, ['unitPrice']]],
+    );
     // What a user checks: each key's loaded record is its latest version.
     const state = async (code: string) => {
       const result = await test.cli(['state', 'get', 'products', code, '--json']);
       return result.code === 0 ? (JSON.parse(result.stdout) as { delta: { op: string; data: Record<string, unknown> | null } | null }).delta : result.stderr;
     };
-    assert.equal((await state(renamed) as { data: Record<string, unknown> }).data['unitPrice'], '2.50');
-    assert.equal((await state(changedSince) as { data: Record<string, unknown> }).data['unitPrice'], '3.75', 'the newer version stays loaded');
+    assert.equal(((await state(renamed)) as { data: Record<string, unknown> }).data['unitPrice'], '2.50');
+    assert.equal(((await state(changedSince)) as { data: Record<string, unknown> }).data['unitPrice'], '3.75', 'the newer version stays loaded');
     // The last record of a deleted key is the tombstone after its DELETE.
     assert.equal(await state(deletedSince), null, 'the deleted row stays deleted');
 
@@ -169,11 +210,19 @@ describe('dlq replay', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(outcomeOf(JSON.parse(again.stdout) as ReplayJson, renamed), ['redriven']);
     await test.waitCaughtUp();
-    assert.deepEqual((await test.readDeltas(['products'])).since(afterReplay).all.map((record) => record.key), [], 'nothing emitted the second time');
+    assert.deepEqual(
+      (await test.readDeltas(['products'])).since(afterReplay).all.map((record) => record.key),
+      [],
+      'nothing emitted the second time',
+    );
     assert.deepEqual(tracker.logs('record dead-lettered'), [], 'the re-driven record did not fail again');
     const stillListed = await test.cli(['dlq', 'list', '--json']);
     // (The shared customers topic holds other tests' bad records: this tracker dead-lettered them too, before `since`.)
-    assert.equal((JSON.parse(stillListed.stdout) as { deadLetters: Array<{ entity: string }> }).deadLetters.filter((entry) => entry.entity === 'products').length, 4, `the dead letters stay, and none was added: ${stillListed.stdout}`);
+    assert.equal(
+      (JSON.parse(stillListed.stdout) as { deadLetters: Array<{ entity: string }> }).deadLetters.filter((entry) => entry.entity === 'products').length,
+      4,
+      `the dead letters stay, and none was added: ${stillListed.stdout}`,
+    );
   });
 
   it('refuses a bad option value, naming it', async (t) => {

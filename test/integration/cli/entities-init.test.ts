@@ -175,7 +175,7 @@ describe('erp-delta entities init', () => {
     assert.match(result.stderr, /leave out --from-topic/);
   });
 
-  it('reads the columns from a CDC record\'s schema part (JsonConverter with schemas.enable=true)', async () => {
+  it("reads the columns from a CDC record's schema part (JsonConverter with schemas.enable=true)", async () => {
     const admin = testKafka().admin();
     await admin.connect();
     try {
@@ -186,7 +186,13 @@ describe('erp-delta entities init', () => {
     const producer = testKafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
-      await producer.send({ topic: SCHEMA_TOPIC, messages: [{ key: JSON.stringify(schemaRecord.key), value: JSON.stringify(schemaRecord.value) }, { key: JSON.stringify(schemaRecord.key), value: null }] });
+      await producer.send({
+        topic: SCHEMA_TOPIC,
+        messages: [
+          { key: JSON.stringify(schemaRecord.key), value: JSON.stringify(schemaRecord.value) },
+          { key: JSON.stringify(schemaRecord.key), value: null },
+        ],
+      });
     } finally {
       await producer.disconnect();
     }
@@ -234,7 +240,16 @@ const schemaRecord = {
       fields: [
         { type: 'struct', optional: true, name: 'erp.billing.invoice_lines.Value', field: 'before', fields: rowFields },
         { type: 'struct', optional: true, name: 'erp.billing.invoice_lines.Value', field: 'after', fields: rowFields },
-        { type: 'struct', optional: false, name: 'io.debezium.connector.postgresql.Source', field: 'source', fields: [{ type: 'string', optional: false, field: 'schema' }, { type: 'string', optional: false, field: 'table' }] },
+        {
+          type: 'struct',
+          optional: false,
+          name: 'io.debezium.connector.postgresql.Source',
+          field: 'source',
+          fields: [
+            { type: 'string', optional: false, field: 'schema' },
+            { type: 'string', optional: false, field: 'table' },
+          ],
+        },
         { type: 'string', optional: false, field: 'op' },
       ],
     },

@@ -11,7 +11,7 @@ describe('state get and dlq list', () => {
   const code = uniqueCode('SG');
   const rep = uniqueCode('RS');
 
-  it('state get shows the loaded record and its last delta\'s reason and changed fields', async () => {
+  it("state get shows the loaded record and its last delta's reason and changed fields", async () => {
     await fixture.db.query("INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, 'State Get Ltd', '4 Loop Street', 'Cape Town', $2, 12.5)", [code, rep]);
     await fixture.cdc.waitForEvents('customers', code, 1);
     await fixture.test.waitCaughtUp();
@@ -23,10 +23,14 @@ describe('state get and dlq list', () => {
 
     const assigned = await fixture.test.cli(['assign', rep, 'user-state']);
     assert.equal(assigned.code, 0, assigned.stderr);
-    const text = await waitUntil('the ASSIGNMENT delta to be the last', async () => {
-      const result = await fixture.test.cli(['state', 'get', 'customers', code]);
-      return /reason ASSIGNMENT/.test(result.stdout) ? result.stdout : undefined;
-    }, 60_000);
+    const text = await waitUntil(
+      'the ASSIGNMENT delta to be the last',
+      async () => {
+        const result = await fixture.test.cli(['state', 'get', 'customers', code]);
+        return /reason ASSIGNMENT/.test(result.stdout) ? result.stdout : undefined;
+      },
+      60_000,
+    );
     assert.match(text, new RegExp(`^customers ${code}: loaded$`, 'm'));
     assert.match(text, /last delta: +UPSERT, reason ASSIGNMENT, changedFields \[assignedUserId\]/);
     assert.match(text, /"assignedUserId":"user-state"/);

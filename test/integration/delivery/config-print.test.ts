@@ -13,17 +13,20 @@ import { runCli } from '../../support/cli.js';
 describe('erp-delta config print', () => {
   const dir = mkdtempSync(join(tmpdir(), 'erp-delta-config-print-'));
   const path = join(dir, 'erp-delta.yaml');
-  writeFileSync(path, stringifyYaml({
-    kafka: { brokers: ['kafka:9092'] },
-    registry: { url: 'https://svc:registry-pass-7@registry:8081' },
-    delivery: {
-      target: 'https://import.example.com',
-      headers: { Authorization: 'Bearer literal-token-123', 'X-Api-Key': '${env:TARGET_API_KEY}' },
-      maxRequestsPerSecond: 10,
-      deletes: { customers: { path: '/customers/{key}' } },
-    },
-    entities: { customers: { topic: 'erp.public.customers', keyFields: ['code'], fields: { code: { column: 'code', normalizer: 'text' } } } },
-  }));
+  writeFileSync(
+    path,
+    stringifyYaml({
+      kafka: { brokers: ['kafka:9092'] },
+      registry: { url: 'https://svc:registry-pass-7@registry:8081' },
+      delivery: {
+        target: 'https://import.example.com',
+        headers: { Authorization: 'Bearer literal-token-123', 'X-Api-Key': '${env:TARGET_API_KEY}' },
+        maxRequestsPerSecond: 10,
+        deletes: { customers: { path: '/customers/{key}' } },
+      },
+      entities: { customers: { topic: 'erp.public.customers', keyFields: ['code'], fields: { code: { column: 'code', normalizer: 'text' } } } },
+    }),
+  );
 
   it('prints the validated config with its defaults, and no secret', async () => {
     const result = await runCli(['config', 'print', '--config', path]);

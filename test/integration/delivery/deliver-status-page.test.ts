@@ -12,7 +12,7 @@ import { launchChromium } from '../../support/browser.js';
 import { loaderConfig, productScenario, startLoader, startTarget } from '../../support/delivery-scenario.js';
 import { waitUntil } from '../../support/tracker-harness.js';
 
-describe('the loader\'s status page', () => {
+describe("the loader's status page", () => {
   it('shows what the loader did and why, and re-sends the refused deltas of an entity on a POST only', async (t) => {
     const { rows, test, tracker } = await productScenario(t, { name: 'deliver-page', codePrefix: 'PG', rowCount: 6 });
     await tracker.stop();
@@ -23,15 +23,20 @@ describe('the loader\'s status page', () => {
     const adminUrl = await loader.adminUrl();
     const status = async (): Promise<LoaderStatusAnswer> => (await fetch(`${adminUrl}/api/status`)).json() as Promise<LoaderStatusAnswer>;
 
-    const shown = await waitUntil('the page to count the delivered, the refused and the dead letter', async () => {
-      const now = await status();
-      const products = now.entities.find((entity) => entity.name === 'products');
-      return products?.delivered === rows.length - 1 && products.refused === 1 && products.inDeadLetters === 1 && products.lag === 0 ? now : undefined;
-    }, 60_000, () => loader.stderr().slice(-3_000));
+    const shown = await waitUntil(
+      'the page to count the delivered, the refused and the dead letter',
+      async () => {
+        const now = await status();
+        const products = now.entities.find((entity) => entity.name === 'products');
+        return products?.delivered === rows.length - 1 && products.refused === 1 && products.inDeadLetters === 1 && products.lag === 0 ? now : undefined;
+      },
+      60_000,
+      () => loader.stderr().slice(-3_000),
+    );
     const products = shown.entities.find((entity) => entity.name === 'products');
     assert.ok((products?.retried ?? 0) >= 1, 'the 429 was retried');
     assert.ok((products?.waitedMs.retry_after ?? 0) >= 900, 'and the Retry-After waited');
-    assert.equal(shown.lastRetryAfter?.askedMs, 1_000, 'the target\'s last Retry-After');
+    assert.equal(shown.lastRetryAfter?.askedMs, 1_000, "the target's last Retry-After");
     assert.equal(shown.lastRetryAfter?.entity, 'products');
     // The 429 and the refusal come from partitions delivered side by side: either is the last.
     assert.match(shown.lastError?.message ?? '', new RegExp(`^(1 delta\\(s\\) refused, sent to the dead-letter topic; key ${bad}: The target answered HTTP 400|HTTP 429: injected failure 429)`));
@@ -69,12 +74,16 @@ describe('the loader\'s status page', () => {
     await page.waitForSelector('#resend-message[data-state="done"]', { timeout: 60_000 });
     assert.equal(await page.locator('#resend-message').innerText(), 'products: 1 reposted');
     const resent = (await target.state()).received.filter((entry) => entry.delta.key === bad);
-    assert.deepEqual(resent.map((entry) => entry.delta.idempotencyKey), [deadKey], 'the refused delta, once, under its own idempotency key');
+    assert.deepEqual(
+      resent.map((entry) => entry.delta.idempotencyKey),
+      [deadKey],
+      'the refused delta, once, under its own idempotency key',
+    );
 
     // Again: the target has it; a second re-send posts it once more, harmless under the same key.
     const again = await fetch(`${adminUrl}/api/resend`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entity: 'products' }) });
     assert.equal(again.status, 200);
-    assert.deepEqual((await again.json() as ResendResult).summary, { reposted: 1 });
+    assert.deepEqual(((await again.json()) as ResendResult).summary, { reposted: 1 });
     assert.match(loader.stderr(), /status page: refused deltas re-sent/);
     assert.equal(await loader.stop(), 0);
   });

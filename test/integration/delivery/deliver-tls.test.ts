@@ -18,10 +18,15 @@ describe('deliver over HTTPS', () => {
   });
 
   async function everyRowDelivered(target: RunningTarget, rows: readonly string[], stderr: () => string): Promise<void> {
-    await waitUntil('every product at the target', async () => {
-      const now = await target.state();
-      return rows.every((code) => now.received.some((entry) => entry.delta.key === code));
-    }, 60_000, () => stderr().slice(-3_000));
+    await waitUntil(
+      'every product at the target',
+      async () => {
+        const now = await target.state();
+        return rows.every((code) => now.received.some((entry) => entry.delta.key === code));
+      },
+      60_000,
+      () => stderr().slice(-3_000),
+    );
   }
 
   it('trusts the target only through delivery.tls.ca: without it, or with another CA, it refuses to start and says why', async (t) => {
@@ -32,7 +37,10 @@ describe('deliver over HTTPS', () => {
 
     const untrusted = startLoader(t, target.url, loaderConfig(test, {}, 'no-ca.yaml'));
     assert.equal(await untrusted.exit(), 1, untrusted.stderr());
-    assert.match(untrusted.stderr(), /The target https:\/\/localhost:\d+ refused a TLS connection or was not trusted: .*(self-signed certificate in certificate chain|unable to verify the first certificate|unable to get local issuer certificate)/);
+    assert.match(
+      untrusted.stderr(),
+      /The target https:\/\/localhost:\d+ refused a TLS connection or was not trusted: .*(self-signed certificate in certificate chain|unable to verify the first certificate|unable to get local issuer certificate)/,
+    );
     assert.match(untrusted.stderr(), /Set delivery\.tls\.ca to the PEM file of the CA that signed the target's certificate/);
 
     const wrongCa = startLoader(t, target.url, loaderConfig(test, { tls: { ca: certificates.otherCaCert } }, 'other-ca.yaml'));
@@ -53,8 +61,11 @@ describe('deliver over HTTPS', () => {
   it('sends the client certificate a target requires; without one it refuses to start and says it is TLS', async (t) => {
     const { rows, test, tracker } = await productScenario(t, { name: 'deliver-mtls', codePrefix: 'MT', rowCount: 6 });
     await tracker.stop();
-    const target = await startTarget(t, ['--tls-cert', certificates.serverCert, '--tls-key', certificates.serverKey, '--tls-client-ca', certificates.caCert],
-      new Agent({ connect: { ca: pem(certificates.caCert), cert: pem(certificates.clientCert), key: pem(certificates.clientKey) } }));
+    const target = await startTarget(
+      t,
+      ['--tls-cert', certificates.serverCert, '--tls-key', certificates.serverKey, '--tls-client-ca', certificates.caCert],
+      new Agent({ connect: { ca: pem(certificates.caCert), cert: pem(certificates.clientCert), key: pem(certificates.clientKey) } }),
+    );
 
     const withoutCertificate = startLoader(t, target.url, loaderConfig(test, { tls: { ca: certificates.caCert } }, 'no-cert.yaml'));
     assert.equal(await withoutCertificate.exit(), 1, withoutCertificate.stderr());

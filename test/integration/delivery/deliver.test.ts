@@ -35,12 +35,18 @@ async function received(url: string): Promise<{ requests: number; received: Rece
  * Product rows of a fresh CDC topic, run through the tracker into their delta topic (the tracker
  * is left running, caught up), and a target to deliver them to; all removed after the test.
  */
-async function deliveryScenario(t: TestContext, options: { name: string; codePrefix: string; rowCount: number; timeoutMs: number; delivery?: Record<string, unknown>; trackerEnv?: NodeJS.ProcessEnv }) {
+async function deliveryScenario(
+  t: TestContext,
+  options: { name: string; codePrefix: string; rowCount: number; timeoutMs: number; delivery?: Record<string, unknown>; trackerEnv?: NodeJS.ProcessEnv },
+) {
   const products = new ProductTopic();
   await products.create();
   const rows = codes(uniqueCode(options.codePrefix), options.rowCount);
   await products.upsert(rows);
-  const test = new TrackerTest(options.name, { cdcTopics: { products: products.topic }, delivery: { batchSize: 20, timeoutMs: options.timeoutMs, retryInitialMs: 50, retryMaxMs: 400, ...options.delivery } });
+  const test = new TrackerTest(options.name, {
+    cdcTopics: { products: products.topic },
+    delivery: { batchSize: 20, timeoutMs: options.timeoutMs, retryInitialMs: 50, retryMaxMs: 400, ...options.delivery },
+  });
   t.after(() => test.cleanup());
   const tracker = await test.startCaughtUp('a', test.dataDir('a'), options.trackerEnv);
   const target = await startTarget();
@@ -59,25 +65,36 @@ describe('deliver: from the delta topics to the target', () => {
     const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     t.after(() => deliver.kill('SIGKILL'));
     let stderr = '';
-    deliver.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    deliver.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
 
     const expected = (await test.readDeltas(['products'])).all.filter((record) => !record.tombstone);
     const expectedKeys = new Map(expected.map((record) => [`${test.deltaTopics.products}-${record.partition}-${record.offset}`, record]));
     const rejectedKeys = [...expectedKeys].filter(([, record]) => rejected.includes(record.key)).map(([key]) => key);
     // Everything but the rejected record arrives; the rejected record goes to the DLQ.
-    const state = await waitUntil('the target to have every delta but the rejected ones', async () => {
-      const now = await received(target.url);
-      const keys = new Set(now.received.map((entry) => entry.delta.idempotencyKey));
-      const deadLetters = await test.readDeadLetters();
-      const dead = new Set(deadLetters.map((record) => `${record.headers['erp-delta.source.topic']?.toString()}-${record.headers['erp-delta.source.partition']?.toString()}-${record.headers['erp-delta.source.offset']?.toString()}`));
-      return [...expectedKeys.keys()].every((key) => keys.has(key) || dead.has(key)) ? { now, deadLetters, dead } : undefined;
-    }, 60_000, () => stderr.slice(-3_000));
+    const state = await waitUntil(
+      'the target to have every delta but the rejected ones',
+      async () => {
+        const now = await received(target.url);
+        const keys = new Set(now.received.map((entry) => entry.delta.idempotencyKey));
+        const deadLetters = await test.readDeadLetters();
+        const dead = new Set(
+          deadLetters.map(
+            (record) => `${record.headers['erp-delta.source.topic']?.toString()}-${record.headers['erp-delta.source.partition']?.toString()}-${record.headers['erp-delta.source.offset']?.toString()}`,
+          ),
+        );
+        return [...expectedKeys.keys()].every((key) => keys.has(key) || dead.has(key)) ? { now, deadLetters, dead } : undefined;
+      },
+      60_000,
+      () => stderr.slice(-3_000),
+    );
 
     assert.ok(state.now.requests > Math.ceil(expected.length / 20), 'the failed requests were retried');
     for (const key of rejectedKeys) assert.ok(state.dead.has(key), `${key}, rejected by the target, is in the DLQ`);
     assert.deepEqual([...state.dead].filter((key) => expectedKeys.has(key)).sort(), [...rejectedKeys].sort(), 'only the refused record is dead-lettered: the rest of its batch reached the target');
     const deadLetter = state.deadLetters.find((record) => record.headers['erp-delta.error.code']?.toString() === 'DELIVERY_REJECTED');
-    assert.match(deadLetter?.headers['erp-delta.error.reason']?.toString() ?? '', /HTTP 400: \{"error":"invalid record"/, 'with the target\'s answer');
+    assert.match(deadLetter?.headers['erp-delta.error.reason']?.toString() ?? '', /HTTP 400: \{"error":"invalid record"/, "with the target's answer");
     // Each idempotency key stands for one delta: any re-send carries the same record.
     const byKey = new Map<string, string>();
     for (const entry of state.now.received) {
@@ -105,7 +122,11 @@ describe('deliver: from the delta topics to the target', () => {
     t.after(() => again.kill('SIGKILL'));
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     const resentAfterRestart = (await received(target.url)).received.slice(before).filter((entry) => seen.has(entry.delta.idempotencyKey));
-    assert.deepEqual(resentAfterRestart.map((entry) => entry.delta.idempotencyKey), [], 'nothing re-sent after a clean restart');
+    assert.deepEqual(
+      resentAfterRestart.map((entry) => entry.delta.idempotencyKey),
+      [],
+      'nothing re-sent after a clean restart',
+    );
     again.kill('SIGTERM');
     await new Promise((resolve) => again.once('exit', resolve));
 
@@ -113,16 +134,28 @@ describe('deliver: from the delta topics to the target', () => {
     await fetch(`${target.url}/_faults`, { method: 'POST', body: '{}' });
     const replay = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--replay-from', 'earliest', '--config', test.configPath], { stdio: 'ignore' });
     t.after(() => replay.kill('SIGKILL'));
-    await waitUntil('every record re-sent', async () => {
-      const resent = new Set((await received(target.url)).received.slice(before).filter((entry) => entry.entity === 'products').map((entry) => entry.delta.key));
-      return rows.filter((code) => !rejected.includes(code)).every((code) => resent.has(code));
-    }, 60_000);
+    await waitUntil(
+      'every record re-sent',
+      async () => {
+        const resent = new Set(
+          (await received(target.url)).received
+            .slice(before)
+            .filter((entry) => entry.entity === 'products')
+            .map((entry) => entry.delta.key),
+        );
+        return rows.filter((code) => !rejected.includes(code)).every((code) => resent.has(code));
+      },
+      60_000,
+    );
     replay.kill('SIGTERM');
   });
 
-  it('reads the target\'s per-record answer: only the refused delta is dead-lettered, and the record\'s next version goes on', async (t) => {
+  it("reads the target's per-record answer: only the refused delta is dead-lettered, and the record's next version goes on", async (t) => {
     const { products, rows, test, target } = await deliveryScenario(t, {
-      name: 'deliver-refused', codePrefix: 'RF', rowCount: 30, timeoutMs: 5_000,
+      name: 'deliver-refused',
+      codePrefix: 'RF',
+      rowCount: 30,
+      timeoutMs: 5_000,
       delivery: { refusedRecords: { list: '/errors', idempotencyKey: 'idempotencyKey', reason: 'message' } },
     });
     const first = (await test.readDeltas(['products'])).all.filter((record) => !record.tombstone);
@@ -135,25 +168,45 @@ describe('deliver: from the delta topics to the target', () => {
     const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     t.after(() => deliver.kill('SIGKILL'));
     let stderr = '';
-    deliver.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    deliver.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     const others = first.filter((record) => record !== bad).map((record) => `${test.deltaTopics.products}-${record.partition}-${record.offset}`);
-    await waitUntil('every delta but the refused one at the target', async () => {
-      const keys = new Set((await received(target.url)).received.map((entry) => entry.delta.idempotencyKey));
-      return others.every((key) => keys.has(key));
-    }, 60_000, () => stderr.slice(-3_000));
-    const deadLetters = await waitUntil('the refused delta in the DLQ', async () => {
-      // The tracker's own dead letters (malformed records other tests put on the shared CDC topics) share the topic.
-      const letters = (await test.readDeadLetters(2_000)).filter((record) => record.headers['erp-delta.error.code']?.toString() === 'DELIVERY_REJECTED');
-      return letters.length > 0 ? letters : undefined;
-    }, 30_000);
-    assert.deepEqual(deadLetters.map((record) => record.headers['erp-delta.source.offset']?.toString()), [String(bad.offset)], 'exactly the refused delta');
-    assert.equal(deadLetters[0]?.headers['erp-delta.error.reason']?.toString(), `The target answered HTTP 400: record ${rows[3]} is invalid`, 'with the target\'s words about it');
+    await waitUntil(
+      'every delta but the refused one at the target',
+      async () => {
+        const keys = new Set((await received(target.url)).received.map((entry) => entry.delta.idempotencyKey));
+        return others.every((key) => keys.has(key));
+      },
+      60_000,
+      () => stderr.slice(-3_000),
+    );
+    const deadLetters = await waitUntil(
+      'the refused delta in the DLQ',
+      async () => {
+        // The tracker's own dead letters (malformed records other tests put on the shared CDC topics) share the topic.
+        const letters = (await test.readDeadLetters(2_000)).filter((record) => record.headers['erp-delta.error.code']?.toString() === 'DELIVERY_REJECTED');
+        return letters.length > 0 ? letters : undefined;
+      },
+      30_000,
+    );
+    assert.deepEqual(
+      deadLetters.map((record) => record.headers['erp-delta.source.offset']?.toString()),
+      [String(bad.offset)],
+      'exactly the refused delta',
+    );
+    assert.equal(deadLetters[0]?.headers['erp-delta.error.reason']?.toString(), `The target answered HTTP 400: record ${rows[3]} is invalid`, "with the target's words about it");
     const attempts = (await received(target.url)).attempts.filter((attempt) => attempt.status === 400);
     assert.equal(attempts.length, 1, 'the answer named the refused delta: no splitting');
 
     // The ERP fixes the record: its next version carries the whole record and is delivered.
     await products.upsert([rows[3] as string]);
-    await waitUntil('the fixed version at the target', async () => (await received(target.url)).received.some((entry) => entry.delta.key === rows[3]), 60_000, () => stderr.slice(-3_000));
+    await waitUntil(
+      'the fixed version at the target',
+      async () => (await received(target.url)).received.some((entry) => entry.delta.key === rows[3]),
+      60_000,
+      () => stderr.slice(-3_000),
+    );
     const all = (await received(target.url)).received;
     const keysSeen = all.map((entry) => entry.delta.idempotencyKey);
     assert.equal(new Set(keysSeen).size, keysSeen.length, 'nothing delivered twice');
@@ -177,13 +230,21 @@ describe('deliver: from the delta topics to the target', () => {
     const again = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], { stdio: 'ignore' });
     t.after(() => again.kill('SIGKILL'));
     const keys = new Set(acknowledged.map((entry) => entry.delta.idempotencyKey));
-    await waitUntil('every product delivered', async () => {
-      const delivered = new Set((await received(target.url)).received.filter((entry) => entry.entity === 'products').map((entry) => entry.delta.key));
-      return rows.every((code) => delivered.has(code));
-    }, 60_000);
+    await waitUntil(
+      'every product delivered',
+      async () => {
+        const delivered = new Set((await received(target.url)).received.filter((entry) => entry.entity === 'products').map((entry) => entry.delta.key));
+        return rows.every((code) => delivered.has(code));
+      },
+      60_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const resent = (await received(target.url)).received.slice(acknowledged.length).filter((entry) => keys.has(entry.delta.idempotencyKey));
-    assert.deepEqual(resent.map((entry) => entry.delta.idempotencyKey), [], 'what the target acknowledged during the stop was committed');
+    assert.deepEqual(
+      resent.map((entry) => entry.delta.idempotencyKey),
+      [],
+      'what the target acknowledged during the stop was committed',
+    );
     again.kill('SIGTERM');
     await new Promise((resolve) => again.once('exit', resolve));
   });
@@ -200,12 +261,24 @@ describe('deliver: from the delta topics to the target', () => {
     // The target rejects the batch holding `bad`: that batch's deltas go to the DLQ, the rest arrive.
     const deltas = (await test.readDeltas(['products'])).all.filter((record) => !record.tombstone);
     const keyOf = (record: { partition: number; offset: number }) => `${test.deltaTopics.products}-${record.partition}-${record.offset}`;
-    const rejected = await waitUntil('every delta delivered or dead-lettered', async () => {
-      const arrived = new Set((await received(target.url)).received.map((entry) => entry.delta.idempotencyKey));
-      const dead = new Map((await test.readDeadLetters()).map((record) => [`${record.headers['erp-delta.source.topic']?.toString()}-${record.headers['erp-delta.source.partition']?.toString()}-${record.headers['erp-delta.source.offset']?.toString()}`, record]));
-      return deltas.every((record) => arrived.has(keyOf(record)) || dead.has(keyOf(record))) ? deltas.filter((record) => dead.has(keyOf(record))) : undefined;
-    }, 60_000);
-    assert.ok(rejected.some((record) => record.key === bad), 'the rejected delta is in the DLQ');
+    const rejected = await waitUntil(
+      'every delta delivered or dead-lettered',
+      async () => {
+        const arrived = new Set((await received(target.url)).received.map((entry) => entry.delta.idempotencyKey));
+        const dead = new Map(
+          (await test.readDeadLetters()).map((record) => [
+            `${record.headers['erp-delta.source.topic']?.toString()}-${record.headers['erp-delta.source.partition']?.toString()}-${record.headers['erp-delta.source.offset']?.toString()}`,
+            record,
+          ]),
+        );
+        return deltas.every((record) => arrived.has(keyOf(record)) || dead.has(keyOf(record))) ? deltas.filter((record) => dead.has(keyOf(record))) : undefined;
+      },
+      60_000,
+    );
+    assert.ok(
+      rejected.some((record) => record.key === bad),
+      'the rejected delta is in the DLQ',
+    );
     const replay = (args: string[]) => test.cli(['dlq', 'replay', '--entity', 'products', '--json', ...args]);
     type Replay = { results: Array<{ outcome: string; detail: string; deadLetter: { key: string } }>; summary: Record<string, number> };
     const outcomes = (result: { stdout: string }) => new Map((JSON.parse(result.stdout) as Replay).results.map((entry) => [entry.deadLetter.key, entry]));
@@ -239,7 +312,11 @@ describe('deliver: from the delta topics to the target', () => {
     // A newer delta of the key since: the target has it; the old one is not sent again.
     await products.upsert([bad]);
     await test.waitCaughtUp();
-    await waitUntil('the newer delta delivered', async () => (await received(target.url)).received.some((entry) => entry.delta.key === bad && entry.delta.data?.['description'] === `Product ${bad} v2`), 60_000);
+    await waitUntil(
+      'the newer delta delivered',
+      async () => (await received(target.url)).received.some((entry) => entry.delta.key === bad && entry.delta.data?.['description'] === `Product ${bad} v2`),
+      60_000,
+    );
     const superseded = await replay(['--target', target.url]);
     assert.equal(superseded.code, 0, superseded.stdout);
     assert.equal(outcomes(superseded).get(bad)?.outcome, 'skipped');
@@ -249,7 +326,7 @@ describe('deliver: from the delta topics to the target', () => {
     deliver.kill('SIGTERM');
   });
 
-  it('waits what the target\'s Retry-After asks for on a 429, then delivers everything once', async (t) => {
+  it("waits what the target's Retry-After asks for on a 429, then delivers everything once", async (t) => {
     const { rows, test, tracker, target } = await deliveryScenario(t, { name: 'deliver-retry-after', codePrefix: 'RA', rowCount: 5, timeoutMs: 2_000 });
     await tracker.stop();
     const faults = { failNext: { count: 2, status: 429, retryAfter: '2' } };
@@ -258,12 +335,16 @@ describe('deliver: from the delta topics to the target', () => {
     t.after(() => deliver.kill('SIGKILL'));
     // Every row delivered, and every throttled batch retried (the 429s may land on another
     // entity's batch, delivered side by side).
-    const retried = (now: Awaited<ReturnType<typeof received>>): boolean => now.attempts.every((attempt) => attempt.status !== 429
-      || now.attempts.some((later) => later.requestKey === attempt.requestKey && later.atMs > attempt.atMs));
-    const state = await waitUntil('every row at the target and every throttled batch retried', async () => {
-      const now = await received(target.url);
-      return rows.every((code) => now.received.some((entry) => entry.delta.key === code)) && retried(now) ? now : undefined;
-    }, 60_000);
+    const retried = (now: Awaited<ReturnType<typeof received>>): boolean =>
+      now.attempts.every((attempt) => attempt.status !== 429 || now.attempts.some((later) => later.requestKey === attempt.requestKey && later.atMs > attempt.atMs));
+    const state = await waitUntil(
+      'every row at the target and every throttled batch retried',
+      async () => {
+        const now = await received(target.url);
+        return rows.every((code) => now.received.some((entry) => entry.delta.key === code)) && retried(now) ? now : undefined;
+      },
+      60_000,
+    );
     // The first two POSTs were answered 429 with Retry-After: 2 (partitions are delivered side by
     // side, so they may be two batches); the backoff alone (200 ms at first) would have come back
     // within a second. A retried batch keeps its Idempotency-Key.
@@ -281,7 +362,11 @@ describe('deliver: from the delta topics to the target', () => {
   it('sends the token of delivery.headers from the environment, and never logs it; a missing variable stops the start', async (t) => {
     const secret = `Bearer ${uniqueCode('tok')}`;
     const { rows, test, tracker, target } = await deliveryScenario(t, {
-      name: 'deliver-token', codePrefix: 'TK', rowCount: 4, timeoutMs: 2_000, delivery: { headers: { Authorization: '${env:ERP_DELTA_TEST_TARGET_AUTHORIZATION}' } },
+      name: 'deliver-token',
+      codePrefix: 'TK',
+      rowCount: 4,
+      timeoutMs: 2_000,
+      delivery: { headers: { Authorization: '${env:ERP_DELTA_TEST_TARGET_AUTHORIZATION}' } },
       // Every command reads the config's references at start-up, the tracker's included.
       trackerEnv: { ERP_DELTA_TEST_TARGET_AUTHORIZATION: secret },
     });
@@ -293,20 +378,32 @@ describe('deliver: from the delta topics to the target', () => {
     assert.match(missing.stderr, /delivery\.headers\.Authorization names the environment variable ERP_DELTA_TEST_TARGET_AUTHORIZATION, which is not set/);
 
     const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', test.configPath], {
-      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ERP_DELTA_TEST_TARGET_AUTHORIZATION: secret, LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ERP_DELTA_TEST_TARGET_AUTHORIZATION: secret, LOG_LEVEL: 'debug' },
     });
     t.after(() => deliver.kill('SIGKILL'));
     let stderr = '';
-    deliver.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    const state = await waitUntil('every row at the target', async () => {
-      const now = await received(target.url);
-      return rows.every((code) => now.received.some((entry) => entry.delta.key === code)) ? now : undefined;
-    }, 60_000, () => stderr.slice(-2_000));
-    assert.deepEqual(state.attempts.filter((attempt) => attempt.status === 401), [], 'no request went without the token');
+    deliver.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const state = await waitUntil(
+      'every row at the target',
+      async () => {
+        const now = await received(target.url);
+        return rows.every((code) => now.received.some((entry) => entry.delta.key === code)) ? now : undefined;
+      },
+      60_000,
+      () => stderr.slice(-2_000),
+    );
+    assert.deepEqual(
+      state.attempts.filter((attempt) => attempt.status === 401),
+      [],
+      'no request went without the token',
+    );
     assert.ok(!stderr.includes(secret.split(' ')[1] as string), 'the token is not in the log');
   });
 
-  it('delivers a tombstone alone (a replay after compaction) as a delete, and a DELETE\'s own tombstone not again', async (t) => {
+  it("delivers a tombstone alone (a replay after compaction) as a delete, and a DELETE's own tombstone not again", async (t) => {
     const { products, rows, test, tracker, target } = await deliveryScenario(t, { name: 'deliver-tombstone', codePrefix: 'TB', rowCount: 4, timeoutMs: 2_000 });
     const [deleted, compacted] = rows as [string, string];
     await products.delete([deleted]);
@@ -320,17 +417,28 @@ describe('deliver: from the delta topics to the target', () => {
     t.after(() => deliver.kill('SIGKILL'));
     // The tombstone written here may sit in another partition than its key's upsert (the test's
     // producer partitions by its own hash), and partitions are delivered side by side: wait for all.
-    await waitUntil('both deletes and every upsert at the target', async () => {
-      const state = await received(target.url);
-      const arrived = (key: string, op: string): boolean => state.received.some((entry) => entry.delta.key === key && entry.delta.op === op);
-      return arrived(compacted, 'DELETE') && arrived(rows[0] as string, 'DELETE') && rows.every((code) => arrived(code, 'UPSERT'));
-    }, 60_000);
+    await waitUntil(
+      'both deletes and every upsert at the target',
+      async () => {
+        const state = await received(target.url);
+        const arrived = (key: string, op: string): boolean => state.received.some((entry) => entry.delta.key === key && entry.delta.op === op);
+        return arrived(compacted, 'DELETE') && arrived(rows[0] as string, 'DELETE') && rows.every((code) => arrived(code, 'UPSERT'));
+      },
+      60_000,
+    );
     // Time for a second delete of either, which must not come.
     await sleep(2_000);
     // The test's own rows: the other entities' delta topics hold what the shared CDC topics hold.
     const ours = (await received(target.url)).received.filter((entry) => rows.includes(entry.delta.key));
     const deletes = ours.filter((entry) => entry.delta.op === 'DELETE').map((entry) => [entry.delta.key, entry.delta.reason]);
-    assert.deepEqual(deletes.sort(), [[compacted, 'CHANGE'], [deleted, 'CHANGE']].sort(), 'one delete each');
+    assert.deepEqual(
+      deletes.sort(),
+      [
+        [compacted, 'CHANGE'],
+        [deleted, 'CHANGE'],
+      ].sort(),
+      'one delete each',
+    );
     assert.equal(ours.filter((entry) => entry.delta.op === 'UPSERT').length, rows.length, 'one upsert each');
   });
 

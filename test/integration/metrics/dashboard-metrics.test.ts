@@ -45,32 +45,53 @@ async function scrape(adminUrl: string): Promise<Exposition> {
 
 /** Series that have samples once a few products went through the tracker and the loader: the dashboard's main panels. */
 const WITH_SAMPLES = [
-  'erp_delta_records_seen_total', 'erp_delta_deltas_emitted_total', 'erp_delta_consumer_lag', 'erp_delta_capture_connect_up',
-  'erp_delta_capture_connector_up', 'erp_delta_capture_connector_state', 'erp_delta_delivery_deltas_total', 'erp_delta_delivery_lag',
-  'erp_delta_delivery_latency_seconds_bucket', 'erp_delta_delivery_request_seconds_count',
+  'erp_delta_records_seen_total',
+  'erp_delta_deltas_emitted_total',
+  'erp_delta_consumer_lag',
+  'erp_delta_capture_connect_up',
+  'erp_delta_capture_connector_up',
+  'erp_delta_capture_connector_state',
+  'erp_delta_delivery_deltas_total',
+  'erp_delta_delivery_lag',
+  'erp_delta_delivery_latency_seconds_bucket',
+  'erp_delta_delivery_request_seconds_count',
 ];
 
 describe('Grafana dashboard: its metrics on a running tracker and loader', () => {
   it('finds every metric the dashboard queries in /metrics, with the labels it uses', async (t) => {
     const { rows, test, tracker } = await productScenario(t, {
-      name: 'dashboard-metrics', codePrefix: 'DM', rowCount: 5,
+      name: 'dashboard-metrics',
+      codePrefix: 'DM',
+      rowCount: 5,
       // The capture gauges are registered only with a capture section (the shipped config has one).
-      trackerConfig: (config) => { config['capture'] = { pollIntervalMs: 1_000, connect: { url: testStack().component('connect').endpoint() }, database: { checkIntervalMs: 2_000 } }; },
+      trackerConfig: (config) => {
+        config['capture'] = { pollIntervalMs: 1_000, connect: { url: testStack().component('connect').endpoint() }, database: { checkIntervalMs: 2_000 } };
+      },
     });
     const trackerUrl = `http://127.0.0.1:${String((await tracker.waitForLog('admin endpoint: /healthz /readyz /metrics'))['port'])}`;
     const target = await startTarget(t);
     const loader = startLoader(t, target.url, loaderConfig(test, {}));
     const loaderUrl = await loader.adminUrl();
-    await waitUntil('every product at the target', async () => {
-      const { received } = await target.state();
-      return rows.every((code) => received.some((entry) => entry.delta.key === code));
-    }, 60_000, () => loader.stderr().slice(-2_000));
+    await waitUntil(
+      'every product at the target',
+      async () => {
+        const { received } = await target.state();
+        return rows.every((code) => received.some((entry) => entry.delta.key === code));
+      },
+      60_000,
+      () => loader.stderr().slice(-2_000),
+    );
     // The capture watch's first poll, and the loader's lag, are read when scraped: wait for their samples.
-    const [trackerMetrics, loaderMetrics] = await waitUntil('samples of the capture and lag gauges', async () => {
-      const scraped = [await scrape(trackerUrl), await scrape(loaderUrl)] as const;
-      const sampled = (name: string): boolean => scraped.some(({ sampleLabels }) => sampleLabels.has(name));
-      return WITH_SAMPLES.every(sampled) ? scraped : undefined;
-    }, 30_000, () => `${tracker.tail(10)}\n${loader.stderr().slice(-1_500)}`);
+    const [trackerMetrics, loaderMetrics] = await waitUntil(
+      'samples of the capture and lag gauges',
+      async () => {
+        const scraped = [await scrape(trackerUrl), await scrape(loaderUrl)] as const;
+        const sampled = (name: string): boolean => scraped.some(({ sampleLabels }) => sampleLabels.has(name));
+        return WITH_SAMPLES.every(sampled) ? scraped : undefined;
+      },
+      30_000,
+      () => `${tracker.tail(10)}\n${loader.stderr().slice(-1_500)}`,
+    );
 
     const histograms = new Set([...trackerMetrics.types, ...loaderMetrics.types].filter(([, type]) => type === 'histogram').map(([name]) => name));
     const queried = dashboardMetricNames().filter((name) => !SCRAPE_SERIES.has(name));
@@ -80,10 +101,20 @@ describe('Grafana dashboard: its metrics on a running tracker and loader', () =>
       if (loaderMetrics.types.has(family)) return 'loader';
       return undefined;
     };
-    assert.deepEqual(queried.filter((name) => served(name) === undefined), [], 'every queried metric has a `# TYPE` line on the tracker\'s or the loader\'s /metrics');
+    assert.deepEqual(
+      queried.filter((name) => served(name) === undefined),
+      [],
+      "every queried metric has a `# TYPE` line on the tracker's or the loader's /metrics",
+    );
     // Each process serves its own: a metric on the wrong one would show the other's panels empty.
-    assert.deepEqual(queried.filter((name) => name.startsWith('erp_delta_delivery_') && served(name) !== 'loader'), []);
-    assert.deepEqual(queried.filter((name) => !name.startsWith('erp_delta_delivery_') && served(name) !== 'tracker'), []);
+    assert.deepEqual(
+      queried.filter((name) => name.startsWith('erp_delta_delivery_') && served(name) !== 'loader'),
+      [],
+    );
+    assert.deepEqual(
+      queried.filter((name) => !name.startsWith('erp_delta_delivery_') && served(name) !== 'tracker'),
+      [],
+    );
     assert.ok(queried.length >= 30, `the dashboard queries ${queried.length} metrics`);
 
     const wrongLabels: string[] = [];
@@ -92,7 +123,8 @@ describe('Grafana dashboard: its metrics on a running tracker and loader', () =>
       for (const { metric, labels } of uses) {
         const sampled = trackerMetrics.sampleLabels.get(metric) ?? loaderMetrics.sampleLabels.get(metric);
         if (!sampled) continue;
-        for (const label of labels) if (!sampled.has(label) && !TARGET_LABELS.includes(label)) wrongLabels.push(`${query.where}: ${metric} samples have no label ${label} (they have ${[...sampled].join(', ')})`);
+        for (const label of labels)
+          if (!sampled.has(label) && !TARGET_LABELS.includes(label)) wrongLabels.push(`${query.where}: ${metric} samples have no label ${label} (they have ${[...sampled].join(', ')})`);
       }
     }
     assert.deepEqual(wrongLabels, []);

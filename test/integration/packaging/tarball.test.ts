@@ -49,8 +49,12 @@ function execute(words: readonly string[], cwd: string, timeoutMs: number): Prom
     const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${words.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
@@ -72,22 +76,31 @@ class Installed {
 
   constructor(args: readonly string[]) {
     this.child = spawn(command, args, { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout?.on('data', (chunk: Buffer) => { this.stdout += chunk.toString(); });
-    this.child.stderr?.on('data', (chunk: Buffer) => { this.stderr += chunk.toString(); });
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      this.stdout += chunk.toString();
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
   /** The admin endpoint's URL, from its log line (`admin.port` 0: any free port). */
   adminUrl(): Promise<string> {
-    return waitUntil('the admin endpoint', () => {
-      for (const line of this.stderr.split('\n')) {
-        if (!line.includes('admin endpoint')) continue;
-        const { port } = JSON.parse(line) as { port?: number };
-        if (port !== undefined) return `http://127.0.0.1:${port}`;
-      }
-      if (this.child.exitCode !== null) throw new Error(`erp-delta exited: ${this.stderr.slice(-3_000)}`);
-      return undefined;
-    }, 120_000, () => this.stderr.slice(-3_000));
+    return waitUntil(
+      'the admin endpoint',
+      () => {
+        for (const line of this.stderr.split('\n')) {
+          if (!line.includes('admin endpoint')) continue;
+          const { port } = JSON.parse(line) as { port?: number };
+          if (port !== undefined) return `http://127.0.0.1:${port}`;
+        }
+        if (this.child.exitCode !== null) throw new Error(`erp-delta exited: ${this.stderr.slice(-3_000)}`);
+        return undefined;
+      },
+      120_000,
+      () => this.stderr.slice(-3_000),
+    );
   }
 
   /** SIGTERM, as a process manager stops it: it must exit 0. */
@@ -104,17 +117,20 @@ describe('the package from npm pack, installed from its tarball into an empty di
   let test: TrackerTest | undefined;
   const running: Installed[] = [];
 
-  before(async () => {
-    assert.ok(existsSync(join(root, 'dist', 'cli', 'main.js')), 'the checkout is built (npm run build)');
-    mkdirSync(packDir);
-    mkdirSync(prefix);
-    const pack = await execute(PACKAGE_STEPS.pack(packDir), root, 120_000);
-    assert.equal(pack.code, 0, pack.stderr);
-    const tarball = readdirSync(packDir).find((name) => name.endsWith('.tgz'));
-    assert.ok(tarball, `npm pack wrote a tarball: ${pack.stdout}`);
-    const install = await execute(PACKAGE_STEPS.install(prefix, join(packDir, tarball)), prefix, 600_000);
-    assert.equal(install.code, 0, `${install.stdout}\n${install.stderr}`);
-  }, { timeout: 720_000 });
+  before(
+    async () => {
+      assert.ok(existsSync(join(root, 'dist', 'cli', 'main.js')), 'the checkout is built (npm run build)');
+      mkdirSync(packDir);
+      mkdirSync(prefix);
+      const pack = await execute(PACKAGE_STEPS.pack(packDir), root, 120_000);
+      assert.equal(pack.code, 0, pack.stderr);
+      const tarball = readdirSync(packDir).find((name) => name.endsWith('.tgz'));
+      assert.ok(tarball, `npm pack wrote a tarball: ${pack.stdout}`);
+      const install = await execute(PACKAGE_STEPS.install(prefix, join(packDir, tarball)), prefix, 600_000);
+      assert.equal(install.code, 0, `${install.stdout}\n${install.stderr}`);
+    },
+    { timeout: 720_000 },
+  );
 
   after(async () => {
     for (const { child } of running) child.kill('SIGKILL');
@@ -122,8 +138,18 @@ describe('the package from npm pack, installed from its tarball into an empty di
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('holds what erp-delta needs at run time, built, and none of the checkout\'s dev dependencies', async () => {
-    for (const file of ['bin/erp-delta.js', 'dist/cli/main.js', 'config/erp-delta.yaml', 'connectors/erp-postgres.json', 'stack/pom.xml', 'stack/erp/schema.sql', 'stack/erp/seed.sql', 'static/status.html', 'static/loader-status.html']) {
+  it("holds what erp-delta needs at run time, built, and none of the checkout's dev dependencies", async () => {
+    for (const file of [
+      'bin/erp-delta.js',
+      'dist/cli/main.js',
+      'config/erp-delta.yaml',
+      'connectors/erp-postgres.json',
+      'stack/pom.xml',
+      'stack/erp/schema.sql',
+      'stack/erp/seed.sql',
+      'static/status.html',
+      'static/loader-status.html',
+    ]) {
       assert.ok(existsSync(join(installed, file)), `the package carries ${file}`);
     }
     for (const absent of ['src', 'test', 'bench', 'tsconfig.json']) assert.ok(!existsSync(join(installed, absent)), `the package leaves out ${absent}`);
@@ -152,11 +178,21 @@ describe('the package from npm pack, installed from its tarball into an empty di
     const tracker = new Installed(['run', '--config', test.configPath, '--data-dir', test.dataDir('a')]);
     running.push(tracker);
     const admin = await tracker.adminUrl();
-    await waitUntil('/readyz to answer 200', async () => (await fetch(`${admin}/readyz`).catch(() => undefined))?.status === 200, 120_000, () => tracker.stderr.slice(-3_000));
+    await waitUntil(
+      '/readyz to answer 200',
+      async () => (await fetch(`${admin}/readyz`).catch(() => undefined))?.status === 200,
+      120_000,
+      () => tracker.stderr.slice(-3_000),
+    );
     assert.equal((await fetch(`${admin}/healthz`)).status, 200);
     await test.waitCaughtUp(120_000);
     const deltas = await test.readDeltas(['products']);
-    for (const code of rows) assert.deepEqual(deltas.of('products', code).map((record) => record.delta?.op), ['UPSERT'], `${code}: one UPSERT`);
+    for (const code of rows)
+      assert.deepEqual(
+        deltas.of('products', code).map((record) => record.delta?.op),
+        ['UPSERT'],
+        `${code}: one UPSERT`,
+      );
     await tracker.stop();
   });
 
@@ -164,14 +200,24 @@ describe('the package from npm pack, installed from its tarball into an empty di
     assert.ok(test, 'run wrote the deltas');
     const target = new Installed(['target', '--port', '0']);
     running.push(target);
-    const url = await waitUntil('the target to listen', () => /target listening on (\S+)/.exec(target.stdout)?.[1], 30_000, () => target.stderr);
+    const url = await waitUntil(
+      'the target to listen',
+      () => /target listening on (\S+)/.exec(target.stdout)?.[1],
+      30_000,
+      () => target.stderr,
+    );
     const loader = new Installed(['deliver', '--target', url, '--config', test.configPath, '--admin-port', '0']);
     running.push(loader);
-    await waitUntil('the target to have every row', async () => {
-      const { received } = await (await fetch(`${url}/received`)).json() as { received: ReceivedDelta[] };
-      const keys = new Set(received.filter(({ entity }) => entity === 'products').map(({ delta }) => delta.key));
-      return rows.every((code) => keys.has(code));
-    }, 120_000, () => loader.stderr.slice(-3_000));
+    await waitUntil(
+      'the target to have every row',
+      async () => {
+        const { received } = (await (await fetch(`${url}/received`)).json()) as { received: ReceivedDelta[] };
+        const keys = new Set(received.filter(({ entity }) => entity === 'products').map(({ delta }) => delta.key));
+        return rows.every((code) => keys.has(code));
+      },
+      120_000,
+      () => loader.stderr.slice(-3_000),
+    );
     await loader.stop();
     await target.stop();
   });

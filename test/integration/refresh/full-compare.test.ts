@@ -89,10 +89,14 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     const configText = readFileSync(test.configPath, 'utf8').replace(/connectorsDir: .*/, `connectorsDir: ${connectorsDir}`);
     writeFileSync(test.configPath, configText);
     await connect.putConfig(connectorName, connectorConfig());
-    await waitUntil(`connector ${connectorName} to run`, async () => {
-      const status = await connect.status(connectorName);
-      return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
-    }, 90_000);
+    await waitUntil(
+      `connector ${connectorName} to run`,
+      async () => {
+        const status = await connect.status(connectorName);
+        return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING');
+      },
+      90_000,
+    );
     tracker = test.start();
     await tracker.waitForLog('tasks ready');
     await waitUntil('the initial snapshot loaded', async () => emitted(await test.readDeltas(['products'], 5_000)).size === 10, 90_000);
@@ -122,13 +126,17 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     assert.equal(compare.code, 0, compare.stderr);
     assert.match(compare.stdout, /full compare .* requested: products/);
     assert.match(compare.stdout, /completed in \d+ s: 8 rows compared, 1 that differed sent \(CHANGE\), 2 loaded keys the ERP no longer holds deleted/);
-    assert.doesNotMatch(compare.stderr, /no row estimate/, 'the estimate was read through the connector\'s own connection');
+    assert.doesNotMatch(compare.stderr, /no row estimate/, "the estimate was read through the connector's own connection");
     const since = emitted((await test.readDeltas(['products'])).since(before));
-    assert.deepEqual(Object.fromEntries(since), {
-      [deleted1]: ['DELETE RECONCILE'],
-      [deleted2]: ['DELETE RECONCILE'],
-      [updated]: ['UPSERT CHANGE 99.00'],
-    }, 'the missed deletes and the missed update; nothing for the unchanged rows, nor for the live change already sent');
+    assert.deepEqual(
+      Object.fromEntries(since),
+      {
+        [deleted1]: ['DELETE RECONCILE'],
+        [deleted2]: ['DELETE RECONCILE'],
+        [updated]: ['UPSERT CHANGE 99.00'],
+      },
+      'the missed deletes and the missed update; nothing for the unchanged rows, nor for the live change already sent',
+    );
     assert.equal(since.get(kept), undefined);
 
     // The progress: the table's 8 rows re-read and compared against PostgreSQL's estimate (n_live_tup
@@ -150,7 +158,7 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     assert.deepEqual(await Promise.all(['compared', 'estimate', 'changed'].map((name) => metric(base, `erp_delta_compare_rows_${name}`, products))), [8, progress.estimate, 1]);
     assert.equal(await metric(base, 'erp_delta_compare_keys_deleted', products), 2);
     assert.equal(await metric(base, 'erp_delta_compare_progress_ratio', products), 1);
-    const api = await (await fetch(`${base}/api/status`)).json() as { refresh: { last?: ShownRefresh } };
+    const api = (await (await fetch(`${base}/api/status`)).json()) as { refresh: { last?: ShownRefresh } };
     assert.deepEqual(api.refresh.last?.entities.find((entity) => entity.entity === 'products')?.compare, progress);
     const { browser, page } = await openStatusPage(base);
     try {
@@ -202,9 +210,22 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     assert.deepEqual(replay['entities'], ['products']);
     const compare = await tracker.waitForLog((line) => line.msg === 'scheduled refresh requested' && line['kind'] === 'compare', 90_000);
     assert.equal(compare['refresh'], `${String(replay['refresh'])}-compare`, 'the compare of the same firing, once the replay completed');
-    await waitUntil('the scheduled compare to delete the key', async () => emitted((await test.readDeltas(['products'], 5_000)).since(before)).get(gone)?.at(-1) === 'DELETE RECONCILE', 90_000, () => tracker?.tail() ?? '');
+    await waitUntil(
+      'the scheduled compare to delete the key',
+      async () =>
+        emitted((await test.readDeltas(['products'], 5_000)).since(before))
+          .get(gone)
+          ?.at(-1) === 'DELETE RECONCILE',
+      90_000,
+      () => tracker?.tail() ?? '',
+    );
     // The replay still found the row in the CDC topic, where its delete never arrived: only the compare knows better.
-    assert.deepEqual(emitted((await test.readDeltas(['products'])).since(before)).get(gone)?.map((state) => state.split(' ').slice(0, 2).join(' ')), ['UPSERT REFRESH', 'DELETE RECONCILE']);
+    assert.deepEqual(
+      emitted((await test.readDeltas(['products'])).since(before))
+        .get(gone)
+        ?.map((state) => state.split(' ').slice(0, 2).join(' ')),
+      ['UPSERT REFRESH', 'DELETE RECONCILE'],
+    );
   });
 
   /** The last completed refresh, which must be a compare, as `refresh status --json` shows it. */
@@ -241,10 +262,14 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     tracker = first;
     const more = Array.from({ length: 300 }, (_, index) => `${id}-k${String(index).padStart(3, '0')}`);
     await db.query(`INSERT INTO ${table} (code, description, unit_price, active) SELECT code, 'Many', 20, true FROM unnest($1::text[]) AS code`, [more]);
-    await waitUntil('the new rows loaded', async () => {
-      const loadedNow = emitted(await test.readDeltas(['products'], 5_000));
-      return more.every((key) => loadedNow.has(key));
-    }, 90_000);
+    await waitUntil(
+      'the new rows loaded',
+      async () => {
+        const loadedNow = emitted(await test.readDeltas(['products'], 5_000));
+        return more.every((key) => loadedNow.has(key));
+      },
+      90_000,
+    );
     const lost = more.slice(0, 5);
     await loseUnseen(lost);
     const before = await test.readDeltas(['products']);
@@ -264,12 +289,17 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     await restarted.waitForLog('tasks ready');
     const compareId = /full compare (\S+) requested/.exec(requested.stdout)?.[1];
     assert.ok(compareId, requested.stdout);
-    await waitUntil('the compare to complete', async () => {
-      const status = await test.cli(['refresh', 'status', '--json']);
-      if (status.code !== 0) return undefined;
-      const now = JSON.parse(status.stdout) as { running?: unknown; last?: { id: string } };
-      return (now.running === undefined && now.last?.id === compareId) || undefined;
-    }, 120_000, () => tracker?.tail() ?? '');
+    await waitUntil(
+      'the compare to complete',
+      async () => {
+        const status = await test.cli(['refresh', 'status', '--json']);
+        if (status.code !== 0) return undefined;
+        const now = JSON.parse(status.stdout) as { running?: unknown; last?: { id: string } };
+        return (now.running === undefined && now.last?.id === compareId) || undefined;
+      },
+      120_000,
+      () => tracker?.tail() ?? '',
+    );
 
     const since = emitted((await test.readDeltas(['products'])).since(before));
     for (const key of lost) assert.deepEqual(since.get(key), ['DELETE RECONCILE'], `${key}, lost unseen, is deleted once`);
@@ -277,7 +307,11 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     assert.deepEqual(since.get(updated), ['UPSERT CHANGE 21.00'], 'the row updated during the compare keeps its update');
     assert.deepEqual(since.get(deletedLive), ['DELETE CHANGE'], 'the row deleted during the compare is deleted once, as captured');
     const others = [...since.keys()].filter((key) => ![...lost, inserted, updated, deletedLive].includes(key));
-    assert.deepEqual(others.map((key) => [key, since.get(key)]), [], 'nothing for the unchanged rows');
+    assert.deepEqual(
+      others.map((key) => [key, since.get(key)]),
+      [],
+      'nothing for the unchanged rows',
+    );
   });
 
   it('runs with two instances in one group: each task compares its partition, once', async () => {
@@ -291,11 +325,15 @@ describe('refresh --from-source: a full compare with the ERP', () => {
       const rows = Number((await db.query<{ count: string }>(`SELECT count(*) FROM ${table}`)).rows[0]?.count);
       const running = test.cli(['refresh', '--from-source', '--entity', 'products', '--wait']);
       // While it runs, `refresh status` measures it against the table's row estimate.
-      const during = await waitUntil('refresh status to show the compare running', async () => {
-        const status = await test.cli(['refresh', 'status', '--json']);
-        const shown = status.code === 0 ? (JSON.parse(status.stdout) as { running?: ShownRefresh }).running : undefined;
-        return shown?.kind === 'compare' ? shown.entities.find((entity) => entity.entity === 'products')?.compare : undefined;
-      }, 60_000);
+      const during = await waitUntil(
+        'refresh status to show the compare running',
+        async () => {
+          const status = await test.cli(['refresh', 'status', '--json']);
+          const shown = status.code === 0 ? (JSON.parse(status.stdout) as { running?: ShownRefresh }).running : undefined;
+          return shown?.kind === 'compare' ? shown.entities.find((entity) => entity.entity === 'products')?.compare : undefined;
+        },
+        60_000,
+      );
       assert.ok(during.estimate !== null && Math.abs(during.estimate - rows) <= Math.max(3, rows * 0.1), `estimate ${during.estimate} for ${rows} rows`);
       assert.ok(during.phase !== 'done' && (during.percent ?? 0) <= 99 && during.compared <= rows, JSON.stringify(during));
       const compare = await running;

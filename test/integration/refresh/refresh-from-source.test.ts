@@ -55,7 +55,10 @@ describe('refresh --from-source: compare the captured data with the ERP itself',
     await fixture.test.waitCaughtUp();
     const before = await fixture.test.readDeltas(['products']);
     await snapshotFromSource();
-    assert.deepEqual((await fixture.test.readDeltas(['products'])).since(before).all.map((record) => record.key), []);
+    assert.deepEqual(
+      (await fixture.test.readDeltas(['products'])).since(before).all.map((record) => record.key),
+      [],
+    );
   });
 
   it('after an ERP change that capture missed, emits exactly that change', async () => {
@@ -64,13 +67,16 @@ describe('refresh --from-source: compare the captured data with the ERP itself',
     // (a connector down past its slot's retention, a table left out for a while).
     await fixture.db.query("ALTER PUBLICATION erp_delta SET (publish = 'insert, delete, truncate')");
     try {
-      await fixture.db.query("UPDATE products SET unit_price = 3.75 WHERE code = $1", [drifted]);
+      await fixture.db.query('UPDATE products SET unit_price = 3.75 WHERE code = $1', [drifted]);
     } finally {
       await fixture.db.query("ALTER PUBLICATION erp_delta SET (publish = 'insert, update, delete, truncate')");
     }
     const before = await fixture.test.readDeltas(['products']);
     await snapshotFromSource();
     const deltas = (await fixture.test.readDeltas(['products'])).since(before);
-    assert.deepEqual(deltas.all.map((record) => [record.key, record.delta?.reason, record.delta?.changedFields, record.delta?.data?.['unitPrice']]), [[drifted, 'CHANGE', ['unitPrice'], '3.75']]);
+    assert.deepEqual(
+      deltas.all.map((record) => [record.key, record.delta?.reason, record.delta?.changedFields, record.delta?.data?.['unitPrice']]),
+      [[drifted, 'CHANGE', ['unitPrice'], '3.75']],
+    );
   });
 });

@@ -37,7 +37,11 @@ describe('refresh: every live record once, reconciled deletes', () => {
     const deltas = (await test.readDeltas(['products'])).since(before);
     const refreshed = byKey(deltas.all, 'REFRESH');
     assert.equal(refreshed.size, products.rows.size, 'one REFRESH per live row');
-    assert.deepEqual([...refreshed.values()].filter((list) => list.length !== 1).map((list) => list[0]?.key), [], 'no key twice');
+    assert.deepEqual(
+      [...refreshed.values()].filter((list) => list.length !== 1).map((list) => list[0]?.key),
+      [],
+      'no key twice',
+    );
     for (const [code, row] of products.rows) {
       const delta = refreshed.get(code)?.[0]?.delta;
       assert.equal(delta?.op, 'UPSERT', code);
@@ -65,7 +69,10 @@ describe('refresh: every live record once, reconciled deletes', () => {
     assert.deepEqual([...reconciled.keys()].sort(), [...ghosts].sort());
     for (const ghost of ghosts) {
       const records = deltas.of('products', ghost);
-      assert.deepEqual(records.map((record) => (record.tombstone ? 'tombstone' : `${record.delta?.op} ${record.delta?.reason}`)), ['DELETE RECONCILE', 'tombstone']);
+      assert.deepEqual(
+        records.map((record) => (record.tombstone ? 'tombstone' : `${record.delta?.op} ${record.delta?.reason}`)),
+        ['DELETE RECONCILE', 'tombstone'],
+      );
     }
     assert.equal(byKey(deltas.all, 'REFRESH').size, products.rows.size);
   });
@@ -79,16 +86,28 @@ describe('refresh: every live record once, reconciled deletes', () => {
     assert.equal(second.code, 1);
     assert.match(second.stderr, new RegExp(`Refresh ${id} \\(products, requested .* by cli\\) is running: one refresh at a time`));
     tracker = test.start();
-    await waitUntil('the refresh to complete', async () => /no refresh is running/.test((await test.cli(['refresh', 'status'])).stdout), 60_000, () => tracker.tail());
+    await waitUntil(
+      'the refresh to complete',
+      async () => /no refresh is running/.test((await test.cli(['refresh', 'status'])).stdout),
+      60_000,
+      () => tracker.tail(),
+    );
   });
 
   /** Loaded records of keys the CDC topic never had, written to the changelog as the tracker writes them. */
   async function injectLoaded(owner: TrackerTest, keys: readonly string[]): Promise<void> {
-    await owner.writeDeltas('products', keys.map((key) => ({
-      op: 'UPSERT', reason: 'CHANGE', changedFields: ['code', 'description', 'unitPrice', 'active'], key,
-      data: { code: key, description: `Ghost ${key}`, unitPrice: '1.00', active: true },
-      source: { topic: products.topic, partition: 0, offset: 0, tsMs: 0, connector: null, position: null, epoch: 0 }, emittedAtMs: Date.now(),
-    })));
+    await owner.writeDeltas(
+      'products',
+      keys.map((key) => ({
+        op: 'UPSERT',
+        reason: 'CHANGE',
+        changedFields: ['code', 'description', 'unitPrice', 'active'],
+        key,
+        data: { code: key, description: `Ghost ${key}`, unitPrice: '1.00', active: true },
+        source: { topic: products.topic, partition: 0, offset: 0, tsMs: 0, connector: null, position: null, epoch: 0 },
+        emittedAtMs: Date.now(),
+      })),
+    );
   }
 });
 
@@ -103,7 +122,10 @@ describe('refresh: capacity and crashes', () => {
     return products;
   }
   function refreshedRate(deltas: Deltas): number {
-    const times = deltas.all.filter((record) => record.delta?.reason === 'REFRESH').map((record) => record.delta?.emittedAtMs ?? 0).sort((a, b) => a - b);
+    const times = deltas.all
+      .filter((record) => record.delta?.reason === 'REFRESH')
+      .map((record) => record.delta?.emittedAtMs ?? 0)
+      .sort((a, b) => a - b);
     return times.length / (((times.at(-1) ?? 0) - (times[0] ?? 0)) / 1000);
   }
 
@@ -146,7 +168,12 @@ describe('refresh: capacity and crashes', () => {
     const before = await test.readDeltas(['products']);
     const requested = await test.cli(['refresh', '--entity', 'products']);
     assert.equal(requested.code, 0, requested.stderr);
-    await waitUntil('some REFRESH deltas', async () => byKey((await test.readDeltas(['products'])).since(before).all, 'REFRESH').size >= 100, 60_000, () => tracker.tail());
+    await waitUntil(
+      'some REFRESH deltas',
+      async () => byKey((await test.readDeltas(['products'])).since(before).all, 'REFRESH').size >= 100,
+      60_000,
+      () => tracker.tail(),
+    );
     await tracker.kill();
     const atKill = byKey((await test.readDeltas(['products'])).since(before).all, 'REFRESH').size;
     assert.ok(atKill < rows.length, `killed in the middle (${atKill} of ${rows.length})`);
@@ -157,7 +184,11 @@ describe('refresh: capacity and crashes', () => {
     await tracker.stop();
     const refreshed = byKey((await test.readDeltas(['products'])).since(before).all, 'REFRESH');
     assert.equal(refreshed.size, rows.length, 'every key refreshed');
-    assert.deepEqual([...refreshed].filter(([, list]) => list.length !== 1).map(([key]) => key), [], 'no key refreshed twice');
+    assert.deepEqual(
+      [...refreshed].filter(([, list]) => list.length !== 1).map(([key]) => key),
+      [],
+      'no key refreshed twice',
+    );
   });
 });
 

@@ -42,10 +42,16 @@ describe('truncate events forwarded by the connector', () => {
     db = await erpDatabase();
     await db.query(`CREATE TABLE ${table} (code text PRIMARY KEY, description text, unit_price numeric(12,2), active boolean, updated_at timestamptz DEFAULT now())`);
     await db.query(`INSERT INTO ${table} (code, description, unit_price, active) SELECT code, 'Product', 10, true FROM unnest($1::text[]) AS code`, [codes]);
-    await connect.putConfig(connectorName, copyOfShippedConnector({
-      prefix, slot, postgres: new URL(testStack().component('postgres').endpoint()), tables: [`public.${table}`],
-      overrides: { 'skipped.operations': 'none', 'topic.creation.default.cleanup.policy': 'delete' },
-    }));
+    await connect.putConfig(
+      connectorName,
+      copyOfShippedConnector({
+        prefix,
+        slot,
+        postgres: new URL(testStack().component('postgres').endpoint()),
+        tables: [`public.${table}`],
+        overrides: { 'skipped.operations': 'none', 'topic.creation.default.cleanup.policy': 'delete' },
+      }),
+    );
     await waitConnectorRunning(connect, connectorName);
     test = new TrackerTest('truncate', { cdcTopics: { products: topic } });
     tracker = test.start();
@@ -69,10 +75,15 @@ describe('truncate events forwarded by the connector', () => {
     await db.query(`TRUNCATE ${table}`);
     await db.query(`INSERT INTO ${table} (code, description, unit_price, active) VALUES ($1, 'Inserted after the truncate', 6, true)`, [after]);
 
-    await waitUntil('every key loaded before the truncate deleted', async () => {
-      const since = emitted((await test.readDeltas(['products'], 5_000)).since(before));
-      return [...codes, justBefore].every((code) => since.get(code)?.at(-1) === 'DELETE RECONCILE');
-    }, 120_000, () => tracker?.tail() ?? '');
+    await waitUntil(
+      'every key loaded before the truncate deleted',
+      async () => {
+        const since = emitted((await test.readDeltas(['products'], 5_000)).since(before));
+        return [...codes, justBefore].every((code) => since.get(code)?.at(-1) === 'DELETE RECONCILE');
+      },
+      120_000,
+      () => tracker?.tail() ?? '',
+    );
     const line = await (tracker as TrackerProcess).waitForLog('refresh completed');
     assert.match(String(line['refresh']), new RegExp(`^truncate-${topic}-\\d-\\d+$`));
 

@@ -16,10 +16,30 @@ const SCHEMA = JSON.stringify({
     { name: 'key', type: 'string' },
     {
       name: 'data',
-      type: ['null', { type: 'record', name: 'AccountsRecord', fields: [{ name: 'accountNo', type: 'long' }, { name: 'balanceCents', type: ['null', 'long'], default: null }] }],
+      type: [
+        'null',
+        {
+          type: 'record',
+          name: 'AccountsRecord',
+          fields: [
+            { name: 'accountNo', type: 'long' },
+            { name: 'balanceCents', type: ['null', 'long'], default: null },
+          ],
+        },
+      ],
       default: null,
     },
-    { name: 'source', type: { type: 'record', name: 'DeltaSource', fields: [{ name: 'offset', type: 'long' }, { name: 'tsMs', type: 'long' }] } },
+    {
+      name: 'source',
+      type: {
+        type: 'record',
+        name: 'DeltaSource',
+        fields: [
+          { name: 'offset', type: 'long' },
+          { name: 'tsMs', type: 'long' },
+        ],
+      },
+    },
     { name: 'emittedAtMs', type: 'long' },
   ],
 });
@@ -48,7 +68,7 @@ describe('integers beyond 2^53 through the schema registry', () => {
     assert.deepEqual(written, encoded, 'the writer and the client encode alike');
 
     // As the changelog restore and the loader read: registry.decode of a client that fetches the schema by id.
-    const decoded = await client().decode(written) as { data: { accountNo: unknown; balanceCents: unknown } };
+    const decoded = (await client().decode(written)) as { data: { accountNo: unknown; balanceCents: unknown } };
     assert.deepEqual(JSON.parse(JSON.stringify(decoded)), delta);
     assert.equal(decoded.data.accountNo, accountNo, 'the same canonical value, so the compare finds no change');
     assert.notEqual(decoded.data.accountNo, integerNormalizer('accountNo', { normalizer: 'integer' })(9007199254740992n));

@@ -5,10 +5,24 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { testStack } from '../../support/test-stack.js';
 
 const recordSchema = (fields: object[]): string => JSON.stringify({ type: 'record', name: 'Customer', namespace: 'erp.delta.test', fields });
-const V1 = recordSchema([{ name: 'code', type: 'string' }, { name: 'name', type: ['null', 'string'], default: null }]);
-const V2_COMPATIBLE = recordSchema([{ name: 'code', type: 'string' }, { name: 'name', type: ['null', 'string'], default: null }, { name: 'city', type: ['null', 'string'], default: null }]);
-const V2_NEW_REQUIRED_FIELD = recordSchema([{ name: 'code', type: 'string' }, { name: 'name', type: ['null', 'string'], default: null }, { name: 'creditLimit', type: 'string' }]);
-const V2_TYPE_CHANGED = recordSchema([{ name: 'code', type: 'int' }, { name: 'name', type: ['null', 'string'], default: null }]);
+const V1 = recordSchema([
+  { name: 'code', type: 'string' },
+  { name: 'name', type: ['null', 'string'], default: null },
+]);
+const V2_COMPATIBLE = recordSchema([
+  { name: 'code', type: 'string' },
+  { name: 'name', type: ['null', 'string'], default: null },
+  { name: 'city', type: ['null', 'string'], default: null },
+]);
+const V2_NEW_REQUIRED_FIELD = recordSchema([
+  { name: 'code', type: 'string' },
+  { name: 'name', type: ['null', 'string'], default: null },
+  { name: 'creditLimit', type: 'string' },
+]);
+const V2_TYPE_CHANGED = recordSchema([
+  { name: 'code', type: 'int' },
+  { name: 'name', type: ['null', 'string'], default: null },
+]);
 
 describe('schema registry through @kafkajs/confluent-schema-registry', () => {
   const host = testStack().component('registry').endpoint();
@@ -26,7 +40,7 @@ describe('schema registry through @kafkajs/confluent-schema-registry', () => {
 
     const reader = new SchemaRegistry({ host });
     assert.deepEqual({ ...(await reader.decode(encoded)) }, { code: 'ABC001', name: 'ABC Hardware' });
-    assert.equal(JSON.parse(JSON.stringify((await reader.getSchema(id)))).name, 'erp.delta.test.Customer');
+    assert.equal(JSON.parse(JSON.stringify(await reader.getSchema(id))).name, 'erp.delta.test.Customer');
     assert.equal(await reader.getLatestSchemaId(subject), id);
   });
 

@@ -93,7 +93,7 @@ describe('Kafka security: every way in to a secured Kafka', () => {
     assert.ok(ms < 5_000, `at once, not after retries (${ms} ms)`);
   });
 
-  it('says in one error that the broker\'s certificate could not be verified when the CA is not the one that signed it', async () => {
+  it("says in one error that the broker's certificate could not be verified when the CA is not the one that signed it", async () => {
     const section = secureKafkaSection('scram-sha-512');
     const { error, ms } = await connectFailure({ ...section, ssl: { ca: certificates.otherCaCert, rejectUnauthorized: true } });
     assert.ok(isErpDeltaError(error, 'KAFKA_TLS_FAILED'), String(error));

@@ -60,7 +60,13 @@ describe('registry and Connect credentials: HTTPS with a CA of their own and bas
     const tracker = test.start('a', test.dataDir('a'), { ERP_DELTA_TEST_REGISTRY_PASSWORD: PASSWORD });
     trackers.push(tracker);
     const base = await adminBase(tracker);
-    await waitReadyz(base, 'the tracker to be ready: schemas registered, the capture watched', (state) => state.ready, 120_000, () => tracker.tail());
+    await waitReadyz(
+      base,
+      'the tracker to be ready: schemas registered, the capture watched',
+      (state) => state.ready,
+      120_000,
+      () => tracker.tail(),
+    );
     assert.ok(registry.seen.includes(basic(PASSWORD)), 'the registry was asked with the credentials');
     assert.ok(!registry.seen.includes('(none)'), 'never without them');
     assert.ok(connect.seen.includes(basic(PASSWORD)), 'Connect was asked with the credentials');

@@ -82,7 +82,12 @@ describe('the tracker, the loader and the CLI through SCRAM-SHA-512 over TLS', (
           if (message.value !== null) deltas.push(JSON.parse(JSON.stringify(await registry.decode(message.value))) as Delta);
         },
       });
-      return await waitUntil(`the deltas on ${deltaTopic}`, () => expected(deltas) && deltas, 60_000, () => `${JSON.stringify(deltas)}\n${tracker?.tail() ?? ''}`);
+      return await waitUntil(
+        `the deltas on ${deltaTopic}`,
+        () => expected(deltas) && deltas,
+        60_000,
+        () => `${JSON.stringify(deltas)}\n${tracker?.tail() ?? ''}`,
+      );
     } finally {
       await consumer.disconnect();
     }
@@ -125,7 +130,10 @@ describe('the tracker, the loader and the CLI through SCRAM-SHA-512 over TLS', (
     });
     await producer.disconnect();
     const deltas = await readDeltas((all) => all.length >= CODES.length);
-    assert.deepEqual(deltas.map((delta) => `${delta.key} ${delta.op} ${delta.reason}`).sort(), CODES.map((code) => `${code} UPSERT CHANGE`));
+    assert.deepEqual(
+      deltas.map((delta) => `${delta.key} ${delta.op} ${delta.reason}`).sort(),
+      CODES.map((code) => `${code} UPSERT CHANGE`),
+    );
     assert.ok(!tracker.stderr.includes(readFileSync(secureStackSecurity().passwordFile, 'utf8').trim()), 'the password is never logged');
   });
 
@@ -133,7 +141,13 @@ describe('the tracker, the loader and the CLI through SCRAM-SHA-512 over TLS', (
     const result = await runCli(['refresh', '--wait', '--config', configPath], { timeoutMs: 120_000 });
     assert.equal(result.code, 0, result.stderr);
     const deltas = await readDeltas((all) => all.filter((delta) => delta.reason === 'REFRESH').length >= CODES.length);
-    assert.deepEqual(deltas.filter((delta) => delta.reason === 'REFRESH').map((delta) => delta.key).sort(), CODES);
+    assert.deepEqual(
+      deltas
+        .filter((delta) => delta.reason === 'REFRESH')
+        .map((delta) => delta.key)
+        .sort(),
+      CODES,
+    );
     const status = await runCli(['refresh', 'status', '--json', '--config', configPath]);
     assert.equal(status.code, 0, status.stderr);
     assert.ok((JSON.parse(status.stdout) as { last?: unknown }).last, status.stdout);
@@ -144,9 +158,16 @@ describe('the tracker, the loader and the CLI through SCRAM-SHA-512 over TLS', (
     const target = await TargetServer.start('127.0.0.1', 0, (batch) => received.push(...batch));
     const deliver = spawn(process.execPath, [bin, 'deliver', '--target', target.url, '--config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    deliver.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    deliver.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     try {
-      await waitUntil('the target to receive every product', () => CODES.every((code) => received.some((entry) => entry.delta.key === code)), 60_000, () => stderr.slice(-3_000));
+      await waitUntil(
+        'the target to receive every product',
+        () => CODES.every((code) => received.some((entry) => entry.delta.key === code)),
+        60_000,
+        () => stderr.slice(-3_000),
+      );
     } finally {
       deliver.kill('SIGTERM');
       await new Promise((exited) => deliver.once('exit', exited));
@@ -168,12 +189,21 @@ describe('the tracker, the loader and the CLI through SCRAM-SHA-512 over TLS', (
     // warn about, the error and its hint, once, and no stack trace.
     const lines = result.stderr.trim().split('\n');
     const errors = lines.filter((line) => line.startsWith('erp-delta: '));
-    assert.deepEqual(errors, [`erp-delta: Kafka at ${secureStackSecurity().listeners.saslSsl} refused the SASL SCRAM-SHA-512 authentication of user "erp-delta": Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512.`], result.stderr);
-    assert.equal(lines[lines.indexOf(errors[0] as string) + 1]?.trim(), 'Check kafka.sasl.username and kafka.sasl.password, and that the user has a SCRAM-SHA-512 credential on the cluster: SCRAM-SHA-256 and SCRAM-SHA-512 are two credentials.');
+    assert.deepEqual(
+      errors,
+      [
+        `erp-delta: Kafka at ${secureStackSecurity().listeners.saslSsl} refused the SASL SCRAM-SHA-512 authentication of user "erp-delta": Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512.`,
+      ],
+      result.stderr,
+    );
+    assert.equal(
+      lines[lines.indexOf(errors[0] as string) + 1]?.trim(),
+      'Check kafka.sasl.username and kafka.sasl.password, and that the user has a SCRAM-SHA-512 credential on the cluster: SCRAM-SHA-256 and SCRAM-SHA-512 are two credentials.',
+    );
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });
 
-  it('an untrusted CA: a command exits 1 with one line saying the broker\'s certificate could not be verified', async () => {
+  it("an untrusted CA: a command exits 1 with one line saying the broker's certificate could not be verified", async () => {
     const untrusted = writeConfig(join(workDir, 'other-ca.yaml'), { ssl: { ca: certificates.otherCaCert } });
     const result = await runCli(['dlq', 'list', '--config', untrusted], { timeoutMs: 60_000 });
     assert.equal(result.code, 1, result.stderr);

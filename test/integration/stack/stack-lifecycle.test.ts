@@ -20,7 +20,6 @@ async function statusJson(): Promise<{ code: number | null; status: StatusJson }
   return { code: result.code, status: JSON.parse(result.stdout) as StatusJson };
 }
 
-
 describe('stack: up, status, down', () => {
   it('status --json reports every component healthy, in the documented shape', async () => {
     const { code, status } = await statusJson();
@@ -64,7 +63,9 @@ describe('stack: up, status, down', () => {
   });
 
   it('`down` leaves no process of the stack running, and `up` resumes with the data kept', async () => {
-    const pids = Object.values((await statusJson()).status).map((component) => component.pid).filter((pid): pid is number => pid !== null);
+    const pids = Object.values((await statusJson()).status)
+      .map((component) => component.pid)
+      .filter((pid): pid is number => pid !== null);
     assert.equal(pids.length, 4);
     const down = await runCli(['stack', 'down', ...STACK_DIR_FLAG]);
     assert.equal(down.code, 0, down.stderr);
@@ -93,8 +94,24 @@ describe('stack: prerequisites', () => {
     const server = createServer();
     blocker = server;
     const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-    const result = await runCli(['stack', 'up', '--data-dir', dataDir, '--registry-port', String(port),
-      '--kafka-port', '29392', '--kafka-controller-port', '29393', '--connect-port', '29383', '--postgres-port', '29332', '--registry-management-port', '29385']);
+    const result = await runCli([
+      'stack',
+      'up',
+      '--data-dir',
+      dataDir,
+      '--registry-port',
+      String(port),
+      '--kafka-port',
+      '29392',
+      '--kafka-controller-port',
+      '29393',
+      '--connect-port',
+      '29383',
+      '--postgres-port',
+      '29332',
+      '--registry-management-port',
+      '29385',
+    ]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, new RegExp(`Port ${port} on 127\\.0\\.0\\.1, wanted by registry, is already in use`));
     assert.match(result.stderr, /--registry-port <port>/);
@@ -108,9 +125,27 @@ describe('stack: prerequisites', () => {
     mkdirSync(cwd, { recursive: true });
     mkdirSync(bin, { recursive: true });
     symlinkSync('/usr/bin/id', join(bin, 'id'));
-    const result = await runCli(['stack', 'up', '--data-dir', join(cwd, 'stack'),
-      '--kafka-port', '29392', '--kafka-controller-port', '29393', '--connect-port', '29383', '--postgres-port', '29332', '--registry-port', '29381', '--registry-management-port', '29385'],
-    { cwd, env: { PATH: bin, JAVA_HOME: '' } });
+    const result = await runCli(
+      [
+        'stack',
+        'up',
+        '--data-dir',
+        join(cwd, 'stack'),
+        '--kafka-port',
+        '29392',
+        '--kafka-controller-port',
+        '29393',
+        '--connect-port',
+        '29383',
+        '--postgres-port',
+        '29332',
+        '--registry-port',
+        '29381',
+        '--registry-management-port',
+        '29385',
+      ],
+      { cwd, env: { PATH: bin, JAVA_HOME: '' } },
+    );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /Maven \("mvn"\) was not found/);
     assert.match(result.stderr, /apt-get install maven/);
@@ -119,8 +154,26 @@ describe('stack: prerequisites', () => {
   });
 
   it('says which PostgreSQL programs are missing and how to fix it', async () => {
-    const result = await runCli(['stack', 'up', '--data-dir', dataDir, '--postgres-bin-dir', join(dataDir, 'no-such-dir'),
-      '--kafka-port', '29392', '--kafka-controller-port', '29393', '--connect-port', '29383', '--postgres-port', '29332', '--registry-port', '29381', '--registry-management-port', '29385']);
+    const result = await runCli([
+      'stack',
+      'up',
+      '--data-dir',
+      dataDir,
+      '--postgres-bin-dir',
+      join(dataDir, 'no-such-dir'),
+      '--kafka-port',
+      '29392',
+      '--kafka-controller-port',
+      '29393',
+      '--connect-port',
+      '29383',
+      '--postgres-port',
+      '29332',
+      '--registry-port',
+      '29381',
+      '--registry-management-port',
+      '29385',
+    ]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /PostgreSQL server programs \(initdb, pg_ctl, postgres\) are not in/);
     assert.match(result.stderr, /apt-get install postgresql/);

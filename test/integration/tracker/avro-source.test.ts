@@ -9,15 +9,34 @@ import { testStack } from '../../support/test-stack.js';
 /** The shape of Debezium's Avro envelope for the customers table (AvroConverter, decimals as strings). */
 const KEY_SCHEMA = { type: 'record', name: 'Key', namespace: 'erp.public.customers', fields: [{ name: 'code', type: 'string' }] };
 const VALUE_RECORD = {
-  type: 'record', name: 'Value', namespace: 'erp.public.customers',
-  fields: ['code', 'name', 'address', 'city', 'sales_rep_code', 'credit_limit', 'updated_at'].map((name) => ({ name, type: name === 'code' ? 'string' : ['null', 'string'], default: name === 'code' ? undefined : null })),
+  type: 'record',
+  name: 'Value',
+  namespace: 'erp.public.customers',
+  fields: ['code', 'name', 'address', 'city', 'sales_rep_code', 'credit_limit', 'updated_at'].map((name) => ({
+    name,
+    type: name === 'code' ? 'string' : ['null', 'string'],
+    default: name === 'code' ? undefined : null,
+  })),
 };
 const ENVELOPE_SCHEMA = {
-  type: 'record', name: 'Envelope', namespace: 'erp.public.customers',
+  type: 'record',
+  name: 'Envelope',
+  namespace: 'erp.public.customers',
   fields: [
     { name: 'before', type: ['null', VALUE_RECORD], default: null },
     { name: 'after', type: ['null', 'erp.public.customers.Value'], default: null },
-    { name: 'source', type: { type: 'record', name: 'Source', namespace: 'io.debezium.connector.postgresql', fields: [{ name: 'ts_ms', type: 'long' }, { name: 'table', type: 'string' }] } },
+    {
+      name: 'source',
+      type: {
+        type: 'record',
+        name: 'Source',
+        namespace: 'io.debezium.connector.postgresql',
+        fields: [
+          { name: 'ts_ms', type: 'long' },
+          { name: 'table', type: 'string' },
+        ],
+      },
+    },
     { name: 'op', type: 'string' },
     { name: 'ts_ms', type: ['null', 'long'], default: null },
   ],
@@ -50,7 +69,9 @@ describe('source decoder: Debezium records in Avro through the registry', () => 
 
   it('refuses a record whose schema id the registry does not know, as a decode failure (dead letter)', async () => {
     const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2, 3]);
-    await assert.rejects(async () => new SourceDecoder(new SchemaRegistry({ host })).decode(Buffer.from('{"code":"X"}'), unknownId),
-      (error) => isErpDeltaError(error, 'DECODE_FAILED') && /Confluent wire format/.test(error.message));
+    await assert.rejects(
+      async () => new SourceDecoder(new SchemaRegistry({ host })).decode(Buffer.from('{"code":"X"}'), unknownId),
+      (error) => isErpDeltaError(error, 'DECODE_FAILED') && /Confluent wire format/.test(error.message),
+    );
   });
 });

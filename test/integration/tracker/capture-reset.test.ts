@@ -37,11 +37,15 @@ async function waitForRecords(count: number): Promise<void> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await waitUntil(`${count} records on ${topic}`, async () => {
-      if (!(await admin.listTopics()).includes(topic)) return false;
-      const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
-      return offsets.reduce((sum, { high }) => sum + Number(high), 0) >= count;
-    }, 120_000);
+    await waitUntil(
+      `${count} records on ${topic}`,
+      async () => {
+        if (!(await admin.listTopics()).includes(topic)) return false;
+        const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+        return offsets.reduce((sum, { high }) => sum + Number(high), 0) >= count;
+      },
+      120_000,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -52,7 +56,10 @@ function codes(from: number, to: number): string[] {
 }
 
 function states(deltas: Deltas, code: string): string[] {
-  return deltas.of('products', code).filter((record) => !record.tombstone).map((record) => `${record.delta?.op} ${record.delta?.data?.['unitPrice'] ?? ''}`);
+  return deltas
+    .of('products', code)
+    .filter((record) => !record.tombstone)
+    .map((record) => `${record.delta?.op} ${record.delta?.data?.['unitPrice'] ?? ''}`);
 }
 
 describe('tracker: a capture reset that creates the CDC topic again', () => {
@@ -94,7 +101,10 @@ describe('tracker: a capture reset that creates the CDC topic again', () => {
     await admin.connect();
     const oldPositions = (await admin.fetchOffsets({ groupId: test.groupId, topics: [topic] }))[0]?.partitions ?? [];
     await admin.disconnect();
-    assert.ok(oldPositions.some(({ offset }) => Number(offset) > 0), 'the tracker had read the old topic');
+    assert.ok(
+      oldPositions.some(({ offset }) => Number(offset) > 0),
+      'the tracker had read the old topic',
+    );
 
     // Capture reset: the slot and the topic go, and the ERP changes meanwhile.
     await removeTestCapture(connect, db, { connector: connectors[0] as string, slot, topics: [topic] });
@@ -121,12 +131,22 @@ describe('tracker: a capture reset that creates the CDC topic again', () => {
     await test.evictGroupMembers();
     tracker = test.start();
 
-    await waitUntil('every added row loaded', async () => {
-      const deltas = await test.readDeltas(['products']);
-      return added.every((code) => states(deltas, code).length > 0) && states(deltas, first[1] as string).length >= 2;
-    }, 180_000, () => test.describeProcesses());
+    await waitUntil(
+      'every added row loaded',
+      async () => {
+        const deltas = await test.readDeltas(['products']);
+        return added.every((code) => states(deltas, code).length > 0) && states(deltas, first[1] as string).length >= 2;
+      },
+      180_000,
+      () => test.describeProcesses(),
+    );
     await db.query(`UPDATE ${table} SET unit_price = 4.50 WHERE code = $1`, [first[3]]);
-    await waitUntil('the change after the reset', async () => states(await test.readDeltas(['products']), first[3] as string).length === 2, 120_000, () => test.describeProcesses());
+    await waitUntil(
+      'the change after the reset',
+      async () => states(await test.readDeltas(['products']), first[3] as string).length === 2,
+      120_000,
+      () => test.describeProcesses(),
+    );
     await test.waitCaughtUp(60_000);
 
     const deltas = await test.readDeltas(['products']);

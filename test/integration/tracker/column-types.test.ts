@@ -26,9 +26,7 @@ import { DEAD_LETTER_HEADERS } from '../../../src/dead-letters/dead-letter.js';
 import { waitConnectorRunning } from '../../support/capture-watch.js';
 import { copyOfShippedConnector, removeTestCapture } from '../../support/connector-copy.js';
 import { erpDatabase, testKafka, testStack } from '../../support/test-stack.js';
-import {
-  keyCode, TopicRecorder, TrackerTest, waitUntil, type DeltaRecord, type EntityConfig, type RawRecord, type TrackerProcess,
-} from '../../support/tracker-harness.js';
+import { keyCode, TopicRecorder, TrackerTest, waitUntil, type DeltaRecord, type EntityConfig, type RawRecord, type TrackerProcess } from '../../support/tracker-harness.js';
 
 const id = `c${Date.now().toString(36)}`;
 const table = `column_types_${id}`;
@@ -52,7 +50,9 @@ function capture(entity: string, suffix: string, modes: Record<string, string>):
 
 const SHIPPED = capture('column_types', 's', {});
 const PRECISE = capture('column_types_precise', 'p', {
-  'time.precision.mode': 'adaptive_time_microseconds', 'decimal.handling.mode': 'precise', 'binary.handling.mode': 'hex',
+  'time.precision.mode': 'adaptive_time_microseconds',
+  'decimal.handling.mode': 'precise',
+  'binary.handling.mode': 'hex',
 });
 const CAPTURES = [SHIPPED, PRECISE] as const;
 
@@ -136,15 +136,19 @@ async function waitForTopics(topics: readonly string[]): Promise<void> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await waitUntil(`${topics.join(', ')} to hold the snapshot`, async () => {
-      const existing = await admin.listTopics();
-      if (!topics.every((topic) => existing.includes(topic))) return false;
-      for (const topic of topics) {
-        const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
-        if (offsets.reduce((sum, { high }) => sum + Number(high), 0) === 0) return false;
-      }
-      return true;
-    }, 120_000);
+    await waitUntil(
+      `${topics.join(', ')} to hold the snapshot`,
+      async () => {
+        const existing = await admin.listTopics();
+        if (!topics.every((topic) => existing.includes(topic))) return false;
+        for (const topic of topics) {
+          const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+          if (offsets.reduce((sum, { high }) => sum + Number(high), 0) === 0) return false;
+        }
+        return true;
+      },
+      120_000,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -293,15 +297,21 @@ describe('tracker: a column of every type, changed through the ERP database', ()
     if (failures.length > 0) throw failures[0];
   });
 
-  it('an INSERT reaches the target in canonical form, in either connector\'s modes', async () => {
-    await captured('A', 1, () => db.query(`INSERT INTO ${table} VALUES ('A', 'Widget', '2026-07-15', '13:45:30.123456', '13:45:30.25+02:00',
+  it("an INSERT reaches the target in canonical form, in either connector's modes", async () => {
+    await captured('A', 1, () =>
+      db.query(
+        `INSERT INTO ${table} VALUES ('A', 'Widget', '2026-07-15', '13:45:30.123456', '13:45:30.25+02:00',
       '2026-07-15 14:30:00.123456', '2026-07-15 14:30:00.5+02:00',
       -12345.678, -123456789012345678901234.56789012345678, -1234.56, true, B'1', B'101100000001',
       -32768, -2147483648, 9007199254740993, 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11',
       '{"b": 1, "a": [1, 2], "price": 1.50, "name": "Müller"}', '{"b": 1, "a": [1, 2], "price": 1.50, "name": "Müller"}',
-      ARRAY['x', 'y z', NULL], ARRAY[1, -2, 3], 'open', '\\x00ff10', $1, $2, $3, $4)`, [notes, attachment, audit.text, readings]));
+      ARRAY['x', 'y z', NULL], ARRAY[1, -2, 3], 'open', '\\x00ff10', $1, $2, $3, $4)`,
+        [notes, attachment, audit.text, readings],
+      ),
+    );
     const stored = await db.query<{ external: boolean }>(
-      `SELECT pg_column_size(notes) > 2000 AND pg_column_size(attachment) > 2000 AND pg_column_size(audit) > 2000 AND pg_column_size(readings) > 2000 AS external FROM ${table} WHERE code = 'A'`);
+      `SELECT pg_column_size(notes) > 2000 AND pg_column_size(attachment) > 2000 AND pg_column_size(audit) > 2000 AND pg_column_size(readings) > 2000 AS external FROM ${table} WHERE code = 'A'`,
+    );
     assert.equal(stored.rows[0]?.external, true, 'the long values stay over the TOAST threshold');
 
     // Debezium sends the bigint with all its digits; the tracker must keep them.
@@ -370,10 +380,12 @@ describe('tracker: a column of every type, changed through the ERP database', ()
     // Each the same value to the target: padding, digits below the millisecond, another offset
     // of the same instant, more decimal digits, a lowercase UUID, other key order and spacing; and
     // an untracked column.
-    await captured('A', 1, () => db.query(`UPDATE ${table} SET label = '  Gadget  ', pickup_time = '23:59:59.9995', posted_at = '2026-12-24 18:00:00.0004',
+    await captured('A', 1, () =>
+      db.query(`UPDATE ${table} SET label = '  Gadget  ', pickup_time = '23:59:59.9995', posted_at = '2026-12-24 18:00:00.0004',
       confirmed_at = '2026-12-25 00:00:00+01:00', quantity = '0.50', rate = '0.000000000050', price = '0.010',
       external_id = 'f47ac10b-58cc-4372-a567-0e02b2c3d479', attributes = '{ "a" : "ü", "z" : { "x" : null, "y" : true } }',
-      settings = '{"a":"ü","z":{"x":null,"y":true}}', tags = '{"only"}', updated_at = now() + interval '1 day' WHERE code = 'A'`));
+      settings = '{"a":"ü","z":{"x":null,"y":true}}', tags = '{"only"}', updated_at = now() + interval '1 day' WHERE code = 'A'`),
+    );
 
     for (const target of CAPTURES) {
       const event = cdcEvents(target, 'A').at(-1);
@@ -415,8 +427,11 @@ describe('tracker: a column of every type, changed through the ERP database', ()
 
     for (const [entity, records] of Object.entries(await deltasOf('A'))) {
       const fresh = records.slice(earlier[entity]?.length ?? 0);
-      assert.deepEqual(fresh.map((record) => record.tombstone ? 'tombstone' : `${record.delta?.op} ${record.delta?.reason} ${JSON.stringify(record.delta?.changedFields)} ${JSON.stringify(record.delta?.data)}`),
-        ['DELETE CHANGE [] null', 'tombstone'], entity);
+      assert.deepEqual(
+        fresh.map((record) => (record.tombstone ? 'tombstone' : `${record.delta?.op} ${record.delta?.reason} ${JSON.stringify(record.delta?.changedFields)} ${JSON.stringify(record.delta?.data)}`)),
+        ['DELETE CHANGE [] null', 'tombstone'],
+        entity,
+      );
     }
     assert.deepEqual(await deadLetters(), []);
   });
@@ -433,9 +448,15 @@ describe('tracker: a column of every type, changed through the ERP database', ()
     for (const [code, column, value] of rows) await captured(code, 1, () => db.query(`INSERT INTO ${table} (code, ${column}) VALUES ($1, $2)`, [code, value]));
 
     const letters = await deadLetters();
-    const reasons = (entity: string): Record<string, string[]> => Object.fromEntries(rows.map(([code]) => [code, letters
-      .filter((record) => header(record, DEAD_LETTER_HEADERS.entity) === entity && keyCode(record.key) === code)
-      .map((record) => `${header(record, DEAD_LETTER_HEADERS.errorCode)} ${header(record, DEAD_LETTER_HEADERS.reason)}`)]));
+    const reasons = (entity: string): Record<string, string[]> =>
+      Object.fromEntries(
+        rows.map(([code]) => [
+          code,
+          letters
+            .filter((record) => header(record, DEAD_LETTER_HEADERS.entity) === entity && keyCode(record.key) === code)
+            .map((record) => `${header(record, DEAD_LETTER_HEADERS.errorCode)} ${header(record, DEAD_LETTER_HEADERS.reason)}`),
+        ]),
+      );
     const timestampInfinity = (field: string, raw: string, infinity: string): string =>
       `NORMALIZE_FAILED Cannot normalize field "${field}": ${raw} is PostgreSQL's timestamp '${infinity}' as Debezium sends it: not a timestamp the target can hold.`;
     const dateInfinity = (field: string, raw: string, infinity: string): string =>
@@ -455,7 +476,9 @@ describe('tracker: a column of every type, changed through the ERP database', ()
       I1: [timestampInfinity('postedAt', '9223372036825200000', 'infinity')],
       I2: [dateInfinity('dueDate', '-2147472691', '-infinity')],
       I3: [timestampInfinity('confirmedAt', '"infinity"', 'infinity')],
-      N1: [], N2: [], N3: [],
+      N1: [],
+      N2: [],
+      N3: [],
     });
     for (const [code, column] of rows.filter(([code]) => code.startsWith('N'))) {
       assert.equal(cdcEvents(PRECISE, code)[0]?.after?.[column], null, `${code}: precise mode sends null`);
@@ -466,7 +489,9 @@ describe('tracker: a column of every type, changed through the ERP database', ()
     const emitted = (entity: string): Record<string, unknown> => Object.fromEntries(rows.map(([code]) => [code, upserts(deltas.of(entity, code))]));
     assert.deepEqual(emitted(SHIPPED.entity), { I1: [], I2: [], I3: [], N1: [], N2: [], N3: [] }, 'a dead-lettered row emits nothing');
     assert.deepEqual(emitted(PRECISE.entity), {
-      I1: [], I2: [], I3: [],
+      I1: [],
+      I2: [],
+      I3: [],
       N1: [{ changedFields: FIELD_NAMES, data: { ...nullRow, code: 'N1' } }],
       N2: [{ changedFields: FIELD_NAMES, data: { ...nullRow, code: 'N2' } }],
       N3: [{ changedFields: FIELD_NAMES, data: { ...nullRow, code: 'N3' } }],

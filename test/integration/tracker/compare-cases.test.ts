@@ -38,7 +38,6 @@ function customerRecord(code: string, row: CustomerRow): Record<string, unknown>
   };
 }
 
-
 /**
  * The source position a streamed PostgreSQL change carries in its delta, worked out here from the
  * event's own source block (docs/source-positions.md): the last commit before it or its LSN,
@@ -64,10 +63,14 @@ describe('tracker: compare cases driven through the ERP database', () => {
 
   /** Inserts a customer and waits for its first delta (every field changed: the key is new). */
   async function insertLoaded(code: string, row: CustomerRow = ROW): Promise<DeltaRecord> {
-    await fixture.db.query(
-      'INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, $2, $3, $4, $5, $6)',
-      [code, row.name, row.address, row.city, row.sales_rep_code, row.credit_limit],
-    );
+    await fixture.db.query('INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, $2, $3, $4, $5, $6)', [
+      code,
+      row.name,
+      row.address,
+      row.city,
+      row.sales_rep_code,
+      row.credit_limit,
+    ]);
     const deltas = await settle(code, 1);
     assert.equal(deltas.length, 1, `one delta for the new row ${code}: ${JSON.stringify(deltas)}`);
     const [first] = deltas as [DeltaRecord];
@@ -96,7 +99,15 @@ describe('tracker: compare cases driven through the ERP database', () => {
       changedFields: ['city'],
       key: code,
       data: customerRecord(code, { ...ROW, city: 'Durban' }),
-      source: { topic: 'erp.public.customers', partition: event.partition, offset: event.offset, tsMs: event.source?.['ts_ms'], connector: 'postgresql', position: streamedPosition(event.source), epoch: 0 },
+      source: {
+        topic: 'erp.public.customers',
+        partition: event.partition,
+        offset: event.offset,
+        tsMs: event.source?.['ts_ms'],
+        connector: 'postgresql',
+        position: streamedPosition(event.source),
+        epoch: 0,
+      },
       emittedAtMs: change.delta?.emittedAtMs,
     });
     assert.ok((change.delta?.emittedAtMs ?? 0) >= Number(event.source?.['ts_ms']), 'emitted after the database made the change');
@@ -142,10 +153,13 @@ describe('tracker: compare cases driven through the ERP database', () => {
     // longer decimal, padded text. Written to the row's own CDC partition, as Debezium would.
     const last = events[2];
     assert.ok(last?.after);
-    await produce('erp.public.customers', ['1500.5', '1500.500'].map((creditLimit) => {
-      const after = { ...last.after, name: '  X\t', city: ` ${ROW.city}  `, credit_limit: creditLimit };
-      return { partition: last.partition, key: changeKey('customers', after, false), value: changeValue({ table: 'customers', op: 'u', after, withSchema: false }) };
-    }));
+    await produce(
+      'erp.public.customers',
+      ['1500.5', '1500.500'].map((creditLimit) => {
+        const after = { ...last.after, name: '  X\t', city: ` ${ROW.city}  `, credit_limit: creditLimit };
+        return { partition: last.partition, key: changeKey('customers', after, false), value: changeValue({ table: 'customers', op: 'u', after, withSchema: false }) };
+      }),
+    );
     deltas = await settle(code, 5);
     assert.equal(deltas.length, 1, `no delta after the first: ${JSON.stringify(deltas.slice(1))}`);
   });
@@ -166,7 +180,15 @@ describe('tracker: compare cases driven through the ERP database', () => {
       changedFields: [],
       key: code,
       data: null,
-      source: { topic: 'erp.public.customers', partition: deleted.partition, offset: deleted.offset, tsMs: deleted.source?.['ts_ms'], connector: 'postgresql', position: streamedPosition(deleted.source), epoch: 0 },
+      source: {
+        topic: 'erp.public.customers',
+        partition: deleted.partition,
+        offset: deleted.offset,
+        tsMs: deleted.source?.['ts_ms'],
+        connector: 'postgresql',
+        position: streamedPosition(deleted.source),
+        epoch: 0,
+      },
       emittedAtMs: deleteDelta.delta?.emittedAtMs,
     });
     assert.equal(tombstone.delta, null, 'a tombstone follows the DELETE');

@@ -64,13 +64,16 @@ describe('tracker: malformed CDC records', () => {
     await fixture.test.waitCaughtUp();
 
     const deltas = (await fixture.test.readDeltas(['customers'])).of('customers', good);
-    assert.equal(deltas.length, 2, 'the row\'s insert and its change');
+    assert.equal(deltas.length, 2, "the row's insert and its change");
     assert.deepEqual(deltas[1]?.delta?.changedFields, ['city']);
     assert.equal(deltas[1]?.delta?.source.offset, changed.offset);
 
-    const deadLetters = (await fixture.test.readDeadLetters()).filter((record) =>
-      header(record, DEAD_LETTER_HEADERS.topic) === TOPIC && header(record, DEAD_LETTER_HEADERS.partition) === String(partition)
-      && positions.includes(Number(header(record, DEAD_LETTER_HEADERS.offset))));
+    const deadLetters = (await fixture.test.readDeadLetters()).filter(
+      (record) =>
+        header(record, DEAD_LETTER_HEADERS.topic) === TOPIC
+        && header(record, DEAD_LETTER_HEADERS.partition) === String(partition)
+        && positions.includes(Number(header(record, DEAD_LETTER_HEADERS.offset))),
+    );
     assert.equal(deadLetters.length, 3, `one dead letter per malformed record: ${JSON.stringify(deadLetters.map((record) => record.headers))}`);
     malformed.forEach((record, index) => {
       const letter = deadLetters.find((candidate) => header(candidate, DEAD_LETTER_HEADERS.offset) === String(positions[index]));

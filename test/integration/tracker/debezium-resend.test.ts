@@ -39,7 +39,7 @@ describe('tracker: Debezium re-sends what it sent after Kafka Connect is killed'
 
   it('emits each change once, in order, without flipping back', async () => {
     const { test, cdc, db } = fixture;
-    const writer = fixture.writer = await ProductWriter.insert(db, uniqueCode('RS'), ROWS);
+    const writer = (fixture.writer = await ProductWriter.insert(db, uniqueCode('RS'), ROWS));
     await cdc.waitForEvents('products', writer.codes.at(-1) as string, 1);
     let tracker: TrackerProcess = await test.startCaughtUp();
     writer.start(3, 10);
@@ -63,8 +63,12 @@ describe('tracker: Debezium re-sends what it sent after Kafka Connect is killed'
         await test.evictGroupMembers();
         tracker = test.start();
       }
-      await waitUntil(`the capture to go on after round ${round}`, () => cdc.records.length > recorded + 100, 180_000,
-        () => `re-sent so far: ${resent(cdc, writer.codes)}`);
+      await waitUntil(
+        `the capture to go on after round ${round}`,
+        () => cdc.records.length > recorded + 100,
+        180_000,
+        () => `re-sent so far: ${resent(cdc, writer.codes)}`,
+      );
     }
     await writer.stop();
     // Re-sent records add to the count: wait for each row's last state itself.
@@ -76,7 +80,11 @@ describe('tracker: Debezium re-sends what it sent after Kafka Connect is killed'
 
     const report = checkExactlyOnce(writer, await test.readDeltas(['products']));
     assert.ok(resent(cdc, writer.codes) > 0, 'Debezium sent records again');
-    assert.deepEqual({ missing: report.missing, duplicates: report.duplicates, unexpected: report.unexpected, wrongKeys: report.wrongKeys.length }, { missing: 0, duplicates: 0, unexpected: [], wrongKeys: 0 }, report.firstWrong);
+    assert.deepEqual(
+      { missing: report.missing, duplicates: report.duplicates, unexpected: report.unexpected, wrongKeys: report.wrongKeys.length },
+      { missing: 0, duplicates: 0, unexpected: [], wrongKeys: 0 },
+      report.firstWrong,
+    );
     assert.equal(report.deltas, writer.changes);
     await tracker.stop();
   });

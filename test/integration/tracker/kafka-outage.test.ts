@@ -21,11 +21,15 @@ describe('tracker: Kafka stopped and restarted under it', () => {
     const pid = await componentPid('kafka');
     process.kill(-pid, 'SIGTERM');
     await waitUntil('Kafka to stop', () => !isProcessRunning(pid), 60_000);
-    const down = await waitUntil('/readyz to say Kafka is unreachable', async () => {
-      const response = await fetch(readyz);
-      const body = await response.json() as { ready: boolean; reasons: string[] };
-      return response.status === 503 && body.reasons.some((reason) => reason.startsWith('Kafka is not reachable')) ? body : undefined;
-    }, 30_000);
+    const down = await waitUntil(
+      '/readyz to say Kafka is unreachable',
+      async () => {
+        const response = await fetch(readyz);
+        const body = (await response.json()) as { ready: boolean; reasons: string[] };
+        return response.status === 503 && body.reasons.some((reason) => reason.startsWith('Kafka is not reachable')) ? body : undefined;
+      },
+      30_000,
+    );
     assert.equal(down.ready, false);
 
     // Changes made while the broker is away: Debezium sends them once it is back.
@@ -34,7 +38,12 @@ describe('tracker: Kafka stopped and restarted under it', () => {
 
     const up = await runCli(['stack', 'up', ...STACK_DIR_FLAG]);
     assert.equal(up.code, 0, up.stderr);
-    await waitUntil('/readyz to turn 200 again', async () => (await fetch(readyz)).status === 200, 120_000, () => fixture.tracker.tail());
+    await waitUntil(
+      '/readyz to turn 200 again',
+      async () => (await fetch(readyz)).status === 200,
+      120_000,
+      () => fixture.tracker.tail(),
+    );
     await expectOneUpsertEach(fixture, codes);
     assert.ok(fixture.tracker.running, 'the tracker rode the outage out');
   });

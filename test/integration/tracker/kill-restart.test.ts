@@ -50,7 +50,7 @@ describe('tracker: kill -9 during a stream of changes, then restart, repeated', 
 
   it('a read_committed consumer finds each change exactly once, in order', async () => {
     const { test, cdc, db } = fixture;
-    const writer = fixture.writer = await ProductWriter.insert(db, uniqueCode('K'), ROWS);
+    const writer = (fixture.writer = await ProductWriter.insert(db, uniqueCode('K'), ROWS));
     const codes = new Set(writer.codes);
     // The first load (the whole CDC history) is done before the stream starts: the kills land
     // among the stream's changes, whatever history an older test stack holds.
@@ -93,18 +93,22 @@ describe('tracker: kill -9 during a stream of changes, then restart, repeated', 
     await waitUntil('more updates after the last restart', () => writer.updates >= updatesAtReady + 200, 60_000);
     await writer.stop();
     const changes = writer.changes;
-    await cdc.waitFor(`${changes} CDC records of the test's products`, (records) =>
-      records.filter((record) => record.topic === 'erp.public.products' && record.value !== null && codes.has(keyCode(record.key) ?? '')).length >= changes, 120_000);
+    await cdc.waitFor(
+      `${changes} CDC records of the test's products`,
+      (records) => records.filter((record) => record.topic === 'erp.public.products' && record.value !== null && codes.has(keyCode(record.key) ?? '')).length >= changes,
+      120_000,
+    );
     await test.waitCaughtUp(120_000);
     await tracker.stop();
 
     const deltas = await test.readDeltas(['products']);
     const report = checkExactlyOnce(writer, deltas);
     // Deltas the kills left in aborted transactions: written, but hidden from read_committed readers.
-    const aborted = (await readToEnd([test.deltaTopics.products], 60_000, { readUncommitted: true }))
-      .filter((record) => codes.has(record.key?.toString('utf8') ?? '')).length - report.deltas;
-    process.stderr.write(`${changes} changes (${ROWS} inserts, ${writer.updates} updates) over ${KILL_POINTS.length} kills: ${report.deltas} deltas, ` +
-      `${report.missing} missing, ${report.duplicates} duplicated; ${aborted} deltas in aborted transactions\n`);
+    const aborted = (await readToEnd([test.deltaTopics.products], 60_000, { readUncommitted: true })).filter((record) => codes.has(record.key?.toString('utf8') ?? '')).length - report.deltas;
+    process.stderr.write(
+      `${changes} changes (${ROWS} inserts, ${writer.updates} updates) over ${KILL_POINTS.length} kills: ${report.deltas} deltas, `
+        + `${report.missing} missing, ${report.duplicates} duplicated; ${aborted} deltas in aborted transactions\n`,
+    );
     assert.ok(aborted > 0, 'the kills inside a transaction left deltas that read_committed readers skip');
     assert.equal(report.missing, 0, 'no change is missing');
     assert.equal(report.duplicates, 0, 'no change is emitted twice');
@@ -113,4 +117,3 @@ describe('tracker: kill -9 during a stream of changes, then restart, repeated', 
     assert.equal(report.deltas, changes);
   });
 });
-

@@ -59,7 +59,12 @@ describe('tracker process: SIGTERM', () => {
     tests.push(test);
     const tracker = test.start();
     await tracker.waitForLog('tasks ready');
-    await waitUntil('the catch-up to be under way', async () => (await test.readDeltas(['products'])).count() > 1_000, 60_000, () => tracker.tail());
+    await waitUntil(
+      'the catch-up to be under way',
+      async () => (await test.readDeltas(['products'])).count() > 1_000,
+      60_000,
+      () => tracker.tail(),
+    );
     const started = Date.now();
     await tracker.stop(10_000);
     const seconds = (Date.now() - started) / 1000;

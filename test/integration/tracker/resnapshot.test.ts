@@ -56,14 +56,16 @@ describe('tracker: a Debezium re-snapshot of unchanged tables', () => {
       }
       return counts;
     };
-    await fixture.cdc.waitFor(`op r records of every row (${JSON.stringify([...rows])})`,
-      () => ENTITY_NAMES.every((entity) => (snapshotted().get(entity) ?? 0) >= (rows.get(entity) ?? 0)), 120_000);
+    await fixture.cdc.waitFor(`op r records of every row (${JSON.stringify([...rows])})`, () => ENTITY_NAMES.every((entity) => (snapshotted().get(entity) ?? 0) >= (rows.get(entity) ?? 0)), 120_000);
     await fixture.test.waitCaughtUp();
 
     const afterSnapshot = await fixture.test.readDeltas();
     const fresh = afterSnapshot.since(before);
-    assert.deepEqual(fresh.all.map((record) => `${record.entity} ${record.key}: ${JSON.stringify(record.delta?.changedFields)}`), [],
-      `re-read ${JSON.stringify([...snapshotted()])} rows and emitted nothing`);
+    assert.deepEqual(
+      fresh.all.map((record) => `${record.entity} ${record.key}: ${JSON.stringify(record.delta?.changedFields)}`),
+      [],
+      `re-read ${JSON.stringify([...snapshotted()])} rows and emitted nothing`,
+    );
     assert.equal(afterSnapshot.count(), before.count());
   });
 });

@@ -79,8 +79,12 @@ describe('tracker: a row filter (active products only), through the ERP database
     const deleted = deltas[1]?.delta;
     assert.equal(deleted?.data, null);
     assert.equal(deltas[1]?.partition, left?.partition, 'delta partition p answers CDC partition p');
-    assert.deepEqual([deleted?.source.offset, deleted?.source.connector, deleted?.source.tsMs], [left?.offset, 'postgresql', left?.source?.['ts_ms']], 'the delete answers the UPDATE that took the row out');
-    assert.ok(deleted?.source.position, 'at that UPDATE\'s source position');
+    assert.deepEqual(
+      [deleted?.source.offset, deleted?.source.connector, deleted?.source.tsMs],
+      [left?.offset, 'postgresql', left?.source?.['ts_ms']],
+      'the delete answers the UPDATE that took the row out',
+    );
+    assert.ok(deleted?.source.position, "at that UPDATE's source position");
 
     await db.query(`UPDATE products SET unit_price = 11.75, description = 'Still inactive' WHERE code = $1`, [code]);
     deltas = await settle(code, 3);
@@ -121,10 +125,13 @@ describe('refresh: a filter added to an entity deletes its loaded rows now outsi
 
   /** Writes a version of each row with `active` as given, as Debezium would (no source position: Kafka order). */
   async function writeRows(rowCodes: readonly string[], isActive: boolean, op: 'r' | 'u'): Promise<void> {
-    await produce(products.topic, rowCodes.map((code) => {
-      const after = { code, description: `Product ${code}`, unit_price: '4.20', active: isActive, updated_at: '2026-11-25T10:00:00Z' };
-      return { key: changeKey('products', after, false), value: changeValue({ table: 'products', op, after, withSchema: false }) };
-    }));
+    await produce(
+      products.topic,
+      rowCodes.map((code) => {
+        const after = { code, description: `Product ${code}`, unit_price: '4.20', active: isActive, updated_at: '2026-11-25T10:00:00Z' };
+        return { key: changeKey('products', after, false), value: changeValue({ table: 'products', op, after, withSchema: false }) };
+      }),
+    );
   }
 
   before(async () => {

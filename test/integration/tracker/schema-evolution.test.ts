@@ -42,12 +42,12 @@ function editCustomers(test: TrackerTest, edit: (customers: EntityYaml) => void)
 async function subjectVersions(subject: string): Promise<number[]> {
   const response = await fetch(`${testStack().component('registry').endpoint()}/subjects/${encodeURIComponent(subject)}/versions`);
   assert.equal(response.status, 200, await response.clone().text());
-  return await response.json() as number[];
+  return (await response.json()) as number[];
 }
 
 /** The data record's field names of the latest registered version of a subject. */
 async function latestDataFields(registry: SchemaRegistry, subject: string): Promise<Array<{ name: string; type: unknown }>> {
-  const schema = (await registry.getSchema(await registry.getLatestSchemaId(subject)) as unknown as Type).schema({ exportAttrs: true }) as { fields: Array<{ name: string; type: unknown }> };
+  const schema = ((await registry.getSchema(await registry.getLatestSchemaId(subject))) as unknown as Type).schema({ exportAttrs: true }) as { fields: Array<{ name: string; type: unknown }> };
   const data = schema.fields.find((field) => field.name === 'data')?.type as [string, { fields: Array<{ name: string; type: unknown }> }];
   return data[1].fields;
 }
@@ -97,7 +97,9 @@ describe('tracker: delta schemas follow the config, and columns added to the ERP
     await cdc.waitForEvents('customers', older, 2);
     await cdc.waitForEvents('customers', newer, 1);
 
-    editCustomers(test, (customers) => { customers.fields[field] = { column, normalizer: 'text' }; });
+    editCustomers(test, (customers) => {
+      customers.fields[field] = { column, normalizer: 'text' };
+    });
     tracker = test.start();
     await tracker.waitForLog('tasks ready');
     await test.waitCaughtUp();
@@ -125,7 +127,9 @@ describe('tracker: delta schemas follow the config, and columns added to the ERP
 
   it('a fresh tracker reads the history: rows written before the column are unknown at their version, not dead letters', async () => {
     fresh = new TrackerTest('schema-fresh');
-    editCustomers(fresh, (customers) => { customers.fields[field] = { column, normalizer: 'text' }; });
+    editCustomers(fresh, (customers) => {
+      customers.fields[field] = { column, normalizer: 'text' };
+    });
     const reader = await fresh.startCaughtUp();
     const deltas = await fresh.readDeltas(['customers']);
     const ofOlder = deltas.of('customers', older).map((record) => record.delta);
@@ -135,14 +139,16 @@ describe('tracker: delta schemas follow the config, and columns added to the ERP
     assert.deepEqual(ofOlder[1]?.changedFields, [field]);
     const deadLetters = (await fresh.readDeadLetters(5_000)).filter((letter) => letter.key?.toString().includes(older));
     assert.deepEqual(deadLetters, [], 'no row of the history was dead-lettered for lacking the column');
-    const warning = await reader.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('CDC records without a tracked field\'s column') && line['field'] === field);
+    const warning = await reader.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith("CDC records without a tracked field's column") && line['field'] === field);
     assert.equal(warning['column'], column);
     await reader.stop();
   });
 
   it('removes a field compatibly and re-sends nothing for it', async () => {
     const before = await test.readDeltas(['customers']);
-    editCustomers(test, (customers) => { delete customers.fields['city']; });
+    editCustomers(test, (customers) => {
+      delete customers.fields['city'];
+    });
     tracker = test.start();
     await tracker.waitForLog('tasks ready');
     await test.waitCaughtUp();
@@ -153,17 +159,26 @@ describe('tracker: delta schemas follow the config, and columns added to the ERP
     await cdc.waitForEvents('customers', newer, 2);
     await test.waitCaughtUp();
     const since = (await test.readDeltas(['customers'])).since(before).all;
-    assert.deepEqual(since.map((record) => [record.key, record.delta?.changedFields]), [[newer, ['name']]], 'only the real change of a tracked field');
+    assert.deepEqual(
+      since.map((record) => [record.key, record.delta?.changedFields]),
+      [[newer, ['name']]],
+      'only the real change of a tracked field',
+    );
     assert.equal(since[0]?.delta?.data?.['city'], undefined, 'the removed field is no longer sent');
     await tracker.stop();
   });
 
   it('refuses an incompatible change at start-up, naming the field and quoting the registry', async () => {
-    editCustomers(test, (customers) => { customers.fields['name'] = { column: 'name', normalizer: 'integer' }; });
+    editCustomers(test, (customers) => {
+      customers.fields['name'] = { column: 'name', normalizer: 'integer' };
+    });
     tracker = test.start();
     const exit = await tracker.exited;
     assert.notEqual(exit.code, 0, tracker.tail());
-    assert.match(tracker.stderr, /The registry refused the delta schema of entity "customers".*: field "name" was \["null","string"\] and would be \["null","long"\]\. The registry said: .*[Ii]ncompatible/);
+    assert.match(
+      tracker.stderr,
+      /The registry refused the delta schema of entity "customers".*: field "name" was \["null","string"\] and would be \["null","long"\]\. The registry said: .*[Ii]ncompatible/,
+    );
     assert.equal((await subjectVersions(`${test.deltaTopics.customers}-value`)).length, 3, 'nothing registered for the refused change');
   });
 });

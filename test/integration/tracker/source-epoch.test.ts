@@ -31,7 +31,10 @@ async function send(code: string, op: 'r' | 'u', price: string, position: { lsn:
 }
 
 function prices(deltas: Deltas, code: string): Array<[string | undefined, unknown, number | undefined]> {
-  return deltas.of('products', code).filter((record) => !record.tombstone).map((record) => [record.delta?.op, record.delta?.data?.['unitPrice'], record.delta?.source.epoch]);
+  return deltas
+    .of('products', code)
+    .filter((record) => !record.tombstone)
+    .map((record) => [record.delta?.op, record.delta?.data?.['unitPrice'], record.delta?.source.epoch]);
 }
 
 async function adminPort(tracker: TrackerProcess): Promise<number> {
@@ -57,7 +60,10 @@ describe('tracker: source positions that start over, and a new source epoch', ()
     await send(code, 'r', '1.00', { lsn: 50_000_000, lastCommitLsn: null }, T0);
     await send(code, 'u', '2.00', { lsn: 50_000_200, lastCommitLsn: 50_000_100, txId: 900 }, T0 + 1_000);
     tracker = await test.startCaughtUp();
-    assert.deepEqual(prices(await test.readDeltas(['products']), code), [['UPSERT', '1.00', 0], ['UPSERT', '2.00', 0]]);
+    assert.deepEqual(prices(await test.readDeltas(['products']), code), [
+      ['UPSERT', '1.00', 0],
+      ['UPSERT', '2.00', 0],
+    ]);
 
     // The ERP database, restored onto a new server, writes its changes at positions far behind.
     await send(code, 'u', '3.00', { lsn: 2_000, lastCommitLsn: 1_900, txId: 5 }, T0 + 60_000);
@@ -69,13 +75,22 @@ describe('tracker: source positions that start over, and a new source epoch', ()
     const port = await adminPort(tracker);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /erp_delta_source_positions_behind_total\{entity="products"\} 1/);
-    const status = await (await fetch(`http://127.0.0.1:${port}/api/status`)).json() as { entities: Array<{ name: string; sourcePositions: { behind: number; epoch: number; lastBehind: { key: string } | null } }> };
+    const status = (await (await fetch(`http://127.0.0.1:${port}/api/status`)).json()) as {
+      entities: Array<{ name: string; sourcePositions: { behind: number; epoch: number; lastBehind: { key: string } | null } }>;
+    };
     const products = status.entities.find((entity) => entity.name === 'products');
     assert.equal(products?.sourcePositions.behind, 1);
     assert.equal(products?.sourcePositions.epoch, 0);
     assert.equal(products?.sourcePositions.lastBehind?.key, code);
     await test.waitCaughtUp();
-    assert.deepEqual(prices(await test.readDeltas(['products']), code), [['UPSERT', '1.00', 0], ['UPSERT', '2.00', 0]], 'held back, not applied');
+    assert.deepEqual(
+      prices(await test.readDeltas(['products']), code),
+      [
+        ['UPSERT', '1.00', 0],
+        ['UPSERT', '2.00', 0],
+      ],
+      'held back, not applied',
+    );
 
     const reset = await test.cli(['capture', 'reset', '--entity', 'products']);
     assert.equal(reset.code, 0, reset.stderr);
@@ -84,7 +99,12 @@ describe('tracker: source positions that start over, and a new source epoch', ()
     await tracker.waitForLog((line) => line.msg === 'source epoch' && line['entity'] === 'products' && line['epoch'] === 1);
 
     await send(code, 'u', '4.00', { lsn: 2_400, lastCommitLsn: 2_300, txId: 6 }, T0 + 120_000);
-    await waitUntil('the change in the new epoch', async () => prices(await test.readDeltas(['products']), code).length === 3, 60_000, () => tracker.tail());
+    await waitUntil(
+      'the change in the new epoch',
+      async () => prices(await test.readDeltas(['products']), code).length === 3,
+      60_000,
+      () => tracker.tail(),
+    );
 
     // Killed and started again: the epoch is read back, and a re-sent record of it changes nothing.
     await tracker.kill();
@@ -93,7 +113,11 @@ describe('tracker: source positions that start over, and a new source epoch', ()
     await send(code, 'u', '4.00', { lsn: 2_400, lastCommitLsn: 2_300, txId: 6 }, T0 + 120_000);
     await send(code, 'u', '3.00', { lsn: 2_000, lastCommitLsn: 1_900, txId: 5 }, T0 + 60_000);
     await test.waitCaughtUp();
-    assert.deepEqual(prices(await test.readDeltas(['products']), code), [['UPSERT', '1.00', 0], ['UPSERT', '2.00', 0], ['UPSERT', '4.00', 1]]);
+    assert.deepEqual(prices(await test.readDeltas(['products']), code), [
+      ['UPSERT', '1.00', 0],
+      ['UPSERT', '2.00', 0],
+      ['UPSERT', '4.00', 1],
+    ]);
     await tracker.stop();
   });
 });

@@ -19,7 +19,11 @@ describe('tracker: the net effect of a source transaction', () => {
     const rewritten = uniqueCode('RW');
     const setBack = uniqueCode('SB');
     const changed = uniqueCode('CH');
-    await db.query(`INSERT INTO products (code, description, unit_price, active) VALUES ($1, 'Rewritten', 1.00, true), ($2, 'Set back', 2.00, true), ($3, 'Changed', 3.00, true)`, [rewritten, setBack, changed]);
+    await db.query(`INSERT INTO products (code, description, unit_price, active) VALUES ($1, 'Rewritten', 1.00, true), ($2, 'Set back', 2.00, true), ($3, 'Changed', 3.00, true)`, [
+      rewritten,
+      setBack,
+      changed,
+    ]);
     await cdc.waitForEvents('products', changed, 1);
     await test.waitCaughtUp();
     const before = await test.readDeltas(['products']);
@@ -34,15 +38,22 @@ describe('tracker: the net effect of a source transaction', () => {
     await db.query(`UPDATE products SET unit_price = 3.50 WHERE code = $1`, [changed]);
     await db.query('COMMIT');
     const events = await cdc.waitForEvents('products', rewritten, 4);
-    assert.deepEqual(events.slice(1).map((event) => event.op), ['d', 'tombstone', 'c'], 'Debezium sent the delete, its tombstone and the insert');
+    assert.deepEqual(
+      events.slice(1).map((event) => event.op),
+      ['d', 'tombstone', 'c'],
+      'Debezium sent the delete, its tombstone and the insert',
+    );
     await cdc.waitForEvents('products', changed, 2);
     await test.waitCaughtUp();
 
     const fresh = (await test.readDeltas(['products'])).since(before);
-    assert.deepEqual(fresh.all.map((record) => `${record.key} ${record.delta?.op} ${JSON.stringify(record.delta?.changedFields ?? null)}`), [`${changed} UPSERT ["unitPrice"]`]);
+    assert.deepEqual(
+      fresh.all.map((record) => `${record.key} ${record.delta?.op} ${JSON.stringify(record.delta?.changedFields ?? null)}`),
+      [`${changed} UPSERT ["unitPrice"]`],
+    );
   });
 
-  it('keeps a key change a DELETE of the old key and an UPSERT of the new one, joined with the new key\'s rep user', async () => {
+  it("keeps a key change a DELETE of the old key and an UPSERT of the new one, joined with the new key's rep user", async () => {
     const { test, db, cdc } = fixture;
     const rep = uniqueCode('REP');
     const oldCode = uniqueCode('KO');
@@ -61,7 +72,13 @@ describe('tracker: the net effect of a source transaction', () => {
     const fresh = (await test.readDeltas(['customers'])).since(before);
     // The two keys may sit in different partitions: their deltas in any order.
     const deltas = fresh.all.filter((record) => !record.tombstone).map((record) => [record.key, record.delta?.op, record.delta?.reason, record.delta?.data?.['assignedUserId'] ?? null]);
-    assert.deepEqual(deltas.sort((a, b) => String(a[1]).localeCompare(String(b[1]))), [[oldCode, 'DELETE', 'CHANGE', null], [newCode, 'UPSERT', 'CHANGE', 'user-key-change']]);
+    assert.deepEqual(
+      deltas.sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+      [
+        [oldCode, 'DELETE', 'CHANGE', null],
+        [newCode, 'UPSERT', 'CHANGE', 'user-key-change'],
+      ],
+    );
   });
 
   it('deletes a loaded key on a tombstone alone, as compaction leaves one after removing its delete', async () => {
@@ -78,7 +95,13 @@ describe('tracker: the net effect of a source transaction', () => {
     await test.waitCaughtUp();
 
     const fresh = (await test.readDeltas(['products'])).since(before);
-    assert.deepEqual(fresh.all.map((record) => [record.key, record.tombstone ? 'tombstone' : record.delta?.op, record.delta?.reason ?? null]), [[code, 'DELETE', 'CHANGE'], [code, 'tombstone', null]]);
+    assert.deepEqual(
+      fresh.all.map((record) => [record.key, record.tombstone ? 'tombstone' : record.delta?.op, record.delta?.reason ?? null]),
+      [
+        [code, 'DELETE', 'CHANGE'],
+        [code, 'tombstone', null],
+      ],
+    );
     await db.query('DELETE FROM products WHERE code = $1', [code]);
   });
 });

@@ -20,12 +20,8 @@ describe('tracker: an unchanged TOASTed column', () => {
     code = uniqueCode('T');
     // 10,000 characters of random base64: pglz cannot shrink it under the ~2 kB TOAST threshold.
     longAddress = randomBytes(7_500).toString('base64');
-    await fixture.db.query(
-      `INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, 'Toast Before', $2, 'Cape Town', 'SAL001', 250)`,
-      [code, longAddress],
-    );
-    const stored = await fixture.db.query<{ external: boolean }>(
-      `SELECT pg_column_size(address) >= 2000 AS external FROM customers WHERE code = $1`, [code]);
+    await fixture.db.query(`INSERT INTO customers (code, name, address, city, sales_rep_code, credit_limit) VALUES ($1, 'Toast Before', $2, 'Cape Town', 'SAL001', 250)`, [code, longAddress]);
+    const stored = await fixture.db.query<{ external: boolean }>(`SELECT pg_column_size(address) >= 2000 AS external FROM customers WHERE code = $1`, [code]);
     assert.equal(stored.rows[0]?.external, true, 'the address stays over the TOAST threshold: PostgreSQL stores it out of line');
 
     await fixture.cdc.waitForEvents('customers', code, 1);

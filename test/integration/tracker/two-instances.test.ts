@@ -28,13 +28,17 @@ describe('tracker: two instances in one group', () => {
   /** Waits until the group is stable with `members` members, each holding partitions, all 9 held once. */
   async function waitForSplit(members: number): Promise<Array<{ memberId: string; partitions: string[] }>> {
     let seen = '';
-    return waitUntil(`${members} member(s) splitting the partitions`, async () => {
-      const assignment = await fixture.test.groupAssignment();
-      seen = JSON.stringify(assignment);
-      const held = assignment.flatMap((member) => member.partitions).sort();
-      return assignment.length === members && assignment.every((member) => member.partitions.length > 0) && JSON.stringify(held) === JSON.stringify(ALL_PARTITIONS)
-        ? assignment : undefined;
-    }, 60_000, () => `group: ${seen}\n${fixture.test.describeProcesses()}`);
+    return waitUntil(
+      `${members} member(s) splitting the partitions`,
+      async () => {
+        const assignment = await fixture.test.groupAssignment();
+        seen = JSON.stringify(assignment);
+        const held = assignment.flatMap((member) => member.partitions).sort();
+        return assignment.length === members && assignment.every((member) => member.partitions.length > 0) && JSON.stringify(held) === JSON.stringify(ALL_PARTITIONS) ? assignment : undefined;
+      },
+      60_000,
+      () => `group: ${seen}\n${fixture.test.describeProcesses()}`,
+    );
   }
 
   /** Lets the writer make `count` more changes. */
@@ -45,7 +49,7 @@ describe('tracker: two instances in one group', () => {
 
   it('split the partitions and together emit each change once, across rebalances', async () => {
     const { test, cdc, db } = fixture;
-    const writer = fixture.writer = await ProductWriter.insert(db, uniqueCode('G'), ROWS);
+    const writer = (fixture.writer = await ProductWriter.insert(db, uniqueCode('G'), ROWS));
     // b starts once a has registered the delta schemas: two instances registering a new subject at
     // the same moment used to fail (see the last test).
     const a = test.start('a');
@@ -71,16 +75,20 @@ describe('tracker: two instances in one group', () => {
 
     const codes = new Set(writer.codes);
     const total = writer.changes;
-    await cdc.waitFor(`${total} CDC records of the test's products`, (records) =>
-      records.filter((record) => record.topic === 'erp.public.products' && record.value !== null && codes.has(keyCode(record.key) ?? '')).length >= total, 120_000);
+    await cdc.waitFor(
+      `${total} CDC records of the test's products`,
+      (records) => records.filter((record) => record.topic === 'erp.public.products' && record.value !== null && codes.has(keyCode(record.key) ?? '')).length >= total,
+      120_000,
+    );
     await test.waitCaughtUp(120_000);
     await a.stop();
     await b2.stop();
 
     const deltas = await test.readDeltas();
     const report = checkExactlyOnce(writer, deltas);
-    process.stderr.write(`${total} changes: ${report.deltas} deltas, ${report.missing} missing, ${report.duplicates} duplicated; ` +
-      `emitted by a: ${emittedBy(a)}, b: ${emittedBy(b)}, b again: ${emittedBy(b2)}\n`);
+    process.stderr.write(
+      `${total} changes: ${report.deltas} deltas, ${report.missing} missing, ${report.duplicates} duplicated; ` + `emitted by a: ${emittedBy(a)}, b: ${emittedBy(b)}, b again: ${emittedBy(b2)}\n`,
+    );
     assert.equal(report.missing, 0, 'no change is missing');
     assert.equal(report.duplicates, 0, 'no change is emitted twice');
     assert.deepEqual(report.unexpected, [], 'every delta is an UPSERT of reason CHANGE');
@@ -89,8 +97,7 @@ describe('tracker: two instances in one group', () => {
 
     // Every committed delta was emitted by exactly one of the instances, and each took a share.
     assert.ok(emittedBy(a) > 0 && emittedBy(b) > 0 && emittedBy(b2) > 0, 'each instance emitted deltas');
-    assert.equal(emittedBy(a) + emittedBy(b) + emittedBy(b2), deltas.all.filter((record) => !record.tombstone).length,
-      'the instances\' emitted counters add up to the committed deltas');
+    assert.equal(emittedBy(a) + emittedBy(b) + emittedBy(b2), deltas.all.filter((record) => !record.tombstone).length, "the instances' emitted counters add up to the committed deltas");
   });
 
   it('two instances starting at the same moment on new delta topics both run', async () => {

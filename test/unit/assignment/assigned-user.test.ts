@@ -39,11 +39,20 @@ describe('re-check after an assignment change', () => {
 
   it('emits ASSIGNMENT upserts with [assignedUserId] for exactly the customers whose user differs', () => {
     const join = assignmentJoin(lookup({ SAL001: 'u-new' }), { repField: 'salesRepCode', respectManual: false });
-    const deltas = reassignmentDeltas(customers, join, [loaded('C1', 'SAL001', 'u-old'), loaded('C2', 'SAL001', 'u-new'), loaded('C3', 'SAL002', null), loaded('C4', 'SAL002', 'u-gone')], 5_000, 6_000);
-    assert.deepEqual(deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.changedFields, delta.data?.['assignedUserId']]), [
-      ['C1', 'UPSERT', 'ASSIGNMENT', ['assignedUserId'], 'u-new'],
-      ['C4', 'UPSERT', 'ASSIGNMENT', ['assignedUserId'], null],
-    ]);
+    const deltas = reassignmentDeltas(
+      customers,
+      join,
+      [loaded('C1', 'SAL001', 'u-old'), loaded('C2', 'SAL001', 'u-new'), loaded('C3', 'SAL002', null), loaded('C4', 'SAL002', 'u-gone')],
+      5_000,
+      6_000,
+    );
+    assert.deepEqual(
+      deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.changedFields, delta.data?.['assignedUserId']]),
+      [
+        ['C1', 'UPSERT', 'ASSIGNMENT', ['assignedUserId'], 'u-new'],
+        ['C4', 'UPSERT', 'ASSIGNMENT', ['assignedUserId'], null],
+      ],
+    );
     const [first] = deltas;
     assert.deepEqual(first?.source, { ...source, tsMs: 5_000 }, 'the source row version stays; the time is the assignment change');
     assert.equal(first?.data?.['name'], 'N', 'the whole record is sent');
@@ -52,6 +61,9 @@ describe('re-check after an assignment change', () => {
   it('leaves a manually assigned customer alone with respectManual', () => {
     const join = assignmentJoin(lookup({ SAL001: 'u-new' }, { C1: 'u-hand' }), { repField: 'salesRepCode', respectManual: true });
     assert.deepEqual(reassignmentDeltas(customers, join, [loaded('C1', 'SAL001', 'u-hand')], 1, 2), []);
-    assert.deepEqual(reassignmentDeltas(customers, join, [loaded('C1', 'SAL001', 'u-old')], 1, 2).map((delta) => delta.data?.['assignedUserId']), ['u-hand']);
+    assert.deepEqual(
+      reassignmentDeltas(customers, join, [loaded('C1', 'SAL001', 'u-old')], 1, 2).map((delta) => delta.data?.['assignedUserId']),
+      ['u-hand'],
+    );
   });
 });

@@ -12,13 +12,25 @@ describe('assignment table (a real LevelDB)', () => {
   it('reports only effective changes, and keeps the table and its offsets across a reopen', async () => {
     const table = await AssignmentTable.open(dir);
     assert.equal(table.nextOffset('m', 0), undefined);
-    const changes = await table.apply('mapping', 'm', 0, [
-      { key: 'SAL1', userId: 'u-1', tsMs: 1 },
-      { key: 'SAL2', userId: 'u-2', tsMs: 2 },
-      { key: 'SAL1', userId: 'u-1', tsMs: 3 },
-      { key: 'SAL3', userId: null, tsMs: 4 },
-    ], '4');
-    assert.deepEqual(changes.map(({ key, before, after: now }) => [key, before, now]), [['SAL1', undefined, 'u-1'], ['SAL2', undefined, 'u-2']]);
+    const changes = await table.apply(
+      'mapping',
+      'm',
+      0,
+      [
+        { key: 'SAL1', userId: 'u-1', tsMs: 1 },
+        { key: 'SAL2', userId: 'u-2', tsMs: 2 },
+        { key: 'SAL1', userId: 'u-1', tsMs: 3 },
+        { key: 'SAL3', userId: null, tsMs: 4 },
+      ],
+      '4',
+    );
+    assert.deepEqual(
+      changes.map(({ key, before, after: now }) => [key, before, now]),
+      [
+        ['SAL1', undefined, 'u-1'],
+        ['SAL2', undefined, 'u-2'],
+      ],
+    );
     assert.deepEqual(await table.apply('mapping', 'm', 0, [{ key: 'SAL2', userId: null, tsMs: 5 }], '5').then((list) => list.map((change) => change.after)), [undefined]);
     await table.apply('manual', 'x', 0, [{ key: 'C1', userId: 'u-hand', tsMs: 6 }], '1');
     await table.close();

@@ -6,11 +6,14 @@ import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 const key = Buffer.from('SAL001');
 
 function rejects(keyBytes: Buffer | null, value: string | null, pattern: RegExp): void {
-  assert.throws(() => parseAssignmentValue(keyBytes, value === null ? null : Buffer.from(value)), (error: unknown) => {
-    assert.ok(isErpDeltaError(error, 'INVALID_ASSIGNMENT'), String(error));
-    assert.match(error.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => parseAssignmentValue(keyBytes, value === null ? null : Buffer.from(value)),
+    (error: unknown) => {
+      assert.ok(isErpDeltaError(error, 'INVALID_ASSIGNMENT'), String(error));
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
 }
 
 describe('assignment value', () => {

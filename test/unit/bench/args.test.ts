@@ -17,7 +17,11 @@ describe('bench flags', () => {
 
   it('refuses a warm-up that is not a whole number, naming the flag', () => {
     for (const value of ['-1', 'many', '2.5', '100001']) {
-      assert.throws(() => parseBenchArgs(['--warmup-transactions', value], {}), (error: unknown) => error instanceof UsageError && /--warmup-transactions/.test(error.message), value);
+      assert.throws(
+        () => parseBenchArgs(['--warmup-transactions', value], {}),
+        (error: unknown) => error instanceof UsageError && /--warmup-transactions/.test(error.message),
+        value,
+      );
     }
   });
 });

@@ -12,9 +12,15 @@ import { trackedEntities, type TrackedEntity } from '../../../src/model/tracked-
 import { BENCH_CDC_TOPIC, BENCH_ENTITY, benchConfigObject } from '../../../bench/bench-config.js';
 import { BenchGenerator, planStream, type BenchEvent, type EventKind } from '../../../bench/generator.js';
 
-const config = parseConfig(benchConfigObject({
-  bootstrap: '127.0.0.1:9092', registryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7', groupId: 'bench-test', dataDir: '/tmp/unused',
-}), 'the bench config');
+const config = parseConfig(
+  benchConfigObject({
+    bootstrap: '127.0.0.1:9092',
+    registryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
+    groupId: 'bench-test',
+    dataDir: '/tmp/unused',
+  }),
+  'the bench config',
+);
 const entity = trackedEntities(config).find((candidate) => candidate.name === BENCH_ENTITY) as TrackedEntity;
 
 /** The tracker's decisions applied in memory, as a task applies them to one partition's keys. */
@@ -31,7 +37,13 @@ class InMemoryTracker {
     const key = entityKey(entity, decoded.key);
     const loaded = this.loaded.get(key);
     const desired = decoded.after === null ? null : desiredRecord(entity, decoded.after, loaded);
-    const delta = compareWithLoaded(entity, { key, desired, source: { topic: BENCH_CDC_TOPIC, partition: 0, offset, tsMs: decoded.sourceTsMs, connector: null, position: null, epoch: 0 } }, loaded, 'CHANGE', 0);
+    const delta = compareWithLoaded(
+      entity,
+      { key, desired, source: { topic: BENCH_CDC_TOPIC, partition: 0, offset, tsMs: decoded.sourceTsMs, connector: null, position: null, epoch: 0 } },
+      loaded,
+      'CHANGE',
+      0,
+    );
     if (delta) {
       this.emitted++;
       const next = loadedRecordOf(delta);
@@ -60,7 +72,7 @@ describe('bench generator', () => {
     assert.match(planStream(10, 1.5) as string, /keys must be a positive integer/);
   });
 
-  it('emits exactly what the tracker\'s decode, desired record and compare emit, event by event', () => {
+  it("emits exactly what the tracker's decode, desired record and compare emit, event by event", () => {
     const generator = new BenchGenerator({ events: EVENTS, keys: KEYS, seed: 7 });
     const tracker = new InMemoryTracker();
     const emittedByKind: Record<EventKind, number> = { snapshot: 0, change: 0, untracked: 0, normalizedEqual: 0, resnapshot: 0 };

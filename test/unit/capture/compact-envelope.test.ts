@@ -8,14 +8,18 @@ import type { SourceChange } from '../../../src/model/source-change.js';
 const KEY = { code: 'C0001' };
 
 /** A record as Debezium 3.6's PostgreSQL connector wrote it through JsonConverter without schemas (the local stack). */
-const DEBEZIUM_3_6 = '{"before":null,"after":{"code":"C0001","name":"Baltic Foods Ltd","address":"38 River Walk","city":"Lisbon","sales_rep_code":"SAL002","credit_limit":"8919.37","updated_at":"2026-11-26T09:37:16.910857Z"},"source":{"version":"3.6.1.Final","connector":"postgresql","name":"erp","ts_ms":1795685848559,"snapshot":"first","db":"erp","sequence":"[null,\\"26797216\\"]","ts_us":1795685848559998,"ts_ns":1795685848559998000,"schema":"public","table":"customers","txId":728,"lsn":26797216,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"r","ts_ms":1795685848694,"ts_us":1795685848694352,"ts_ns":1795685848694352482}';
+const DEBEZIUM_3_6 =
+  '{"before":null,"after":{"code":"C0001","name":"Baltic Foods Ltd","address":"38 River Walk","city":"Lisbon","sales_rep_code":"SAL002","credit_limit":"8919.37","updated_at":"2026-11-26T09:37:16.910857Z"},"source":{"version":"3.6.1.Final","connector":"postgresql","name":"erp","ts_ms":1795685848559,"snapshot":"first","db":"erp","sequence":"[null,\\"26797216\\"]","ts_us":1795685848559998,"ts_ns":1795685848559998000,"schema":"public","table":"customers","txId":728,"lsn":26797216,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"r","ts_ms":1795685848694,"ts_us":1795685848694352,"ts_ns":1795685848694352482}';
 /** The bench's synthetic records (bench/generator.ts): Debezium 3.0's source block, an integer column. */
-const BENCH = '{"before":null,"after":{"code":"ITEM0000400","name":"Bench item ITEM0000400 rev 1","price":"1572.71","qty":2621,"updated_at":"2025-01-01T00:00:00.400000Z"},"source":{"version":"3.0.8.Final","connector":"postgresql","name":"bench","ts_ms":1735689600400,"snapshot":"true","db":"erp","sequence":null,"schema":"public","table":"items","txId":null,"lsn":null,"xmin":null},"transaction":null,"op":"u","ts_ms":1735689600400}';
+const BENCH =
+  '{"before":null,"after":{"code":"ITEM0000400","name":"Bench item ITEM0000400 rev 1","price":"1572.71","qty":2621,"updated_at":"2025-01-01T00:00:00.400000Z"},"source":{"version":"3.0.8.Final","connector":"postgresql","name":"bench","ts_ms":1735689600400,"snapshot":"true","db":"erp","sequence":null,"schema":"public","table":"items","txId":null,"lsn":null,"xmin":null},"transaction":null,"op":"u","ts_ms":1735689600400}';
 /** A row whose values hold what the fast path looks for: escaped quotes, braces, `,"source":{`, unicode escapes, nested values. */
-const AWKWARD_ROW = '{"before":null,"after":{"code":"C\\"1","name":"x,\\"source\\":{\\"ts_ms\\":1}","note":"}{][\\\\","geo":{"wkb":"AQ==","srid":4326},"tags":[1,{"a":null}],"u":"\\u00e9\\ud83d\\ude00","n":-1.5e-3,"t":true,"op":"d","before":{"ts_ms":1}},"source":{"ts_ms":42,"table":"odd \\"name\\" }"},"op":"c"}';
+const AWKWARD_ROW =
+  '{"before":null,"after":{"code":"C\\"1","name":"x,\\"source\\":{\\"ts_ms\\":1}","note":"}{][\\\\","geo":{"wkb":"AQ==","srid":4326},"tags":[1,{"a":null}],"u":"\\u00e9\\ud83d\\ude00","n":-1.5e-3,"t":true,"op":"d","before":{"ts_ms":1}},"source":{"ts_ms":42,"table":"odd \\"name\\" }"},"op":"c"}';
 
 /** Bigint columns beyond 2^53 (one in an array column), next to a safe one and epoch micros (16 digits, safe). */
-const BIG_INTEGERS = '{"before":null,"after":{"id":9007199254740993,"neg":-9223372036854775808,"max":9223372036854775807,"safe":9007199254740991,"edge":9007199254740992,"micros":1795685836910857,"ids":[1,18446744073709551615],"d":1.5e300,"z":-0},"source":{"version":"3.6.1.Final","connector":"postgresql","name":"erp","ts_ms":1795685848559,"snapshot":"false","db":"erp","sequence":"[\\"26797000\\",\\"26797216\\"]","ts_us":1795685848559998,"ts_ns":1795685848559998000,"schema":"public","table":"accounts","txId":728,"lsn":26797216,"xmin":null},"transaction":null,"op":"u","ts_ms":1795685848694,"ts_us":1795685848694352,"ts_ns":1795685848694352482}';
+const BIG_INTEGERS =
+  '{"before":null,"after":{"id":9007199254740993,"neg":-9223372036854775808,"max":9223372036854775807,"safe":9007199254740991,"edge":9007199254740992,"micros":1795685836910857,"ids":[1,18446744073709551615],"d":1.5e300,"z":-0},"source":{"version":"3.6.1.Final","connector":"postgresql","name":"erp","ts_ms":1795685848559,"snapshot":"false","db":"erp","sequence":"[\\"26797000\\",\\"26797216\\"]","ts_us":1795685848559998,"ts_ns":1795685848559998000,"schema":"public","table":"accounts","txId":728,"lsn":26797216,"xmin":null},"transaction":null,"op":"u","ts_ms":1795685848694,"ts_us":1795685848694352,"ts_ns":1795685848694352482}';
 
 /** The tracker's full decode of a bare envelope: what the fast path must agree with. */
 function fullDecode(text: string): SourceChange | Error {
@@ -45,23 +49,36 @@ function mutate(text: string, next: () => number): string {
   const at = Math.floor(next() * text.length);
   const char = SIGNIFICANT[Math.floor(next() * SIGNIFICANT.length)] as string;
   switch (Math.floor(next() * 4)) {
-    case 0: return text.slice(0, at) + text.slice(at + 1);
-    case 1: return text.slice(0, at) + char + text.slice(at);
-    case 2: return text.slice(0, at) + char + text.slice(at + 1);
-    default: return text.slice(0, at);
+    case 0:
+      return text.slice(0, at) + text.slice(at + 1);
+    case 1:
+      return text.slice(0, at) + char + text.slice(at);
+    case 2:
+      return text.slice(0, at) + char + text.slice(at + 1);
+    default:
+      return text.slice(0, at);
   }
 }
 
 describe('readCompactEnvelope', () => {
   it('reads a negative and a last source.ts_ms as JSON.parse does', () => {
-    for (const text of [BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":-5,"snapshot"'), BENCH.replace('"xmin":null', '"xmin":null,"ts_ms":7'), AWKWARD_ROW.replace('"ts_ms":42,', '"ts_ms":42,"ts_ms":0,')]) {
+    for (const text of [
+      BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":-5,"snapshot"'),
+      BENCH.replace('"xmin":null', '"xmin":null,"ts_ms":7'),
+      AWKWARD_ROW.replace('"ts_ms":42,', '"ts_ms":42,"ts_ms":0,'),
+    ]) {
       const compact = readCompactEnvelope(text, KEY);
       assert.ok(compact);
       assert.deepEqual(compact, fullDecode(text));
     }
   });
 
-  for (const [name, text] of [['Debezium 3.6 through JsonConverter', DEBEZIUM_3_6], ['the bench\'s records', BENCH], ['a row with escapes, braces and nested values', AWKWARD_ROW], ['a row with integers beyond 2^53', BIG_INTEGERS]] as const) {
+  for (const [name, text] of [
+    ['Debezium 3.6 through JsonConverter', DEBEZIUM_3_6],
+    ["the bench's records", BENCH],
+    ['a row with escapes, braces and nested values', AWKWARD_ROW],
+    ['a row with integers beyond 2^53', BIG_INTEGERS],
+  ] as const) {
     it(`reads ${name} as the full parse does`, () => {
       const compact = readCompactEnvelope(text, KEY);
       assert.ok(compact, 'the usual envelope must take the fast path');
@@ -73,8 +90,15 @@ describe('readCompactEnvelope', () => {
     const compact = readCompactEnvelope(BIG_INTEGERS, KEY);
     assert.ok(compact?.after);
     assert.deepEqual(compact.after, {
-      id: 9007199254740993n, neg: -9223372036854775808n, max: 9223372036854775807n, safe: 9007199254740991, edge: 9007199254740992n,
-      micros: 1795685836910857, ids: [1, 18446744073709551615n], d: 1.5e300, z: -0,
+      id: 9007199254740993n,
+      neg: -9223372036854775808n,
+      max: 9223372036854775807n,
+      safe: 9007199254740991,
+      edge: 9007199254740992n,
+      micros: 1795685836910857,
+      ids: [1, 18446744073709551615n],
+      d: 1.5e300,
+      z: -0,
     });
     assert.ok(Object.is(compact.after['z'], -0), '-0 as JSON.parse reads it');
     // The source block as JSON.parse reads it, whatever its ts_ns.
@@ -102,7 +126,7 @@ describe('readCompactEnvelope', () => {
     'a truncate': BENCH.replace('"op":"u"', '"op":"t"'),
     'no op': BENCH.replace(',"op":"u"', ''),
     'source.ts_ms as a string': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":"1735689600400","snapshot"'),
-    'source.ts_ms null (the envelope\'s ts_ms applies)': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":null,"snapshot"'),
+    "source.ts_ms null (the envelope's ts_ms applies)": BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":null,"snapshot"'),
     'source.ts_ms a fraction': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":1.5,"snapshot"'),
     'source.ts_ms with an exponent': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":17e11,"snapshot"'),
     'source.ts_ms beyond 2^53': BENCH.replace('"ts_ms":1735689600400,"snapshot"', '"ts_ms":9007199254740993,"snapshot"'),

@@ -10,7 +10,7 @@ function field(type: string, name?: string, parameters?: Record<string, string>)
 }
 
 describe('Connect schema fields -> normalizers', () => {
-  it('follows Debezium\'s logical types', () => {
+  it("follows Debezium's logical types", () => {
     const cases: Array<[ConnectSchema, unknown]> = [
       [field('int32', 'io.debezium.time.Date'), { normalizer: 'date' }],
       [field('string', 'io.debezium.time.IsoDate'), { normalizer: 'date' }],
@@ -54,14 +54,17 @@ describe('Connect schema fields -> normalizers', () => {
   });
 });
 
-describe('a CDC record\'s shape', () => {
+describe("a CDC record's shape", () => {
   const row = { product_code: 'P1', warehouse_code: 'W1', quantity: '1.000', updated_at: '2026-01-01T00:00:00Z' };
 
-  it('reads the columns from the after struct and the key columns from the key\'s schema', () => {
+  it("reads the columns from the after struct and the key columns from the key's schema", () => {
     const shape = cdcRecordShape('erp.public.stock_levels', changeKey('stock_levels', row, true), changeValue({ table: 'stock_levels', op: 'c', after: row, withSchema: true }));
     assert.equal(shape.schema, 'public');
     assert.equal(shape.table, 'stock_levels');
-    assert.deepEqual(shape.columns.map((column) => column.name), ['product_code', 'warehouse_code', 'quantity', 'updated_at']);
+    assert.deepEqual(
+      shape.columns.map((column) => column.name),
+      ['product_code', 'warehouse_code', 'quantity', 'updated_at'],
+    );
     assert.deepEqual(shape.keyColumns, ['product_code', 'warehouse_code']);
     assert.deepEqual(shape.columns.find((column) => column.name === 'updated_at')?.choice.normalizer, { normalizer: 'timestamp' });
     // decimal.handling.mode=string makes quantity a plain string: the draft says to check it.
@@ -74,13 +77,22 @@ describe('a CDC record\'s shape', () => {
   });
 
   it('refuses records without a schema part, naming the topic and the way out', () => {
-    assert.throws(() => cdcRecordShape('erp.public.stock_levels', null, changeValue({ table: 'stock_levels', op: 'c', after: row, withSchema: false })), (error) => {
-      assert.ok(isErpDeltaError(error, 'TOPIC_SCHEMA_MISSING'));
-      assert.match(error.message, /erp\.public\.stock_levels have no schema part \(.*schemas\.enable=false\)/);
-      assert.match(error.hint ?? '', /database/);
-      return true;
-    });
-    assert.throws(() => cdcRecordShape('t', null, Buffer.from([0, 0, 0, 0, 1, 2])), (error) => isErpDeltaError(error, 'TOPIC_SCHEMA_MISSING') && /Avro/.test(error.message));
-    assert.throws(() => cdcRecordShape('t', null, Buffer.from('{"schema":{"type":"string"},"payload":"x"}')), (error) => isErpDeltaError(error, 'TOPIC_SCHEMA_MISSING') && /`after`/.test(error.message));
+    assert.throws(
+      () => cdcRecordShape('erp.public.stock_levels', null, changeValue({ table: 'stock_levels', op: 'c', after: row, withSchema: false })),
+      (error) => {
+        assert.ok(isErpDeltaError(error, 'TOPIC_SCHEMA_MISSING'));
+        assert.match(error.message, /erp\.public\.stock_levels have no schema part \(.*schemas\.enable=false\)/);
+        assert.match(error.hint ?? '', /database/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => cdcRecordShape('t', null, Buffer.from([0, 0, 0, 0, 1, 2])),
+      (error) => isErpDeltaError(error, 'TOPIC_SCHEMA_MISSING') && /Avro/.test(error.message),
+    );
+    assert.throws(
+      () => cdcRecordShape('t', null, Buffer.from('{"schema":{"type":"string"},"payload":"x"}')),
+      (error) => isErpDeltaError(error, 'TOPIC_SCHEMA_MISSING') && /`after`/.test(error.message),
+    );
   });
 });

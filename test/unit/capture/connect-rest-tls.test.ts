@@ -32,14 +32,17 @@ describe('Connect REST client over HTTPS', () => {
     rmSync(certificates.dir, { recursive: true, force: true });
   });
 
-  it('trusts Connect\'s certificate through the configured CA, and sends the credentials', async () => {
+  it("trusts Connect's certificate through the configured CA, and sends the credentials", async () => {
     const client = new ConnectRestClient(url, { auth: { user: 'erp-delta', password: 'connect-secret' }, tls: { ca: certificates.caCert }, timeoutMs: 5_000 });
     assert.deepEqual(await client.list(), ['erp-postgres']);
     assert.equal(seen.at(-1), `Basic ${Buffer.from('erp-delta:connect-secret').toString('base64')}`);
   });
 
-  it('says Connect\'s certificate could not be verified without the CA, not retriable', async () => {
-    const error = await new ConnectRestClient(url, { timeoutMs: 5_000 }).list().then(() => undefined, (failed: unknown) => failed);
+  it("says Connect's certificate could not be verified without the CA, not retriable", async () => {
+    const error = await new ConnectRestClient(url, { timeoutMs: 5_000 }).list().then(
+      () => undefined,
+      (failed: unknown) => failed,
+    );
     assert.ok(isErpDeltaError(error, 'CONNECT_REQUEST_FAILED'), String(error));
     assert.equal(error.retriable, false);
     assert.match(error.message, new RegExp(`^The TLS connection to Kafka Connect at ${url.replace(/[.]/g, '\\.')} failed: its certificate could not be verified`));

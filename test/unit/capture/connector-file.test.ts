@@ -5,7 +5,7 @@ import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { projectFiles } from '../../../src/project-files.js';
 
 describe('connector files', () => {
-  it('fills placeholders with the stack\'s endpoints', () => {
+  it("fills placeholders with the stack's endpoints", () => {
     const connector = parseConnectorFile('c.json', JSON.stringify({ name: 'c', config: { 'database.hostname': '${postgres.host}', 'database.port': '${postgres.port}', 'tasks.max': 1 } }));
     const filled = fillPlaceholders(connector, { 'postgres.host': '127.0.0.1', 'postgres.port': '5433' });
     assert.deepEqual(filled.config, { 'database.hostname': '127.0.0.1', 'database.port': '5433', 'tasks.max': '1' });
@@ -13,14 +13,25 @@ describe('connector files', () => {
 
   it('names an unknown placeholder, its key and file', () => {
     const connector = parseConnectorFile('c.json', JSON.stringify({ name: 'c', config: { 'database.user': '${pg.user}' } }));
-    assert.throws(() => fillPlaceholders(connector, { 'postgres.user': 'postgres' }),
-      (error) => isErpDeltaError(error, 'CONNECTOR_PLACEHOLDER_UNKNOWN') && /c\.json: "database\.user" uses \$\{pg\.user\}/.test(error.message));
+    assert.throws(
+      () => fillPlaceholders(connector, { 'postgres.user': 'postgres' }),
+      (error) => isErpDeltaError(error, 'CONNECTOR_PLACEHOLDER_UNKNOWN') && /c\.json: "database\.user" uses \$\{pg\.user\}/.test(error.message),
+    );
   });
 
-  it('refuses a file that is not JSON or not in Connect\'s format, naming the file', () => {
-    assert.throws(() => parseConnectorFile('bad.json', '{'), (error) => isErpDeltaError(error, 'CONNECTOR_FILE_INVALID') && error.message.startsWith('bad.json'));
-    assert.throws(() => parseConnectorFile('bad.json', '{"name":"x"}'), (error) => isErpDeltaError(error, 'CONNECTOR_FILE_INVALID') && error.message.includes('"config"'));
-    assert.throws(() => parseConnectorFile('bad.json', '{"name":"x","config":{},"extra":1}'), (error) => isErpDeltaError(error, 'CONNECTOR_FILE_INVALID'));
+  it("refuses a file that is not JSON or not in Connect's format, naming the file", () => {
+    assert.throws(
+      () => parseConnectorFile('bad.json', '{'),
+      (error) => isErpDeltaError(error, 'CONNECTOR_FILE_INVALID') && error.message.startsWith('bad.json'),
+    );
+    assert.throws(
+      () => parseConnectorFile('bad.json', '{"name":"x"}'),
+      (error) => isErpDeltaError(error, 'CONNECTOR_FILE_INVALID') && error.message.includes('"config"'),
+    );
+    assert.throws(
+      () => parseConnectorFile('bad.json', '{"name":"x","config":{},"extra":1}'),
+      (error) => isErpDeltaError(error, 'CONNECTOR_FILE_INVALID'),
+    );
   });
 
   it('ships an ERP connector that captures the three ERP tables as the DESIGN wants', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { connectorCapturesTable, connectorModes, messageKeyColumns } from '../../../src/capture/connector-modes.js';
 
 describe('connector modes', () => {
-  it('takes Debezium\'s defaults for what the file does not set', () => {
+  it("takes Debezium's defaults for what the file does not set", () => {
     assert.deepEqual(connectorModes({}), { decimalHandling: 'precise', timePrecision: 'adaptive', binaryHandling: 'bytes', moneyFractionDigits: 2, unknown: [] });
   });
 

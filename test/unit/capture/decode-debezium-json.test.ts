@@ -17,11 +17,14 @@ const ROW = {
 const KEY_ONLY = { code: 'C0001' };
 
 function assertDecodeFails(key: Buffer | null, value: Buffer | null, reason: RegExp): void {
-  assert.throws(() => decodeDebeziumJson(key, value), (error) => {
-    assert.ok(isErpDeltaError(error, 'DECODE_FAILED'), `expected DECODE_FAILED, got ${String(error)}`);
-    assert.match(error.message, reason);
-    return true;
-  });
+  assert.throws(
+    () => decodeDebeziumJson(key, value),
+    (error) => {
+      assert.ok(isErpDeltaError(error, 'DECODE_FAILED'), `expected DECODE_FAILED, got ${String(error)}`);
+      assert.match(error.message, reason);
+      return true;
+    },
+  );
 }
 
 describe('decodeDebeziumJson', () => {
@@ -33,10 +36,16 @@ describe('decodeDebeziumJson', () => {
       it(`decodes op ${op} ${form}`, () => {
         const value = changeValue({ table: 'customers', op, before: null, after: ROW, tsMs: 1_709_280_000_123, position: { lsn: 24_023_984, lastCommitLsn: 24_023_928, txId: 771 }, withSchema });
         assert.deepEqual(decodeDebeziumJson(key, value), {
-          kind: 'change', op, key: KEY_ONLY, before: null, after: ROW, sourceTsMs: 1_709_280_000_123,
-          position: op === 'r'
-            ? { connector: 'postgresql', order: '00000000016e93b0:0000000000000000:0000000000000000' }
-            : { connector: 'postgresql', order: '00000000016e93b0:00000000016e9378:00000000016e93b0', transaction: '771' },
+          kind: 'change',
+          op,
+          key: KEY_ONLY,
+          before: null,
+          after: ROW,
+          sourceTsMs: 1_709_280_000_123,
+          position:
+            op === 'r'
+              ? { connector: 'postgresql', order: '00000000016e93b0:0000000000000000:0000000000000000' }
+              : { connector: 'postgresql', order: '00000000016e93b0:00000000016e9378:00000000016e93b0', transaction: '771' },
           snapshot: op === 'r' ? 'initial' : undefined,
         });
       });

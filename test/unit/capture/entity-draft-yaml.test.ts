@@ -31,19 +31,23 @@ function pasted(...rendered: string[]): Record<string, EntityConfig> {
 
 describe('entity draft as YAML', () => {
   it('is accepted by the config validator under `entities:`, composite key and parameters included', () => {
-    const draft = draftOf('order_lines', [
-      column('line_no', 'int4'),
-      column('order_no', 'varchar', { declaredType: 'character varying(20)' }),
-      column('amount', 'numeric', { numericScale: 2, declaredType: 'numeric(12,2)' }),
-      column('ratio', 'numeric'),
-      column('delivered_at', 'timestamp', { declaredType: 'timestamp without time zone' }),
-      column('booked_on', 'date'),
-      column('payload', 'jsonb'),
-      column('tags', '_text', { dataType: 'ARRAY', declaredType: 'text[]' }),
-      column('status', 'order_status', { dataType: 'USER-DEFINED', enumLabels: ['open', 'done'] }),
-      column('updated_at', 'timestamptz'),
-      column('created_by', 'text'),
-    ], ['order_no', 'line_no']);
+    const draft = draftOf(
+      'order_lines',
+      [
+        column('line_no', 'int4'),
+        column('order_no', 'varchar', { declaredType: 'character varying(20)' }),
+        column('amount', 'numeric', { numericScale: 2, declaredType: 'numeric(12,2)' }),
+        column('ratio', 'numeric'),
+        column('delivered_at', 'timestamp', { declaredType: 'timestamp without time zone' }),
+        column('booked_on', 'date'),
+        column('payload', 'jsonb'),
+        column('tags', '_text', { dataType: 'ARRAY', declaredType: 'text[]' }),
+        column('status', 'order_status', { dataType: 'USER-DEFINED', enumLabels: ['open', 'done'] }),
+        column('updated_at', 'timestamptz'),
+        column('created_by', 'text'),
+      ],
+      ['order_no', 'line_no'],
+    );
     const entity = pasted(renderEntityDraft(draft))['order_lines'];
     assert.ok(entity);
     assert.equal(entity.topic, 'erp.public.order_lines');
@@ -77,21 +81,38 @@ describe('entity draft as YAML', () => {
   it('quotes names YAML would read as something else', () => {
     const draft = draftOf('odd', [column('n', 'text'), column('yes', 'int4'), column('a,b', 'text'), column('null', 'text'), column('x: y', 'text')], ['n']);
     const entity = pasted(renderEntityDraft(draft))['odd'];
-    assert.deepEqual(Object.values(entity?.fields ?? {}).map((field) => field.column), ['n', 'yes', 'a,b', 'null', 'x: y']);
+    assert.deepEqual(
+      Object.values(entity?.fields ?? {}).map((field) => field.column),
+      ['n', 'yes', 'a,b', 'null', 'x: y'],
+    );
     assert.equal(yamlScalar('customers'), 'customers');
     assert.equal(yamlScalar('On'), '"On"');
     assert.equal(yamlScalar('sales rep'), '"sales rep"');
   });
 
-  it('drafts the sample ERP\'s tables as config/erp-delta.yaml declares them', () => {
+  it("drafts the sample ERP's tables as config/erp-delta.yaml declares them", () => {
     const shipped = loadConfig(projectFiles.defaultConfig).entities;
     const sample: Record<string, [PostgresColumn[], string[]]> = {
-      customers: [[column('code', 'text'), column('name', 'text'), column('address', 'text'), column('city', 'text'), column('sales_rep_code', 'text'),
-        column('credit_limit', 'numeric', { numericScale: 2 }), column('updated_at', 'timestamptz')], ['code']],
-      products: [[column('code', 'text'), column('description', 'text'), column('unit_price', 'numeric', { numericScale: 2 }), column('active', 'bool'),
-        column('updated_at', 'timestamptz')], ['code']],
-      stock_levels: [[column('product_code', 'text'), column('warehouse_code', 'text'), column('quantity', 'numeric', { numericScale: 3 }),
-        column('updated_at', 'timestamptz')], ['product_code', 'warehouse_code']],
+      customers: [
+        [
+          column('code', 'text'),
+          column('name', 'text'),
+          column('address', 'text'),
+          column('city', 'text'),
+          column('sales_rep_code', 'text'),
+          column('credit_limit', 'numeric', { numericScale: 2 }),
+          column('updated_at', 'timestamptz'),
+        ],
+        ['code'],
+      ],
+      products: [
+        [column('code', 'text'), column('description', 'text'), column('unit_price', 'numeric', { numericScale: 2 }), column('active', 'bool'), column('updated_at', 'timestamptz')],
+        ['code'],
+      ],
+      stock_levels: [
+        [column('product_code', 'text'), column('warehouse_code', 'text'), column('quantity', 'numeric', { numericScale: 3 }), column('updated_at', 'timestamptz')],
+        ['product_code', 'warehouse_code'],
+      ],
     };
     const drafted = pasted(...Object.entries(sample).map(([name, [columns, key]]) => renderEntityDraft(draftOf(name, columns, key))));
     for (const [name, entity] of Object.entries(drafted)) {
@@ -101,7 +122,8 @@ describe('entity draft as YAML', () => {
       assert.equal(entity.deltaTopic, expected.deltaTopic);
       assert.deepEqual(entity.keyFields, expected.keyFields);
       // The shipped config adds docs; the columns and normalizers are what a draft gets right.
-      const withoutDocs = (fields: EntityConfig['fields']): unknown => Object.fromEntries(Object.entries(fields).map(([field, spec]) => [field, Object.fromEntries(Object.entries(spec).filter(([key]) => key !== 'doc'))]));
+      const withoutDocs = (fields: EntityConfig['fields']): unknown =>
+        Object.fromEntries(Object.entries(fields).map(([field, spec]) => [field, Object.fromEntries(Object.entries(spec).filter(([key]) => key !== 'doc'))]));
       assert.deepEqual(withoutDocs(entity.fields), withoutDocs(expected.fields), name);
     }
   });

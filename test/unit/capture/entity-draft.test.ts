@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  AUDIT_REASONS, auditColumnReason, canonicalFieldName, cdcTopicName, checkTopicName, draftEntity, entityNameFor, parseTableOption,
-  type ColumnChoice, type TableDescription,
+  AUDIT_REASONS,
+  auditColumnReason,
+  canonicalFieldName,
+  cdcTopicName,
+  checkTopicName,
+  draftEntity,
+  entityNameFor,
+  parseTableOption,
+  type ColumnChoice,
+  type TableDescription,
 } from '../../../src/capture/entity-draft.js';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 
@@ -45,15 +53,25 @@ describe('entity draft: names', () => {
     assert.equal(entityNameFor('stock_levels', undefined), 'stock_levels');
     assert.equal(entityNameFor('Customers', undefined), 'customers');
     assert.equal(entityNameFor('Order-Lines', 'order_lines'), 'order_lines');
-    assert.throws(() => entityNameFor('Order-Lines', undefined), (error) => isErpDeltaError(error, 'INVALID_OPTION') && /"Order-Lines"/.test(error.message) && /--name/.test(error.hint ?? ''));
-    assert.throws(() => entityNameFor('x', 'Orders'), (error) => isErpDeltaError(error, 'INVALID_OPTION') && /--name "Orders"/.test(error.message));
+    assert.throws(
+      () => entityNameFor('Order-Lines', undefined),
+      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /"Order-Lines"/.test(error.message) && /--name/.test(error.hint ?? ''),
+    );
+    assert.throws(
+      () => entityNameFor('x', 'Orders'),
+      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /--name "Orders"/.test(error.message),
+    );
   });
 
   it('reads --table as schema.table, naming a bad one', () => {
     assert.deepEqual(parseTableOption('public.customers'), { schema: 'public', table: 'customers' });
     assert.deepEqual(parseTableOption(' erp.Stock_Levels '), { schema: 'erp', table: 'Stock_Levels' });
     for (const bad of ['customers', 'a.b.c', '.customers', 'public.', 'public. customers', '']) {
-      assert.throws(() => parseTableOption(bad), (error) => isErpDeltaError(error, 'INVALID_OPTION') && error.message.includes(`--table "${bad}"`), bad);
+      assert.throws(
+        () => parseTableOption(bad),
+        (error) => isErpDeltaError(error, 'INVALID_OPTION') && error.message.includes(`--table "${bad}"`),
+        bad,
+      );
     }
   });
 
@@ -61,14 +79,34 @@ describe('entity draft: names', () => {
     assert.equal(cdcTopicName('erp', 'public', 'customers'), 'erp.public.customers');
     assert.equal(cdcTopicName('erp', 'public', 'order lines$'), 'erp.public.order_lines_');
     assert.equal(checkTopicName('crm.orders'), 'crm.orders');
-    assert.throws(() => checkTopicName('crm orders'), (error) => isErpDeltaError(error, 'INVALID_OPTION') && /--topic "crm orders"/.test(error.message));
+    assert.throws(
+      () => checkTopicName('crm orders'),
+      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /--topic "crm orders"/.test(error.message),
+    );
   });
 });
 
 describe('entity draft: audit columns', () => {
   it('finds the columns every UPDATE touches, whatever their spelling', () => {
-    for (const column of ['updated_at', 'UpdatedAt', 'UPDATED_AT', 'modified', 'modified_at', 'modified_on', 'last_modified', 'LastModified', 'last_modified_at',
-      'last_updated', 'changed_at', 'change_date', 'update_date', 'modify_date', 'upd_ts', 'lastmod', 'last_update']) {
+    for (const column of [
+      'updated_at',
+      'UpdatedAt',
+      'UPDATED_AT',
+      'modified',
+      'modified_at',
+      'modified_on',
+      'last_modified',
+      'LastModified',
+      'last_modified_at',
+      'last_updated',
+      'changed_at',
+      'change_date',
+      'update_date',
+      'modify_date',
+      'upd_ts',
+      'lastmod',
+      'last_update',
+    ]) {
       assert.equal(auditColumnReason(column), AUDIT_REASONS.updatedWhen, column);
     }
     for (const column of ['updated_by', 'modified_by', 'last_modified_by', 'changed_user']) assert.equal(auditColumnReason(column), AUDIT_REASONS.updatedBy, column);
@@ -88,7 +126,10 @@ describe('entity draft: the entity', () => {
     const draft = draftEntity(table(['line_no', 'order_no', 'item'], ['order_no', 'line_no']), { entityName: 'order_lines', topic: 'erp.public.order_lines', header: ['h'] });
     assert.deepEqual(draft.keyFields, ['orderNo', 'lineNo']);
     assert.deepEqual(draft.keyColumns, ['order_no', 'line_no']);
-    assert.deepEqual(draft.fields.map((field) => field.name), ['lineNo', 'orderNo', 'item']);
+    assert.deepEqual(
+      draft.fields.map((field) => field.name),
+      ['lineNo', 'orderNo', 'item'],
+    );
     assert.equal(draft.deltaTopic, 'erp-delta.order_lines');
     assert.deepEqual(draft.header, ['h']);
   });
@@ -101,20 +142,28 @@ describe('entity draft: the entity', () => {
 
   it('gives columns whose names camelCase alike names of their own', () => {
     const draft = draftEntity(table(['sales_rep', 'SalesRep', 'salesrep'], ['sales_rep']), { entityName: 'x', topic: 't', header: [] });
-    assert.deepEqual(draft.fields.map((field) => field.name), ['salesRep', 'salesRep2', 'salesrep']);
+    assert.deepEqual(
+      draft.fields.map((field) => field.name),
+      ['salesRep', 'salesRep2', 'salesrep'],
+    );
   });
 
   it('refuses a table without a key, naming it and saying what Debezium needs', () => {
-    assert.throws(() => draftEntity(table(['code'], []), { entityName: 'x', topic: 't', header: [] }), (error) => {
-      assert.ok(isErpDeltaError(error, 'TABLE_WITHOUT_KEY'));
-      assert.match(error.message, /public\.order_lines has no primary key/);
-      assert.match(error.hint ?? '', /message\.key\.columns/);
-      return true;
-    });
+    assert.throws(
+      () => draftEntity(table(['code'], []), { entityName: 'x', topic: 't', header: [] }),
+      (error) => {
+        assert.ok(isErpDeltaError(error, 'TABLE_WITHOUT_KEY'));
+        assert.match(error.message, /public\.order_lines has no primary key/);
+        assert.match(error.hint ?? '', /message\.key\.columns/);
+        return true;
+      },
+    );
   });
 
   it('refuses key columns the table does not have', () => {
-    assert.throws(() => draftEntity(table(['code'], ['id']), { entityName: 'x', topic: 't', header: [] }),
-      (error) => isErpDeltaError(error, 'TABLE_WITHOUT_KEY') && /"id"/.test(error.message));
+    assert.throws(
+      () => draftEntity(table(['code'], ['id']), { entityName: 'x', topic: 't', header: [] }),
+      (error) => isErpDeltaError(error, 'TABLE_WITHOUT_KEY') && /"id"/.test(error.message),
+    );
   });
 });

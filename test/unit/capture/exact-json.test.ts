@@ -59,8 +59,10 @@ describe('exact JSON for integers beyond 2^53', () => {
     const deep = `${'['.repeat(100_000)}9007199254740993${']'.repeat(100_000)}`;
     const text = `{"before":null,"after":{"code":"C0001","deep":${deep}},"source":{"ts_ms":1},"op":"c"}`;
     assert.equal(readCompactEnvelope(text, { code: 'C0001' }), undefined, 'left to the full parse');
-    assert.throws(() => decodeDebeziumJson(Buffer.from('{"code":"C0001"}'), Buffer.from(text)), (error) => isErpDeltaError(error, 'DECODE_FAILED')
-      && /the value holds an integer beyond 2\^53 and cannot be read exactly/.test(error.message));
+    assert.throws(
+      () => decodeDebeziumJson(Buffer.from('{"code":"C0001"}'), Buffer.from(text)),
+      (error) => isErpDeltaError(error, 'DECODE_FAILED') && /the value holds an integer beyond 2\^53 and cannot be read exactly/.test(error.message),
+    );
   });
 });
 
@@ -114,7 +116,7 @@ describe('normalizers reading a decoded row with integers beyond 2^53', () => {
     assert.throws(() => normalize({ normalizer: 'timestamp', epochUnit: 'nanos' }, 'infinity_ns'), /is PostgreSQL's timestamp 'infinity'/);
   });
 
-  it('writes an array column\'s integers with all their digits', () => {
+  it("writes an array column's integers with all their digits", () => {
     assert.equal(normalize({ normalizer: 'json' }, 'ids'), '[9007199254740993,1]');
   });
 

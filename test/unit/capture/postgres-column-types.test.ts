@@ -31,7 +31,7 @@ function choose(input: PostgresColumn, modes = SHIPPED): NormalizerChoice {
 }
 
 describe('PostgreSQL column types -> normalizers', () => {
-  it('reads the shipped connector file\'s modes', () => {
+  it("reads the shipped connector file's modes", () => {
     assert.equal(SHIPPED.decimalHandling, 'string');
     assert.equal(SHIPPED.timePrecision, 'isostring');
     assert.equal(SHIPPED.binaryHandling, 'bytes');
@@ -72,12 +72,12 @@ describe('PostgreSQL column types -> normalizers', () => {
     assert.match(choice.notes.join(' '), /placeholder/);
   });
 
-  it('gives money the connector\'s money.fraction.digits', () => {
+  it("gives money the connector's money.fraction.digits", () => {
     assert.deepEqual(choose(column('money')), { normalizer: 'decimal', scale: 2 });
     assert.deepEqual(choose(column('money'), connectorModes({ 'money.fraction.digits': '4' })), { normalizer: 'decimal', scale: 4, encoding: 'base64' });
   });
 
-  it('gives a timestamp without time zone a placeholder zone and says the ERP\'s zone must be set', () => {
+  it("gives a timestamp without time zone a placeholder zone and says the ERP's zone must be set", () => {
     const choice = postgresColumnChoice(column('timestamp', { datetimePrecision: 6, declaredType: 'timestamp without time zone' }), SHIPPED);
     assert.deepEqual(choice.normalizer, { normalizer: 'timestamp', zone: PLACEHOLDER_ZONE });
     assert.match(choice.notes.join(' '), /UTC is a placeholder: set the IANA zone the ERP writes local time in/);
@@ -93,7 +93,7 @@ describe('PostgreSQL column types -> normalizers', () => {
     assert.deepEqual(choose(column('time', { datetimePrecision: 0 }), connectorModes({ 'time.precision.mode': 'adaptive_time_microseconds' })), { normalizer: 'time', unit: 'micros' });
   });
 
-  it('reads bit(1) as a flag, longer bit strings as bytes in the connector\'s binary encoding', () => {
+  it("reads bit(1) as a flag, longer bit strings as bytes in the connector's binary encoding", () => {
     assert.deepEqual(choose(column('bit', { characterMaximumLength: 1 })), { normalizer: 'boolean' });
     assert.deepEqual(choose(column('bit', { characterMaximumLength: 8 })), { normalizer: 'bytes' });
     assert.deepEqual(choose(column('varbit')), { normalizer: 'bytes' });
@@ -119,8 +119,27 @@ describe('PostgreSQL column types -> normalizers', () => {
 
   it('only chooses what the normalizers accept, in every mode', () => {
     const modes = [SHIPPED, DEFAULTS, connectorModes({ 'decimal.handling.mode': 'double', 'time.precision.mode': 'connect', 'binary.handling.mode': 'base64-url-safe' })];
-    const columns = ['text', 'int4', 'bool', 'numeric', 'money', 'float8', 'date', 'timestamp', 'timestamptz', 'time', 'timetz', 'json', 'hstore', 'uuid', 'bytea', 'bit', 'point', 'interval', 'xml']
-      .map((udtName) => column(udtName, { numericScale: udtName === 'numeric' ? 2 : null, datetimePrecision: 6 }));
+    const columns = [
+      'text',
+      'int4',
+      'bool',
+      'numeric',
+      'money',
+      'float8',
+      'date',
+      'timestamp',
+      'timestamptz',
+      'time',
+      'timetz',
+      'json',
+      'hstore',
+      'uuid',
+      'bytea',
+      'bit',
+      'point',
+      'interval',
+      'xml',
+    ].map((udtName) => column(udtName, { numericScale: udtName === 'numeric' ? 2 : null, datetimePrecision: 6 }));
     for (const mode of modes) {
       for (const input of columns) {
         const spec = normalizerSpec.parse(choose(input, mode));

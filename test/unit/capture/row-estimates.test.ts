@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { connectorDatabase } from '../../../src/capture/connector-database.js';
 import { chooseRowEstimate } from '../../../src/capture/row-estimates.js';
 
-describe('a table\'s row estimate', () => {
+describe("a table's row estimate", () => {
   it('takes n_live_tup, kept current by every insert and delete, over reltuples, as old as the last ANALYZE', () => {
     assert.deepEqual(chooseRowEstimate({ reltuples: 300, liveTuples: 344, statisticsKnowAnalysis: true }), { rows: 344, from: 'n_live_tup' });
   });
@@ -20,18 +20,25 @@ describe('a table\'s row estimate', () => {
   });
 });
 
-describe('a connector\'s database connection', () => {
+describe("a connector's database connection", () => {
   const options = { password: undefined, timeoutMs: 5_000, applicationName: 'erp-delta test' };
   const connector = { 'database.hostname': 'erp-db', 'database.port': '5433', 'database.user': 'debezium', 'database.password': 'secret', 'database.dbname': 'erp' };
 
-  it('is the connector\'s own settings, with sslmode followed', () => {
+  it("is the connector's own settings, with sslmode followed", () => {
     assert.deepEqual(connectorDatabase({ ...connector, 'database.sslmode': 'require' }, options), {
-      host: 'erp-db', port: 5433, database: 'erp', user: 'debezium', password: 'secret', ssl: { rejectUnauthorized: false },
-      connectionTimeoutMillis: 5_000, query_timeout: 5_000, application_name: 'erp-delta test',
+      host: 'erp-db',
+      port: 5433,
+      database: 'erp',
+      user: 'debezium',
+      password: 'secret',
+      ssl: { rejectUnauthorized: false },
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 5_000,
+      application_name: 'erp-delta test',
     });
   });
 
-  it('needs capture.database.password for a Connect config provider reference, and uses it over the connector\'s', () => {
+  it("needs capture.database.password for a Connect config provider reference, and uses it over the connector's", () => {
     assert.match(connectorDatabase({ ...connector, 'database.password': '${file:/secrets/erp.properties:password}' }, options) as string, /set capture\.database\.password/);
     assert.equal((connectorDatabase({ ...connector, 'database.password': '${env:PG}' }, { ...options, password: 'from-config' }) as { password: string }).password, 'from-config');
   });

@@ -3,14 +3,30 @@ import { describe, it } from 'node:test';
 import { parseSnapshotNotification, tableOutcomes } from '../../../src/capture/snapshot-notification.js';
 
 /** Notifications as Debezium 3.6's sink channel wrote them on the test stack (JsonConverter without schemas). */
-const written = (type: string, additional: Record<string, string>) => Buffer.from(JSON.stringify({
-  id: 'cmp-1', type, aggregate_type: 'Incremental Snapshot', additional_data: { connector_name: 'erp', ...additional }, timestamp: 1796317409511,
-}));
+const written = (type: string, additional: Record<string, string>) =>
+  Buffer.from(
+    JSON.stringify({
+      id: 'cmp-1',
+      type,
+      aggregate_type: 'Incremental Snapshot',
+      additional_data: { connector_name: 'erp', ...additional },
+      timestamp: 1796317409511,
+    }),
+  );
 
 describe('Debezium snapshot notifications', () => {
   it('reads a table scan completed, and says the table was read completely', () => {
-    const notification = parseSnapshotNotification(written('TABLE_SCAN_COMPLETED', { scanned_collection: 'public.products', total_rows_scanned: '8', data_collections: 'public.products, public.customers', status: 'SUCCEEDED' }));
-    assert.deepEqual(notification, { id: 'cmp-1', type: 'TABLE_SCAN_COMPLETED', dataCollections: ['public.products', 'public.customers'], scannedCollection: 'public.products', totalRowsScanned: 8, status: 'SUCCEEDED' });
+    const notification = parseSnapshotNotification(
+      written('TABLE_SCAN_COMPLETED', { scanned_collection: 'public.products', total_rows_scanned: '8', data_collections: 'public.products, public.customers', status: 'SUCCEEDED' }),
+    );
+    assert.deepEqual(notification, {
+      id: 'cmp-1',
+      type: 'TABLE_SCAN_COMPLETED',
+      dataCollections: ['public.products', 'public.customers'],
+      scannedCollection: 'public.products',
+      totalRowsScanned: 8,
+      status: 'SUCCEEDED',
+    });
     assert.deepEqual(notification && tableOutcomes(notification), { complete: ['public.products'], incomplete: [] });
   });
 
@@ -30,7 +46,7 @@ describe('Debezium snapshot notifications', () => {
     assert.deepEqual(aborted && tableOutcomes(aborted), { complete: [], incomplete: ['public.a'] });
   });
 
-  it('unwraps JsonConverter\'s schema part, and ignores what is not an incremental snapshot\'s', () => {
+  it("unwraps JsonConverter's schema part, and ignores what is not an incremental snapshot's", () => {
     const payload = JSON.parse(written('COMPLETED', { data_collections: 'public.a' }).toString()) as object;
     assert.equal(parseSnapshotNotification(Buffer.from(JSON.stringify({ schema: { type: 'struct' }, payload })))?.type, 'COMPLETED');
     assert.equal(parseSnapshotNotification(Buffer.from(JSON.stringify({ ...payload, aggregate_type: 'Initial Snapshot' }))), undefined);

@@ -29,40 +29,181 @@ function picked(block: Block): Block {
 // project's Avro decoding yields them (capture/source-decoder.ts).
 
 // MaterializeInc/materialize#14211: a snapshot record of Debezium 1.9.5.
-const PG_SNAPSHOT: Block = { version: '1.9.5.Final', connector: 'postgresql', name: 'postgres', ts_ms: 1660304398619, snapshot: 'last', db: 'postgres', sequence: '[null,"23493504"]', schema: 'public', table: 'debezium_table', txId: 560, lsn: 23493504, xmin: null };
+const PG_SNAPSHOT: Block = {
+  version: '1.9.5.Final',
+  connector: 'postgresql',
+  name: 'postgres',
+  ts_ms: 1660304398619,
+  snapshot: 'last',
+  db: 'postgres',
+  sequence: '[null,"23493504"]',
+  schema: 'public',
+  table: 'debezium_table',
+  txId: 560,
+  lsn: 23493504,
+  xmin: null,
+};
 // MaterializeInc/materialize#7557: the two rows of one INSERT, Debezium 1.6.1 (one sequence for both: DBZ-3801).
-const PG_ROW_1: Block = { version: '1.6.1.Final', connector: 'postgresql', name: 'tpch', ts_ms: 1627401465527, snapshot: 'false', db: 'tpch', sequence: '["54604320","54604320"]', schema: 'public', table: 'brennan2', txId: 86302, lsn: 54604320, xmin: null };
+const PG_ROW_1: Block = {
+  version: '1.6.1.Final',
+  connector: 'postgresql',
+  name: 'tpch',
+  ts_ms: 1627401465527,
+  snapshot: 'false',
+  db: 'tpch',
+  sequence: '["54604320","54604320"]',
+  schema: 'public',
+  table: 'brennan2',
+  txId: 86302,
+  lsn: 54604320,
+  xmin: null,
+};
 const PG_ROW_2: Block = { ...PG_ROW_1, lsn: 54604384 };
 // documentation/modules/ROOT/pages/connectors/postgresql.adoc ("Debezium connector for PostgreSQL"),
 // the update event (its source has no sequence, as before Debezium 1.5).
-const PG_DOC_UPDATE: Block = { version: '3.2.0.Final', connector: 'postgresql', name: 'PostgreSQL_server', ts_ms: 1559033904863, snapshot: false, db: 'postgres', schema: 'public', table: 'customers', txId: 556, lsn: 24023128, xmin: null };
+const PG_DOC_UPDATE: Block = {
+  version: '3.2.0.Final',
+  connector: 'postgresql',
+  name: 'PostgreSQL_server',
+  ts_ms: 1559033904863,
+  snapshot: false,
+  db: 'postgres',
+  schema: 'public',
+  table: 'customers',
+  txId: 556,
+  lsn: 24023128,
+  xmin: null,
+};
 
 // documentation/.../partials/modules/all-connectors/shared-mariadb-mysql.adoc ("Debezium connector
 // for MySQL"), the create, update and delete events of one row.
-const MYSQL_CREATE: Block = { version: '3.2.0.Final', connector: 'mysql', name: 'mysql-server-1', ts_ms: 0, snapshot: false, db: 'inventory', table: 'customers', server_id: 0, gtid: null, file: 'mysql-bin.000003', pos: 154, row: 0, thread: 7, query: 'INSERT INTO customers (first_name, last_name, email) VALUES (\'Anne\', \'Kretchmar\', \'annek@noanswer.org\')' };
-const MYSQL_UPDATE: Block = { ...MYSQL_CREATE, ts_ms: 1465581029100, server_id: 223344, pos: 484, query: 'UPDATE customers SET first_name=\'Anne Marie\' WHERE id=1004' };
+const MYSQL_CREATE: Block = {
+  version: '3.2.0.Final',
+  connector: 'mysql',
+  name: 'mysql-server-1',
+  ts_ms: 0,
+  snapshot: false,
+  db: 'inventory',
+  table: 'customers',
+  server_id: 0,
+  gtid: null,
+  file: 'mysql-bin.000003',
+  pos: 154,
+  row: 0,
+  thread: 7,
+  query: "INSERT INTO customers (first_name, last_name, email) VALUES ('Anne', 'Kretchmar', 'annek@noanswer.org')",
+};
+const MYSQL_UPDATE: Block = { ...MYSQL_CREATE, ts_ms: 1465581029100, server_id: 223344, pos: 484, query: "UPDATE customers SET first_name='Anne Marie' WHERE id=1004" };
 const MYSQL_DELETE: Block = { ...MYSQL_CREATE, ts_ms: 1465581902300, server_id: 223344, pos: 805, query: 'DELETE FROM customers WHERE id=1004' };
 // debezium-connector-binlog/.../BinlogSourceInfo.java, the javadoc's snapshot record, its file one
 // before the documented events' (a rotation came between).
-const MYSQL_SNAPSHOT: Block = { name: 'production-server', connector: 'mysql', server_id: 112233, ts_sec: 1234567, gtid: 'db58b0ae-2c10-11e6-b284-0242ac110002:199', file: 'mysql-bin.000002', pos: 1081, row: 0, snapshot: true, thread: 1, db: 'inventory', table: 'products' };
+const MYSQL_SNAPSHOT: Block = {
+  name: 'production-server',
+  connector: 'mysql',
+  server_id: 112233,
+  ts_sec: 1234567,
+  gtid: 'db58b0ae-2c10-11e6-b284-0242ac110002:199',
+  file: 'mysql-bin.000002',
+  pos: 1081,
+  row: 0,
+  snapshot: true,
+  thread: 1,
+  db: 'inventory',
+  table: 'products',
+};
 // debezium-connector-mariadb/.../SourceInfo.java, the javadoc's source block, streamed.
-const MARIADB_CHANGE: Block = { name: 'production-server', connector: 'mariadb', server_id: 112233, ts_ms: 123456789, gtid: '0-1-3', file: 'binlog.000003', pos: 1081, row: 0, snapshot: false, thread: 1, db: 'inventory', table: 'products' };
+const MARIADB_CHANGE: Block = {
+  name: 'production-server',
+  connector: 'mariadb',
+  server_id: 112233,
+  ts_ms: 123456789,
+  gtid: '0-1-3',
+  file: 'binlog.000003',
+  pos: 1081,
+  row: 0,
+  snapshot: false,
+  thread: 1,
+  db: 'inventory',
+  table: 'products',
+};
 
 // documentation/modules/ROOT/pages/connectors/sqlserver.adoc ("Debezium connector for SQL Server"):
 // the snapshot's schema change event, then the create and the update events of one row.
-const SQLSERVER_SNAPSHOT: Block = { version: '3.2.0.Final', connector: 'sqlserver', name: 'server1', ts_ms: 0, snapshot: 'true', db: 'testDB', schema: 'dbo', table: 'customers', change_lsn: null, commit_lsn: '00000025:00000d98:00a2', event_serial_no: null };
-const SQLSERVER_CREATE: Block = { version: '3.2.0.Final', connector: 'sqlserver', name: 'server1', ts_ms: 1559729468470, snapshot: false, db: 'testDB', schema: 'dbo', table: 'customers', change_lsn: '00000027:00000758:0003', commit_lsn: '00000027:00000758:0005', event_serial_no: '1' };
+const SQLSERVER_SNAPSHOT: Block = {
+  version: '3.2.0.Final',
+  connector: 'sqlserver',
+  name: 'server1',
+  ts_ms: 0,
+  snapshot: 'true',
+  db: 'testDB',
+  schema: 'dbo',
+  table: 'customers',
+  change_lsn: null,
+  commit_lsn: '00000025:00000d98:00a2',
+  event_serial_no: null,
+};
+const SQLSERVER_CREATE: Block = {
+  version: '3.2.0.Final',
+  connector: 'sqlserver',
+  name: 'server1',
+  ts_ms: 1559729468470,
+  snapshot: false,
+  db: 'testDB',
+  schema: 'dbo',
+  table: 'customers',
+  change_lsn: '00000027:00000758:0003',
+  commit_lsn: '00000027:00000758:0005',
+  event_serial_no: '1',
+};
 const SQLSERVER_UPDATE: Block = { ...SQLSERVER_CREATE, ts_ms: 1559729995937, change_lsn: '00000027:00000ac0:0002', commit_lsn: '00000027:00000ac0:0007', event_serial_no: '2' };
 
 // documentation/modules/ROOT/pages/connectors/oracle.adoc ("Debezium connector for Oracle"): the
 // snapshot's schema change event (a DDL event carries a commit_scn there; a snapshot row has none,
 // OracleSourceInfoStructMaker), then the create and the update events.
-const ORACLE_SNAPSHOT: Block = { version: '3.2.0.Final', connector: 'oracle', name: 'server1', ts_ms: 1588252618953, snapshot: 'true', db: 'ORCLPDB1', schema: 'DEBEZIUM', table: 'CUSTOMERS', txId: null, scn: '1513734', commit_scn: '1513754', lcr_position: null, rs_id: '001234.00012345.0124', ssn: 1, redo_thread: 1, user_name: 'user', row_id: 'AAASgjAAMAAAACnAAA', commit_ts_ms: 1588252619012, start_scn: '1513734', start_ts_ms: 1588252618953 };
-const ORACLE_CREATE: Block = { version: '3.2.0.Final', name: 'server1', connector: 'oracle', ts_ms: 1520085154000, txId: '6.28.807', scn: '2122185', commit_scn: '2122185', rs_id: '001234.00012345.0124', ssn: 1, redo_thread: 1, user_name: 'user', snapshot: false, row_id: 'AAASgjAAMAAAACnAAA', commit_ts_ms: 1520085154000, start_scn: '2122185', start_ts_ms: 1520085154000 };
+const ORACLE_SNAPSHOT: Block = {
+  version: '3.2.0.Final',
+  connector: 'oracle',
+  name: 'server1',
+  ts_ms: 1588252618953,
+  snapshot: 'true',
+  db: 'ORCLPDB1',
+  schema: 'DEBEZIUM',
+  table: 'CUSTOMERS',
+  txId: null,
+  scn: '1513734',
+  commit_scn: '1513754',
+  lcr_position: null,
+  rs_id: '001234.00012345.0124',
+  ssn: 1,
+  redo_thread: 1,
+  user_name: 'user',
+  row_id: 'AAASgjAAMAAAACnAAA',
+  commit_ts_ms: 1588252619012,
+  start_scn: '1513734',
+  start_ts_ms: 1588252618953,
+};
+const ORACLE_CREATE: Block = {
+  version: '3.2.0.Final',
+  name: 'server1',
+  connector: 'oracle',
+  ts_ms: 1520085154000,
+  txId: '6.28.807',
+  scn: '2122185',
+  commit_scn: '2122185',
+  rs_id: '001234.00012345.0124',
+  ssn: 1,
+  redo_thread: 1,
+  user_name: 'user',
+  snapshot: false,
+  row_id: 'AAASgjAAMAAAACnAAA',
+  commit_ts_ms: 1520085154000,
+  start_scn: '2122185',
+  start_ts_ms: 1520085154000,
+};
 const ORACLE_UPDATE: Block = { ...ORACLE_CREATE, txId: '6.9.809', scn: '2125544', commit_scn: '2125544', start_scn: '2125544' };
 
 describe('source positions of Debezium source blocks', () => {
-  it('reads each connector\'s documented block, and its transaction while streaming', () => {
+  it("reads each connector's documented block, and its transaction while streaming", () => {
     assert.deepEqual(position(PG_ROW_1), { connector: 'postgresql', order: '0000000003413220:0000000003413220:0000000003413220', transaction: '86302' });
     assert.deepEqual(position(MYSQL_UPDATE), { connector: 'mysql', order: `00000003:00000000000001e4:00000000:${Buffer.from('mysql-bin.000003').toString('hex')}` });
     assert.equal(position(MARIADB_CHANGE).transaction, '0-1-3');
@@ -81,7 +222,7 @@ describe('source positions of Debezium source blocks', () => {
   });
 
   describe('a snapshot record sorts before a later streamed change of the same row', () => {
-    it('postgresql: snapshot at the slot\'s LSN, then the transactions after it', () => {
+    it("postgresql: snapshot at the slot's LSN, then the transactions after it", () => {
       // The first transaction after a new connector's snapshot has no last commit (sequence [null, lsn]).
       const first = { ...PG_SNAPSHOT, snapshot: 'false', sequence: '[null,"23493680"]', txId: 561, lsn: 23493680 };
       const second = { ...first, sequence: '["23493712","23493800"]', txId: 562, lsn: 23493800 };
@@ -107,14 +248,14 @@ describe('source positions of Debezium source blocks', () => {
       assert.equal(position(incremental).transaction, undefined);
     });
 
-    it('mysql: the binlog position read at the snapshot\'s start, then the row events', () => {
+    it("mysql: the binlog position read at the snapshot's start, then the row events", () => {
       assert.equal(compare(MYSQL_SNAPSHOT, MYSQL_CREATE), -1);
       assert.equal(compare(MYSQL_CREATE, MYSQL_UPDATE), -1);
       assert.equal(compare(MYSQL_UPDATE, MYSQL_DELETE), -1);
       assert.equal(compare(MYSQL_UPDATE, { ...MYSQL_UPDATE, row: 1 }), -1, 'the next row of the same event');
     });
 
-    it('sqlserver: the snapshot\'s maximum LSN, then the changes committed after it', () => {
+    it("sqlserver: the snapshot's maximum LSN, then the changes committed after it", () => {
       assert.equal(compare(SQLSERVER_SNAPSHOT, SQLSERVER_CREATE), -1);
       assert.equal(compare(SQLSERVER_CREATE, SQLSERVER_UPDATE), -1);
       // A primary-key update: delete and insert at the same LSNs, numbered 1 and 2.
@@ -123,7 +264,7 @@ describe('source positions of Debezium source blocks', () => {
       assert.equal(compare({ ...SQLSERVER_CREATE, commit_lsn: '00000025:00000d98:00a2', change_lsn: '00000025:00000d98:0090' }, SQLSERVER_SNAPSHOT), -1);
     });
 
-    it('oracle: the flashback query\'s SCN, then the transactions committed after it', () => {
+    it("oracle: the flashback query's SCN, then the transactions committed after it", () => {
       assert.equal(compare(ORACLE_SNAPSHOT, ORACLE_CREATE), -1);
       assert.equal(compare(ORACLE_CREATE, ORACLE_UPDATE), -1);
       // A transaction running at the snapshot: changed the row before its SCN, committed after it.
@@ -138,16 +279,23 @@ describe('source positions of Debezium source blocks', () => {
   it('postgresql: orders interleaved transactions by commit, as pgoutput sends them (MaterializeInc/materialize#5668)', () => {
     // The issue's example: a changes at LSNs 3, 5, 7 and commits at 8; b changes at 4, 6 and commits
     // at 9. Debezium sends a's changes, then b's; b's sequence names a's commit.
-    const change = (lsn: number, lastCommit: number | null, txId: number): Block =>
-      ({ ...PG_ROW_1, sequence: JSON.stringify([lastCommit === null ? null : String(lastCommit), String(lsn)]), lsn, txId });
+    const change = (lsn: number, lastCommit: number | null, txId: number): Block => ({
+      ...PG_ROW_1,
+      sequence: JSON.stringify([lastCommit === null ? null : String(lastCommit), String(lsn)]),
+      lsn,
+      txId,
+    });
     const sent = [change(3, null, 1), change(5, null, 1), change(7, null, 1), change(4, 8, 2), change(6, 8, 2)];
-    const byOrder = [...sent].reverse().map(position).sort((a, b) => compareSourcePositions(a, b) ?? 0);
+    const byOrder = [...sent]
+      .reverse()
+      .map(position)
+      .sort((a, b) => compareSourcePositions(a, b) ?? 0);
     assert.deepEqual(byOrder, sent.map(position));
     const byLsn = [...sent].sort((a, b) => Number(a['lsn']) - Number(b['lsn']));
     assert.notDeepEqual(byLsn, sent, 'the LSNs alone would interleave them');
   });
 
-  it('postgresql: the first transaction after a new connector\'s snapshot shows no commit of its own', () => {
+  it("postgresql: the first transaction after a new connector's snapshot shows no commit of its own", () => {
     // Running when the slot became consistent at S, it changed the row below S and committed after
     // S. Its sequence has no last commit, nothing in the block places its commit after S: it sorts
     // before the snapshot of its row. partsOf lets a caller see that such a position lacks a commit.
@@ -156,7 +304,7 @@ describe('source positions of Debezium source blocks', () => {
     assert.deepEqual(partsOf(position(straddler)), { connector: 'postgresql', snapshot: false, lsn: 23493400n, lastCommitLsn: undefined });
   });
 
-  it('takes the change\'s own lsn over sequence\'s second element (materialize#7557: one sequence for two rows)', () => {
+  it("takes the change's own lsn over sequence's second element (materialize#7557: one sequence for two rows)", () => {
     assert.equal(compare(PG_ROW_1, PG_ROW_2), -1);
   });
 
@@ -176,12 +324,18 @@ describe('source positions of Debezium source blocks', () => {
   });
 
   it('gives the same position for a number, its text and a bigint', () => {
-    const ways = (block: Block, members: string[]) => [
-      block,
-      { ...block, ...Object.fromEntries(members.map((name) => [name, String(block[name])])) },
-      { ...block, ...Object.fromEntries(members.map((name) => [name, BigInt(block[name] as number | string)])) },
-    ].map(position);
-    for (const [block, members] of [[PG_ROW_2, ['lsn', 'txId']], [MYSQL_UPDATE, ['pos', 'row']], [{ ...SQLSERVER_UPDATE, event_serial_no: 2 }, ['event_serial_no']], [{ ...ORACLE_UPDATE, scn: 2125544, commit_scn: 2125544, txSeq: 3 }, ['scn', 'commit_scn', 'txSeq']]] as const) {
+    const ways = (block: Block, members: string[]) =>
+      [
+        block,
+        { ...block, ...Object.fromEntries(members.map((name) => [name, String(block[name])])) },
+        { ...block, ...Object.fromEntries(members.map((name) => [name, BigInt(block[name] as number | string)])) },
+      ].map(position);
+    for (const [block, members] of [
+      [PG_ROW_2, ['lsn', 'txId']],
+      [MYSQL_UPDATE, ['pos', 'row']],
+      [{ ...SQLSERVER_UPDATE, event_serial_no: 2 }, ['event_serial_no']],
+      [{ ...ORACLE_UPDATE, scn: 2125544, commit_scn: 2125544, txSeq: 3 }, ['scn', 'commit_scn', 'txSeq']],
+    ] as const) {
       const [asNumber, ...others] = ways(block, [...members]);
       for (const other of others) assert.deepEqual(other, asNumber);
     }
@@ -192,14 +346,21 @@ describe('source positions of Debezium source blocks', () => {
     assert.match(position({ ...PG_ROW_1, sequence: `["${big}","${big}"]`, lsn: big }).order, /^0020000000000001:/);
     assert.match(position({ ...PG_ROW_1, sequence: `["1","${big}"]`, lsn: BigInt(big) }).order, /:0020000000000001$/);
     assert.equal(compare({ ...MYSQL_UPDATE, pos: big }, { ...MYSQL_UPDATE, pos: '9007199254740992' }), 1);
-    assert.equal(compare({ ...ORACLE_UPDATE, scn: '18446744073709551614', commit_scn: '18446744073709551615' }, { ...ORACLE_UPDATE, scn: '18446744073709551615', commit_scn: '18446744073709551615' }), -1);
+    assert.equal(
+      compare({ ...ORACLE_UPDATE, scn: '18446744073709551614', commit_scn: '18446744073709551615' }, { ...ORACLE_UPDATE, scn: '18446744073709551615', commit_scn: '18446744073709551615' }),
+      -1,
+    );
     assert.equal(sourcePositionOf({ ...PG_DOC_UPDATE, lsn: 2 ** 53 + 2 }), undefined, 'a rounded number orders nothing');
-    assert.equal(position({ ...PG_ROW_1, sequence: `["1","${big}"]`, lsn: 2 ** 53 + 2 }).order.endsWith(':0020000000000001'), true, 'sequence\'s exact text instead');
+    assert.equal(position({ ...PG_ROW_1, sequence: `["1","${big}"]`, lsn: 2 ** 53 + 2 }).order.endsWith(':0020000000000001'), true, "sequence's exact text instead");
   });
 
   it('gives undefined for a block without a usable position', () => {
     const unusable: unknown[] = [
-      undefined, null, 'postgresql', [], {},
+      undefined,
+      null,
+      'postgresql',
+      [],
+      {},
       { ...PG_ROW_1, connector: 'mongodb' },
       { ...PG_ROW_1, snapshot: 'maybe' },
       { ...PG_DOC_UPDATE, lsn: null },
@@ -235,7 +396,8 @@ describe('source positions of Debezium source blocks', () => {
         { ...PG_SNAPSHOT, snapshot: 'false', sequence: '[null,"23493680"]', lsn: 23493680 },
         { ...PG_SNAPSHOT, snapshot: 'false', sequence: '["23493712","23493400"]', lsn: 23493400 },
         { ...PG_SNAPSHOT, snapshot: 'false', sequence: '["23493712","23493800"]', lsn: 23493800 },
-        PG_ROW_1, PG_ROW_2,
+        PG_ROW_1,
+        PG_ROW_2,
         { ...PG_ROW_1, sequence: '["4294967296","4294967400"]', lsn: '4294967400' },
         { ...PG_ROW_1, sequence: '["9007199254740993","9007199254740995"]', lsn: 9007199254740995n },
       ],
@@ -249,8 +411,21 @@ describe('source positions of Debezium source blocks', () => {
         { ...MYSQL_DELETE, file: 'mysql-bin.1000000', pos: 4 },
       ],
       mariadb: [MARIADB_CHANGE, { ...MARIADB_CHANGE, pos: 1200 }, { ...MARIADB_CHANGE, file: 'binlog.000004', pos: 4 }],
-      sqlserver: [SQLSERVER_SNAPSHOT, SQLSERVER_CREATE, { ...SQLSERVER_UPDATE, event_serial_no: '1' }, SQLSERVER_UPDATE, { ...SQLSERVER_CREATE, commit_lsn: '0000ffff:00000001:0001', change_lsn: '0000ffff:00000001:0000' }],
-      oracle: [ORACLE_SNAPSHOT, { ...ORACLE_CREATE, scn: '1513700', commit_scn: '1513800' }, ORACLE_CREATE, ORACLE_UPDATE, { ...ORACLE_UPDATE, txSeq: 2 }, { ...ORACLE_UPDATE, scn: '281474976710656', commit_scn: '281474976710657' }],
+      sqlserver: [
+        SQLSERVER_SNAPSHOT,
+        SQLSERVER_CREATE,
+        { ...SQLSERVER_UPDATE, event_serial_no: '1' },
+        SQLSERVER_UPDATE,
+        { ...SQLSERVER_CREATE, commit_lsn: '0000ffff:00000001:0001', change_lsn: '0000ffff:00000001:0000' },
+      ],
+      oracle: [
+        ORACLE_SNAPSHOT,
+        { ...ORACLE_CREATE, scn: '1513700', commit_scn: '1513800' },
+        ORACLE_CREATE,
+        ORACLE_UPDATE,
+        { ...ORACLE_UPDATE, txSeq: 2 },
+        { ...ORACLE_UPDATE, scn: '281474976710656', commit_scn: '281474976710657' },
+      ],
     };
     for (const [connector, blocks] of Object.entries(inOrder)) {
       const expected = blocks.map(position);
@@ -263,7 +438,7 @@ describe('source positions of Debezium source blocks', () => {
     }
   });
 
-  it('describes a position in the database\'s own notation', () => {
+  it("describes a position in the database's own notation", () => {
     assert.equal(describeSourcePosition(position(PG_ROW_2)), 'lsn 0/3413260 (last commit 0/3413220)');
     assert.equal(describeSourcePosition(position(PG_DOC_UPDATE)), 'lsn 0/16E9058');
     assert.equal(describeSourcePosition(position(PG_SNAPSHOT)), 'snapshot at lsn 0/1667B80');

@@ -17,14 +17,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const secretFile = join(dir, 'connect-password');
 writeFileSync(secretFile, 'connect-secret-from-a-file\n');
 const path = join(dir, 'erp-delta.yaml');
-writeFileSync(path, stringifyYaml({
-  kafka: { brokers: ['kafka:9092'] },
-  registry: { url: 'http://registry:8081' },
-  admin: { port: '${env:ERP_DELTA_UNIT_PORT}' },
-  delivery: { headers: { Authorization: '${env:ERP_DELTA_UNIT_TOKEN}', 'X-Tenant': 'literal-tenant' } },
-  capture: { connect: { url: 'http://connect:8083', user: 'erp-delta', password: `\${file:${secretFile}}` } },
-  entities: { customers: { topic: 'erp.public.customers', keyFields: ['code'], fields: { code: { column: 'code', normalizer: 'text' } } } },
-}));
+writeFileSync(
+  path,
+  stringifyYaml({
+    kafka: { brokers: ['kafka:9092'] },
+    registry: { url: 'http://registry:8081' },
+    admin: { port: '${env:ERP_DELTA_UNIT_PORT}' },
+    delivery: { headers: { Authorization: '${env:ERP_DELTA_UNIT_TOKEN}', 'X-Tenant': 'literal-tenant' } },
+    capture: { connect: { url: 'http://connect:8083', user: 'erp-delta', password: `\${file:${secretFile}}` } },
+    entities: { customers: { topic: 'erp.public.customers', keyFields: ['code'], fields: { code: { column: 'code', normalizer: 'text' } } } },
+  }),
+);
 
 const env = { ERP_DELTA_UNIT_PORT: '9470', ERP_DELTA_UNIT_TOKEN: 'Bearer token-from-env' };
 

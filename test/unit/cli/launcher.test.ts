@@ -19,13 +19,16 @@ chmodSync(join(dir, 'bin', 'erp-delta.js'), 0o755);
 const engines = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8')) as { engines: { node: string } }).engines;
 writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', engines }));
 // The handler before the report: the test signals once it reads the report.
-writeFileSync(join(dir, 'dist', 'cli', 'main.js'), `
+writeFileSync(
+  join(dir, 'dist', 'cli', 'main.js'),
+  `
   const [mode, code] = process.argv.slice(2);
   process.once('SIGTERM', () => { console.log('stopping on SIGTERM'); process.exit(0); });
   console.log(JSON.stringify({ pid: process.pid, execArgv: process.execArgv, arenaMax: process.env.MALLOC_ARENA_MAX ?? null, args: process.argv.slice(2) }));
   if (mode === 'exit') process.exit(Number(code));
   setInterval(() => {}, 1_000);
-`);
+`,
+);
 
 interface Report {
   pid: number;
@@ -50,9 +53,10 @@ function launch(args: string[], options: { nodeArgs?: string[]; env?: NodeJS.Pro
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`, NODE_OPTIONS: '', ...options.env };
   if (options.env?.['MALLOC_ARENA_MAX'] === undefined) delete env['MALLOC_ARENA_MAX'];
   const bin = join(dir, 'bin', 'erp-delta.js');
-  const child = options.direct === true
-    ? spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child =
+    options.direct === true
+      ? spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
@@ -65,7 +69,9 @@ function launch(args: string[], options: { nodeArgs?: string[]; env?: NodeJS.Pro
       stdout += chunk.toString();
       if (options.signal !== undefined && !signalled && stdout.includes('\n')) signalled = child.kill(options.signal);
     });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -88,7 +94,7 @@ describe('bin/erp-delta.js, the launcher', () => {
 
   it('runs the CLI with --max-semi-space-size=32 and MALLOC_ARENA_MAX=2, in the same process it started as', async () => {
     const run = await launch(['exit', '0']);
-    assert.equal(run.report.pid, run.pid, 'no second process: signals and the exit code are the real process\'s');
+    assert.equal(run.report.pid, run.pid, "no second process: signals and the exit code are the real process's");
     assert.deepEqual(run.report.execArgv, ['--max-semi-space-size=32']);
     assert.equal(run.report.arenaMax, '2');
     assert.deepEqual(run.report.args, ['exit', '0']);
@@ -138,7 +144,7 @@ describe('bin/erp-delta.js, the launcher', () => {
     assert.ok(!run.report.execArgv.includes('--max-semi-space-size=32'));
   });
 
-  it('refuses a Node older than package.json\'s engines, saying which it needs, before any dependency fails on it', async () => {
+  it("refuses a Node older than package.json's engines, saying which it needs, before any dependency fails on it", async () => {
     const floor = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(engines.node);
     assert.ok(floor, `engines.node is a floor (${engines.node})`);
     const [major, minor, patch] = floor.slice(1).map(Number) as [number, number, number];

@@ -91,19 +91,27 @@ describe('${env:NAME} and ${file:PATH} in any config value', () => {
   });
 
   it('names the key and the variable when a variable is not set, in one line', () => {
-    assert.throws(() => resolveReferences({ kafka: { sasl: { password: '${env:ERP_DELTA_UNIT_UNSET}' } } }, configSchema, { env: {} }),
-      (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message === 'kafka.sasl.password names the environment variable ERP_DELTA_UNIT_UNSET, which is not set.' && error.hint === undefined);
+    assert.throws(
+      () => resolveReferences({ kafka: { sasl: { password: '${env:ERP_DELTA_UNIT_UNSET}' } } }, configSchema, { env: {} }),
+      (error: unknown) =>
+        isErpDeltaError(error, 'INVALID_CONFIG') && error.message === 'kafka.sasl.password names the environment variable ERP_DELTA_UNIT_UNSET, which is not set.' && error.hint === undefined,
+    );
   });
 
   it('reports every reference that cannot be read at once, each with its key', () => {
     const input = { registry: { url: '${env:A_URL}' }, delivery: { headers: { Authorization: '${file:/nonexistent/erp-delta/token}' } }, kafka: { brokers: ['${env:B}'] } };
-    assert.throws(() => resolveReferences(input, configSchema, { env: {} }), (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG')
-      && error.message === [
-        '3 config values cannot be read:',
-        '  registry.url names the environment variable A_URL, which is not set.',
-        '  delivery.headers.Authorization names the file /nonexistent/erp-delta/token, which cannot be read: ENOENT.',
-        '  kafka.brokers.0 names the environment variable B, which is not set.',
-      ].join('\n'));
+    assert.throws(
+      () => resolveReferences(input, configSchema, { env: {} }),
+      (error: unknown) =>
+        isErpDeltaError(error, 'INVALID_CONFIG')
+        && error.message
+          === [
+            '3 config values cannot be read:',
+            '  registry.url names the environment variable A_URL, which is not set.',
+            '  delivery.headers.Authorization names the file /nonexistent/erp-delta/token, which cannot be read: ENOENT.',
+            '  kafka.brokers.0 names the environment variable B, which is not set.',
+          ].join('\n'),
+    );
   });
 
   it('can leave what it cannot read as written, for config print', () => {
@@ -132,13 +140,16 @@ describe('${env:NAME} and ${file:PATH} in any config value', () => {
       config['admin'] = { port: '${env:PORT}' };
       config['registry'] = { url: '${env:REGISTRY_URL}' };
     });
-    assert.throws(() => readConfig(path, { env: { PORT: 'hunter2-secret', REGISTRY_URL: 'not a url: hunter3-secret' } }), (error: unknown) => {
-      assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'));
-      assert.match(error.message, /"admin\.port" \(from \$\{env:PORT\}\) must be a number/);
-      assert.match(error.message, /"registry\.url" \(from \$\{env:REGISTRY_URL\}\)/);
-      assert.ok(!error.message.includes('hunter2') && !error.message.includes('hunter3'), error.message);
-      return true;
-    });
+    assert.throws(
+      () => readConfig(path, { env: { PORT: 'hunter2-secret', REGISTRY_URL: 'not a url: hunter3-secret' } }),
+      (error: unknown) => {
+        assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'));
+        assert.match(error.message, /"admin\.port" \(from \$\{env:PORT\}\) must be a number/);
+        assert.match(error.message, /"registry\.url" \(from \$\{env:REGISTRY_URL\}\)/);
+        assert.ok(!error.message.includes('hunter2') && !error.message.includes('hunter3'), error.message);
+        return true;
+      },
+    );
   });
 
   it('never puts a secret written in the file in a message either', () => {
@@ -146,12 +157,20 @@ describe('${env:NAME} and ${file:PATH} in any config value', () => {
       config['delivery'] = { headers: { Authorization: 987654321 } };
       config['capture'] = { connect: { url: 'http://c:8083', user: 'u', password: 123456789 } };
     });
-    assert.throws(() => readConfig(path, { env: {} }), (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG')
-      && /"delivery\.headers\.Authorization" must be a string, not number \*\*\*/.test(error.message)
-      && /"capture\.connect\.password" must be a string, not number \*\*\*/.test(error.message)
-      && !error.message.includes('987654321') && !error.message.includes('123456789'));
+    assert.throws(
+      () => readConfig(path, { env: {} }),
+      (error: unknown) =>
+        isErpDeltaError(error, 'INVALID_CONFIG')
+        && /"delivery\.headers\.Authorization" must be a string, not number \*\*\*/.test(error.message)
+        && /"capture\.connect\.password" must be a string, not number \*\*\*/.test(error.message)
+        && !error.message.includes('987654321')
+        && !error.message.includes('123456789'),
+    );
     const broken = file('broken-secret.yaml', 'kafka:\n  brokers: [a:9092\n  password: hunter4-secret\n');
-    assert.throws(() => readConfig(broken, { env: {} }), (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG')
-      && /line \d+/.test(error.message) && !error.message.includes('hunter4'), 'a YAML error says where, without quoting the file');
+    assert.throws(
+      () => readConfig(broken, { env: {} }),
+      (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG') && /line \d+/.test(error.message) && !error.message.includes('hunter4'),
+      'a YAML error says where, without quoting the file',
+    );
   });
 });

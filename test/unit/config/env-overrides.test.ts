@@ -42,12 +42,15 @@ function load(env: NodeJS.ProcessEnv) {
 
 /** Refused with a message matching `expected`, which holds none of the `hidden` texts. */
 function refused(env: NodeJS.ProcessEnv, expected: RegExp, hidden: readonly string[] = []): void {
-  assert.throws(() => load(env), (error: unknown) => {
-    assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'), String(error));
-    assert.match(error.message, expected);
-    for (const value of hidden) assert.ok(!error.message.includes(value), `"${value}" is not in "${error.message}"`);
-    return true;
-  });
+  assert.throws(
+    () => load(env),
+    (error: unknown) => {
+      assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'), String(error));
+      assert.match(error.message, expected);
+      for (const value of hidden) assert.ok(!error.message.includes(value), `"${value}" is not in "${error.message}"`);
+      return true;
+    },
+  );
 }
 
 describe('environment overrides: ERP_DELTA__ then the key path, levels separated by __', () => {
@@ -66,7 +69,10 @@ describe('environment overrides: ERP_DELTA__ then the key path, levels separated
     assert.equal(config.entities['stock_levels']?.deltaTopic, 'erp-delta.stock');
     assert.deepEqual(config.entities['products']?.fields['unitPrice'], { column: 'unit_price', normalizer: 'decimal', scale: 3 });
     assert.equal(config.dataDir, '/var/lib/erp-delta');
-    assert.deepEqual(overrides.map((override) => override.path.join('.')), ['dataDir', 'kafka.clientId', 'kafka.groupId', 'entities.products.topic', 'entities.stock_levels.deltaTopic', 'entities.products.fields.unitPrice.scale']);
+    assert.deepEqual(
+      overrides.map((override) => override.path.join('.')),
+      ['dataDir', 'kafka.clientId', 'kafka.groupId', 'entities.products.topic', 'entities.stock_levels.deltaTopic', 'entities.products.fields.unitPrice.scale'],
+    );
   });
 
   it('reads a value as YAML where the key takes no text: lists, numbers, null, true and false', () => {
@@ -93,7 +99,11 @@ describe('environment overrides: ERP_DELTA__ then the key path, levels separated
       ERP_DELTA__DELIVERY__HEADERS__X_TENANT: 'true',
     });
     assert.equal(config.kafka.clientId, '0123');
-    assert.deepEqual(config.delivery.headers, { Authorization: 'Bearer a # b "c"', x_tenant: 'true' }, 'a name of your own matches the file\'s in any case; a new one in capitals is taken in lower case');
+    assert.deepEqual(
+      config.delivery.headers,
+      { Authorization: 'Bearer a # b "c"', x_tenant: 'true' },
+      "a name of your own matches the file's in any case; a new one in capitals is taken in lower case",
+    );
   });
 
   it('turns on a section the file has as null, and applies a map set whole before the keys inside it', () => {
@@ -107,7 +117,7 @@ describe('environment overrides: ERP_DELTA__ then the key path, levels separated
     assert.deepEqual(config.delivery.headers, { 'X-Api-Key': 'k', x_api_key: 'not-the-same-key', x_Tenant: 'acme' });
   });
 
-  it('leaves erp-delta\'s other variables alone: only ERP_DELTA__ (two underscores) sets keys', () => {
+  it("leaves erp-delta's other variables alone: only ERP_DELTA__ (two underscores) sets keys", () => {
     const { config, overrides } = load({ ERP_DELTA_STACK_DIR: '/tmp/x', ERP_DELTA_KAFKA_PASSWORD: 'x', ERP_DELTA_TEST_TARGET_AUTHORIZATION: 'y' });
     assert.deepEqual(overrides, []);
     assert.deepEqual(config.kafka.brokers, ['localhost:9092']);
@@ -118,7 +128,10 @@ describe('environment overrides: ERP_DELTA__ then the key path, levels separated
     refused({ ERP_DELTA__KAFKA__BROKER: 'kafka:9092' }, /^ERP_DELTA__KAFKA__BROKER names kafka\.broker, which is not a config key: kafka holds brokers, clientId, groupId/);
     refused({ ERP_DELTA__KAKFA__BROKERS: 'kafka:9092' }, /^ERP_DELTA__KAKFA__BROKERS names kakfa, which is not a config key: the config holds kafka, registry, /);
     refused({ ERP_DELTA__ENTITIES__PRODUCTS__TOPICS: 'erp.x' }, /ERP_DELTA__ENTITIES__PRODUCTS__TOPICS names entities\.products\.topics, which is not a config key/);
-    refused({ ERP_DELTA__KAFKA__BROKERS__0: 'kafka:9092' }, /ERP_DELTA__KAFKA__BROKERS__0 names kafka\.brokers\.0, but kafka\.brokers is a list: set it whole, as in ERP_DELTA__KAFKA__BROKERS='\["a","b"\]'/);
+    refused(
+      { ERP_DELTA__KAFKA__BROKERS__0: 'kafka:9092' },
+      /ERP_DELTA__KAFKA__BROKERS__0 names kafka\.brokers\.0, but kafka\.brokers is a list: set it whole, as in ERP_DELTA__KAFKA__BROKERS='\["a","b"\]'/,
+    );
     refused({ ERP_DELTA__ADMIN__PORT__NUMBER: '1' }, /ERP_DELTA__ADMIN__PORT__NUMBER names admin\.port\.number, but admin\.port takes a value, not keys/);
     refused({ ERP_DELTA__KAFKA___BROKERS: 'kafka:9092' }, /ERP_DELTA__KAFKA___BROKERS/);
     refused({ ERP_DELTA__KAFKA____BROKERS: 'kafka:9092' }, /ERP_DELTA__KAFKA____BROKERS has an empty level/);
@@ -126,11 +139,15 @@ describe('environment overrides: ERP_DELTA__ then the key path, levels separated
     refused({ ERP_DELTA__KAFKA__CLIENTID: 'a', ERP_DELTA__KAFKA__clientid: 'b' }, /ERP_DELTA__KAFKA__CLIENTID and ERP_DELTA__KAFKA__clientid both set kafka\.clientId/);
   });
 
-  it('applies before validation, so that a bad value is reported under its key and its variable; a secret\'s value is left out', () => {
+  it("applies before validation, so that a bad value is reported under its key and its variable; a secret's value is left out", () => {
     refused({ ERP_DELTA__ADMIN__PORT: 'not-a-port' }, /"admin\.port" \(from ERP_DELTA__ADMIN__PORT\) must be a number/);
     refused({ ERP_DELTA__KAFKA__BROKERS: '["no-port"]' }, /"kafka\.brokers\.0" \(from ERP_DELTA__KAFKA__BROKERS\) must be host:port/);
-    refused({ ERP_DELTA__DELIVERY__HEADERS: '{ Authorization: [secret-in-a-list] }' }, /"delivery\.headers\.Authorization" \(from ERP_DELTA__DELIVERY__HEADERS\) must be a string, not an array/, ['secret-in-a-list']);
-    refused({ ERP_DELTA__DELIVERY__HEADERS: '{ Authorization: 123456789 }' }, /"delivery\.headers\.Authorization" \(from ERP_DELTA__DELIVERY__HEADERS\) must be a string, not number \*\*\*/, ['123456789']);
+    refused({ ERP_DELTA__DELIVERY__HEADERS: '{ Authorization: [secret-in-a-list] }' }, /"delivery\.headers\.Authorization" \(from ERP_DELTA__DELIVERY__HEADERS\) must be a string, not an array/, [
+      'secret-in-a-list',
+    ]);
+    refused({ ERP_DELTA__DELIVERY__HEADERS: '{ Authorization: 123456789 }' }, /"delivery\.headers\.Authorization" \(from ERP_DELTA__DELIVERY__HEADERS\) must be a string, not number \*\*\*/, [
+      '123456789',
+    ]);
   });
 
   it('is a pure function of the config, the variables and the schema', () => {

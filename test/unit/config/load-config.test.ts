@@ -60,22 +60,33 @@ describe('loadConfig', () => {
 
   it('names the file and the key of a bad value', () => {
     const path = file('bad-normalizer.yaml', MINIMAL_YAML.replace('normalizer: decimal, scale: 2', 'normalizer: money'));
-    assert.throws(() => loadConfig(path), (error) => isErpDeltaError(error, 'INVALID_CONFIG')
-      && error.message.includes(path) && error.message.includes('"entities.products.fields.unitPrice.normalizer"'));
+    assert.throws(
+      () => loadConfig(path),
+      (error) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message.includes(path) && error.message.includes('"entities.products.fields.unitPrice.normalizer"'),
+    );
   });
 
   it('refuses a key given twice instead of keeping the last one', () => {
     const path = file('twice.yaml', MINIMAL_YAML.replace('registry:', 'dlqTopic: a\ndlqTopic: b\nregistry:'));
-    assert.throws(() => loadConfig(path), (error) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message.includes(path) && /unique/i.test(error.message));
+    assert.throws(
+      () => loadConfig(path),
+      (error) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message.includes(path) && /unique/i.test(error.message),
+    );
   });
 
   it('refuses a file that does not parse, with its position', () => {
     const path = file('broken.yaml', 'kafka: [unclosed\n');
-    assert.throws(() => loadConfig(path), (error) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message.includes(path) && /line \d+/.test(error.message));
+    assert.throws(
+      () => loadConfig(path),
+      (error) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message.includes(path) && /line \d+/.test(error.message),
+    );
   });
 
   it('refuses a missing file as a config error', () => {
     const path = join(dir, 'absent.yaml');
-    assert.throws(() => loadConfig(path), (error) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message.includes(path) && error.message.includes('ENOENT'));
+    assert.throws(
+      () => loadConfig(path),
+      (error) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message.includes(path) && error.message.includes('ENOENT'),
+    );
   });
 });

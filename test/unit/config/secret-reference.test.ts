@@ -21,9 +21,13 @@ describe('resolveSecretReference', () => {
 
   it('names the key and the variable or file that is missing, never a secret', () => {
     delete process.env['ERP_DELTA_UNIT_MISSING'];
-    assert.throws(() => resolveSecretReference('${env:ERP_DELTA_UNIT_MISSING}', 'delivery.headers.Authorization'), (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG')
-      && /delivery\.headers\.Authorization names the environment variable ERP_DELTA_UNIT_MISSING, which is not set/.test(error.message));
-    assert.throws(() => resolveSecretReference('${file:/nonexistent/erp-delta/token}', 'delivery.headers.Authorization'), (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG')
-      && /names the file \/nonexistent\/erp-delta\/token, which cannot be read: ENOENT/.test(error.message));
+    assert.throws(
+      () => resolveSecretReference('${env:ERP_DELTA_UNIT_MISSING}', 'delivery.headers.Authorization'),
+      (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG') && /delivery\.headers\.Authorization names the environment variable ERP_DELTA_UNIT_MISSING, which is not set/.test(error.message),
+    );
+    assert.throws(
+      () => resolveSecretReference('${file:/nonexistent/erp-delta/token}', 'delivery.headers.Authorization'),
+      (error: unknown) => isErpDeltaError(error, 'INVALID_CONFIG') && /names the file \/nonexistent\/erp-delta\/token, which cannot be read: ENOENT/.test(error.message),
+    );
   });
 });

@@ -38,13 +38,16 @@ function validConfig(): Record<string, any> {
 
 /** Asserts that parsing fails with INVALID_CONFIG naming the file and exactly this key path. */
 function assertRejects(config: unknown, path: string, detail?: RegExp): void {
-  assert.throws(() => parseConfig(config, ORIGIN), (error) => {
-    assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'), `expected INVALID_CONFIG, got ${String(error)}`);
-    assert.ok(error.message.includes(ORIGIN), `message names the file: ${error.message}`);
-    assert.ok(error.message.includes(`"${path}"`), `message names "${path}": ${error.message}`);
-    if (detail) assert.match(error.message, detail);
-    return true;
-  });
+  assert.throws(
+    () => parseConfig(config, ORIGIN),
+    (error) => {
+      assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'), `expected INVALID_CONFIG, got ${String(error)}`);
+      assert.ok(error.message.includes(ORIGIN), `message names the file: ${error.message}`);
+      assert.ok(error.message.includes(`"${path}"`), `message names "${path}": ${error.message}`);
+      if (detail) assert.match(error.message, detail);
+      return true;
+    },
+  );
 }
 
 describe('tracker config', () => {
@@ -77,7 +80,7 @@ describe('tracker config', () => {
     assert.equal(parseConfig(input, ORIGIN).entities['customers']?.deltaTopic, 'crm.customers');
   });
 
-  it('accepts every normalizer as a field\'s normalizer', () => {
+  it("accepts every normalizer as a field's normalizer", () => {
     for (const name of NORMALIZER_NAMES) {
       const input = validConfig();
       input['entities'].customers.fields.extra = { column: 'extra', normalizer: name, ...(name === 'decimal' ? { scale: 0 } : {}) };
@@ -136,7 +139,7 @@ describe('tracker config', () => {
     assertRejects(empty, 'entities.customers.keyFields');
   });
 
-  it('refuses a key field that is not among the entity\'s fields', () => {
+  it("refuses a key field that is not among the entity's fields", () => {
     const input = validConfig();
     input['entities'].stock_levels.keyFields = ['productCode', 'warehouse'];
     assertRejects(input, 'entities.stock_levels.keyFields.1', /"warehouse" is not among the entity's fields \(productCode, warehouseCode, quantity\)/);
@@ -154,7 +157,7 @@ describe('tracker config', () => {
     assertRejects(input, 'entities.stock_levels.topic', /already used by "entities.customers.topic"/);
   });
 
-  it('refuses a delta topic that is another entity\'s or the DLQ', () => {
+  it("refuses a delta topic that is another entity's or the DLQ", () => {
     const shared = validConfig();
     shared['entities'].stock_levels.deltaTopic = 'erp-delta.customers';
     assertRejects(shared, 'entities.stock_levels.deltaTopic', /already used by "entities.customers.deltaTopic"/);
@@ -213,10 +216,14 @@ describe('tracker config', () => {
     const input = validConfig();
     input['dataDirectory'] = 'x';
     input['entities'].customers.fields.creditLimit.normalizer = 'money';
-    assert.throws(() => parseConfig(input, ORIGIN), (error) => isErpDeltaError(error, 'INVALID_CONFIG')
-      && /\(2 problems\)/.test(error.message)
-      && error.message.includes('\n  "dataDirectory" is not a known key')
-      && error.message.includes('\n  "entities.customers.fields.creditLimit.normalizer" "money" is unknown'));
+    assert.throws(
+      () => parseConfig(input, ORIGIN),
+      (error) =>
+        isErpDeltaError(error, 'INVALID_CONFIG')
+        && /\(2 problems\)/.test(error.message)
+        && error.message.includes('\n  "dataDirectory" is not a known key')
+        && error.message.includes('\n  "entities.customers.fields.creditLimit.normalizer" "money" is unknown'),
+    );
   });
 
   it('names the root when the file is not a mapping', () => {
@@ -249,7 +256,7 @@ describe('tracker config', () => {
     assertRejects(zero, 'refresh.maxRecordsPerSecond');
   });
 
-  it('fills the state stores\' LevelDB defaults: what the stores used before the options were configurable', () => {
+  it("fills the state stores' LevelDB defaults: what the stores used before the options were configurable", () => {
     const MiB = 1024 * 1024;
     assert.deepEqual(parseConfig(validConfig(), ORIGIN).stateStore, {
       cacheBytes: 2 * MiB,
@@ -300,13 +307,16 @@ describe('tracker config: row filters', () => {
     assert.ok(!('filter' in (parseConfig(validConfig(), ORIGIN).entities['customers'] ?? {})));
   });
 
-  it('normalizes each value with the field\'s own normalizer', () => {
-    const config = parseConfig(withFilter([
-      { field: 'creditLimit', equals: 1.5 },
-      { field: 'creditLimit', notIn: ['0', ' 0001.005 '] },
-      { field: 'salesRepCode', in: [' sal001', 'SAL002'] },
-      { field: 'code', present: true },
-    ]), ORIGIN);
+  it("normalizes each value with the field's own normalizer", () => {
+    const config = parseConfig(
+      withFilter([
+        { field: 'creditLimit', equals: 1.5 },
+        { field: 'creditLimit', notIn: ['0', ' 0001.005 '] },
+        { field: 'salesRepCode', in: [' sal001', 'SAL002'] },
+        { field: 'code', present: true },
+      ]),
+      ORIGIN,
+    );
     assert.deepEqual(config.entities['customers']?.filter, [
       { field: 'creditLimit', equals: '1.50' },
       { field: 'creditLimit', notIn: ['0.00', '1.01'] },
@@ -315,7 +325,7 @@ describe('tracker config: row filters', () => {
     ]);
   });
 
-  it('takes booleans, integers, dates and timestamps in their canonical form, a timestamp in the field\'s zone', () => {
+  it("takes booleans, integers, dates and timestamps in their canonical form, a timestamp in the field's zone", () => {
     const input = validConfig();
     input['entities'].products = {
       topic: 'erp.public.products',
@@ -342,8 +352,15 @@ describe('tracker config: row filters', () => {
     ]);
   });
 
-  it('refuses a field the entity does not track, and the assignment join\'s assignedUserId', () => {
-    assertRejects(withFilter([{ field: 'code', present: true }, { field: 'city', equals: 'Durban' }]), 'entities.customers.filter.1.field', /"city" is not a tracked field of the entity \(code, salesRepCode, creditLimit\)/);
+  it("refuses a field the entity does not track, and the assignment join's assignedUserId", () => {
+    assertRejects(
+      withFilter([
+        { field: 'code', present: true },
+        { field: 'city', equals: 'Durban' },
+      ]),
+      'entities.customers.filter.1.field',
+      /"city" is not a tracked field of the entity \(code, salesRepCode, creditLimit\)/,
+    );
     assertRejects(withFilter([{ field: 'assignedUserId', present: true }]), 'entities.customers.filter.0.field', /set by the assignment join/);
   });
 
@@ -360,7 +377,7 @@ describe('tracker config: row filters', () => {
     assertRejects(withFilter([{ field: 'code', present: 'yes' }]), 'entities.customers.filter.0.present', /must be a boolean/);
   });
 
-  it('refuses a value not of the field\'s type, naming the value\'s own key', () => {
+  it("refuses a value not of the field's type, naming the value's own key", () => {
     const input = validConfig();
     input['entities'].products = {
       topic: 'erp.public.products',
@@ -380,23 +397,29 @@ describe('tracker config: row filters', () => {
     assertRejects(input, 'entities.products.filter.0.in.1', /must be text \(quote digits: "001"\).*not number 1/);
   });
 
-  it('refuses a value the field\'s normalizer cannot read, or one that normalizes to no value', () => {
+  it("refuses a value the field's normalizer cannot read, or one that normalizes to no value", () => {
     assertRejects(withFilter([{ field: 'creditLimit', equals: 'lots' }]), 'entities.customers.filter.0.equals', /"lots" is not a decimal number \(field "creditLimit", decimal\)/);
     assertRejects(withFilter([{ field: 'creditLimit', notIn: ['1', 'NaN'] }]), 'entities.customers.filter.0.notIn.1', /is not a decimal number/);
     assertRejects(withFilter([{ field: 'code', equals: '   ' }]), 'entities.customers.filter.0.equals', /is no value for field "code".*present: false/);
     assertRejects(withFilter([{ field: 'code', equals: null }]), 'entities.customers.filter.0.equals', /is null: test for a missing value with `present: false`/);
   });
 
-  it('reports the filter\'s problems with the others, at once', () => {
-    const input = withFilter([{ field: 'nope', equals: 1 }, { field: 'creditLimit', in: ['x', 'y'] }]);
+  it("reports the filter's problems with the others, at once", () => {
+    const input = withFilter([
+      { field: 'nope', equals: 1 },
+      { field: 'creditLimit', in: ['x', 'y'] },
+    ]);
     input['entities'].customers.keyFields = ['missing'];
-    assert.throws(() => parseConfig(input, ORIGIN), (error) => {
-      assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'));
-      assert.match(error.message, /\(4 problems\)/);
-      for (const path of ['entities.customers.keyFields.0', 'entities.customers.filter.0.field', 'entities.customers.filter.1.in.0', 'entities.customers.filter.1.in.1']) {
-        assert.ok(error.message.includes(`"${path}"`), `${path} in ${error.message}`);
-      }
-      return true;
-    });
+    assert.throws(
+      () => parseConfig(input, ORIGIN),
+      (error) => {
+        assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'));
+        assert.match(error.message, /\(4 problems\)/);
+        for (const path of ['entities.customers.keyFields.0', 'entities.customers.filter.0.field', 'entities.customers.filter.1.in.0', 'entities.customers.filter.1.in.1']) {
+          assert.ok(error.message.includes(`"${path}"`), `${path} in ${error.message}`);
+        }
+        return true;
+      },
+    );
   });
 });

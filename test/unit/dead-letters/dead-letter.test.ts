@@ -28,7 +28,7 @@ function decide(records: DecodedRecord[], loaded: ReadonlyMap<string, LoadedStat
 }
 
 describe('sourceOffsetOf', () => {
-  it('is the record\'s own offset without the re-drive header', () => {
+  it("is the record's own offset without the re-drive header", () => {
     assert.equal(sourceOffsetOf(42, undefined), 42);
     assert.equal(sourceOffsetOf(42, {}), 42);
   });
@@ -39,7 +39,7 @@ describe('sourceOffsetOf', () => {
     assert.equal(sourceOffsetOf(42, { [REDRIVE_HEADERS.sourceOffset]: '0' }), 0);
   });
 
-  it('ignores a header that is not an offset before the record\'s own: a re-drive only moves a record back', () => {
+  it("ignores a header that is not an offset before the record's own: a re-drive only moves a record back", () => {
     for (const value of ['42', '43', '-1', '7.5', 'seven', '', '99999999999999999999']) {
       assert.equal(sourceOffsetOf(42, redriven(value)), 42, value);
     }
@@ -50,7 +50,10 @@ describe('a re-driven dead letter in the batch decision', () => {
   it('is emitted at its original position when the key has nothing newer', () => {
     const before = decide([read(3, 'Cape Town')]);
     const decision = decide([read(90, 'Durban', redriven('5'))], new Map(before.loadedAfter));
-    assert.deepEqual(decision.deltas.map((delta) => [delta.source.offset, delta.changedFields, delta.data?.['city']]), [[5, ['city'], 'Durban']]);
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.source.offset, delta.changedFields, delta.data?.['city']]),
+      [[5, ['city'], 'Durban']],
+    );
   });
 
   it('never sets back a key loaded from a newer record since', () => {

@@ -32,7 +32,7 @@ describe('failureUnderConfig', () => {
     assert.equal((await failureUnderConfig(renamed, decoder, { key: Buffer.alloc(0), value: afterRename.value }))?.code, 'DECODE_FAILED');
   });
 
-  it('checks a row outside the entity\'s filter as any other: the filter drops rows, not bad input', async () => {
+  it("checks a row outside the entity's filter as any other: the filter drops rows, not bad input", async () => {
     const activeOnly = trackedEntity({ ...shipped, filter: [{ field: 'active', equals: true }] });
     const inactive = (price: string) => ({
       key: afterRename.key,

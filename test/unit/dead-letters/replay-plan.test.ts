@@ -12,15 +12,23 @@ let dlqOffset = 0;
 function letter(source: { topic?: string; partition?: number; offset?: number }, overrides: Partial<DeadLetter> = {}): DeadLetter {
   dlqOffset += 1;
   return {
-    partition: 0, offset: String(dlqOffset), timestamp: '2026-11-25T10:00:00.000Z', entity: 'products',
+    partition: 0,
+    offset: String(dlqOffset),
+    timestamp: '2026-11-25T10:00:00.000Z',
+    entity: 'products',
     source: { topic: source.topic, partition: source.partition, offset: source.offset },
-    errorCode: 'NORMALIZE_FAILED', reason: 'no column', key: Buffer.from('{"code":"P1"}'), value: Buffer.from('{}'),
+    errorCode: 'NORMALIZE_FAILED',
+    reason: 'no column',
+    key: Buffer.from('{"code":"P1"}'),
+    value: Buffer.from('{}'),
     ...overrides,
   };
 }
 
 function summary(actions: readonly ReplayAction[]): string[] {
-  return actions.map((action) => (action.kind === 'skip' ? `skip: ${action.reason}` : `${action.kind} ${action.topic}[${action.partition}]@${action.kind === 'redrive' ? action.originalOffset : action.offset}`));
+  return actions.map((action) =>
+    action.kind === 'skip' ? `skip: ${action.reason}` : `${action.kind} ${action.topic}[${action.partition}]@${action.kind === 'redrive' ? action.originalOffset : action.offset}`,
+  );
 }
 
 describe('planReplay', () => {
@@ -42,15 +50,19 @@ describe('planReplay', () => {
   });
 
   it('skips what it cannot place: missing headers, an entity or topic the config does not have', () => {
-    assert.deepEqual(summary(planReplay([
-      letter({ topic: CDC, partition: 0 }),
-      letter({ topic: CDC, partition: 0, offset: 1 }, { entity: 'gone' }),
-      letter({ topic: 'erp.old.products', partition: 0, offset: 1 }),
-    ], options)), [
-      'skip: its headers do not name its entity and source topic, partition and offset',
-      'skip: entity "gone" is not in the config',
-      `skip: erp.old.products is not the CDC topic of entity "products" in the config (${CDC})`,
-    ]);
+    assert.deepEqual(
+      summary(
+        planReplay(
+          [letter({ topic: CDC, partition: 0 }), letter({ topic: CDC, partition: 0, offset: 1 }, { entity: 'gone' }), letter({ topic: 'erp.old.products', partition: 0, offset: 1 })],
+          options,
+        ),
+      ),
+      [
+        'skip: its headers do not name its entity and source topic, partition and offset',
+        'skip: entity "gone" is not in the config',
+        `skip: erp.old.products is not the CDC topic of entity "products" in the config (${CDC})`,
+      ],
+    );
   });
 
   it('acts once on a record dead-lettered twice (a re-drive that failed again)', () => {
@@ -62,10 +74,16 @@ describe('planReplay', () => {
 
 describe('skipSuperseded', () => {
   const key = Buffer.from('{"code":"P1"}');
-  const planned = planReplay([letter({ topic: CDC, partition: 0, offset: 10 }), letter({ topic: DELTAS, partition: 0, offset: 4 }, { errorCode: 'DELIVERY_REJECTED' })], { ...options, hasTarget: true });
+  const planned = planReplay([letter({ topic: CDC, partition: 0, offset: 10 }), letter({ topic: DELTAS, partition: 0, offset: 4 }, { errorCode: 'DELIVERY_REJECTED' })], {
+    ...options,
+    hasTarget: true,
+  });
 
   it('reads each partition from just after its first dead record', () => {
-    assert.deepEqual(partitionsToCheck(planned), [{ topic: CDC, partition: 0, from: '11' }, { topic: DELTAS, partition: 0, from: '5' }]);
+    assert.deepEqual(partitionsToCheck(planned), [
+      { topic: CDC, partition: 0, from: '11' },
+      { topic: DELTAS, partition: 0, from: '5' },
+    ]);
   });
 
   it('skips a dead letter whose key has a newer record since', () => {

@@ -8,8 +8,13 @@ function delta(key: string, name: string): { offset: string; delta: Delta } {
   return {
     offset: key.replace(/\D/g, '') || '0',
     delta: {
-      op: 'UPSERT', reason: 'CHANGE', changedFields: ['name'], key, data: { code: key, name },
-      source: { topic: 'erp.public.customers', partition: 0, offset: 1, tsMs: 1, connector: null, position: null, epoch: 0 }, emittedAtMs: 1,
+      op: 'UPSERT',
+      reason: 'CHANGE',
+      changedFields: ['name'],
+      key,
+      data: { code: key, name },
+      source: { topic: 'erp.public.customers', partition: 0, offset: 1, tsMs: 1, connector: null, position: null, epoch: 0 },
+      emittedAtMs: 1,
     },
   };
 }
@@ -48,7 +53,10 @@ describe('bodyParts (delivery.maxBodyBytes)', () => {
   it('sends a delta larger than the limit alone, and goes on with the next ones', () => {
     const big = delta('C2', 'y'.repeat(3_000));
     const split = parts([delta('C1', 'a'), big, delta('C3', 'b'), delta('C4', 'c')], 1_024);
-    assert.deepEqual(split.map((part) => part.map(({ delta: { key } }) => key)), [['C1'], ['C2'], ['C3', 'C4']]);
+    assert.deepEqual(
+      split.map((part) => part.map(({ delta: { key } }) => key)),
+      [['C1'], ['C2'], ['C3', 'C4']],
+    );
   });
 
   it('without a limit, or without deltas, splits nothing', () => {

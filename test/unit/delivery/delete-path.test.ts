@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { deletePath } from '../../../src/delivery/delete-path.js';
 
 describe('deletePath (delivery.deletes.<entity>.path)', () => {
-  it('puts a one-field key in {key} or in its field\'s name, URL-encoded', () => {
+  it("puts a one-field key in {key} or in its field's name, URL-encoded", () => {
     assert.equal(deletePath('/customers/{key}', 'C0001', ['code']), '/customers/C0001');
     assert.equal(deletePath('/customers/{code}', 'C0001', ['code']), '/customers/C0001');
     assert.equal(deletePath('/customers/{key}', 'A/B ?#%&ü', ['code']), '/customers/A%2FB%20%3F%23%25%26%C3%BC', 'no key reaches another path or the query');

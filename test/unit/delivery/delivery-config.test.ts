@@ -22,7 +22,8 @@ function config(delivery: Record<string, unknown>, refresh: Record<string, unkno
     entities: {
       customers: { topic: 'erp.public.customers', keyFields: ['code'], fields: { code: { column: 'code', normalizer: 'text' } } },
       stock_levels: {
-        topic: 'erp.public.stock_levels', keyFields: ['productCode', 'warehouseCode'],
+        topic: 'erp.public.stock_levels',
+        keyFields: ['productCode', 'warehouseCode'],
         fields: { productCode: { column: 'product_code', normalizer: 'text' }, warehouseCode: { column: 'warehouse_code', normalizer: 'text' } },
       },
     },
@@ -30,12 +31,15 @@ function config(delivery: Record<string, unknown>, refresh: Record<string, unkno
 }
 
 function assertRejects(input: unknown, path: string, detail: RegExp): void {
-  assert.throws(() => parseConfig(input, ORIGIN), (error) => {
-    assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'), String(error));
-    assert.ok(error.message.includes(`"${path}"`), `names "${path}": ${error.message}`);
-    assert.match(error.message, detail);
-    return true;
-  });
+  assert.throws(
+    () => parseConfig(input, ORIGIN),
+    (error) => {
+      assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'), String(error));
+      assert.ok(error.message.includes(`"${path}"`), `names "${path}": ${error.message}`);
+      assert.match(error.message, detail);
+      return true;
+    },
+  );
 }
 
 describe('delivery config', () => {
@@ -45,10 +49,15 @@ describe('delivery config', () => {
     assert.equal(plain.maxBodyBytes, undefined);
     assert.equal(plain.tls, undefined);
     assert.deepEqual(plain.deletes, {});
-    const full = parseConfig(config({
-      maxRequestsPerSecond: 0.5, maxBodyBytes: 1_048_576, tls: { ca: '/etc/ca.pem', cert: '/etc/c.pem', key: '${env:KEY}' },
-      deletes: { customers: { path: '/customers/{key}' }, stock_levels: { method: 'DELETE', path: '/stock/{productCode}/{warehouseCode}' } },
-    }), ORIGIN).delivery;
+    const full = parseConfig(
+      config({
+        maxRequestsPerSecond: 0.5,
+        maxBodyBytes: 1_048_576,
+        tls: { ca: '/etc/ca.pem', cert: '/etc/c.pem', key: '${env:KEY}' },
+        deletes: { customers: { path: '/customers/{key}' }, stock_levels: { method: 'DELETE', path: '/stock/{productCode}/{warehouseCode}' } },
+      }),
+      ORIGIN,
+    ).delivery;
     assert.equal(full.maxRequestsPerSecond, 0.5);
     assert.deepEqual(full.deletes['customers'], { method: 'DELETE', path: '/customers/{key}' });
   });
@@ -62,12 +71,16 @@ describe('delivery config', () => {
     assertRejects(config({ deletes: { customers: { path: '/customers' } } }), 'delivery.deletes.customers.path', /placeholder such as \{key\}/);
   });
 
-  it('checks a delete path against the entity\'s key fields at start-up', () => {
+  it("checks a delete path against the entity's key fields at start-up", () => {
     assertRejects(config({ deletes: { products: { path: '/products/{key}' } } }), 'delivery.deletes.products', /"products" is not an entity \(customers, stock_levels\)/);
-    assertRejects(config({ deletes: { stock_levels: { path: '/stock/{productCode}/{warehouse}' } } }), 'delivery.deletes.stock_levels.path', /\{warehouse\} is neither \{key\} nor a key field of "stock_levels" \(productCode, warehouseCode\)/);
+    assertRejects(
+      config({ deletes: { stock_levels: { path: '/stock/{productCode}/{warehouse}' } } }),
+      'delivery.deletes.stock_levels.path',
+      /\{warehouse\} is neither \{key\} nor a key field of "stock_levels" \(productCode, warehouseCode\)/,
+    );
   });
 
-  it('the refresh watches the loader\'s own group: refresh.loaderGroupId follows delivery.groupId unless set', () => {
+  it("the refresh watches the loader's own group: refresh.loaderGroupId follows delivery.groupId unless set", () => {
     assert.equal(parseConfig(config({}), ORIGIN).refresh.loaderGroupId, 'erp-delta-loader');
     assert.equal(parseConfig(config({ groupId: 'crm-loader' }), ORIGIN).refresh.loaderGroupId, 'crm-loader');
     assert.equal(parseConfig(config({ groupId: 'crm-loader' }, { loaderGroupId: 'another-consumer' }), ORIGIN).refresh.loaderGroupId, 'another-consumer');
@@ -91,9 +104,12 @@ describe('delivery.tls files', () => {
     assert.equal(material.key, pem(certificates.clientKey));
   });
 
-  it('stops start-up naming the key: a file that is not there, a CA without a certificate, a key that is not the certificate\'s', () => {
+  it("stops start-up naming the key: a file that is not there, a CA without a certificate, a key that is not the certificate's", () => {
     const refused = (tls: Parameters<typeof tlsMaterial>[0], message: RegExp): void => {
-      assert.throws(() => tlsMaterial(tls), (error) => isErpDeltaError(error, 'INVALID_CONFIG') && message.test(error.message));
+      assert.throws(
+        () => tlsMaterial(tls),
+        (error) => isErpDeltaError(error, 'INVALID_CONFIG') && message.test(error.message),
+      );
     };
     refused({ ca: join(certificates.dir, 'missing.pem') }, /delivery\.tls\.ca names the file .*missing\.pem, which cannot be read: ENOENT/);
     const notPem = join(certificates.dir, 'not.pem');

@@ -34,8 +34,17 @@ describe('retryAfterWaitMs', () => {
 
 describe('retryDelayMs', () => {
   it('doubles from the first delay up to the cap, with jitter between half and all of the step', () => {
-    assert.equal(retryDelayMs(0, 200, 30_000, () => 0), 100);
-    assert.equal(retryDelayMs(3, 200, 30_000, () => 1), 1_600);
-    assert.equal(retryDelayMs(20, 200, 30_000, () => 1), 30_000);
+    assert.equal(
+      retryDelayMs(0, 200, 30_000, () => 0),
+      100,
+    );
+    assert.equal(
+      retryDelayMs(3, 200, 30_000, () => 1),
+      1_600,
+    );
+    assert.equal(
+      retryDelayMs(20, 200, 30_000, () => 1),
+      30_000,
+    );
   });
 });

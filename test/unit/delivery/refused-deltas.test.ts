@@ -29,28 +29,46 @@ describe('deliverAroundRefusals', () => {
     assert.equal(first.kind, 'rejected');
     const { refused, stopped } = await deliverAroundRefusals(items, first as Extract<RequestAnswer, { kind: 'rejected' }>, send);
     assert.equal(stopped, false);
-    assert.deepEqual(refused.map(({ item, status, reason }) => [item, status, reason]), [[7, 400, 'invalid: 7']]);
-    assert.deepEqual(delivered, items.filter((item) => item !== 7));
+    assert.deepEqual(
+      refused.map(({ item, status, reason }) => [item, status, reason]),
+      [[7, 400, 'invalid: 7']],
+    );
+    assert.deepEqual(
+      delivered,
+      items.filter((item) => item !== 7),
+    );
     assert.ok(requests.length <= 1 + 2 * Math.ceil(Math.log2(20)), `about 2·log2(n) requests, not one per delta: ${requests.length}`);
   });
 
   it('finds several refused deltas, neighbours included', async () => {
     const items = range(9);
     const { delivered, send } = target(new Set([0, 1, 8]));
-    const first = await send(items) as Extract<RequestAnswer, { kind: 'rejected' }>;
+    const first = (await send(items)) as Extract<RequestAnswer, { kind: 'rejected' }>;
     const { refused } = await deliverAroundRefusals(items, first, send);
-    assert.deepEqual(refused.map(({ item }) => item), [0, 1, 8]);
+    assert.deepEqual(
+      refused.map(({ item }) => item),
+      [0, 1, 8],
+    );
     assert.deepEqual(delivered, [2, 3, 4, 5, 6, 7]);
   });
 
-  it('reads the target\'s per-record answer where it can: one more request for the rest', async () => {
+  it("reads the target's per-record answer where it can: one more request for the rest", async () => {
     const items = range(20);
     const { delivered, requests, send } = target(new Set([3, 11]), true);
-    const first = await send(items) as Extract<RequestAnswer, { kind: 'rejected' }>;
+    const first = (await send(items)) as Extract<RequestAnswer, { kind: 'rejected' }>;
     const readAnswer = (part: readonly number[], rejection: { body: string }) => refusedByAnswer(rejection.body, { list: '/errors', index: 'index', reason: 'message' }, part.map(String));
     const { refused } = await deliverAroundRefusals(items, first, send, readAnswer);
-    assert.deepEqual(refused.map(({ item, reason }) => [item, reason]), [[3, 'record 3 is invalid'], [11, 'record 11 is invalid']]);
-    assert.deepEqual(delivered, items.filter((item) => item !== 3 && item !== 11));
+    assert.deepEqual(
+      refused.map(({ item, reason }) => [item, reason]),
+      [
+        [3, 'record 3 is invalid'],
+        [11, 'record 11 is invalid'],
+      ],
+    );
+    assert.deepEqual(
+      delivered,
+      items.filter((item) => item !== 3 && item !== 11),
+    );
     assert.equal(requests.length, 2, 'the refused request and the rest');
   });
 
@@ -58,7 +76,7 @@ describe('deliverAroundRefusals', () => {
     const items = range(4);
     let calls = 0;
     const send = async (): Promise<RequestAnswer> => (calls++ === 0 ? { kind: 'rejected', status: 400, body: 'no' } : { kind: 'stopped' });
-    const first = await send() as Extract<RequestAnswer, { kind: 'rejected' }>;
+    const first = (await send()) as Extract<RequestAnswer, { kind: 'rejected' }>;
     assert.equal((await deliverAroundRefusals(items, first, send)).stopped, true);
   });
 });

@@ -17,10 +17,12 @@ describe('RequestRate', () => {
     const rate = new RequestRate(5);
     const startedAt = performance.now();
     const done: number[] = [];
-    await Promise.all(Array.from({ length: 7 }, async () => {
-      await rate.take();
-      done.push(performance.now() - startedAt);
-    }));
+    await Promise.all(
+      Array.from({ length: 7 }, async () => {
+        await rate.take();
+        done.push(performance.now() - startedAt);
+      }),
+    );
     done.sort((a, b) => a - b);
     assert.ok((done[4] as number) < 200, `the first five at once: ${done.map(Math.round).join(', ')}`);
     assert.ok((done[5] as number) >= 950, `the sixth after a second: ${done.map(Math.round).join(', ')}`);
@@ -31,11 +33,13 @@ describe('RequestRate', () => {
     const rate = new RequestRate(4);
     const times: number[] = [];
     const startedAt = performance.now();
-    await Promise.all(Array.from({ length: 10 }, async (_, index) => {
-      await new Promise((resolve) => setTimeout(resolve, index * 90));
-      await rate.take();
-      times.push(performance.now() - startedAt);
-    }));
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, index) => {
+        await new Promise((resolve) => setTimeout(resolve, index * 90));
+        await rate.take();
+        times.push(performance.now() - startedAt);
+      }),
+    );
     times.sort((a, b) => a - b);
     for (const [index, at] of times.entries()) {
       const inWindow = times.filter((other) => other >= at && other < at + 990).length;
@@ -45,7 +49,7 @@ describe('RequestRate', () => {
 
   it('says how long a request waited, and ends a wait at once when the loader stops', async () => {
     const rate = new RequestRate(1);
-    assert.ok((await rate.take() as number) < 50);
+    assert.ok(((await rate.take()) as number) < 50);
     const stop = new AbortController();
     const waiting = rate.take(stop.signal);
     setTimeout(() => stop.abort(), 100);

@@ -61,7 +61,12 @@ describe('KafkajsGroupConsumer', () => {
   it('hands each batch over as kafkajs gave it: the same payload and the same record objects', async () => {
     const { fake, consumer } = groupConsumer();
     const seen: FetchedBatch[] = [];
-    await consumer.run({ topics: ['t'], eachBatch: async (fetched) => { seen.push(fetched); } });
+    await consumer.run({
+      topics: ['t'],
+      eachBatch: async (fetched) => {
+        seen.push(fetched);
+      },
+    });
     const message = { key: Buffer.from('k'), value: Buffer.from('v'), timestamp: '1', attributes: 0, offset: '7', headers: {} };
     const payload = { batch: { topic: 't', partition: 0, highWatermark: '8', messages: [message], firstOffset: () => '7', lastOffset: () => '7' } } as unknown as EachBatchPayload;
     await fake.ran?.eachBatch?.(payload);

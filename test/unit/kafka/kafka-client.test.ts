@@ -21,7 +21,9 @@ const BROKER = 'kafka-1.example:9093';
 
 describe('kafkaSecurity', () => {
   let certificates: TestCertificates;
-  before(() => { certificates = makeTestCertificates(); });
+  before(() => {
+    certificates = makeTestCertificates();
+  });
   after(() => {
     delete process.env['ERP_DELTA_UNIT_KAFKA_PASSWORD'];
     rmSync(certificates.dir, { recursive: true, force: true });
@@ -30,7 +32,8 @@ describe('kafkaSecurity', () => {
   it('reads each PEM value as a path, or as the PEM text itself, and the password from a reference', () => {
     process.env['ERP_DELTA_UNIT_KAFKA_PASSWORD'] = 'kafka-secret';
     const security = kafkaSecurity({
-      brokers: [BROKER], clientId: 'c',
+      brokers: [BROKER],
+      clientId: 'c',
       ssl: { ca: certificates.caCert, cert: pem(certificates.clientCert), key: certificates.clientKey, rejectUnauthorized: true },
       sasl: { mechanism: 'scram-sha-512', username: 'erp-delta', password: '${env:ERP_DELTA_UNIT_KAFKA_PASSWORD}' },
     });
@@ -40,7 +43,10 @@ describe('kafkaSecurity', () => {
 
   it('stops start-up naming the key: a file that is not there, a CA without a certificate, a token file that is empty', () => {
     const refused = (connection: Partial<KafkaConnection>, message: RegExp): void => {
-      assert.throws(() => kafkaSecurity({ brokers: [BROKER], clientId: 'c', ...connection }), (error) => isErpDeltaError(error, 'INVALID_CONFIG') && message.test(error.message));
+      assert.throws(
+        () => kafkaSecurity({ brokers: [BROKER], clientId: 'c', ...connection }),
+        (error) => isErpDeltaError(error, 'INVALID_CONFIG') && message.test(error.message),
+      );
     };
     refused({ ssl: { ca: join(certificates.dir, 'missing.pem'), rejectUnauthorized: true } }, /^kafka\.ssl\.ca names the file .*missing\.pem, which cannot be read: ENOENT/);
     refused({ ssl: { ca: certificates.clientKey, rejectUnauthorized: true } }, /^kafka\.ssl\.ca holds no PEM certificate/);
@@ -52,17 +58,28 @@ describe('kafkaSecurity', () => {
 });
 
 describe('kafkaConnectFailure', () => {
-  const connection: KafkaConnection = { brokers: [BROKER], clientId: 'c', ssl: { ca: '/etc/ca.pem', rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: 'erp-delta', password: 'wrong' } };
+  const connection: KafkaConnection = {
+    brokers: [BROKER],
+    clientId: 'c',
+    ssl: { ca: '/etc/ca.pem', rejectUnauthorized: true },
+    sasl: { mechanism: 'scram-sha-512', username: 'erp-delta', password: 'wrong' },
+  };
 
   it('names the brokers, the mechanism and the user when the credentials are refused', () => {
-    const error = kafkaConnectFailure(new SaslError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512'), connection);
+    const error = kafkaConnectFailure(
+      new SaslError('SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512'),
+      connection,
+    );
     assert.ok(isErpDeltaError(error, 'KAFKA_AUTH_FAILED'));
     assert.equal(error.retriable, false);
-    assert.equal(error.message, `Kafka at ${BROKER} refused the SASL SCRAM-SHA-512 authentication of user "erp-delta": Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512.`);
+    assert.equal(
+      error.message,
+      `Kafka at ${BROKER} refused the SASL SCRAM-SHA-512 authentication of user "erp-delta": Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512.`,
+    );
     assert.match(error.hint ?? '', /kafka\.sasl\.username and kafka\.sasl\.password/);
   });
 
-  it('names the broker and says its certificate could not be verified, through kafkajs\'s retries', () => {
+  it("names the broker and says its certificate could not be verified, through kafkajs's retries", () => {
     const tls = Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
     const failed = new ConnectionError('Connection error: unable to verify the first certificate', { broker: 'kafka-2.example:9093', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
     Object.assign(failed, { cause: tls });

@@ -22,7 +22,13 @@ describe('kafkajsLogSeverity', () => {
   it('leaves a refused authentication or certificate to the error the caller reports', () => {
     assert.equal(kafkajsLogSeverity('SaslAuthenticator-SCRAM-SHA-512', logLevel.ERROR, 'SASL SCRAM SHA512 authentication failed: Authentication failed', { broker: 'k:9093' }), 'debug');
     assert.equal(kafkajsLogSeverity('BrokerPool', logLevel.ERROR, 'SASL SCRAM SHA512 authentication failed: Authentication failed', { retryCount: 0, retryTime: 300 }), 'debug');
-    assert.equal(kafkajsLogSeverity('BrokerPool', logLevel.ERROR, 'Failed to connect to seed broker, trying another broker from the list: Connection error: unable to verify the first certificate', { retryCount: 0, retryTime: 300 }), 'debug');
+    assert.equal(
+      kafkajsLogSeverity('BrokerPool', logLevel.ERROR, 'Failed to connect to seed broker, trying another broker from the list: Connection error: unable to verify the first certificate', {
+        retryCount: 0,
+        retryTime: 300,
+      }),
+      'debug',
+    );
   });
 
   it('leaves connection chatter and warnings at debug', () => {

@@ -35,7 +35,11 @@ function exportedSubpaths(name: string): Set<string> {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { exports?: unknown };
   const { exports } = manifest;
   if (typeof exports !== 'object' || exports === null) return new Set();
-  return new Set(Object.keys(exports).filter((key) => key.startsWith('./') && key !== './package.json').map((key) => key.slice(2)));
+  return new Set(
+    Object.keys(exports)
+      .filter((key) => key.startsWith('./') && key !== './package.json')
+      .map((key) => key.slice(2)),
+  );
 }
 
 function packageName(specifier: string): string {

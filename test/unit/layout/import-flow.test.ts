@@ -136,23 +136,32 @@ describe('the layout: who imports whom (DESIGN "Layout")', () => {
       "const d = await import('pg');",
       " * a comment that says import and from '../tracker/task.js' is no import",
     ].join('\n');
-    assert.deepEqual(importsOf('src/tracker/x.ts', text).map(({ line, folder, packageName }) => ({ line, target: folder ?? `pkg:${packageName}` })), [
-      { line: 1, target: 'model' },
-      { line: 2, target: 'state' },
-      { line: 5, target: 'pkg:kafkajs' },
-      { line: 6, target: 'tracker' },
-      { line: 7, target: 'logging' },
-      { line: 8, target: 'pkg:pg' },
-    ]);
+    assert.deepEqual(
+      importsOf('src/tracker/x.ts', text).map(({ line, folder, packageName }) => ({ line, target: folder ?? `pkg:${packageName}` })),
+      [
+        { line: 1, target: 'model' },
+        { line: 2, target: 'state' },
+        { line: 5, target: 'pkg:kafkajs' },
+        { line: 6, target: 'tracker' },
+        { line: 7, target: 'logging' },
+        { line: 8, target: 'pkg:pg' },
+      ],
+    );
     assert.ok(allImports.length > 500, `only ${allImports.length} imports found in src/: the parser misses some`);
   });
 
   it('keeps the model pure: no runtime folder, no package that does I/O', () => {
-    assert.deepEqual(allImports.flatMap((statement) => modelBreak(statement) ?? []), []);
+    assert.deepEqual(
+      allImports.flatMap((statement) => modelBreak(statement) ?? []),
+      [],
+    );
   });
 
   it(`keeps the flow one way: ${FLOW.join(' → ')}`, () => {
-    assert.deepEqual(allImports.flatMap((statement) => flowBreak(statement) ?? []), []);
+    assert.deepEqual(
+      allImports.flatMap((statement) => flowBreak(statement) ?? []),
+      [],
+    );
   });
 
   it(`lets only ${WIRES_THE_RUNTIME.join(', ')}/ import the ${RUNTIME}'s runtime`, () => {
@@ -165,7 +174,10 @@ describe('the layout: who imports whom (DESIGN "Layout")', () => {
   it('would name a stage reaching back and the model importing a runtime folder', () => {
     const state = importsOf('src/state/state-store.ts', "import type { Task } from '../tracker/task.js';")[0];
     assert.ok(state);
-    assert.equal(flowBreak(state), "src/state/state-store.ts:1 imports '../tracker/task.js': tracker/ sits before state/ in the flow (capture → tracker → state → delivery); only the tracker calls the stages beside it, the others share model/");
+    assert.equal(
+      flowBreak(state),
+      "src/state/state-store.ts:1 imports '../tracker/task.js': tracker/ sits before state/ in the flow (capture → tracker → state → delivery); only the tracker calls the stages beside it, the others share model/",
+    );
     const delivery = importsOf('src/delivery/loader.ts', "import { StateStore } from '../state/state-store.js';")[0];
     assert.ok(delivery && flowBreak(delivery)?.includes('state/ sits before delivery/'));
     const tracker = importsOf('src/tracker/task.ts', "import { Loader } from '../delivery/loader.js';")[0];

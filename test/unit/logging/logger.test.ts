@@ -8,7 +8,12 @@ function capture() {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter((line) => line !== ''));
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       done();
     },
   });
@@ -16,7 +21,7 @@ function capture() {
 }
 
 describe('logger: a secret never appears in a log line', () => {
-  it('writes a password, a token, header values and SASL\'s password as [redacted], wherever the config sits in the object', () => {
+  it("writes a password, a token, header values and SASL's password as [redacted], wherever the config sits in the object", () => {
     const { logger, lines } = capture();
     const config = {
       kafka: { brokers: ['kafka-1:9093'], sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'kafka-secret-1' }, ssl: { key: 'PEM-KEY-2' } },

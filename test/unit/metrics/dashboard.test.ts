@@ -17,8 +17,16 @@ import { loadConfig } from '../../../src/config/load-config.js';
 import { Loader } from '../../../src/delivery/loader.js';
 import { Tracker } from '../../../src/tracker/tracker.js';
 import {
-  allPanels, dashboardSelectors, parsePromQL, parseVariableQuery, readDashboard, SCRAPE_SERIES, TARGET_LABELS,
-  type Dashboard, type DashboardQuery, type ParsedQuery,
+  allPanels,
+  dashboardSelectors,
+  parsePromQL,
+  parseVariableQuery,
+  readDashboard,
+  SCRAPE_SERIES,
+  TARGET_LABELS,
+  type Dashboard,
+  type DashboardQuery,
+  type ParsedQuery,
 } from '../../support/dashboard-queries.js';
 
 /** One series name Prometheus stores: a counter or gauge as named, a histogram's `_bucket`/`_sum`/`_count`. */
@@ -133,14 +141,22 @@ function suggestedAlerts(): Array<DashboardQuery & ParsedQuery> {
 
 describe('Grafana dashboard: the PromQL reader', () => {
   it('finds metrics through functions, histogram_quantile, by before and after, and __name__ lists', () => {
-    const parsed = parsePromQL('histogram_quantile(0.95, sum by (entity, le) (rate(a_bucket{job=~"$job", entity=~"x|y"}[$__rate_interval]))) / on (entity) group_left sum(rate(b_total[5m] offset 1h)) by (entity) > 0 or vector(0)');
-    assert.deepEqual(parsed.selectors, [{ metric: 'a_bucket', labels: ['job', 'entity'] }, { metric: 'b_total', labels: [] }]);
+    const parsed = parsePromQL(
+      'histogram_quantile(0.95, sum by (entity, le) (rate(a_bucket{job=~"$job", entity=~"x|y"}[$__rate_interval]))) / on (entity) group_left sum(rate(b_total[5m] offset 1h)) by (entity) > 0 or vector(0)',
+    );
+    assert.deepEqual(parsed.selectors, [
+      { metric: 'a_bucket', labels: ['job', 'entity'] },
+      { metric: 'b_total', labels: [] },
+    ]);
     assert.deepEqual(parsed.groupings, [
       { keyword: 'by', labels: ['entity', 'le'], metrics: ['a_bucket'] },
       { keyword: 'on', labels: ['entity'], metrics: ['a_bucket', 'b_total'] },
       { keyword: 'by', labels: ['entity'], metrics: ['b_total'] },
     ]);
-    assert.deepEqual(parsePromQL('count({__name__=~"c|d", state="a}b"}) # a comment with metric_e').selectors, [{ metric: 'c', labels: ['state'] }, { metric: 'd', labels: ['state'] }]);
+    assert.deepEqual(parsePromQL('count({__name__=~"c|d", state="a}b"}) # a comment with metric_e').selectors, [
+      { metric: 'c', labels: ['state'] },
+      { metric: 'd', labels: ['state'] },
+    ]);
     assert.deepEqual(parseVariableQuery('label_values({__name__=~"c|d", job=~"$job"}, instance)').groupings, [{ keyword: 'label_values', labels: ['instance'], metrics: ['c', 'd'] }]);
   });
 
@@ -195,7 +211,7 @@ describe('Grafana dashboard: dashboards/erp-delta.json', () => {
     assert.deepEqual(problems(dashboard, catalogue), []);
   });
 
-  it('filters every panel\'s series by $job and $instance, and by $entity where the metric has entities', async () => {
+  it("filters every panel's series by $job and $instance, and by $entity where the metric has entities", async () => {
     const catalogue = await registeredSeries();
     for (const query of dashboardSelectors(dashboard).filter(({ where }) => where.startsWith('panel'))) {
       for (const { metric, labels } of query.selectors) {
@@ -219,7 +235,11 @@ describe('Grafana dashboard: dashboards/erp-delta.json', () => {
     const catalogue = await registeredSeries();
     const queried = new Set(dashboardSelectors(dashboard).flatMap(({ selectors }) => selectors.map(({ metric }) => catalogue.get(metric)?.family)));
     const families = new Set([...catalogue.values()].filter(({ source }) => source !== 'prometheus').map(({ family }) => family));
-    assert.deepEqual([...families].filter((family) => !queried.has(family)), [], 'metrics with no panel: add one, or say in docs/dashboard.md why not');
+    assert.deepEqual(
+      [...families].filter((family) => !queried.has(family)),
+      [],
+      'metrics with no panel: add one, or say in docs/dashboard.md why not',
+    );
   });
 
   it('fails when a metric is renamed in src/ or a label is dropped', async () => {
@@ -237,7 +257,9 @@ describe('Grafana dashboard: dashboards/erp-delta.json', () => {
     withoutLe.set('erp_delta_delivery_latency_seconds_bucket', { ...bucket, labels: new Set([...bucket.labels].filter((label) => label !== 'le')) });
     assert.ok(problems(dashboard, withoutLe).some((problem) => /erp_delta_delivery_latency_seconds_bucket.*`by \(le\)`|le is not on erp_delta_delivery_latency_seconds_bucket/.test(problem)));
 
-    const wrongLabel: Dashboard = { panels: [{ id: 1, title: 'wrong', targets: [{ refId: 'A', expr: 'sum by (reason) (rate(erp_delta_records_suppressed_total{job=~"$job", instance=~"$instance", entity=~"$entity"}[5m]))' }] }] };
+    const wrongLabel: Dashboard = {
+      panels: [{ id: 1, title: 'wrong', targets: [{ refId: 'A', expr: 'sum by (reason) (rate(erp_delta_records_suppressed_total{job=~"$job", instance=~"$instance", entity=~"$entity"}[5m]))' }] }],
+    };
     assert.deepEqual(problems(wrongLabel, catalogue), ['panel "wrong" A: `by (reason)`: reason is not on erp_delta_records_suppressed_total']);
     const bareHistogram: Dashboard = { panels: [{ id: 1, title: 'bare', targets: [{ refId: 'A', expr: 'erp_delta_delivery_latency_seconds{job=~"$job", instance=~"$instance"}' }] }] };
     assert.match(problems(bareHistogram, catalogue)[0] ?? '', /no metric erp_delta_delivery_latency_seconds is registered/);

@@ -25,7 +25,10 @@ class Tracker {
   readonly loaded = new Map<string, LoadedRecord>();
   private offset = 0;
 
-  constructor(private readonly entity: TrackedEntity, private readonly table: string) {}
+  constructor(
+    private readonly entity: TrackedEntity,
+    private readonly table: string,
+  ) {}
 
   event(op: SourceOp, row: Row, reason: DeltaReason = 'CHANGE'): Delta | undefined {
     const value = changeValue({ table: this.table, op, before: op === 'd' ? row : null, after: op === 'd' ? null : row, withSchema: true });
@@ -93,7 +96,7 @@ describe('compareWithLoaded', () => {
     assert.equal(delta?.source.offset, 1);
   });
 
-  it('lists changed fields in the entity\'s field order', () => {
+  it("lists changed fields in the entity's field order", () => {
     tracker.event('c', CUSTOMER);
     const delta = tracker.event('u', { ...CUSTOMER, credit_limit: '100', name: 'Alpine Foods GmbH', code: 'C0001' });
     assert.deepEqual(delta?.changedFields, ['name', 'creditLimit']);
@@ -127,8 +130,13 @@ describe('compareWithLoaded', () => {
     tracker.event('c', CUSTOMER);
     const delta = tracker.event('d', { code: 'C0001' });
     assert.deepEqual(delta, {
-      op: 'DELETE', reason: 'CHANGE', changedFields: [], key: 'C0001', data: null,
-      source: { topic: 'erp.public.customers', partition: 0, offset: 1, tsMs: 1_709_280_000_000, connector: null, position: null, epoch: 0 }, emittedAtMs: NOW,
+      op: 'DELETE',
+      reason: 'CHANGE',
+      changedFields: [],
+      key: 'C0001',
+      data: null,
+      source: { topic: 'erp.public.customers', partition: 0, offset: 1, tsMs: 1_709_280_000_000, connector: null, position: null, epoch: 0 },
+      emittedAtMs: NOW,
     });
     assert.equal(tracker.loaded.has('C0001'), false);
     assert.equal(tracker.tombstone({ code: 'C0001' }), undefined);
@@ -168,7 +176,7 @@ describe('compareWithLoaded', () => {
     });
   });
 
-  it('compares composite keys and decimals at the entity\'s scale', () => {
+  it("compares composite keys and decimals at the entity's scale", () => {
     const stock = new Tracker(stockLevels, 'stock_levels');
     const row = { product_code: 'P0001', warehouse_code: 'WH01', quantity: '12.5', updated_at: null };
     assert.equal(stock.event('c', row)?.key, '["P0001","WH01"]');

@@ -23,7 +23,7 @@ function loadedCustomer(data: Record<string, string | null>): LoadedRecord {
 }
 
 describe('desiredRecord', () => {
-  it('maps source columns to canonical fields through their normalizers, in the entity\'s order', () => {
+  it("maps source columns to canonical fields through their normalizers, in the entity's order", () => {
     const desired = desiredRecord(customers, ROW);
     assert.deepEqual(desired.data, {
       code: 'C0001',
@@ -102,12 +102,14 @@ describe('desiredRecord', () => {
 
     it('refuses a row without a key column, naming field and column: a record without its key goes to the dead letters', () => {
       const { code: _code, ...keyless } = ROW;
-      assert.throws(() => desiredRecord(customers, keyless, loadedCustomer({})), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-        && error.message.includes('"code"') && error.message.includes('has no column'));
+      assert.throws(
+        () => desiredRecord(customers, keyless, loadedCustomer({})),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"code"') && error.message.includes('has no column'),
+      );
     });
   });
 
-  describe('Debezium\'s placeholder in the form of each column type', () => {
+  describe("Debezium's placeholder in the form of each column type", () => {
     const placeholder = Buffer.from(DEBEZIUM_UNAVAILABLE_VALUE);
     const forms: ReadonlyArray<[string, unknown]> = [
       ['bytea, base64', placeholder.toString('base64')],
@@ -116,7 +118,7 @@ describe('desiredRecord', () => {
       ['text[]', [DEBEZIUM_UNAVAILABLE_VALUE]],
       ['bytea[]', [placeholder.toString('base64')]],
       ['int[] and bigint[]: its bytes as numbers', [...placeholder]],
-      ['uuid[]: Java\'s UUID.nameUUIDFromBytes of it', ['b68a35a7-17ad-35b3-af2a-ae46edb4545a']],
+      ["uuid[]: Java's UUID.nameUUIDFromBytes of it", ['b68a35a7-17ad-35b3-af2a-ae46edb4545a']],
       ['hstore as a map', { [DEBEZIUM_UNAVAILABLE_VALUE]: DEBEZIUM_UNAVAILABLE_VALUE }],
     ];
     for (const [form, raw] of forms) {
@@ -132,11 +134,16 @@ describe('desiredRecord', () => {
   });
 
   it('refuses a value its normalizer cannot read, naming field and value', () => {
-    assert.throws(() => desiredRecord(customers, { ...ROW, credit_limit: 'n/a' }), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-      && error.message.includes('"creditLimit"') && error.message.includes('"n/a"'));
+    assert.throws(
+      () => desiredRecord(customers, { ...ROW, credit_limit: 'n/a' }),
+      (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"creditLimit"') && error.message.includes('"n/a"'),
+    );
   });
 
   it('refuses an empty key field', () => {
-    assert.throws(() => desiredRecord(customers, { ...ROW, code: ' ' }), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('key field'));
+    assert.throws(
+      () => desiredRecord(customers, { ...ROW, code: ' ' }),
+      (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('key field'),
+    );
   });
 });

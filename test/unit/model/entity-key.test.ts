@@ -28,16 +28,26 @@ describe('entity key', () => {
     assert.equal(formatEntityKey(['P1', 42, true]), '["P1",42,true]');
   });
 
-  it('refuses a key whose columns are not the entity\'s key columns', () => {
+  it("refuses a key whose columns are not the entity's key columns", () => {
     const stock = defaultEntity('stock_levels');
-    assert.throws(() => entityKey(stock, { product_code: 'P0001' }), (error) => isErpDeltaError(error, 'DECODE_FAILED')
-      && error.message.includes('keyed by (product_code, warehouse_code)'));
-    assert.throws(() => entityKey(defaultEntity('customers'), { code: 'C1', region: 'EU' }), (error) => isErpDeltaError(error, 'DECODE_FAILED'));
-    assert.throws(() => entityKey(defaultEntity('customers'), { id: 7 }), (error) => isErpDeltaError(error, 'DECODE_FAILED'));
+    assert.throws(
+      () => entityKey(stock, { product_code: 'P0001' }),
+      (error) => isErpDeltaError(error, 'DECODE_FAILED') && error.message.includes('keyed by (product_code, warehouse_code)'),
+    );
+    assert.throws(
+      () => entityKey(defaultEntity('customers'), { code: 'C1', region: 'EU' }),
+      (error) => isErpDeltaError(error, 'DECODE_FAILED'),
+    );
+    assert.throws(
+      () => entityKey(defaultEntity('customers'), { id: 7 }),
+      (error) => isErpDeltaError(error, 'DECODE_FAILED'),
+    );
   });
 
   it('refuses an empty key value', () => {
-    assert.throws(() => entityKey(defaultEntity('customers'), { code: '  ' }), (error) => isErpDeltaError(error, 'DECODE_FAILED')
-      && error.message.includes('"code"') && error.message.includes('empty'));
+    assert.throws(
+      () => entityKey(defaultEntity('customers'), { code: '  ' }),
+      (error) => isErpDeltaError(error, 'DECODE_FAILED') && error.message.includes('"code"') && error.message.includes('empty'),
+    );
   });
 });

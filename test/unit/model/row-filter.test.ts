@@ -24,7 +24,11 @@ function product(overrides: Record<string, unknown> = {}): Record<string, unknow
 }
 
 function loadedProduct(data: Record<string, string | boolean | null> = {}): LoadedRecord {
-  return { key: 'P1', data: { code: 'P1', description: 'Bolt', unitPrice: '0.50', active: true, ...data }, source: { topic: 'erp.public.products', partition: 0, offset: 3, tsMs: 0, connector: null, position: null, epoch: 0 } };
+  return {
+    key: 'P1',
+    data: { code: 'P1', description: 'Bolt', unitPrice: '0.50', active: true, ...data },
+    source: { topic: 'erp.public.products', partition: 0, offset: 3, tsMs: 0, connector: null, position: null, epoch: 0 },
+  };
 }
 
 describe('row filter: the conditions', () => {
@@ -39,7 +43,7 @@ describe('row filter: the conditions', () => {
     assert.equal(verdict({ field: 'description', in: ['Bolt', 'Nut'] }, null), 'out');
   });
 
-  it('notEquals and notIn hold for every other value, null included (not SQL\'s NULL <> x)', () => {
+  it("notEquals and notIn hold for every other value, null included (not SQL's NULL <> x)", () => {
     assert.equal(verdict({ field: 'description', notEquals: 'Bolt' }, 'Nut'), 'in');
     assert.equal(verdict({ field: 'description', notEquals: 'Bolt' }, 'Bolt'), 'out');
     assert.equal(verdict({ field: 'description', notEquals: 'Bolt' }, null), 'in');
@@ -55,7 +59,10 @@ describe('row filter: the conditions', () => {
   });
 
   it('needs every condition; an unknown field leaves it unknown unless a known one fails', () => {
-    const filter = rowFilter('products', PRODUCT_FIELDS, [{ field: 'active', equals: true }, { field: 'description', present: true }]);
+    const filter = rowFilter('products', PRODUCT_FIELDS, [
+      { field: 'active', equals: true },
+      { field: 'description', present: true },
+    ]);
     assert.equal(filter.verdict({ active: true, description: 'Bolt' }, []), 'in');
     assert.equal(filter.verdict({ active: false, description: 'Bolt' }, []), 'out');
     assert.equal(filter.verdict({ active: true, description: null }, []), 'out');
@@ -64,11 +71,18 @@ describe('row filter: the conditions', () => {
   });
 
   it('refuses a hand-built condition on a field the entity does not track, naming the key', () => {
-    assert.throws(() => rowFilter('products', PRODUCT_FIELDS, [{ field: 'active', equals: true }, { field: 'status', equals: 'A' }]), (error) => {
-      assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'));
-      assert.match(error.message, /"entities\.products\.filter\.1\.field": "status"/);
-      return true;
-    });
+    assert.throws(
+      () =>
+        rowFilter('products', PRODUCT_FIELDS, [
+          { field: 'active', equals: true },
+          { field: 'status', equals: 'A' },
+        ]),
+      (error) => {
+        assert.ok(isErpDeltaError(error, 'INVALID_CONFIG'));
+        assert.match(error.message, /"entities\.products\.filter\.1\.field": "status"/);
+        return true;
+      },
+    );
   });
 });
 
@@ -84,7 +98,7 @@ describe('row filter: which rows an entity keeps', () => {
   });
 
   it('tests the desired record: canonical values after normalization', () => {
-    assert.ok(keepsRow(activeOnly, desiredRecord(activeOnly, product({ active: 't' })), undefined), 'PostgreSQL\'s t is true');
+    assert.ok(keepsRow(activeOnly, desiredRecord(activeOnly, product({ active: 't' })), undefined), "PostgreSQL's t is true");
     assert.ok(!keepsRow(activeOnly, desiredRecord(activeOnly, product({ active: 'N' })), undefined));
     assert.ok(!keepsRow(activeOnly, desiredRecord(activeOnly, product({ active: null })), undefined));
   });
@@ -108,22 +122,31 @@ describe('row filter: which rows an entity keeps', () => {
     assert.ok(!keepsRow(described, unknownNowhere, undefined));
   });
 
-  it('is built once from the config, with the values normalized by the field\'s normalizer', () => {
-    const config = parseConfig({
-      kafka: { brokers: ['localhost:9092'] },
-      registry: { url: 'http://localhost:8081' },
-      entities: {
-        products: {
-          topic: 'erp.public.products',
-          keyFields: ['code'],
-          fields: { code: { column: 'code', normalizer: 'text', case: 'upper' }, unitPrice: { column: 'unit_price', normalizer: 'decimal', scale: 2 } },
-          filter: [{ field: 'unitPrice', in: [1.5, '2'] }, { field: 'code', notEquals: ' p-old ' }],
+  it("is built once from the config, with the values normalized by the field's normalizer", () => {
+    const config = parseConfig(
+      {
+        kafka: { brokers: ['localhost:9092'] },
+        registry: { url: 'http://localhost:8081' },
+        entities: {
+          products: {
+            topic: 'erp.public.products',
+            keyFields: ['code'],
+            fields: { code: { column: 'code', normalizer: 'text', case: 'upper' }, unitPrice: { column: 'unit_price', normalizer: 'decimal', scale: 2 } },
+            filter: [
+              { field: 'unitPrice', in: [1.5, '2'] },
+              { field: 'code', notEquals: ' p-old ' },
+            ],
+          },
         },
       },
-    }, 'test');
+      'test',
+    );
     const [entity] = trackedEntities(config);
     assert.ok(entity?.filter);
-    assert.deepEqual(entity.filter.conditions, [{ field: 'unitPrice', in: ['1.50', '2.00'] }, { field: 'code', notEquals: 'P-OLD' }]);
+    assert.deepEqual(entity.filter.conditions, [
+      { field: 'unitPrice', in: ['1.50', '2.00'] },
+      { field: 'code', notEquals: 'P-OLD' },
+    ]);
     const keeps = (row: Record<string, unknown>): boolean => keepsRow(entity, desiredRecord(entity, row), undefined);
     assert.ok(keeps({ code: 'p1', unit_price: '1.500' }));
     assert.ok(keeps({ code: 'p1', unit_price: 2 }));

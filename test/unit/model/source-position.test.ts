@@ -46,7 +46,7 @@ describe('source position format', () => {
     assert.equal(orderOf({ connector: 'oracle', snapshot: true, scn: -1n, commitScn: undefined, txSeq: 0n }), undefined);
   });
 
-  it('describes positions in the database\'s notation, and an order it cannot read as it is', () => {
+  it("describes positions in the database's notation, and an order it cannot read as it is", () => {
     assert.equal(describeSourcePosition(at({ connector: 'postgresql', snapshot: false, lsn: 0x1_0000_0010n, lastCommitLsn: 0xffff_fff0n })), 'lsn 1/10 (last commit 0/FFFFFFF0)');
     assert.equal(describeSourcePosition(at({ connector: 'mariadb', file: 'mariadb-bin.000003', pos: 805n, row: 2n })), 'binlog mariadb-bin.000003:805 row 2');
     assert.equal(describeSourcePosition({ connector: 'postgresql', order: '16B3748' }), 'postgresql position 16B3748');

@@ -14,7 +14,7 @@ function kafkaOnly(offset: number, topic = 'erp.public.products'): DeltaSource {
   return { topic, partition: 0, offset, tsMs: 1_000, connector: null, position: null, epoch: 0 };
 }
 
-describe('placeVersion: a key\'s version against the loaded one', () => {
+describe("placeVersion: a key's version against the loaded one", () => {
   it('orders by source position, whatever the Kafka offsets', () => {
     const loaded = pg(500, { lsn: 2_000n, lastCommitLsn: 1_900n });
     assert.equal(placeVersion(pg(10, { lsn: 2_100n, lastCommitLsn: 2_000n }), loaded), 'newer', 'a re-created topic: lower offset, later position');
@@ -36,7 +36,7 @@ describe('placeVersion: a key\'s version against the loaded one', () => {
     assert.equal(placeVersion(kafkaOnly(3, 'other.topic'), kafkaOnly(7)), 'newer', 'another partition cannot be placed by offset');
   });
 
-  it('lets the partition\'s order place PostgreSQL\'s first transaction after a new slot against its snapshot', () => {
+  it("lets the partition's order place PostgreSQL's first transaction after a new slot against its snapshot", () => {
     // The snapshot was read at 5000; a transaction running then committed after it, at LSN 4000.
     const snapshot = pg(3, { snapshot: true, lsn: 5_000n });
     const firstAfter = pg(9, { lsn: 4_000n });

@@ -21,7 +21,10 @@ describe('boolean normalizer', () => {
 
   it('refuses anything else, naming field and value', () => {
     for (const raw of ['maybe', 2, 'J']) {
-      assert.throws(() => flag(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"active"') && error.message.includes(JSON.stringify(raw)));
+      assert.throws(
+        () => flag(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"active"') && error.message.includes(JSON.stringify(raw)),
+      );
     }
   });
 
@@ -36,6 +39,9 @@ describe('boolean normalizer', () => {
 
   it('refuses bit(n > 1), which arrives as bytes (io.debezium.data.Bits), not as a flag', () => {
     // '11'::bit(2) is the bytes {3}: base64 "Aw==".
-    assert.throws(() => flag('Aw=='), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"Aw=="'));
+    assert.throws(
+      () => flag('Aw=='),
+      (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"Aw=="'),
+    );
   });
 });

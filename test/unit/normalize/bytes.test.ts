@@ -39,10 +39,21 @@ describe('bytes normalizer', () => {
   });
 
   it('refuses what is not binary data in its encoding, naming field and value', () => {
-    for (const [encoding, raw] of [['base64', 'AQI'], ['base64', 'A?=='], ['base64', ' AQID'], ['base64', '-_8='], ['hex', 'abc'], ['hex', 'zz'],
-      ['base64', 42], ['base64', { type: 'Buffer', data: [256] }]] as const) {
-      assert.throws(() => bytes(encoding)(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"signature"')
-        && error.message.endsWith(`is not binary data in ${encoding}.`), `for ${JSON.stringify(raw)}`);
+    for (const [encoding, raw] of [
+      ['base64', 'AQI'],
+      ['base64', 'A?=='],
+      ['base64', ' AQID'],
+      ['base64', '-_8='],
+      ['hex', 'abc'],
+      ['hex', 'zz'],
+      ['base64', 42],
+      ['base64', { type: 'Buffer', data: [256] }],
+    ] as const) {
+      assert.throws(
+        () => bytes(encoding)(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"signature"') && error.message.endsWith(`is not binary data in ${encoding}.`),
+        `for ${JSON.stringify(raw)}`,
+      );
     }
   });
 });

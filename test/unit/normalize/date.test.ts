@@ -25,7 +25,11 @@ describe('date normalizer', () => {
 
   it('refuses dates that do not exist and other shapes', () => {
     for (const raw of ['2024-02-30', '2023-02-29', '2024-13-01', '01.03.2024', '2024-3-1', 1.5, true]) {
-      assert.throws(() => date(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"orderDate"'), `for ${String(raw)}`);
+      assert.throws(
+        () => date(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"orderDate"'),
+        `for ${String(raw)}`,
+      );
     }
     assert.equal(date('2024-02-29'), '2024-02-29');
   });
@@ -44,16 +48,29 @@ describe('date normalizer', () => {
   it('dead-letters PostgreSQL infinity in the forms Debezium sends it, naming it', () => {
     // PostgresValueConverter maps 'infinity' to the LocalDate -5877611-06-21 and '-infinity' to -5877611-06-22:
     // epoch days -2147472692 and -2147472691, and isostring text with those years.
-    for (const [raw, which] of [[-2147472692, 'infinity'], ['-5877611-06-21Z', 'infinity'], ['infinity', 'infinity'],
-      [-2147472691, '-infinity'], ['-5877611-06-22Z', '-infinity'], ['-infinity', '-infinity']] as const) {
-      assert.throws(() => date(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"orderDate"')
-        && error.message.includes(`PostgreSQL's date '${which}'`), `for ${String(raw)}`);
+    for (const [raw, which] of [
+      [-2147472692, 'infinity'],
+      ['-5877611-06-21Z', 'infinity'],
+      ['infinity', 'infinity'],
+      [-2147472691, '-infinity'],
+      ['-5877611-06-22Z', '-infinity'],
+      ['-infinity', '-infinity'],
+    ] as const) {
+      assert.throws(
+        () => date(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"orderDate"') && error.message.includes(`PostgreSQL's date '${which}'`),
+        `for ${String(raw)}`,
+      );
     }
   });
 
   it('says a date beyond the year 9999 is out of range', () => {
     for (const raw of ['+10000-01-01Z', '-0001-12-31Z', 2932897]) {
-      assert.throws(() => date(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && /out of the range of years 0000-9999/.test(error.message), `for ${String(raw)}`);
+      assert.throws(
+        () => date(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && /out of the range of years 0000-9999/.test(error.message),
+        `for ${String(raw)}`,
+      );
     }
     assert.equal(date(2932896), '9999-12-31');
   });

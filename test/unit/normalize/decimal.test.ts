@@ -59,18 +59,32 @@ describe('decimal normalizer', () => {
 
   it('refuses what is not a decimal number, naming field and value', () => {
     const cases: [unknown, string][] = [
-      ['abc', '"abc"'], ['1.2.3', '"1.2.3"'], ['.', '"."'], ['-', '"-"'], ['1,50', '"1,50"'], ['NaN', '"NaN"'],
-      [NaN, 'NaN'], [Infinity, 'Infinity'], [true, 'true'], ['AJg=', '"AJg="'],
+      ['abc', '"abc"'],
+      ['1.2.3', '"1.2.3"'],
+      ['.', '"."'],
+      ['-', '"-"'],
+      ['1,50', '"1,50"'],
+      ['NaN', '"NaN"'],
+      [NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+      [true, 'true'],
+      ['AJg=', '"AJg="'],
     ];
     for (const [raw, shown] of cases) {
-      assert.throws(() => scale2(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-        && error.message === `Cannot normalize field "creditLimit": ${shown} is not a decimal number.`, `for ${shown}`);
+      assert.throws(
+        () => scale2(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message === `Cannot normalize field "creditLimit": ${shown} is not a decimal number.`,
+        `for ${shown}`,
+      );
     }
   });
 
   it('returns a value already in canonical form as it is, and every other form of it as that', () => {
     let seed = 11;
-    const random = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (const scale of [0, 1, 2, 4]) {
       const normalize = decimalNormalizer('n', { normalizer: 'decimal', scale });
       for (let draw = 0; draw < 500; draw += 1) {
@@ -95,7 +109,11 @@ describe('decimal normalizer', () => {
 
   describe('Debezium decimal.handling.mode forms', () => {
     const notDecimal = (normalize: (raw: unknown) => unknown, raw: unknown): void => {
-      assert.throws(() => normalize(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.endsWith(' is not a decimal number.'), `for ${JSON.stringify(raw)}`);
+      assert.throws(
+        () => normalize(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.endsWith(' is not a decimal number.'),
+        `for ${JSON.stringify(raw)}`,
+      );
     };
     const precise2 = decimalNormalizer('creditLimit', { normalizer: 'decimal', scale: 2, encoding: 'base64' });
     const precise4 = decimalNormalizer('quantity', { normalizer: 'decimal', scale: 4, encoding: 'base64' });
@@ -148,7 +166,7 @@ describe('decimal normalizer', () => {
       assert.equal(decimalNormalizer('serial', { normalizer: 'decimal', scale: 0 })('9007199254740993'), '9007199254740993');
     });
 
-    it('dead-letters NaN and the infinities in every mode\'s spelling', () => {
+    it("dead-letters NaN and the infinities in every mode's spelling", () => {
       // String mode: "the connector encodes NaN as ... the string constant NAN", and the infinities as
       // POSITIVE_INFINITY / NEGATIVE_INFINITY (the connector's test); double mode: Double.NaN and the infinities,
       // which JsonConverter writes as the strings "NaN", "Infinity" and "-Infinity".

@@ -23,7 +23,11 @@ describe('integer normalizer', () => {
 
   it('refuses fractions and text', () => {
     for (const raw of [42.5, '42.5', 'forty', '4 2', true]) {
-      assert.throws(() => integer(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"packSize"'), `for ${String(raw)}`);
+      assert.throws(
+        () => integer(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"packSize"'),
+        `for ${String(raw)}`,
+      );
     }
   });
 
@@ -60,8 +64,12 @@ describe('integer normalizer', () => {
 
   it('refuses an integer beyond the range of an Avro long, pointing at a decimal with scale 0', () => {
     for (const raw of [9223372036854775808n, '9223372036854775808', -9223372036854775809n, '-9223372036854775809', '18446744073709551615', `1${'0'.repeat(10_000)}`]) {
-      assert.throws(() => integer(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-        && /beyond the 64-bit range of an integer field \(-2\^63 to 2\^63 - 1, an Avro long\): track it as a decimal with scale 0/.test(error.message), `for ${String(raw).slice(0, 30)}`);
+      assert.throws(
+        () => integer(raw),
+        (error) =>
+          isErpDeltaError(error, 'NORMALIZE_FAILED') && /beyond the 64-bit range of an integer field \(-2\^63 to 2\^63 - 1, an Avro long\): track it as a decimal with scale 0/.test(error.message),
+        `for ${String(raw).slice(0, 30)}`,
+      );
     }
   });
 
@@ -77,8 +85,14 @@ describe('integer normalizer', () => {
   it('still refuses a JavaScript number beyond 2^53, which has lost its digits already', () => {
     const parsed: unknown = JSON.parse('9007199254740993');
     for (const raw of [parsed, 2 ** 63, -(2 ** 60)]) {
-      assert.throws(() => integer(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-        && /is beyond 2\^53 as a floating-point number, so it has already lost its last digits/.test(error.message) && /decimal with scale 0/.test(error.message), `for ${String(raw)}`);
+      assert.throws(
+        () => integer(raw),
+        (error) =>
+          isErpDeltaError(error, 'NORMALIZE_FAILED')
+          && /is beyond 2\^53 as a floating-point number, so it has already lost its last digits/.test(error.message)
+          && /decimal with scale 0/.test(error.message),
+        `for ${String(raw)}`,
+      );
     }
     assert.throws(() => integer(parsed), /"packSize": 9007199254740992 is beyond/);
   });

@@ -26,8 +26,7 @@ describe('json normalizer', () => {
 
   it('takes an array column or a map as the decoder hands it over', () => {
     // PostgreSQL arrays are Kafka Connect ARRAYs: JsonConverter writes a JSON array; hstore in map mode, an object.
-    assert.equal(json(['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'f0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']),
-      '["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","f0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]');
+    assert.equal(json(['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'f0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']), '["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","f0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]');
     assert.equal(json([3, 1, 2]), '[3,1,2]');
     assert.equal(json({ key: 'val', a: 1 }), '{"a":1,"key":"val"}');
     assert.equal(json([]), '[]');
@@ -50,13 +49,19 @@ describe('json normalizer', () => {
 
   it('refuses text that is not JSON, naming field and value', () => {
     for (const raw of ['{a:1}', '{"a":1', "{'a':1}", 'NaN']) {
-      assert.throws(() => json(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-        && error.message === `Cannot normalize field "attributes": ${JSON.stringify(raw)} is not a JSON document.`, `for ${raw}`);
+      assert.throws(
+        () => json(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message === `Cannot normalize field "attributes": ${JSON.stringify(raw)} is not a JSON document.`,
+        `for ${raw}`,
+      );
     }
   });
 
   it('refuses a document nested deeper than it can write, rather than crash', () => {
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
-    assert.throws(() => json(deep), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED'));
+    assert.throws(
+      () => json(deep),
+      (error) => isErpDeltaError(error, 'NORMALIZE_FAILED'),
+    );
   });
 });

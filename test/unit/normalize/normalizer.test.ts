@@ -20,7 +20,10 @@ describe('normalizers', () => {
   it('refuse an unknown time zone at the zone key', () => {
     const parsed = normalizerSpec.safeParse({ normalizer: 'timestamp', zone: 'Europe/Atlantis' });
     assert.equal(parsed.success, false);
-    assert.deepEqual(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message]), [['zone', 'is not an IANA time zone such as UTC or Africa/Johannesburg']]);
+    assert.deepEqual(
+      parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+      [['zone', 'is not an IANA time zone such as UTC or Africa/Johannesburg']],
+    );
   });
 
   it('are built from a config spec, defaults applied', () => {
@@ -31,12 +34,17 @@ describe('normalizers', () => {
 
   it('report the field they were built for', () => {
     const normalize = createNormalizer('unitPrice', { normalizer: 'decimal', scale: 2 });
-    assert.throws(() => normalize('twelve'), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-      && error.message === 'Cannot normalize field "unitPrice": "twelve" is not a decimal number.');
+    assert.throws(
+      () => normalize('twelve'),
+      (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message === 'Cannot normalize field "unitPrice": "twelve" is not a decimal number.',
+    );
   });
 
   it('shorten a long value in the error', () => {
     const normalize = createNormalizer('price', { normalizer: 'decimal', scale: 2 });
-    assert.throws(() => normalize('x'.repeat(5000)), (error) => isErpDeltaError(error) && error.message.length < 300 && error.message.includes('5002 chars'));
+    assert.throws(
+      () => normalize('x'.repeat(5000)),
+      (error) => isErpDeltaError(error) && error.message.length < 300 && error.message.includes('5002 chars'),
+    );
   });
 });

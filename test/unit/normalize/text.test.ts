@@ -38,7 +38,10 @@ describe('text normalizer', () => {
   });
 
   it('refuses a structured value, naming field and value', () => {
-    assert.throws(() => text({ x: 1 }), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"name"') && error.message.includes('{"x":1}'));
+    assert.throws(
+      () => text({ x: 1 }),
+      (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"name"') && error.message.includes('{"x":1}'),
+    );
   });
 
   it('reads enums as their text', () => {

@@ -8,9 +8,15 @@ function time(unit?: TimeSpec['unit']): (raw: unknown) => unknown {
 }
 
 function assertDeadLetter(normalize: (raw: unknown) => unknown, raw: unknown, reason: RegExp): void {
-  assert.throws(() => normalize(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-    && error.message.includes('"opensAt"') && error.message.includes(typeof raw === 'number' ? String(raw) : JSON.stringify(raw))
-    && reason.test(error.message), `for ${String(raw)}`);
+  assert.throws(
+    () => normalize(raw),
+    (error) =>
+      isErpDeltaError(error, 'NORMALIZE_FAILED')
+      && error.message.includes('"opensAt"')
+      && error.message.includes(typeof raw === 'number' ? String(raw) : JSON.stringify(raw))
+      && reason.test(error.message),
+    `for ${String(raw)}`,
+  );
 }
 
 describe('time normalizer', () => {

@@ -13,9 +13,15 @@ function timestamp(spec: Partial<TimestampSpec> = {}): (raw: unknown) => unknown
 }
 
 function assertDeadLetter(normalize: (raw: unknown) => unknown, raw: unknown, reason: RegExp): void {
-  assert.throws(() => normalize(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-    && error.message.includes('"validFrom"') && error.message.includes(typeof raw === 'number' ? String(raw) : JSON.stringify(raw))
-    && reason.test(error.message), `for ${String(raw)}`);
+  assert.throws(
+    () => normalize(raw),
+    (error) =>
+      isErpDeltaError(error, 'NORMALIZE_FAILED')
+      && error.message.includes('"validFrom"')
+      && error.message.includes(typeof raw === 'number' ? String(raw) : JSON.stringify(raw))
+      && reason.test(error.message),
+    `for ${String(raw)}`,
+  );
 }
 
 describe('timestamp normalizer: Debezium value forms', () => {
@@ -62,7 +68,10 @@ describe('timestamp normalizer: Debezium value forms', () => {
   it('keeps nanos written to the millisecond exact although JSON.parse rounded them', () => {
     // Beyond 2^53 a double is up to 128 ns (in 2018) off the integer Debezium wrote.
     let seed = 7;
-    const random = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const nanos = timestamp({ epochUnit: 'nanos' });
     for (let draw = 0; draw < 2000; draw += 1) {
       const ms = Math.floor(random() * 9_000_000_000_000); // 1970 to 2255
@@ -165,8 +174,9 @@ describe('timestamp normalizer: zone', () => {
         },
       },
     };
-    assert.throws(() => parseConfig(config, 'erp-delta.yaml'), (error) => isErpDeltaError(error, 'INVALID_CONFIG')
-      && error.message.includes('"entities.prices.fields.validTo.zone" is not an IANA time zone')
-      && !error.message.includes('validFrom'));
+    assert.throws(
+      () => parseConfig(config, 'erp-delta.yaml'),
+      (error) => isErpDeltaError(error, 'INVALID_CONFIG') && error.message.includes('"entities.prices.fields.validTo.zone" is not an IANA time zone') && !error.message.includes('validFrom'),
+    );
   });
 });

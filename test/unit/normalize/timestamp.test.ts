@@ -16,7 +16,8 @@ describe('timestamp normalizer', () => {
       '2024-03-01 10:00:00+02',
       '2024-03-01T08:00:00.000000Z',
       '2024-03-01t08:00:00z',
-    ]) assert.equal(timestamp(raw), instant, `for ${raw}`);
+    ])
+      assert.equal(timestamp(raw), instant, `for ${raw}`);
   });
 
   it('crosses the date line with the offset', () => {
@@ -56,8 +57,11 @@ describe('timestamp normalizer', () => {
 
   it('refuses what is not an instant, naming field and value', () => {
     for (const raw of ['infinity', '2024-02-30T00:00:00Z', '2024-03-01T24:00:00Z', '2024-03-01T08:00:00+25:00', 'yesterday', 1.5, true]) {
-      assert.throws(() => timestamp(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-        && error.message.includes('"changedAt"') && error.message.includes(JSON.stringify(raw)), `for ${String(raw)}`);
+      assert.throws(
+        () => timestamp(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message.includes('"changedAt"') && error.message.includes(JSON.stringify(raw)),
+        `for ${String(raw)}`,
+      );
     }
   });
 });

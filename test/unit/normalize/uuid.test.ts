@@ -27,9 +27,19 @@ describe('uuid normalizer', () => {
   });
 
   it('refuses what is not a UUID, naming field and value', () => {
-    for (const raw of ['not-a-uuid', '{6f9619ff-8b86-d011-b42d-00c04fc964ff', '6f9619ff8b86-d011-b42d-00c04fc964ff', '6f9619ff-8b86-d011-b42d-00c04fc964f', 'g f9619ff-8b86-d011-b42d-00c04fc964ff', 42]) {
-      assert.throws(() => uuid(raw), (error) => isErpDeltaError(error, 'NORMALIZE_FAILED')
-        && error.message === `Cannot normalize field "customerId": ${typeof raw === 'number' ? raw : JSON.stringify(raw)} is not a UUID.`, `for ${raw}`);
+    for (const raw of [
+      'not-a-uuid',
+      '{6f9619ff-8b86-d011-b42d-00c04fc964ff',
+      '6f9619ff8b86-d011-b42d-00c04fc964ff',
+      '6f9619ff-8b86-d011-b42d-00c04fc964f',
+      'g f9619ff-8b86-d011-b42d-00c04fc964ff',
+      42,
+    ]) {
+      assert.throws(
+        () => uuid(raw),
+        (error) => isErpDeltaError(error, 'NORMALIZE_FAILED') && error.message === `Cannot normalize field "customerId": ${typeof raw === 'number' ? raw : JSON.stringify(raw)} is not a UUID.`,
+        `for ${raw}`,
+      );
     }
   });
 });

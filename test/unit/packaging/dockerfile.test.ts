@@ -27,7 +27,7 @@ function imageEnv(): Record<string, string> {
 }
 
 describe('Dockerfile', () => {
-  it('packs and installs erp-delta with the tarball test\'s commands, tarball and prefix where they belong', () => {
+  it("packs and installs erp-delta with the tarball test's commands, tarball and prefix where they belong", () => {
     const runs = instructions.filter(({ keyword }) => keyword === 'RUN').map((instruction) => ({ instruction, command: runCommand(instruction) }));
     const templates = { pack: PACKAGE_STEPS.pack('DEST'), install: PACKAGE_STEPS.install('PREFIX', 'TARBALL') };
     const found: Record<string, { instruction: Instruction; values: Record<string, string> }> = {};
@@ -52,7 +52,11 @@ describe('Dockerfile', () => {
     const tarball = install.values['TARBALL'] ?? '';
     assert.equal(posix.dirname(tarball), pack.values['DEST'], 'the tarball installed is the one packed');
     assert.match(posix.basename(tarball), /^erp-delta-.*\.tgz$/);
-    assert.match(install.instruction.args, new RegExp(`--mount=type=bind,from=[^,]+,source=${pack.values['DEST']},target=${pack.values['DEST']}`), 'the pack stage\'s output mounted where the install reads it');
+    assert.match(
+      install.instruction.args,
+      new RegExp(`--mount=type=bind,from=[^,]+,source=${pack.values['DEST']},target=${pack.values['DEST']}`),
+      "the pack stage's output mounted where the install reads it",
+    );
     const prefix = install.values['PREFIX'] ?? '';
     assert.ok(imageEnv()['PATH']?.startsWith(`${prefix}/node_modules/.bin:`), 'the installed command is on the PATH');
     // The checkout is installed before it is packed (dist/ is built by npm ci's prepare).
@@ -66,7 +70,7 @@ describe('Dockerfile', () => {
     for (const from of instructions.filter(({ keyword }) => keyword === 'FROM')) assert.match(from.args, /^node:\$\{NODE_VERSION\}-slim\b/);
   });
 
-  it('runs as the base image\'s unprivileged user, with the settings the launcher would otherwise set at each start', () => {
+  it("runs as the base image's unprivileged user, with the settings the launcher would otherwise set at each start", () => {
     assert.equal(runtime.filter(({ keyword }) => keyword === 'USER').at(-1)?.args, 'node');
     const env = imageEnv();
     assert.equal(env['NODE_OPTIONS'], '--max-semi-space-size=32 --disable-warning=TimeoutNegativeWarning');
@@ -75,11 +79,14 @@ describe('Dockerfile', () => {
     assert.ok(launcher.includes("'--max-semi-space-size=32'") && launcher.includes("'2'"), 'the same values as bin/erp-delta.js');
   });
 
-  it('keeps the state stores (the config\'s dataDir, as the image sets it) in a volume the user can write', () => {
+  it("keeps the state stores (the config's dataDir, as the image sets it) in a volume the user can write", () => {
     const { config } = readConfig(projectFiles.defaultConfig, { env: imageEnv() });
     const volume = runtime.find(({ keyword }) => keyword === 'VOLUME')?.args;
     assert.equal(volume, config.dataDir);
-    const owned = runtime.filter(({ keyword }) => keyword === 'RUN').map(({ args }) => args).join('\n');
+    const owned = runtime
+      .filter(({ keyword }) => keyword === 'RUN')
+      .map(({ args }) => args)
+      .join('\n');
     assert.match(owned, new RegExp(`chown node:node ${config.dataDir}\\b`));
   });
 
@@ -97,7 +104,10 @@ describe('Dockerfile', () => {
     const files = (JSON.parse(readFileSync(`${projectFiles.root}/package.json`, 'utf8')) as { files: string[] }).files;
     // dist/ is left out on purpose: the first stage builds it (npm ci's prepare), never takes the host's.
     const built = (JSON.parse(readFileSync(`${projectFiles.root}/tsconfig.build.json`, 'utf8')) as { compilerOptions: { outDir: string } }).compilerOptions.outDir;
-    const ignored = readFileSync(DOCKERIGNORE, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('!'));
+    const ignored = readFileSync(DOCKERIGNORE, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('!'));
     for (const entry of files.filter((entry) => entry !== built)) {
       const excludedBy = ignored.find((pattern) => pattern === entry || entry.startsWith(`${pattern}/`));
       assert.equal(excludedBy, undefined, `.dockerignore leaves out ${entry}, which package.json's files ships`);

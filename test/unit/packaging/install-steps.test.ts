@@ -13,6 +13,9 @@ const INSTALL_HOOKS = ['preinstall', 'install', 'postinstall'];
 describe('package.json install steps', () => {
   it('has no script that npm runs when the package is installed', () => {
     const scripts = (JSON.parse(readFileSync(`${projectFiles.root}/package.json`, 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
-    assert.deepEqual(INSTALL_HOOKS.filter((hook) => hook in scripts), []);
+    assert.deepEqual(
+      INSTALL_HOOKS.filter((hook) => hook in scripts),
+      [],
+    );
   });
 });

@@ -28,22 +28,38 @@ function compare(a: Version, b: Version): number {
  */
 function satisfies(text: string, range: string): boolean {
   const v = version(text);
-  return range.replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split('||').some((set) => set.trim().split(/\s+/).filter((part) => part !== '').every((comparator) => {
-    const match = /^(>=|<=|>|<|=|\^|~)?v?(\d+|[x*])?(?:\.(\d+|[x*]))?(?:\.(\d+|[x*]))?/.exec(comparator);
-    if (comparator === '*' || match === null || match[2] === undefined || /[x*]/.test(match[2])) return true;
-    const [operator = '', major, minor, patch] = [match[1], Number(match[2]), match[3], match[4]];
-    const given = [major, minor === undefined || /[x*]/.test(minor) ? undefined : Number(minor), patch === undefined || /[x*]/.test(patch) ? undefined : Number(patch)] as const;
-    const low: Version = [given[0], given[1] ?? 0, given[2] ?? 0];
-    switch (operator) {
-      case '>=': return compare(v, low) >= 0;
-      case '>': return compare(v, low) > 0;
-      case '<': return compare(v, low) < 0;
-      case '<=': return given[1] === undefined ? v[0] <= low[0] : compare(v, low) <= 0;
-      case '~': return compare(v, low) >= 0 && (given[1] === undefined ? v[0] === low[0] : v[0] === low[0] && v[1] === low[1]);
-      case '^': return compare(v, low) >= 0 && v[0] === low[0];
-      default: return given[1] === undefined ? v[0] === low[0] : given[2] === undefined ? v[0] === low[0] && v[1] === low[1] : compare(v, low) === 0;
-    }
-  }));
+  return range
+    .replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1')
+    .split('||')
+    .some((set) =>
+      set
+        .trim()
+        .split(/\s+/)
+        .filter((part) => part !== '')
+        .every((comparator) => {
+          const match = /^(>=|<=|>|<|=|\^|~)?v?(\d+|[x*])?(?:\.(\d+|[x*]))?(?:\.(\d+|[x*]))?/.exec(comparator);
+          if (comparator === '*' || match === null || match[2] === undefined || /[x*]/.test(match[2])) return true;
+          const [operator = '', major, minor, patch] = [match[1], Number(match[2]), match[3], match[4]];
+          const given = [major, minor === undefined || /[x*]/.test(minor) ? undefined : Number(minor), patch === undefined || /[x*]/.test(patch) ? undefined : Number(patch)] as const;
+          const low: Version = [given[0], given[1] ?? 0, given[2] ?? 0];
+          switch (operator) {
+            case '>=':
+              return compare(v, low) >= 0;
+            case '>':
+              return compare(v, low) > 0;
+            case '<':
+              return compare(v, low) < 0;
+            case '<=':
+              return given[1] === undefined ? v[0] <= low[0] : compare(v, low) <= 0;
+            case '~':
+              return compare(v, low) >= 0 && (given[1] === undefined ? v[0] === low[0] : v[0] === low[0] && v[1] === low[1]);
+            case '^':
+              return compare(v, low) >= 0 && v[0] === low[0];
+            default:
+              return given[1] === undefined ? v[0] === low[0] : given[2] === undefined ? v[0] === low[0] && v[1] === low[1] : compare(v, low) === 0;
+          }
+        }),
+    );
 }
 
 /** The lowest version `engines.node` allows: the floor this package claims (`>=X.Y.Z`). */
@@ -58,10 +74,13 @@ describe('Node lines', () => {
     const lines = nodeLines();
     assert.equal(lines.length, 3);
     for (const line of lines) assert.equal(line.major % 2, 0, `Node ${line.major} is an LTS line`);
-    assert.deepEqual(lines.filter((line) => line.role === 'active').map((line) => line.major), [Math.max(...lines.map((line) => line.major))]);
+    assert.deepEqual(
+      lines.filter((line) => line.role === 'active').map((line) => line.major),
+      [Math.max(...lines.map((line) => line.major))],
+    );
   });
 
-  it('all lie above the floor of package.json\'s engines, whose major is the oldest line\'s', () => {
+  it("all lie above the floor of package.json's engines, whose major is the oldest line's", () => {
     const lowest = floor(manifest.engines.node);
     for (const line of nodeLines()) assert.ok(satisfies(line.version, manifest.engines.node), `Node ${line.version} satisfies engines.node ${manifest.engines.node}`);
     assert.equal(version(lowest)[0], Math.min(...nodeLines().map((line) => line.major)), 'the floor is on the oldest line tested');
@@ -74,7 +93,10 @@ describe('Node lines', () => {
       const dependency = JSON.parse(readFileSync(join(projectFiles.root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string; engines?: { node?: string } };
       const range = dependency.engines?.node;
       if (range === undefined) continue;
-      assert.ok(satisfies(lowest, range), `${name}@${dependency.version} asks for Node ${range}, above erp-delta's floor ${lowest}: raise engines.node (and the oldest line's pin), or keep ${name} back`);
+      assert.ok(
+        satisfies(lowest, range),
+        `${name}@${dependency.version} asks for Node ${range}, above erp-delta's floor ${lowest}: raise engines.node (and the oldest line's pin), or keep ${name} back`,
+      );
     }
   });
 

@@ -10,13 +10,20 @@ const products = defaultEntity('products');
 const window = { id: 'cmp-1', topic: 'erp.public.products', partition: 1, from: 100 };
 
 function loaded(key: string, offset: number, partition = 1): LoadedState {
-  return { key, data: { code: key, description: 'Bolt', unitPrice: '1.00', active: true }, source: { topic: window.topic, partition, offset, tsMs: 1, connector: 'postgresql', position: `p${offset}`, epoch: 0 } };
+  return {
+    key,
+    data: { code: key, description: 'Bolt', unitPrice: '1.00', active: true },
+    source: { topic: window.topic, partition, offset, tsMs: 1, connector: 'postgresql', position: `p${offset}`, epoch: 0 },
+  };
 }
 
-describe('a full compare\'s sweep', () => {
+describe("a full compare's sweep", () => {
   it('deletes (RECONCILE) the loaded keys its window did not hold, keeping their source position', () => {
     const deltas = decideSweep(products, ['P1', 'P2'], [loaded('P1', 10), loaded('P2', 20)], [false, true], window, 5_000);
-    assert.deepEqual(deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.source.offset, delta.source.position]), [['P1', 'DELETE', 'RECONCILE', 10, 'p10']]);
+    assert.deepEqual(
+      deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.source.offset, delta.source.position]),
+      [['P1', 'DELETE', 'RECONCILE', 10, 'p10']],
+    );
   });
 
   it('keeps a key changed live in the window or after it, whatever the marks say', () => {
@@ -33,21 +40,25 @@ describe('a full compare\'s sweep', () => {
   });
 });
 
-describe('a truncate event\'s sweep', () => {
+describe("a truncate event's sweep", () => {
   const at = (lsn: number): string => orderOf({ connector: 'postgresql', snapshot: false, lastCommitLsn: lsn, lsn }) as string;
   // Read from partition 2: the keys it sweeps were loaded from partitions 0 and 1 too.
   const truncate: DeltaSource = { topic: window.topic, partition: 2, offset: 40, tsMs: 9_000, connector: 'postgresql', position: at(5_000), epoch: 0 };
   const version = (key: string, lsn: number | null, partition = 1, epoch = 0): LoadedState => ({
-    key, data: { code: key, description: 'Bolt', unitPrice: '1.00', active: true },
+    key,
+    data: { code: key, description: 'Bolt', unitPrice: '1.00', active: true },
     source: { topic: window.topic, partition, offset: 7, tsMs: 1, connector: lsn === null ? null : 'postgresql', position: lsn === null ? null : at(lsn), epoch },
   });
 
-  it('deletes (RECONCILE) every key loaded from before the truncate, at the truncate\'s source position', () => {
+  it("deletes (RECONCILE) every key loaded from before the truncate, at the truncate's source position", () => {
     const { deltas, unplaced } = decideTruncateSweep(products, ['P1', 'P2'], [version('P1', 4_000, 0), version('P2', 4_999, 1)], truncate, 10_000);
-    assert.deepEqual(deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.source.position, delta.source.partition, delta.source.offset]), [
-      ['P1', 'DELETE', 'RECONCILE', at(5_000), 2, 40],
-      ['P2', 'DELETE', 'RECONCILE', at(5_000), 2, 40],
-    ]);
+    assert.deepEqual(
+      deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.source.position, delta.source.partition, delta.source.offset]),
+      [
+        ['P1', 'DELETE', 'RECONCILE', at(5_000), 2, 40],
+        ['P2', 'DELETE', 'RECONCILE', at(5_000), 2, 40],
+      ],
+    );
     assert.equal(unplaced, 0);
   });
 

@@ -13,23 +13,42 @@ const topic = 'erp.public.products';
 function change(offset: number, op: SourceOp): KeyedRecord {
   const record = { position: { topic, partition: 0, offset }, raw: { key: null, value: null }, decoded: new Error('unused') };
   return {
-    kind: 'change', key: `P${offset}`, record: record as unknown as Extract<KeyedRecord, { kind: 'change' }>['record'],
-    change: { kind: 'change', op, key: { code: `P${offset}` }, before: null, after: { code: `P${offset}` }, sourceTsMs: 1, position: undefined, ...(op === 'r' ? { snapshot: 'incremental' as const } : {}) },
+    kind: 'change',
+    key: `P${offset}`,
+    record: record as unknown as Extract<KeyedRecord, { kind: 'change' }>['record'],
+    change: {
+      kind: 'change',
+      op,
+      key: { code: `P${offset}` },
+      before: null,
+      after: { code: `P${offset}` },
+      sourceTsMs: 1,
+      position: undefined,
+      ...(op === 'r' ? { snapshot: 'incremental' as const } : {}),
+    },
   };
 }
 
 function delta(offset: number, reason: DeltaReason = 'CHANGE'): Delta {
-  return { op: 'UPSERT', reason, changedFields: ['unitPrice'], key: `P${offset}`, data: {}, source: { topic, partition: 0, offset, tsMs: 1, connector: null, position: null, epoch: 0 }, emittedAtMs: 1 };
+  return {
+    op: 'UPSERT',
+    reason,
+    changedFields: ['unitPrice'],
+    key: `P${offset}`,
+    data: {},
+    source: { topic, partition: 0, offset, tsMs: 1, connector: null, position: null, epoch: 0 },
+    emittedAtMs: 1,
+  };
 }
 
-describe('a full compare\'s count of snapshot rows', () => {
+describe("a full compare's count of snapshot rows", () => {
   it('counts the op r rows from the window start on, and the CHANGE deltas they made, not those of live changes', () => {
     const keyed = [change(9, 'r'), change(10, 'r'), change(11, 'u'), change(12, 'r'), change(13, 'r'), { kind: 'tombstone', key: 'P14', record: change(14, 'd').record } as KeyedRecord];
     assert.deepEqual(countSnapshotReads(keyed, [delta(9), delta(11), delta(12), delta(13, 'ASSIGNMENT')], 10), { compared: 3, changed: 1 });
     assert.deepEqual(countSnapshotReads(keyed, [], 0), { compared: 4, changed: 0 });
   });
 
-  it('adds batches up, goes on from an earlier run\'s count, and knows when its first row came', () => {
+  it("adds batches up, goes on from an earlier run's count, and knows when its first row came", () => {
     const counter = new SnapshotReadCounter('c1', 0, { compared: 5, changed: 1, firstAtMs: undefined });
     counter.add([change(1, 'u')], [delta(1)], 1_000);
     assert.equal(counter.firstAtMs, undefined, 'a live change is no snapshot row');
@@ -39,7 +58,7 @@ describe('a full compare\'s count of snapshot rows', () => {
   });
 });
 
-describe('a full compare\'s progress per entity', () => {
+describe("a full compare's progress per entity", () => {
   const base = { compared: 300, changed: 2, deleted: 0, estimate: 1_000, snapshotThrough: false, done: false, firstAtMs: 10_000, untilMs: 13_000 };
 
   it('measures rows compared against the estimate, with the rate since the first row and the ETA at that rate', () => {
@@ -69,14 +88,38 @@ describe('a full compare\'s progress per entity', () => {
 
 describe('refresh status of a full compare', () => {
   const request: RefreshRequest = {
-    id: 'c1', kind: 'compare', groupId: 'g', entities: ['products'], trigger: 'cli', requestedAtMs: 1_000,
-    starts: { [topic]: { 0: 50, 1: 20 } }, ends: { [topic]: { 0: 50, 1: 20 } }, status: 'running', estimates: { [topic]: 400 },
+    id: 'c1',
+    kind: 'compare',
+    groupId: 'g',
+    entities: ['products'],
+    trigger: 'cli',
+    requestedAtMs: 1_000,
+    starts: { [topic]: { 0: 50, 1: 20 } },
+    ends: { [topic]: { 0: 50, 1: 20 } },
+    status: 'running',
+    estimates: { [topic]: 400 },
   };
   function progress(partition: number, compared: number, changed: number, more: Partial<RefreshProgress> = {}): RefreshProgress {
-    return { id: 'c1', groupId: 'g', topic, partition, replayed: 0, total: 0, emitted: 0, reconciled: 0, startedAtMs: 1_000, updatedAtMs: 5_000, done: false, compared, changed, comparedSinceMs: 2_000, ...more };
+    return {
+      id: 'c1',
+      groupId: 'g',
+      topic,
+      partition,
+      replayed: 0,
+      total: 0,
+      emitted: 0,
+      reconciled: 0,
+      startedAtMs: 1_000,
+      updatedAtMs: 5_000,
+      done: false,
+      compared,
+      changed,
+      comparedSinceMs: 2_000,
+      ...more,
+    };
   }
 
-  it('sums the tasks\' rows compared against the table\'s estimate, then shows the sweep and the deletes', () => {
+  it("sums the tasks' rows compared against the table's estimate, then shows the sweep and the deletes", () => {
     const board = new RefreshBoard('g');
     board.apply({ kind: 'request', request });
     board.apply({ kind: 'progress', progress: progress(0, 100, 1) });
@@ -85,7 +128,10 @@ describe('refresh status of a full compare', () => {
     assert.equal(running?.kind, 'compare');
     assert.deepEqual(running?.entities[0]?.compare, { phase: 'snapshot', compared: 160, estimate: 400, percent: 40, changed: 1, deleted: 0, rowsPerSecond: 40, etaSeconds: 6 });
     assert.deepEqual(compareBar(running as NonNullable<typeof running>), { ratio: 0.4, text: '160/400 rows compared, 1 changed, 0 deleted, 40 rows/s, ETA 6 s' });
-    assert.match(describeEntityCompare(running?.entities[0]?.compare as NonNullable<NonNullable<typeof running>['entities'][0]['compare']>), /^160\/400 rows compared \(40%\), 1 changed, 0 deleted, 40 rows\/s, ETA 6 s$/);
+    assert.match(
+      describeEntityCompare(running?.entities[0]?.compare as NonNullable<NonNullable<typeof running>['entities'][0]['compare']>),
+      /^160\/400 rows compared \(40%\), 1 changed, 0 deleted, 40 rows\/s, ETA 6 s$/,
+    );
 
     board.apply({ kind: 'snapshot-end', end: { id: 'c1', groupId: 'g', topic, ends: { 0: 260, 1: 230 }, atMs: 8_000 } });
     board.apply({ kind: 'progress', progress: progress(0, 210, 1, { replayed: 210, total: 210, reconciled: 2 }) });
@@ -110,10 +156,13 @@ describe('refresh status of a full compare', () => {
     board.apply({ kind: 'progress', progress: { id: 'c1', groupId: 'g', topic, partition: 0, replayed: 0, total: 0, emitted: 0, reconciled: 0, startedAtMs: 1_000, updatedAtMs: 2_000, done: false } });
     const compare = refreshStatus(board, undefined, 3_000).running?.entities[0]?.compare;
     assert.deepEqual([compare?.compared, compare?.estimate, compare?.percent, compare?.etaSeconds], [0, null, null, null]);
-    assert.equal(compareBar(refreshStatus(board, undefined, 3_000).running as NonNullable<ReturnType<typeof refreshStatus>['running']>).text, '0 rows compared (estimate unknown), 0 changed, 0 deleted, 0 rows/s');
+    assert.equal(
+      compareBar(refreshStatus(board, undefined, 3_000).running as NonNullable<ReturnType<typeof refreshStatus>['running']>).text,
+      '0 rows compared (estimate unknown), 0 changed, 0 deleted, 0 rows/s',
+    );
   });
 
-  it('leaves a replay\'s summary as it was: no compare numbers', () => {
+  it("leaves a replay's summary as it was: no compare numbers", () => {
     const board = new RefreshBoard('g');
     board.apply({ kind: 'request', request: { ...request, id: 'r1', kind: 'replay', starts: { [topic]: { 0: 0 } }, ends: { [topic]: { 0: 10 } }, estimates: undefined } });
     const running = refreshStatus(board, undefined, 3_000).running;

@@ -7,8 +7,15 @@ import { RatePacer } from '../../../src/refresh/refresh-throttle.js';
 
 function request(id: string, overrides: Partial<RefreshRequest> = {}): RefreshRequest {
   return {
-    id, groupId: 'g', entities: ['products'], trigger: 'cli', requestedAtMs: 1_000,
-    starts: { 'erp.public.products': { 0: 0, 1: 10 } }, ends: { 'erp.public.products': { 0: 100, 1: 60 } }, status: 'running', ...overrides,
+    id,
+    groupId: 'g',
+    entities: ['products'],
+    trigger: 'cli',
+    requestedAtMs: 1_000,
+    starts: { 'erp.public.products': { 0: 0, 1: 10 } },
+    ends: { 'erp.public.products': { 0: 100, 1: 60 } },
+    status: 'running',
+    ...overrides,
   };
 }
 
@@ -17,7 +24,7 @@ function progress(partition: number, replayed: number, done = false): RefreshPro
 }
 
 describe('refresh board and status', () => {
-  it('knows the running refresh, ignores other groups\' and keeps the first request of an id', () => {
+  it("knows the running refresh, ignores other groups' and keeps the first request of an id", () => {
     const board = new RefreshBoard('g');
     board.apply({ kind: 'request', request: request('other', { groupId: 'h' }) });
     assert.equal(board.running(), undefined);

@@ -37,24 +37,30 @@ function replay(records: DecodedRecord[], store: LoadedRecord[], state = fresh()
 
 describe('refresh replay decision', () => {
   it('re-sends each loaded key once, from its loaded version, as REFRESH with what differs', () => {
-    const decision = replay(
-      [record(0, 'r', 'A', '1.00'), record(1, 'r', 'B', '2.00'), record(2, 'u', 'A', '1.50'), record(3, 'u', 'A', '1.50')],
-      [loaded('A', '1.50', 2), loaded('B', '2.00', 1)],
+    const decision = replay([record(0, 'r', 'A', '1.00'), record(1, 'r', 'B', '2.00'), record(2, 'u', 'A', '1.50'), record(3, 'u', 'A', '1.50')], [loaded('A', '1.50', 2), loaded('B', '2.00', 1)]);
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.key, delta.reason, delta.source.offset, delta.changedFields]),
+      [
+        ['B', 'REFRESH', 1, []],
+        ['A', 'REFRESH', 2, []],
+      ],
     );
-    assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.reason, delta.source.offset, delta.changedFields]), [
-      ['B', 'REFRESH', 1, []],
-      ['A', 'REFRESH', 2, []],
-    ]);
   });
 
   it('uses the first record at or after the loaded version (a no-op update after it, or after compaction)', () => {
     const decision = replay([record(7, 'u', 'A', '1.50'), record(9, 'u', 'A', '1.50')], [loaded('A', '1.50', 5)]);
-    assert.deepEqual(decision.deltas.map((delta) => delta.source.offset), [7]);
+    assert.deepEqual(
+      decision.deltas.map((delta) => delta.source.offset),
+      [7],
+    );
   });
 
   it('recomputes the record: a value the loaded record has differently is in changedFields', () => {
     const decision = replay([record(4, 'r', 'A', '1.5')], [loaded('A', '9.99', 4)]);
-    assert.deepEqual(decision.deltas.map((delta) => [delta.changedFields, delta.data?.['unitPrice']]), [[['unitPrice'], '1.50']]);
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.changedFields, delta.data?.['unitPrice']]),
+      [[['unitPrice'], '1.50']],
+    );
   });
 
   it('leaves alone a key changed live after the refresh began, and keys never loaded', () => {
@@ -76,16 +82,26 @@ describe('refresh replay decision', () => {
     const records = [record(0, 'r', 'A'), record(1, 'r', 'B'), record(2, 'u', 'A')];
     const store = [loaded('A', '1.00', 0), loaded('B', '1.00', 1)];
     const whole = replay(records, store);
-    assert.deepEqual(whole.deltas.map((delta) => delta.key), ['A', 'B']);
+    assert.deepEqual(
+      whole.deltas.map((delta) => delta.key),
+      ['A', 'B'],
+    );
     // Killed after the page that held offset 0: A's REFRESH is committed (loaded from offset 0).
     const resumed = replay(records, store, fresh(), { emitFrom: 1, end: 100 });
-    assert.deepEqual(resumed.deltas.map((delta) => delta.key), ['B'], 'A is not re-sent, even with its later no-op version');
+    assert.deepEqual(
+      resumed.deltas.map((delta) => delta.key),
+      ['B'],
+      'A is not re-sent, even with its later no-op version',
+    );
   });
 
   it('reconciles: loaded keys not present get a RECONCILE delete, unless loaded from a live change', () => {
     const state: ReplayState = { refreshed: new Set(['A']), present: new Set(['A']) };
     const deltas = decideReconcile(products, [loaded('A', '1.00', 1), loaded('GONE', '1.00', 2), loaded('NEW', '1.00', 150)], state, 100, 5_000);
-    assert.deepEqual(deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.data]), [['GONE', 'DELETE', 'RECONCILE', null]]);
+    assert.deepEqual(
+      deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.data]),
+      [['GONE', 'DELETE', 'RECONCILE', null]],
+    );
   });
 });
 
@@ -107,10 +123,16 @@ describe('refresh replay decision with a row filter (active products only)', () 
     const state = fresh();
     const store = [loaded('IN', '1.00', 0), loaded('OUT', '1.00', 1)];
     const decision = replayFiltered([productRecord(0, 'IN', true), productRecord(1, 'OUT', false)], store, state);
-    assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.op, delta.reason]), [['IN', 'UPSERT', 'REFRESH']]);
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.key, delta.op, delta.reason]),
+      [['IN', 'UPSERT', 'REFRESH']],
+    );
     assert.ok(state.present.has('IN') && !state.present.has('OUT'));
     const deltas = decideReconcile(activeOnly, store, state, 100, 5_000);
-    assert.deepEqual(deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.data]), [['OUT', 'DELETE', 'RECONCILE', null]]);
+    assert.deepEqual(
+      deltas.map((delta) => [delta.key, delta.op, delta.reason, delta.data]),
+      [['OUT', 'DELETE', 'RECONCILE', null]],
+    );
   });
 
   it('judges a key by its latest row: out then in is present, in then out is not', () => {
@@ -121,7 +143,10 @@ describe('refresh replay decision with a row filter (active products only)', () 
 
   it('re-sends a loaded key from its loaded version when an older row of it was outside', () => {
     const decision = replayFiltered([productRecord(0, 'A', false), productRecord(4, 'A', true)], [loaded('A', '1.00', 4)]);
-    assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.source.offset, delta.changedFields]), [['A', 4, []]]);
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.key, delta.source.offset, delta.changedFields]),
+      [['A', 4, []]],
+    );
   });
 
   it('sends nothing for a row outside the filter that was never loaded', () => {

@@ -16,21 +16,30 @@ describe('scheduled runs', () => {
   });
 
   it('runs both for the shipped config: the weekly run also finds what capture missed', () => {
-    assert.deepEqual(scheduledRuns(shipped, due).map((run) => run.kind), ['replay', 'compare']);
+    assert.deepEqual(
+      scheduledRuns(shipped, due).map((run) => run.kind),
+      ['replay', 'compare'],
+    );
   });
 
   it('runs both in order, each for the entities whose kinds include it', () => {
     const runs = scheduledRuns(withSchedule({ kinds: ['replay', 'compare'], entities: { stock_levels: ['compare'] } }), due);
-    assert.deepEqual(runs.map((run) => [run.kind, run.entities, run.id]), [
-      ['replay', ['customers', 'products'], 'scheduled-20261206T2200'],
-      ['compare', ['customers', 'products', 'stock_levels'], 'scheduled-20261206T2200-compare'],
-    ]);
+    assert.deepEqual(
+      runs.map((run) => [run.kind, run.entities, run.id]),
+      [
+        ['replay', ['customers', 'products'], 'scheduled-20261206T2200'],
+        ['compare', ['customers', 'products', 'stock_levels'], 'scheduled-20261206T2200-compare'],
+      ],
+    );
     assert.equal(nextScheduledRun(runs, 'scheduled-20261206T2200')?.kind, 'compare');
     assert.equal(nextScheduledRun(runs, 'scheduled-20261206T2200-compare'), undefined);
   });
 
   it('leaves out an entity whose kinds are empty, and a kind no entity has', () => {
-    assert.deepEqual(scheduledRuns(withSchedule({ kinds: ['compare'], entities: { customers: [], stock_levels: [] } }), due).map((run) => [run.kind, run.entities]), [['compare', ['products']]]);
+    assert.deepEqual(
+      scheduledRuns(withSchedule({ kinds: ['compare'], entities: { customers: [], stock_levels: [] } }), due).map((run) => [run.kind, run.entities]),
+      [['compare', ['products']]],
+    );
   });
 
   it('runs nothing without a schedule', () => {

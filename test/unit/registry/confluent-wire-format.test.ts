@@ -3,7 +3,14 @@ import { describe, it } from 'node:test';
 import avro from 'avsc';
 import { confluentHeader, isConfluentFramed, WireFormatWriter } from '../../../src/registry/confluent-wire-format.js';
 
-const type = avro.Type.forSchema({ type: 'record', name: 'Row', fields: [{ name: 'key', type: 'string' }, { name: 'text', type: 'string' }] });
+const type = avro.Type.forSchema({
+  type: 'record',
+  name: 'Row',
+  fields: [
+    { name: 'key', type: 'string' },
+    { name: 'text', type: 'string' },
+  ],
+});
 const header = confluentHeader(42);
 
 /** Reads a value back as a registry client would: the header, then the Avro binary. */
@@ -18,7 +25,10 @@ describe('wire format writer', () => {
     const rows = Array.from({ length: 5_000 }, (_, index) => ({ key: `K-${index}`, text: `row ${index} `.repeat(index % 7) }));
     // Enough values to fill many shared chunks: every view must still hold its own value at the end.
     const written = rows.map((row) => writer.write(header, type, row));
-    assert.deepEqual(written.map(read), rows.map((value) => ({ schemaId: 42, value })));
+    assert.deepEqual(
+      written.map(read),
+      rows.map((value) => ({ schemaId: 42, value })),
+    );
     assert.deepEqual(written[0], Buffer.concat([header, type.toBuffer(rows[0])]));
   });
 
@@ -28,7 +38,10 @@ describe('wire format writer', () => {
     const large = { key: 'TOASTed', text: 'x'.repeat(300_000) };
     const after = { key: 'b', text: 'after' };
     const [first, big, last] = [small, large, after].map((row) => writer.write(header, type, row));
-    assert.deepEqual([first, big, last].map((bytes) => read(bytes as Buffer).value), [small, large, after]);
+    assert.deepEqual(
+      [first, big, last].map((bytes) => read(bytes as Buffer).value),
+      [small, large, after],
+    );
   });
 
   it('throws on a value its type cannot write, and writes the next one', () => {

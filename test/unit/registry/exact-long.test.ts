@@ -21,7 +21,7 @@ const type = avro.Type.forSchema(SCHEMA as avro.Schema, { typeHook: exactLongTyp
 
 /** Avro's long as the spec writes it: zigzag, then a base-128 varint, low groups first. */
 function avroLong(value: bigint): Buffer {
-  let zigzag = value >= 0n ? value << 1n : ((-value) << 1n) - 1n;
+  let zigzag = value >= 0n ? value << 1n : (-value << 1n) - 1n;
   const bytes: number[] = [];
   do {
     const group = Number(zigzag & 0x7fn);
@@ -32,10 +32,21 @@ function avroLong(value: bigint): Buffer {
 }
 
 const LONGS: readonly [unknown, bigint][] = [
-  [0, 0n], [1, 1n], [-1, -1n], [63, 63n], [64, 64n], [-65, -65n], [2 ** 31, 2n ** 31n], [-(2 ** 31) - 1, -(2n ** 31n) - 1n],
-  [Number.MAX_SAFE_INTEGER, 2n ** 53n - 1n], [-Number.MAX_SAFE_INTEGER, -(2n ** 53n) + 1n],
-  ['9007199254740992', 2n ** 53n], ['9007199254740993', 2n ** 53n + 1n], ['-9007199254740993', -(2n ** 53n) - 1n],
-  ['9223372036854775807', 2n ** 63n - 1n], ['-9223372036854775808', -(2n ** 63n)],
+  [0, 0n],
+  [1, 1n],
+  [-1, -1n],
+  [63, 63n],
+  [64, 64n],
+  [-65, -65n],
+  [2 ** 31, 2n ** 31n],
+  [-(2 ** 31) - 1, -(2n ** 31n) - 1n],
+  [Number.MAX_SAFE_INTEGER, 2n ** 53n - 1n],
+  [-Number.MAX_SAFE_INTEGER, -(2n ** 53n) + 1n],
+  ['9007199254740992', 2n ** 53n],
+  ['9007199254740993', 2n ** 53n + 1n],
+  ['-9007199254740993', -(2n ** 53n) - 1n],
+  ['9223372036854775807', 2n ** 63n - 1n],
+  ['-9223372036854775808', -(2n ** 63n)],
 ];
 
 describe('exact long type', () => {
@@ -53,7 +64,7 @@ describe('exact long type', () => {
     assert.equal(exactLongType.fromBuffer(exactLongType.toBuffer(-(2n ** 63n))), '-9223372036854775808');
   });
 
-  it('writes the bytes avsc\'s own long writes, and reads what it wrote', () => {
+  it("writes the bytes avsc's own long writes, and reads what it wrote", () => {
     const plain = avro.Type.forSchema('long');
     for (const value of [0, -1, 1_795_685_836_910_857, -1_234_567_890_123, 9_007_199_254_740_990]) {
       assert.deepEqual(exactLongType.toBuffer(value), plain.toBuffer(value));
@@ -62,8 +73,7 @@ describe('exact long type', () => {
   });
 
   it('refuses what is not a long, or would not read back as itself', () => {
-    for (const value of [2 ** 53, -(2 ** 53), 1.5, Number.NaN, '42', '09007199254740993', '+9007199254740993', '9007199254740993.0', '9223372036854775808',
-      '-9223372036854775809', null, true, {}]) {
+    for (const value of [2 ** 53, -(2 ** 53), 1.5, Number.NaN, '42', '09007199254740993', '+9007199254740993', '9007199254740993.0', '9223372036854775808', '-9223372036854775809', null, true, {}]) {
       assert.equal(exactLongType.isValid(value), false, `${String(value)} is not valid`);
       assert.throws(() => exactLongType.toBuffer(value), /invalid "long"/, `${String(value)} is refused`);
     }
@@ -82,13 +92,16 @@ describe('exact long type', () => {
     assert.equal(exactLongType.compare(5, 5), 0);
   });
 
-  it('is every long of a schema, plain or with attributes, in unions too; a logical type stays avsc\'s', () => {
+  it("is every long of a schema, plain or with attributes, in unions too; a logical type stays avsc's", () => {
     const record = { accountNo: '9007199254740993', balanceCents: '-9223372036854775808', tsUs: '253402300799999999' };
     assert.deepEqual({ ...type.fromBuffer(type.toBuffer(record)) }, record);
     const small = { accountNo: 7, balanceCents: null, tsUs: 1_795_685_836_910_857 };
     assert.deepEqual({ ...type.fromBuffer(type.toBuffer(small)) }, small);
     // Still a plain Avro long to anyone reading the schema.
-    assert.deepEqual((type.schema() as { fields: { type: unknown }[] }).fields.map((field) => field.type), ['long', ['null', 'long'], 'long']);
+    assert.deepEqual(
+      (type.schema() as { fields: { type: unknown }[] }).fields.map((field) => field.type),
+      ['long', ['null', 'long'], 'long'],
+    );
     assert.equal(exactLongTypeHook({ type: 'long', logicalType: 'timestamp-micros' } as avro.Schema), undefined);
     assert.equal(exactLongTypeHook('string'), undefined);
   });
@@ -102,7 +115,10 @@ describe('exact long type', () => {
     const header = confluentHeader(7);
     const records = Array.from({ length: 20_000 }, (_, index) => ({ accountNo: `${9007199254740993n + BigInt(index)}`, balanceCents: index % 2 ? null : -index - 1, tsUs: index }));
     const written = records.map((record) => writer.write(header, type as unknown as AvroWriterType, record));
-    assert.deepEqual(written.map((bytes) => ({ ...type.fromBuffer(bytes.subarray(5)) })), records);
+    assert.deepEqual(
+      written.map((bytes) => ({ ...type.fromBuffer(bytes.subarray(5)) })),
+      records,
+    );
   });
 });
 
@@ -125,7 +141,7 @@ describe('registry client', () => {
       assert.deepEqual(encoded.subarray(5), Buffer.concat([avroLong(2n ** 53n + 1n), Buffer.from([2]), avroLong(2n ** 53n - 1n), avroLong(-(2n ** 63n))]));
       assert.deepEqual({ ...(await client.decode(encoded)) }, record);
       // The type a delta codec writes with (DeltaCodec takes it from getSchema).
-      const writerType = await client.getSchema(7) as unknown as AvroWriterType;
+      const writerType = (await client.getSchema(7)) as unknown as AvroWriterType;
       const viaWriter = new WireFormatWriter().write(confluentHeader(7), writerType, record);
       assert.deepEqual({ ...(await client.decode(viaWriter)) }, record);
     } finally {

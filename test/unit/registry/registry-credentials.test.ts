@@ -44,19 +44,30 @@ describe('registry client: basic auth and a CA', () => {
 
   it('says the registry refused the credentials, naming its URL and the user', async () => {
     const client = registryClient({ url, requestTimeoutMs: 5_000, auth: { username: 'erp-delta', password: 'wrong' }, tls: { ca: certificates.caCert } });
-    const error = await client.getLatestSchemaId('x-value').then(() => undefined, (failed: unknown) => failed);
+    const error = await client.getLatestSchemaId('x-value').then(
+      () => undefined,
+      (failed: unknown) => failed,
+    );
     assert.ok(isErpDeltaError(error, 'REGISTRY_AUTH_FAILED'), String(error));
     assert.equal(error.message, `The schema registry at ${url} refused the request (401 Unauthorized): the credentials of user "erp-delta" were not accepted.`);
     assert.equal(isRegistryUnreachable(error), false, 'not an outage to wait out');
-    const without = await registryClient({ url, requestTimeoutMs: 5_000, tls: { ca: certificates.caCert } }).getLatestSchemaId('x-value').then(() => undefined, (failed: unknown) => failed);
+    const without = await registryClient({ url, requestTimeoutMs: 5_000, tls: { ca: certificates.caCert } })
+      .getLatestSchemaId('x-value')
+      .then(
+        () => undefined,
+        (failed: unknown) => failed,
+      );
     assert.ok(isErpDeltaError(without, 'REGISTRY_AUTH_FAILED'));
     assert.match(without.hint ?? '', /registry\.auth\.username and registry\.auth\.password/);
   });
 
-  it('says the registry\'s certificate could not be verified without its CA, or with another', async () => {
+  it("says the registry's certificate could not be verified without its CA, or with another", async () => {
     for (const tls of [undefined, { ca: certificates.otherCaCert }]) {
       const client = registryClient({ url, requestTimeoutMs: 5_000, auth: { username: 'erp-delta', password: 'registry-secret' }, ...(tls === undefined ? {} : { tls }) });
-      const error = await client.getLatestSchemaId('x-value').then(() => undefined, (failed: unknown) => failed);
+      const error = await client.getLatestSchemaId('x-value').then(
+        () => undefined,
+        (failed: unknown) => failed,
+      );
       assert.ok(isErpDeltaError(error, 'REGISTRY_TLS_FAILED'), String(error));
       assert.match(error.message, new RegExp(`^The TLS connection to the schema registry at ${url.replace(/[.]/g, '\\.')} failed: its certificate could not be verified`));
       assert.match(error.hint ?? '', /registry\.tls\.ca/);

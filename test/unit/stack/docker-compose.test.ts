@@ -33,7 +33,7 @@ describe('docker-compose.yml matches the local stack', () => {
     assert.deepEqual(Object.keys(compose.services).sort(), ['connect', 'erp-delta', 'kafka', 'postgres', 'registry']);
   });
 
-  it('publishes the local stack\'s default ports on the loopback address', () => {
+  it("publishes the local stack's default ports on the loopback address", () => {
     assert.equal(publishedPort('kafka', STACK_DEFAULTS.ports.kafka), STACK_DEFAULTS.ports.kafka);
     assert.equal(publishedPort('connect', 8083), STACK_DEFAULTS.ports.connect);
     assert.equal(publishedPort('registry', 8080), STACK_DEFAULTS.ports.registry);
@@ -43,7 +43,7 @@ describe('docker-compose.yml matches the local stack', () => {
     }
   });
 
-  it('runs Debezium\'s Connect with the worker topics of the local stack', () => {
+  it("runs Debezium's Connect with the worker topics of the local stack", () => {
     const connect = compose.services['connect'];
     assert.match(connect?.image ?? '', /debezium\/connect/);
     assert.equal(connect?.environment?.['GROUP_ID'], CONNECT_WORKER_TOPICS.groupId);
@@ -63,7 +63,7 @@ describe('docker-compose.yml matches the local stack', () => {
     assert.ok(volumes.some((volume) => volume.startsWith('./stack/erp/seed.sql:')));
   });
 
-  it('serves the connector file with the compose network\'s endpoints, as its header says', () => {
+  it("serves the connector file with the compose network's endpoints, as its header says", () => {
     const header = readFileSync(projectFiles.dockerCompose, 'utf8');
     const sets = Object.fromEntries([...header.matchAll(/--set ([\w.]+)=(\S+)/g)].map((match) => [match[1], match[2]]));
     const values = { 'postgres.user': 'postgres', 'postgres.database': 'erp', 'postgres.password': '', ...sets } as Record<string, string>;
@@ -81,7 +81,7 @@ describe('docker-compose.yml runs erp-delta beside the stack', () => {
   const lastStage = Math.max(...image.map(({ stage }) => stage));
   const imageEnv = Object.assign({}, ...image.filter(({ keyword, stage }) => keyword === 'ENV' && stage === lastStage).map(({ args }) => assignments(args))) as Record<string, string>;
   /** The config the service runs with: the package's, with the image's and the service's ERP_DELTA__ variables. */
-  const config = () => readConfig(projectFiles.defaultConfig, { env: { ...imageEnv, ...service?.environment as Record<string, string> } }).config;
+  const config = () => readConfig(projectFiles.defaultConfig, { env: { ...imageEnv, ...(service?.environment as Record<string, string>) } }).config;
 
   it('builds the image of the Dockerfile and runs the tracker', () => {
     assert.equal(service?.build, '.');
@@ -90,12 +90,14 @@ describe('docker-compose.yml runs erp-delta beside the stack', () => {
 
   it('reaches Kafka, the registry and Connect by service name, at their ports inside the compose network', () => {
     const { kafka, registry, capture } = config();
-    const internal = String(compose.services['kafka']?.environment?.['KAFKA_ADVERTISED_LISTENERS'] ?? '').split(',').find((listener) => listener.startsWith('INTERNAL://'));
+    const internal = String(compose.services['kafka']?.environment?.['KAFKA_ADVERTISED_LISTENERS'] ?? '')
+      .split(',')
+      .find((listener) => listener.startsWith('INTERNAL://'));
     assert.deepEqual(kafka.brokers, [internal?.slice('INTERNAL://'.length)]);
     const defaults = readConfig(projectFiles.defaultConfig, { env: {} }).config;
     const url = new URL(registry.url);
     assert.equal(url.host, 'registry:8080', 'Apicurio listens on 8080 in its container');
-    assert.equal(url.pathname, new URL(defaults.registry.url).pathname, 'the same Confluent-compatible API as the local stack\'s');
+    assert.equal(url.pathname, new URL(defaults.registry.url).pathname, "the same Confluent-compatible API as the local stack's");
     assert.equal(capture?.connect.url, 'http://connect:8083');
     for (const name of ['kafka', 'registry', 'connect']) assert.ok(service?.depends_on?.[name], `starts after ${name}`);
   });
@@ -107,7 +109,7 @@ describe('docker-compose.yml runs erp-delta beside the stack', () => {
     assert.match(check, new RegExp(`http://127\\.0\\.0\\.1:${admin.port}/healthz`));
   });
 
-  it('keeps the state stores, the config\'s dataDir, in a named volume', () => {
+  it("keeps the state stores, the config's dataDir, in a named volume", () => {
     const volume = (service?.volumes ?? []).map((mapping) => mapping.split(':')).find(([, target]) => target === config().dataDir);
     assert.ok(volume, `a volume at ${config().dataDir}`);
     assert.ok(Object.keys((compose as { volumes?: Record<string, unknown> }).volumes ?? {}).includes(volume[0] ?? ''), 'a named volume, kept across restarts');

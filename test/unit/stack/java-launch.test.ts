@@ -11,8 +11,16 @@ describe('javaProcessSpec', () => {
 
   it("gives a component's JVM options to the JVM, before the main class takes the rest as its arguments", () => {
     const spec = javaProcessSpec({
-      java: '/usr/bin/java', componentDir: dir, logFile: join(dir, 'kafka.log'), pidFile: join(dir, 'kafka.pid'), marker: 'kafka@test',
-      heapMb: 1024, jvmOptions: ['-Xms1024m', '-XX:MaxGCPauseMillis=20'], classpath: 'lib/*', main: ['kafka.Kafka'], args: ['server.properties'],
+      java: '/usr/bin/java',
+      componentDir: dir,
+      logFile: join(dir, 'kafka.log'),
+      pidFile: join(dir, 'kafka.pid'),
+      marker: 'kafka@test',
+      heapMb: 1024,
+      jvmOptions: ['-Xms1024m', '-XX:MaxGCPauseMillis=20'],
+      classpath: 'lib/*',
+      main: ['kafka.Kafka'],
+      args: ['server.properties'],
     });
     const mainAt = spec.args.indexOf('kafka.Kafka');
     assert.deepEqual(spec.args.slice(0, 3), ['-Xmx1024m', '-Xms1024m', '-XX:MaxGCPauseMillis=20']);
@@ -22,9 +30,17 @@ describe('javaProcessSpec', () => {
 
   it('starts a component without options of its own with the heap setting only', () => {
     const spec = javaProcessSpec({
-      java: '/usr/bin/java', componentDir: dir, logFile: join(dir, 'connect.log'), pidFile: join(dir, 'connect.pid'), marker: 'connect@test',
-      heapMb: 512, main: ['-jar', 'registry.jar'],
+      java: '/usr/bin/java',
+      componentDir: dir,
+      logFile: join(dir, 'connect.log'),
+      pidFile: join(dir, 'connect.pid'),
+      marker: 'connect@test',
+      heapMb: 512,
+      main: ['-jar', 'registry.jar'],
     });
-    assert.deepEqual(spec.args.filter((arg) => arg.startsWith('-X')), ['-Xmx512m']);
+    assert.deepEqual(
+      spec.args.filter((arg) => arg.startsWith('-X')),
+      ['-Xmx512m'],
+    );
   });
 });

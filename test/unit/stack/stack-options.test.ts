@@ -18,17 +18,23 @@ describe('stack options', () => {
   });
 
   it('names the bad key', () => {
-    assert.throws(() => resolveStackOptions({ ports: { registry: 70000 } }),
-      (error) => isErpDeltaError(error, 'INVALID_OPTION') && error.message.includes('"ports.registry"'));
+    assert.throws(
+      () => resolveStackOptions({ ports: { registry: 70000 } }),
+      (error) => isErpDeltaError(error, 'INVALID_OPTION') && error.message.includes('"ports.registry"'),
+    );
   });
 
   it('refuses two components on one port', () => {
-    assert.throws(() => resolveStackOptions({ ports: { registry: 9092 } }),
-      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /"kafka" and "registry" are both 9092/.test(error.message));
+    assert.throws(
+      () => resolveStackOptions({ ports: { registry: 9092 } }),
+      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /"kafka" and "registry" are both 9092/.test(error.message),
+    );
   });
 
   it('reports a corrupt saved stack.json by key', () => {
-    assert.throws(() => resolveStackOptions({}, { dataDir: 'x', host: '127.0.0.1', ports: {}, postgres: {} }),
-      (error) => isErpDeltaError(error, 'INVALID_OPTION') && error.message.includes('stack.json'));
+    assert.throws(
+      () => resolveStackOptions({}, { dataDir: 'x', host: '127.0.0.1', ports: {}, postgres: {} }),
+      (error) => isErpDeltaError(error, 'INVALID_OPTION') && error.message.includes('stack.json'),
+    );
   });
 });

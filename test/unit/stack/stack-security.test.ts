@@ -31,7 +31,13 @@ describe('stack options: --secure and --only', () => {
   });
 
   it('reads a stack.json written before the secured stack existed', () => {
-    const old = { dataDir: '/tmp/old', libDir: '/tmp/lib', host: '127.0.0.1', ports: { kafka: 9092, kafkaController: 9093, connect: 8083, registry: 8081, registryManagement: 8085, postgres: 5433 }, postgres: { user: 'postgres', database: 'erp' } };
+    const old = {
+      dataDir: '/tmp/old',
+      libDir: '/tmp/lib',
+      host: '127.0.0.1',
+      ports: { kafka: 9092, kafkaController: 9093, connect: 8083, registry: 8081, registryManagement: 8085, postgres: 5433 },
+      postgres: { user: 'postgres', database: 'erp' },
+    };
     const options = resolveStackOptions({}, old);
     assert.equal(options.secure, false);
     assert.equal(options.ports.kafkaInternal, STACK_DEFAULTS.ports.kafkaInternal);
@@ -39,13 +45,17 @@ describe('stack options: --secure and --only', () => {
 
   it('checks the secured ports for clashes only when secured', () => {
     assert.equal(resolveStackOptions({ dataDir: '/tmp/p', ports: { kafka: 9094 } }).ports.kafka, 9094);
-    assert.throws(() => resolveStackOptions({ dataDir: '/tmp/s', secure: true, ports: { kafka: 9094 } }),
-      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /"kafka" and "kafkaInternal" are both 9094/.test(error.message));
+    assert.throws(
+      () => resolveStackOptions({ dataDir: '/tmp/s', secure: true, ports: { kafka: 9094 } }),
+      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /"kafka" and "kafkaInternal" are both 9094/.test(error.message),
+    );
   });
 
   it('refuses Connect without Kafka', () => {
-    assert.throws(() => resolveStackOptions({ dataDir: '/tmp/c', components: ['connect', 'registry'] }),
-      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /Kafka Connect needs the stack's Kafka/.test(error.message));
+    assert.throws(
+      () => resolveStackOptions({ dataDir: '/tmp/c', components: ['connect', 'registry'] }),
+      (error) => isErpDeltaError(error, 'INVALID_OPTION') && /Kafka Connect needs the stack's Kafka/.test(error.message),
+    );
   });
 });
 
@@ -55,13 +65,13 @@ describe('stack security: what a secured stack makes', () => {
   const options = resolveStackOptions({ dataDir, secure: true, ports: { kafka: 39192, kafkaSsl: 39195, kafkaInternal: 39194, kafkaController: 39193 } });
   const layout = stackLayout(options.dataDir, options.libDir);
 
-  it('makes a CA, a broker certificate for the stack\'s host, a client certificate and a password, once', async () => {
+  it("makes a CA, a broker certificate for the stack's host, a client certificate and a password, once", async () => {
     const files = await ensureStackSecurity(options, layout, () => undefined);
     const ca = new X509Certificate(readFileSync(files.caCert));
     const keystore = readFileSync(files.brokerKeystore, 'utf8');
-    assert.match(keystore, /^-----BEGIN PRIVATE KEY-----/, 'PKCS#8, as Kafka\'s PEM keystore reads it');
+    assert.match(keystore, /^-----BEGIN PRIVATE KEY-----/, "PKCS#8, as Kafka's PEM keystore reads it");
     const broker = new X509Certificate(keystore.slice(keystore.indexOf('-----BEGIN CERTIFICATE-----')));
-    assert.ok(broker.verify(ca.publicKey), 'the CA signed the broker\'s certificate');
+    assert.ok(broker.verify(ca.publicKey), "the CA signed the broker's certificate");
     assert.ok(broker.checkIP('127.0.0.1') && broker.checkHost('localhost'));
     const client = new X509Certificate(readFileSync(files.clientCert));
     assert.ok(client.verify(ca.publicKey));

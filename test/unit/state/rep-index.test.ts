@@ -18,12 +18,16 @@ function customer(key: string, rep: string | null, user: string | null, offset =
 
 describe('rep index keys', () => {
   it('round-trips whatever characters the parts hold', () => {
-    for (const [rep, user, key] of [['SAL001', 'u-1', 'C1'], ['S"A,L', null, '["A","B"]'], ['', 'ü', 'x]y']] as const) {
+    for (const [rep, user, key] of [
+      ['SAL001', 'u-1', 'C1'],
+      ['S"A,L', null, '["A","B"]'],
+      ['', 'ü', 'x]y'],
+    ] as const) {
       assert.deepEqual(parseRepIndexKey(repIndexKey(rep, user, key)), { rep, userId: user, customerKey: key });
     }
   });
 
-  it('puts a rep\'s entries, and only those, in its range', () => {
+  it("puts a rep's entries, and only those, in its range", () => {
     assert.ok(inRange(repIndexKey('SAL1', 'u', 'C'), repRange('SAL1')));
     assert.ok(!inRange(repIndexKey('SAL10', 'u', 'C'), repRange('SAL1')), 'a rep code that extends another is another rep');
     assert.ok(!inRange(repIndexKey('SAL', 'u', 'C'), repRange('SAL1')));

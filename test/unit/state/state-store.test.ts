@@ -46,7 +46,7 @@ describe('state store (a real LevelDB)', () => {
     await second.close();
   });
 
-  it('keeps a compare\'s marks with how far its marking read got and the snapshot rows it counted, across a reopen', async () => {
+  it("keeps a compare's marks with how far its marking read got and the snapshot rows it counted, across a reopen", async () => {
     const first = await StateStore.open(join(dir, 'c'));
     await first.markSeen('cmp-1', ['A', 'B'], '10', 2);
     await first.markSeen('cmp-1', ['C'], '15', 1);
@@ -63,7 +63,7 @@ describe('state store (a real LevelDB)', () => {
     await second.close();
   });
 
-  it('opens with the options the config gives, its write buffer a share of the process\'s budget', async () => {
+  it("opens with the options the config gives, its write buffer a share of the process's budget", async () => {
     const MiB = 1024 * 1024;
     const options = leveldbOptions({ ...CONFIG_DEFAULTS.stateStore, cacheBytes: 0, maxOpenFiles: 100, blockBytes: 16_384 }, 6);
     assert.deepEqual(options, { cacheBytes: 0, maxOpenFiles: 100, blockBytes: 16_384, writeBufferBytes: 4 * MiB });

@@ -15,11 +15,18 @@ function record(data: LoadedRecord['data'], offset = 7): LoadedRecord {
 const LEGACY_SOURCE = { topic: 'erp.public.customers', partition: 2, offset: 7, tsMs: 0, connector: null, position: null, epoch: 0 };
 
 const entity = trackedEntity({
-  name: 'customers', topic: 'erp.public.customers', deltaTopic: 'erp-delta.customers', keyFields: ['code'],
-  fields: { code: { column: 'code', normalizer: 'text', emptyIsNull: true }, name: { column: 'name', normalizer: 'text', emptyIsNull: true }, city: { column: 'city', normalizer: 'text', emptyIsNull: true } },
+  name: 'customers',
+  topic: 'erp.public.customers',
+  deltaTopic: 'erp-delta.customers',
+  keyFields: ['code'],
+  fields: {
+    code: { column: 'code', normalizer: 'text', emptyIsNull: true },
+    name: { column: 'name', normalizer: 'text', emptyIsNull: true },
+    city: { column: 'city', normalizer: 'text', emptyIsNull: true },
+  },
 });
 
-describe('stored record (the state store\'s form of a loaded record)', () => {
+describe("stored record (the state store's form of a loaded record)", () => {
   it('reads back what was written, whole or lazily', () => {
     const written = record({ code: 'C1', name: 'A "quoted" ,"h":"name', city: null });
     const text = encodeLoadedRecord(written);
@@ -63,7 +70,10 @@ describe('stored record (the state store\'s form of a loaded record)', () => {
   });
 
   it('stores nothing but the record and its source', () => {
-    assert.equal(encodeLoadedRecord(record({ code: 'C5', name: 'A' })), '{"d":{"code":"C5","name":"A"},"s":["erp.public.customers",2,7,1709280000000,2,"postgresql","0000000001a2b3c8:0000000001a2b400"]}');
+    assert.equal(
+      encodeLoadedRecord(record({ code: 'C5', name: 'A' })),
+      '{"d":{"code":"C5","name":"A"},"s":["erp.public.customers",2,7,1709280000000,2,"postgresql","0000000001a2b3c8:0000000001a2b400"]}',
+    );
   });
 
   it('keeps a deleted key with the source of its delete, and tells it from a loaded one', () => {
@@ -76,15 +86,22 @@ describe('stored record (the state store\'s form of a loaded record)', () => {
     assert.ok(storedState('C1', encodeLoadedRecord(record({ code: 'C1' }))) instanceof StoredLoadedRecord);
   });
 
-  it('reads a source without a source position, and each connector\'s', () => {
-    for (const extra of [{ connector: null, position: null, epoch: 0, tsMs: 0 }, ...(['postgresql', 'mysql', 'mariadb', 'sqlserver', 'oracle'] as const).map((connector) => ({ connector, position: '00ab:ff', epoch: 3, tsMs: 12 }))]) {
+  it("reads a source without a source position, and each connector's", () => {
+    for (const extra of [
+      { connector: null, position: null, epoch: 0, tsMs: 0 },
+      ...(['postgresql', 'mysql', 'mariadb', 'sqlserver', 'oracle'] as const).map((connector) => ({ connector, position: '00ab:ff', epoch: 3, tsMs: 12 })),
+    ]) {
       const source = { topic: 'erp.public.customers', partition: 1, offset: 99, ...extra };
       assert.deepEqual(new StoredLoadedRecord('C8', encodeLoadedRecord({ ...record({ code: 'C8' }), source })).source, source);
     }
   });
 
   it('reads the source of any topic, partition and offset from the text', () => {
-    for (const kafka of [{ topic: 'erp.public.customers', partition: 0, offset: 0 }, { topic: 'a_b-c.D9', partition: 123, offset: 9_007_199_254_740_991 }, { topic: 'x', partition: 7, offset: 42 }]) {
+    for (const kafka of [
+      { topic: 'erp.public.customers', partition: 0, offset: 0 },
+      { topic: 'a_b-c.D9', partition: 123, offset: 9_007_199_254_740_991 },
+      { topic: 'x', partition: 7, offset: 42 },
+    ]) {
       const source = { ...kafka, ...POSITIONED };
       const written = { ...record({ code: 'C3', name: ',"s":["evil",1,2]' }), source };
       assert.deepEqual(new StoredLoadedRecord('C3', encodeLoadedRecord(written)).source, source);

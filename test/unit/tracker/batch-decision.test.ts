@@ -43,7 +43,11 @@ function tombstone(offset: number, code: string): DecodedRecord {
   return record(offset, changeKey('customers', row(code), false), null);
 }
 
-function decide(records: DecodedRecord[], loaded: ReadonlyMap<string, LoadedState> = new Map(), context: { epoch?: number; previous?: { key: string; op: 'd' | 'other' }; columnsSeen?: ColumnSightings } = {}) {
+function decide(
+  records: DecodedRecord[],
+  loaded: ReadonlyMap<string, LoadedState> = new Map(),
+  context: { epoch?: number; previous?: { key: string; op: 'd' | 'other' }; columnsSeen?: ColumnSightings } = {},
+) {
   return decideBatch(customers, keyRecords(customers, records), loaded, { emittedAtMs: 1_000, epoch: context.epoch ?? 0, previous: context.previous, columnsSeen: context.columnsSeen });
 }
 
@@ -59,10 +63,13 @@ describe('batch decision', () => {
       change(2, 'u', row('C1', { sales_rep_code: 'SAL002' })),
       change(3, 'u', row('C1', { sales_rep_code: 'SAL002', name: '  ABC Hardware ', credit_limit: '1500.0' })),
     ]);
-    assert.deepEqual(decision.deltas.map((delta) => [delta.source.offset, delta.changedFields]), [
-      [0, ['code', 'name', 'address', 'city', 'salesRepCode', 'creditLimit', 'assignedUserId']],
-      [2, ['salesRepCode']],
-    ]);
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.source.offset, delta.changedFields]),
+      [
+        [0, ['code', 'name', 'address', 'city', 'salesRepCode', 'creditLimit', 'assignedUserId']],
+        [2, ['salesRepCode']],
+      ],
+    );
     assert.equal(decision.suppressed, 2);
     const loaded = decision.loadedAfter.get('C1');
     assert.ok(isLoaded(loaded));
@@ -75,18 +82,19 @@ describe('batch decision', () => {
     const loaded = new Map(first.loadedAfter);
     const reread = decide([change(10, 'c', row('C1')), change(11, 'u', row('C1', { city: 'Durban' })), change(12, 'u', row('C1', { city: 'Paarl' }))], loaded);
     assert.equal(reread.alreadyApplied, 2);
-    assert.deepEqual(reread.deltas.map((delta) => delta.data?.['city']), ['Paarl']);
+    assert.deepEqual(
+      reread.deltas.map((delta) => delta.data?.['city']),
+      ['Paarl'],
+    );
   });
 
   it('deletes a loaded key, and ignores the delete of a key never loaded and the tombstones after deletes', () => {
     const load = decide([change(0, 'c', row('C1'))]);
-    const decision = decide([
-      change(1, 'd', row('C1')),
-      tombstone(2, 'C1'),
-      change(3, 'd', row('NEVER')),
-      tombstone(4, 'NEVER'),
-    ], new Map(load.loadedAfter));
-    assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.op]), [['C1', 'DELETE']]);
+    const decision = decide([change(1, 'd', row('C1')), tombstone(2, 'C1'), change(3, 'd', row('NEVER')), tombstone(4, 'NEVER')], new Map(load.loadedAfter));
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.key, delta.op]),
+      [['C1', 'DELETE']],
+    );
     assert.deepEqual(decision.loadedAfter.get('C1'), { key: 'C1', deleted: true, source: decision.deltas[0]?.source }, 'the store keeps where C1 was deleted');
     assert.equal(decision.suppressed, 1, 'the delete of a never-loaded key counts as suppressed');
   });
@@ -107,15 +115,31 @@ describe('batch decision', () => {
       change(2, 'c', row('C3', { credit_limit: 'lots' })),
       change(3, 'c', row('C4')),
     ]);
-    assert.deepEqual(decision.deadLetters.map((dead) => [dead.record.position.offset, dead.error.code]), [[0, 'DECODE_FAILED'], [1, 'DECODE_FAILED'], [2, 'NORMALIZE_FAILED']]);
-    assert.deepEqual(decision.deltas.map((delta) => delta.key), ['C4']);
+    assert.deepEqual(
+      decision.deadLetters.map((dead) => [dead.record.position.offset, dead.error.code]),
+      [
+        [0, 'DECODE_FAILED'],
+        [1, 'DECODE_FAILED'],
+        [2, 'NORMALIZE_FAILED'],
+      ],
+    );
+    assert.deepEqual(
+      decision.deltas.map((delta) => delta.key),
+      ['C4'],
+    );
   });
 
   it('hands a truncate event on with where it happened, and decides the changes around it as usual', () => {
     const truncate = record(1, null, json({ ...envelope({ table: 'customers', op: 'u', position: { lsn: 900, lastCommitLsn: 900 } }), op: 't' }));
     const decision = decide([change(0, 'c', row('C1'), { lsn: 800, lastCommitLsn: 800 }), truncate, change(2, 'c', row('C2'), { lsn: 1_000, lastCommitLsn: 1_000 })]);
-    assert.deepEqual(decision.truncates.map((source) => [source.offset, source.connector, source.position]), [[1, 'postgresql', orderOf({ connector: 'postgresql', snapshot: false, lastCommitLsn: 900, lsn: 900 })]]);
-    assert.deepEqual(decision.deltas.map((delta) => delta.key), ['C1', 'C2']);
+    assert.deepEqual(
+      decision.truncates.map((source) => [source.offset, source.connector, source.position]),
+      [[1, 'postgresql', orderOf({ connector: 'postgresql', snapshot: false, lastCommitLsn: 900, lsn: 900 })]],
+    );
+    assert.deepEqual(
+      decision.deltas.map((delta) => delta.key),
+      ['C1', 'C2'],
+    );
     assert.deepEqual(decision.deadLetters, []);
   });
 });
@@ -123,13 +147,21 @@ describe('batch decision', () => {
 describe('batch decision with the assignment join', () => {
   const join = assignmentJoin({ userOfRep: (rep) => ({ SAL001: 'u-1', SAL002: 'u-2' })[rep], manualUserOf: () => undefined }, { repField: 'salesRepCode', respectManual: false });
 
-  it('gives a customer moved to another rep that rep\'s user in the same CHANGE delta', () => {
-    const decision = decideBatch(customers, keyRecords(customers, [change(0, 'r', row('C1')), change(1, 'u', row('C1', { sales_rep_code: 'SAL002' })), change(2, 'u', row('C1', { sales_rep_code: 'SAL003' }))]), new Map(), { emittedAtMs: 1_000, epoch: 0, join });
-    assert.deepEqual(decision.deltas.map((delta) => [delta.reason, delta.changedFields, delta.data?.['assignedUserId']]), [
-      ['CHANGE', ['code', 'name', 'address', 'city', 'salesRepCode', 'creditLimit', 'assignedUserId'], 'u-1'],
-      ['CHANGE', ['salesRepCode', 'assignedUserId'], 'u-2'],
-      ['CHANGE', ['salesRepCode', 'assignedUserId'], null],
-    ]);
+  it("gives a customer moved to another rep that rep's user in the same CHANGE delta", () => {
+    const decision = decideBatch(
+      customers,
+      keyRecords(customers, [change(0, 'r', row('C1')), change(1, 'u', row('C1', { sales_rep_code: 'SAL002' })), change(2, 'u', row('C1', { sales_rep_code: 'SAL003' }))]),
+      new Map(),
+      { emittedAtMs: 1_000, epoch: 0, join },
+    );
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.reason, delta.changedFields, delta.data?.['assignedUserId']]),
+      [
+        ['CHANGE', ['code', 'name', 'address', 'city', 'salesRepCode', 'creditLimit', 'assignedUserId'], 'u-1'],
+        ['CHANGE', ['salesRepCode', 'assignedUserId'], 'u-2'],
+        ['CHANGE', ['salesRepCode', 'assignedUserId'], null],
+      ],
+    );
   });
 });
 
@@ -140,9 +172,15 @@ describe('batch decision by source position (DESIGN guarantee 7)', () => {
 
   it('emits nothing for versions Debezium sends again, whatever their Kafka offsets', () => {
     const first = decide([change(0, 'c', row('C1'), at(100, 90)), change(1, 'u', row('C1', { city: 'Durban' }), at(200, 150)), change(2, 'd', row('C1'), at(300, 250)), tombstone(3, 'C1')]);
-    assert.deepEqual(first.deltas.map((delta) => delta.op), ['UPSERT', 'UPSERT', 'DELETE']);
+    assert.deepEqual(
+      first.deltas.map((delta) => delta.op),
+      ['UPSERT', 'UPSERT', 'DELETE'],
+    );
     // After a Connect crash: the same versions at new offsets, in a later batch.
-    const again = decide([change(40, 'c', row('C1'), at(100, 90)), change(41, 'u', row('C1', { city: 'Durban' }), at(200, 150)), change(42, 'd', row('C1'), at(300, 250)), tombstone(43, 'C1')], new Map(first.loadedAfter));
+    const again = decide(
+      [change(40, 'c', row('C1'), at(100, 90)), change(41, 'u', row('C1', { city: 'Durban' }), at(200, 150)), change(42, 'd', row('C1'), at(300, 250)), tombstone(43, 'C1')],
+      new Map(first.loadedAfter),
+    );
     assert.deepEqual(again.deltas, [], 'the deleted row does not come back, not even for a moment');
     assert.equal(again.alreadyApplied, 3);
     assert.deepEqual(again.behind, []);
@@ -152,15 +190,28 @@ describe('batch decision by source position (DESIGN guarantee 7)', () => {
     // T1 changed C1 at LSN 500 and committed after T0, whose change of C1 had LSN 600.
     const first = decide([change(0, 'u', row('C1', { city: 'T0' }), at(600, 400, 7))]);
     const decision = decide([change(1, 'u', row('C1', { city: 'T1' }), at(500, 700, 8))], new Map(first.loadedAfter));
-    assert.deepEqual(decision.deltas.map((delta) => delta.data?.['city']), ['T1']);
+    assert.deepEqual(
+      decision.deltas.map((delta) => delta.data?.['city']),
+      ['T1'],
+    );
   });
 
   it('applies a change of a topic re-created by a new snapshot: offsets start over, positions do not', () => {
     const loaded = decide([change(900, 'u', row('C1', { city: 'Durban' }), at(5_000, 4_900))]);
-    const snapshot = decide([change(0, 'r', row('C1', { city: 'Durban' }), { lsn: 9_000, lastCommitLsn: null }), change(1, 'r', row('C2'), { lsn: 9_000, lastCommitLsn: null })], new Map(loaded.loadedAfter));
-    assert.deepEqual(snapshot.deltas.map((delta) => delta.key), ['C2'], 'the unchanged row emits nothing, the new one once');
+    const snapshot = decide(
+      [change(0, 'r', row('C1', { city: 'Durban' }), { lsn: 9_000, lastCommitLsn: null }), change(1, 'r', row('C2'), { lsn: 9_000, lastCommitLsn: null })],
+      new Map(loaded.loadedAfter),
+    );
+    assert.deepEqual(
+      snapshot.deltas.map((delta) => delta.key),
+      ['C2'],
+      'the unchanged row emits nothing, the new one once',
+    );
     const later = decide([change(2, 'u', row('C1', { city: 'Paarl' }), at(9_500, 9_400))], new Map([...loaded.loadedAfter, ...snapshot.loadedAfter]));
-    assert.deepEqual(later.deltas.map((delta) => delta.data?.['city']), ['Paarl']);
+    assert.deepEqual(
+      later.deltas.map((delta) => delta.data?.['city']),
+      ['Paarl'],
+    );
   });
 
   it('holds back and reports a change made later with an earlier position: the source started over', () => {
@@ -171,17 +222,26 @@ describe('batch decision by source position (DESIGN guarantee 7)', () => {
     assert.equal(decision.behind[0]?.key, 'C1');
     // A new source epoch: the record compares again.
     const reset = decide([change(1, 'u', row('C1', { city: 'Paarl' }), at(2_000, 1_900), 9_000)], new Map(loaded.loadedAfter), { epoch: 1 });
-    assert.deepEqual(reset.deltas.map((delta) => [delta.data?.['city'], delta.source.epoch]), [['Paarl', 1]]);
+    assert.deepEqual(
+      reset.deltas.map((delta) => [delta.data?.['city'], delta.source.epoch]),
+      [['Paarl', 1]],
+    );
     const old = decide([change(2, 'u', row('C1', { city: 'Old' }), at(6_000_000, 5_900_000), 9_500)], new Map(reset.loadedAfter), { epoch: 1 });
     assert.equal(old.deltas.length, 1, 'in the new epoch its own positions order: a later one is newer');
   });
 
   it('counts the net effect of a source transaction: delete and re-insert unchanged, update and set back', () => {
     const loaded = decide([change(0, 'c', row('C1'), at(100, 90, 5)), change(1, 'c', row('C2'), at(110, 90, 5))]);
-    const decision = decide([
-      change(2, 'd', row('C1'), at(200, 150, 6)), tombstone(3, 'C1'), change(4, 'c', row('C1'), at(210, 150, 6)),
-      change(5, 'u', row('C2', { city: 'Durban' }), at(220, 150, 6)), change(6, 'u', row('C2'), at(230, 150, 6)),
-    ], new Map(loaded.loadedAfter));
+    const decision = decide(
+      [
+        change(2, 'd', row('C1'), at(200, 150, 6)),
+        tombstone(3, 'C1'),
+        change(4, 'c', row('C1'), at(210, 150, 6)),
+        change(5, 'u', row('C2', { city: 'Durban' }), at(220, 150, 6)),
+        change(6, 'u', row('C2'), at(230, 150, 6)),
+      ],
+      new Map(loaded.loadedAfter),
+    );
     assert.deepEqual(decision.deltas, []);
     assert.equal(decision.superseded, 2);
   });
@@ -189,13 +249,22 @@ describe('batch decision by source position (DESIGN guarantee 7)', () => {
   it('keeps a primary-key change a DELETE of the old key and an UPSERT of the new one', () => {
     const loaded = decide([change(0, 'c', row('C1'), at(100, 90, 5))]);
     const decision = decide([change(1, 'd', row('C1'), at(200, 150, 6)), tombstone(2, 'C1'), change(3, 'c', row('C9'), at(200, 150, 6))], new Map(loaded.loadedAfter));
-    assert.deepEqual(decision.deltas.map((delta) => [delta.key, delta.op]), [['C1', 'DELETE'], ['C9', 'UPSERT']]);
+    assert.deepEqual(
+      decision.deltas.map((delta) => [delta.key, delta.op]),
+      [
+        ['C1', 'DELETE'],
+        ['C9', 'UPSERT'],
+      ],
+    );
   });
 
   it('deletes a loaded key on a tombstone alone (its delete compacted away), not on one right after the delete', () => {
     const loaded = decide([change(0, 'c', row('C1'), at(100, 90)), change(1, 'c', row('C2'), at(110, 90))]);
     const alone = decide([tombstone(5, 'C1')], new Map(loaded.loadedAfter));
-    assert.deepEqual(alone.deltas.map((delta) => [delta.key, delta.op, delta.reason]), [['C1', 'DELETE', 'CHANGE']]);
+    assert.deepEqual(
+      alone.deltas.map((delta) => [delta.key, delta.op, delta.reason]),
+      [['C1', 'DELETE', 'CHANGE']],
+    );
     // A re-sent delete of C2 ended the last batch; its tombstone starts this one.
     const afterDelete = decide([tombstone(7, 'C2')], new Map(loaded.loadedAfter), { previous: { key: 'C2', op: 'd' } });
     assert.deepEqual(afterDelete.deltas, []);
@@ -228,10 +297,21 @@ describe('findCaptureRestart: a new initial snapshot in the middle of a partitio
     assert.equal(findCaptureRestart(keyed([change(3, 'r', row('C2'), snapshotAt(100))]), previous), undefined, 'the same snapshot goes on');
   });
 
-  it('finds nothing in one snapshot, at a partition\'s start, or in an incremental snapshot', () => {
-    assert.equal(findCaptureRestart(keyed([change(0, 'r', row('C1'), snapshotAt(100)), change(1, 'r', row('C2'), snapshotAt(100)), change(2, 'u', row('C2'), { lsn: 200, lastCommitLsn: 150 })]), undefined), undefined);
+  it("finds nothing in one snapshot, at a partition's start, or in an incremental snapshot", () => {
+    assert.equal(
+      findCaptureRestart(keyed([change(0, 'r', row('C1'), snapshotAt(100)), change(1, 'r', row('C2'), snapshotAt(100)), change(2, 'u', row('C2'), { lsn: 200, lastCommitLsn: 150 })]), undefined),
+      undefined,
+    );
     assert.equal(findCaptureRestart(keyed([change(0, 'r', row('C1'), snapshotAt(100))]), undefined), undefined, 'nothing known before it');
-    const incremental = record(1, changeKey('customers', row('C2'), false), Buffer.from(changeValue({ table: 'customers', op: 'r', after: row('C2'), withSchema: false, position: { lsn: 300, lastCommitLsn: 250 } }).toString().replace('"snapshot":"true"', '"snapshot":"incremental"')));
+    const incremental = record(
+      1,
+      changeKey('customers', row('C2'), false),
+      Buffer.from(
+        changeValue({ table: 'customers', op: 'r', after: row('C2'), withSchema: false, position: { lsn: 300, lastCommitLsn: 250 } })
+          .toString()
+          .replace('"snapshot":"true"', '"snapshot":"incremental"'),
+      ),
+    );
     assert.equal(findCaptureRestart(keyed([change(0, 'u', row('C1'), { lsn: 200, lastCommitLsn: 150 }), incremental]), undefined), undefined);
   });
 
@@ -248,11 +328,14 @@ describe('findCaptureRestart: a new initial snapshot in the middle of a partitio
         change(2, 'u', row('C1', { city: 'Durban', credit_limit: '900' }), { lsn: 300 }),
       ]);
       assert.deepEqual(decision.deadLetters, []);
-      assert.deepEqual(decision.deltas.map((delta) => [delta.changedFields, delta.data?.['creditLimit']]), [
-        [['code', 'name', 'address', 'city', 'salesRepCode', 'assignedUserId'], null],
-        [['city'], null],
-        [['creditLimit'], '900.00'],
-      ]);
+      assert.deepEqual(
+        decision.deltas.map((delta) => [delta.changedFields, delta.data?.['creditLimit']]),
+        [
+          [['code', 'name', 'address', 'city', 'salesRepCode', 'assignedUserId'], null],
+          [['city'], null],
+          [['creditLimit'], '900.00'],
+        ],
+      );
       assert.deepEqual(decision.absentColumns, new Map([['creditLimit', 2]]));
       assert.deepEqual([...(decision.columnsSighted?.keys() ?? [])], ['code', 'name', 'address', 'city', 'sales_rep_code', 'credit_limit']);
       assert.equal(decision.columnsSighted?.get('credit_limit')?.offset, 2);
@@ -268,10 +351,7 @@ describe('findCaptureRestart: a new initial snapshot in the middle of a partitio
     });
 
     it('written after rows that had the column (dropped or renamed in the ERP): a dead letter naming field and column', () => {
-      const decision = decide([
-        change(0, 'u', row('C1'), { lsn: 100 }),
-        change(1, 'u', older('C1', { city: 'Durban' }), { lsn: 200 }),
-      ]);
+      const decision = decide([change(0, 'u', row('C1'), { lsn: 100 }), change(1, 'u', older('C1', { city: 'Durban' }), { lsn: 200 })]);
       assert.equal(decision.deltas.length, 1);
       assert.equal(decision.deadLetters.length, 1);
       const error = decision.deadLetters[0]?.error;
@@ -309,14 +389,14 @@ describe('batch decision with a row filter (active products only)', () => {
     assert.equal(decision.loadedAfter.has('P1'), true);
   });
 
-  it('a loaded row that leaves the filter is deleted at the change\'s position, like a source delete', () => {
+  it("a loaded row that leaves the filter is deleted at the change's position, like a source delete", () => {
     const load = decideProducts([productChange(0, 'c', 'P1')]);
     const decision = decideProducts([productChange(1, 'u', 'P1', { active: false })], new Map(load.loadedAfter));
     assert.deepEqual(summary(decision.deltas), [['DELETE', 'CHANGE', []]]);
     assert.equal(decision.deltas[0]?.data, null);
     assert.deepEqual(decision.loadedAfter.get('P1'), { key: 'P1', deleted: true, source: decision.deltas[0]?.source });
     assert.equal(decision.deltas[0]?.source.offset, 1);
-    assert.ok(decision.deltas[0]?.source.position, 'the delete carries the change\'s source position');
+    assert.ok(decision.deltas[0]?.source.position, "the delete carries the change's source position");
 
     // Debezium sending the older, active version again does not bring the row back.
     const resent = decideProducts([productChange(0, 'c', 'P1')], new Map(decision.loadedAfter));

@@ -11,7 +11,12 @@ import { entityKey } from '../../../src/model/entity-key.js';
 import { loadedRecordOf } from '../../../src/model/loaded-record.js';
 import { defaultEntity } from '../../support/default-entities.js';
 
-interface AvroField { name: string; type: unknown; default?: unknown; doc?: string }
+interface AvroField {
+  name: string;
+  type: unknown;
+  default?: unknown;
+  doc?: string;
+}
 
 const config = loadConfig();
 
@@ -23,15 +28,23 @@ function shippedSchema(entity: 'customers' | 'products' | 'stock_levels'): { fie
 
 function dataFields(schema: { fields: AvroField[] }): AvroField[] {
   const data = schema.fields.find((field) => field.name === 'data');
-  const record = Array.isArray(data?.type) ? data.type[1] as { fields: AvroField[] } : undefined;
+  const record = Array.isArray(data?.type) ? (data.type[1] as { fields: AvroField[] }) : undefined;
   assert.ok(record, 'data is ["null", record]');
   return record.fields;
 }
 
 /** What each normalizer's canonical value is written as. */
 const AVRO_TYPE: Record<NormalizerName, string> = {
-  text: 'string', decimal: 'string', date: 'string', timestamp: 'string', integer: 'long', boolean: 'boolean',
-  time: 'string', json: 'string', uuid: 'string', bytes: 'string',
+  text: 'string',
+  decimal: 'string',
+  date: 'string',
+  timestamp: 'string',
+  integer: 'long',
+  boolean: 'boolean',
+  time: 'string',
+  json: 'string',
+  uuid: 'string',
+  bytes: 'string',
 };
 
 const SAMPLE_ROWS: Record<string, Record<string, unknown>> = {
@@ -53,14 +66,20 @@ describe('delta Avro schemas, generated from the shipped config', () => {
       const type = avro.Type.forSchema(schema as avro.Schema);
 
       it('has the envelope fields of every delta', () => {
-        assert.deepEqual(schema.fields.map((field) => field.name), ['op', 'reason', 'changedFields', 'key', 'data', 'source', 'emittedAtMs']);
+        assert.deepEqual(
+          schema.fields.map((field) => field.name),
+          ['op', 'reason', 'changedFields', 'key', 'data', 'source', 'emittedAtMs'],
+        );
         const reason = schema.fields.find((field) => field.name === 'reason')?.type as { symbols: string[] };
         assert.deepEqual(reason.symbols, DELTA_REASONS);
       });
 
       it('has a data field per record field, in order, typed as its normalizer writes it', () => {
         const fields = dataFields(schema);
-        assert.deepEqual(fields.map((field) => field.name), entity.recordFields);
+        assert.deepEqual(
+          fields.map((field) => field.name),
+          entity.recordFields,
+        );
         const keyFields = new Set(entity.keyFields.map((field) => field.name));
         const entityConfig = config.entities[name];
         for (const field of fields) {
@@ -93,13 +112,21 @@ describe('delta Avro schemas, generated from the shipped config', () => {
       it('refuses a record with an empty key field', () => {
         const row = SAMPLE_ROWS[name] ?? {};
         const data = { ...desiredRecord(entity, row).data, [entity.keyFields[0]?.name ?? '']: null };
-        const delta: Delta = { op: 'UPSERT', reason: 'CHANGE', changedFields: [], key: 'k', data, source: { topic: 't', partition: 0, offset: 0, tsMs: 0, connector: null, position: null, epoch: 0 }, emittedAtMs: 0 };
+        const delta: Delta = {
+          op: 'UPSERT',
+          reason: 'CHANGE',
+          changedFields: [],
+          key: 'k',
+          data,
+          source: { topic: 't', partition: 0, offset: 0, tsMs: 0, connector: null, position: null, epoch: 0 },
+          emittedAtMs: 0,
+        };
         assert.equal(type.isValid(delta), false);
       });
     });
   }
 
-  it('carries a customer\'s assignedUserId, which defaults to null so deltas written before it still read', () => {
+  it("carries a customer's assignedUserId, which defaults to null so deltas written before it still read", () => {
     const assigned = dataFields(shippedSchema('customers')).find((field) => field.name === 'assignedUserId');
     assert.deepEqual(assigned?.type, ['null', 'string']);
     assert.equal(assigned?.default, null);
@@ -134,7 +161,11 @@ describe('delta schemas follow the config', () => {
       const data = schema.fields.find((field) => field.name === 'data')?.type as [string, { name: string }];
       return [schema['name'], data[1].name];
     });
-    assert.deepEqual(names, [['CustomersDelta', 'Customer'], ['ProductsDelta', 'Product'], ['StockLevelsDelta', 'StockLevel']]);
+    assert.deepEqual(names, [
+      ['CustomersDelta', 'Customer'],
+      ['ProductsDelta', 'Product'],
+      ['StockLevelsDelta', 'StockLevel'],
+    ]);
   });
 
   it('names the data record <Entity>Record when the config sets no recordName', () => {
@@ -154,7 +185,10 @@ describe('delta schemas follow the config', () => {
   it('removes a field compatibly', () => {
     const { city: _city, ...fields } = customers.fields;
     const evolved = withField(fields);
-    assert.equal(dataFields(evolved).some((field) => field.name === 'city'), false);
+    assert.equal(
+      dataFields(evolved).some((field) => field.name === 'city'),
+      false,
+    );
     assert.deepEqual(incompatibleChanges(registered, evolved), []);
     assert.equal(readsOld(evolved, registered), true);
   });
@@ -186,7 +220,7 @@ describe('delta schemas follow the config', () => {
     assert.deepEqual(fieldsMissingFrom(registered, ['code', 'phone']), ['phone']);
   });
 
-  it('describes each field for the target\'s developers: the config\'s doc, the column and the canonical form', () => {
+  it("describes each field for the target's developers: the config's doc, the column and the canonical form", () => {
     const salesRep = dataFields(registered).find((field) => field.name === 'salesRepCode');
     assert.equal(salesRep?.doc, 'Sales rep code: the key of the user assignment mapping. Column sales_rep_code: text, trimmed, empty as null.');
     const creditLimit = dataFields(registered).find((field) => field.name === 'creditLimit');

@@ -9,9 +9,9 @@ const NOW = 1_000_000;
 function batch(transactions: ReadonlyArray<string | null>, writtenAtMs = NOW): { messages: FetchedPosition[]; keyed: KeyedRecord[] } {
   const messages = transactions.map((_, index) => ({ offset: String(100 + index), timestamp: String(writtenAtMs) }));
   // Only the kind and the source transaction matter to the cut.
-  const keyed = transactions.map((transaction, index) => (transaction === null
-    ? { kind: 'tombstone', key: `K${index}` }
-    : { kind: 'change', key: `K${index}`, change: { position: { transaction } } }) as unknown as KeyedRecord);
+  const keyed = transactions.map(
+    (transaction, index) => (transaction === null ? { kind: 'tombstone', key: `K${index}` } : { kind: 'change', key: `K${index}`, change: { position: { transaction } } }) as unknown as KeyedRecord,
+  );
   return { messages, keyed };
 }
 
@@ -54,7 +54,7 @@ describe('the cut before a source transaction at the end of a batch', () => {
     assert.deepEqual(trailingTransactionCut(grown.messages, grown.keyed, caughtUp, first.heldBack), { start: 0, lingerMs: 245, heldBack: { from: '100', lastOffset: '102' } });
   });
 
-  it('waits at most the linger when the writer\'s clock is ahead of ours, and not at all for a record without a time', () => {
+  it("waits at most the linger when the writer's clock is ahead of ours, and not at all for a record without a time", () => {
     const ahead = batch(['t1'], NOW + 60_000);
     assert.equal(trailingTransactionCut(ahead.messages, ahead.keyed, caughtUp, undefined)?.lingerMs, 250);
     const timeless = { messages: [{ offset: '7', timestamp: 'not a time' }], keyed: batch(['t1']).keyed };

@@ -21,7 +21,7 @@ const REPLAY_PREFIX = 'p:';
 /** Keys a full compare saw in its window (refresh/compare-decision.ts), and how far it has read the window. */
 const SEEN_PREFIX = 's:';
 const COMPARE_MARKS_KEY = 'meta:compare-marks';
-/** Where the partition's rows first had each tracked column (capture/column-sightings.ts). */
+/** Where the partition's rows first had each tracked column (model/column-sightings.ts). */
 const COLUMNS_SEEN_KEY = 'meta:columns-seen';
 /** Index entries rewritten per LevelDB batch while an index is (re)built. */
 const REBUILD_BATCH = 5_000;

@@ -1,7 +1,7 @@
 import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { type ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { placeVersion } from '../model/version-order.js';
-import { type ColumnSightings, droppedColumnError, NO_SIGHTINGS, sightColumns } from '../capture/column-sightings.js';
+import { type ColumnSightings, droppedColumnError, NO_SIGHTINGS, sightColumns } from '../model/column-sightings.js';
 import { compareFieldByField, hasSameText } from '../model/compare.js';
 import type { Delta, DeltaSource } from '../model/delta.js';
 import { desiredRecord } from '../model/desired-record.js';

@@ -12,7 +12,7 @@ import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
 import { decideSweep, decideTruncateSweep, type CompareWindow } from '../refresh/compare-decision.js';
 import { countSnapshotReads, type SnapshotReadCounter } from '../refresh/compare-progress.js';
-import { type ColumnSightings, NO_SIGHTINGS } from '../capture/column-sightings.js';
+import { type ColumnSightings, NO_SIGHTINGS } from '../model/column-sightings.js';
 import { decideBatch, findCaptureRestart, type PreviousRecord } from './batch-decision.js';
 import { keyRecords, rowKeyOf, type DecodedRecord, type KeyedRecord } from '../model/keyed-record.js';
 import type { Delta, DeltaSource } from '../model/delta.js';

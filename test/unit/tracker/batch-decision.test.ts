@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignmentJoin } from '../../../src/assignment/assigned-user.js';
-import type { ColumnSightings } from '../../../src/capture/column-sightings.js';
+import type { ColumnSightings } from '../../../src/model/column-sightings.js';
 import { decideBatch, findCaptureRestart } from '../../../src/tracker/batch-decision.js';
 import { keyRecords, type DecodedRecord } from '../../../src/model/keyed-record.js';
 import { decodeDebeziumJson } from '../../../src/capture/decode-debezium-json.js';

@@ -1,9 +1,9 @@
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { describeSourcePosition, type SourceConnector } from '../model/source-position.js';
-import { placeVersion } from '../model/version-order.js';
-import type { DeltaSource } from '../model/delta.js';
-import type { SourceRow } from '../model/source-change.js';
-import type { TrackedEntity } from '../model/tracked-entity.js';
+import { describeSourcePosition, type SourceConnector } from './source-position.js';
+import { placeVersion } from './version-order.js';
+import type { DeltaSource } from './delta.js';
+import type { SourceRow } from './source-change.js';
+import type { TrackedEntity } from './tracked-entity.js';
 
 /**
  * Per tracked column, the version of the first row of a task's partition that had it. This tells

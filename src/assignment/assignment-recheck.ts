@@ -1,7 +1,7 @@
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import { repRangesExcept } from '../state/rep-index.js';
-import type { StateStore } from '../state/state-store.js';
+import type { TaskStore } from '../model/task-store.js';
 import type { AssignmentLookup } from './assigned-user.js';
 
 /**
@@ -18,7 +18,7 @@ export const RECHECK_PAGE_SIZE = 1_000;
 export interface RecheckedTask {
   readonly id: string;
   readonly closed: boolean;
-  readonly store: Pick<StateStore, 'indexedReps' | 'indexPages'>;
+  readonly store: Pick<TaskStore, 'indexedReps' | 'indexPages'>;
   /** Re-checks the keys `nextKeys` yields, one page a turn of the task, against the table as of `tsMs`. */
   recheck(nextKeys: () => Promise<readonly string[]>, tsMs: number): Promise<{ checked: number; emitted: number }>;
 }

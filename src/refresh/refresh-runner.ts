@@ -6,7 +6,7 @@ import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import type { DeltaSource } from '../model/delta.js';
 import type { LoadedRecord } from '../model/loaded-record.js';
 import type { TrackedEntity } from '../model/tracked-entity.js';
-import type { StateStore } from '../state/state-store.js';
+import type { TaskStore } from '../model/task-store.js';
 import type { CompareWindow } from './compare-decision.js';
 import { SnapshotReadCounter } from './compare-progress.js';
 import { refreshGroupId, type RefreshControl } from './refresh-control.js';
@@ -31,7 +31,7 @@ export interface RefreshedTask {
   readonly entity: Pick<TrackedEntity, 'name' | 'topic'>;
   readonly partition: number;
   readonly closed: boolean;
-  readonly store: Pick<StateStore, 'clearReplayState' | 'clearSeen' | 'compareMarks' | 'recordKeyPages' | 'recordPages'>;
+  readonly store: Pick<TaskStore, 'clearReplayState' | 'clearSeen' | 'compareMarks' | 'recordKeyPages' | 'recordPages'>;
   refreshPage(messages: readonly KafkaRecord[], refreshId: string, window: ReplayWindow, position: { groupId: string; offset: string } | undefined): Promise<{ emitted: number; failed: number }>;
   reconcilePage(nextRecords: () => Promise<readonly LoadedRecord[]>, refreshId: string, end: number): Promise<{ checked: number; deleted: number }>;
   markSeen(messages: readonly KafkaRecord[], compareId: string, markedTo: string, windowFrom: number): Promise<void>;

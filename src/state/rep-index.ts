@@ -1,3 +1,5 @@
+import type { KeyRange } from '../model/task-store.js';
+
 /**
  * The task's index `rep -> customer keys` (DESIGN "Assignment join"), kept in the state store next
  * to the loaded records. Each entry also names the user the loaded record carries, so that the
@@ -16,11 +18,6 @@ export function repIndexKey(rep: string, userId: string | null, customerKey: str
 export function parseRepIndexKey(indexKey: string): { rep: string; userId: string | null; customerKey: string } {
   const [rep, userId, customerKey] = JSON.parse(indexKey.slice(REP_INDEX_PREFIX.length)) as [string, string | null, string];
   return { rep, userId, customerKey };
-}
-
-export interface KeyRange {
-  gte: string;
-  lt: string;
 }
 
 /** Every entry of a rep. */

@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
-import { isLoaded, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
+import { isLoaded, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
 import type { DeltaSource } from '../model/delta.js';
+import type { CompareMarks, KeyPages, KeyRange, RepIndexFields, StoredLastInput, StoreWrite, TaskStore } from '../model/task-store.js';
 import { CONFIG_DEFAULTS, type StateStoreConfig } from '../config/tracker-config.js';
 import { memtableBytesPerTask, MIN_MEMTABLE_BYTES } from './memtable-budget.js';
-import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX, type KeyRange } from './rep-index.js';
+import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX } from './rep-index.js';
 import { decodeLoadedRecord, encodeLoadedRecord, isDeletedText, storedState } from './stored-record.js';
 
 /** Loaded records sit under this prefix; task metadata (the checkpoint) under another. */
@@ -25,48 +26,6 @@ const COMPARE_MARKS_KEY = 'meta:compare-marks';
 const COLUMNS_SEEN_KEY = 'meta:columns-seen';
 /** Index entries rewritten per LevelDB batch while an index is (re)built. */
 const REBUILD_BATCH = 5_000;
-
-/** What one committed batch changes in the store. */
-export interface StoreWrite {
-  /** Loaded records, and keys deleted by a delta (kept with the delete's source: loaded-record.ts). */
-  put: Array<LoadedRecord | DeletedRecord>;
-  /** Keys forgotten altogether (a tombstone on the changelog whose DELETE delta is gone). */
-  delete: string[];
-  /**
-   * The changelog offset from which a restore must read to catch up with this write: one past
-   * the last delta of the batch. Undefined when the batch emitted nothing (checkpoint unchanged).
-   */
-  changelogNextOffset?: string | undefined;
-  /**
-   * The records these keys had before, when the caller has just read them (a batch, a re-check):
-   * the rep index needs them, and would otherwise read them again.
-   */
-  previous?: ReadonlyMap<string, LoadedState> | undefined;
-  /** The last CDC record of the batch, when the write is a batch's. */
-  lastInput?: StoredLastInput | undefined;
-  /** Every column sighting, when the batch saw a column for the first time. */
-  columnsSeen?: ReadonlyMap<string, DeltaSource> | undefined;
-}
-
-/**
- * The last CDC record a task processed, and the input offset after it: a tombstone at that offset
- * belongs to that record when it was its key's delete (batch-decision.ts), also after a restart.
- */
-export interface StoredLastInput {
-  key: string;
-  op: 'd' | 'other';
-  initialSnapshot: boolean;
-  snapshotPosition?: string | undefined;
-  nextOffset: string;
-  /** Its Kafka timestamp. */
-  timestamp: string;
-}
-
-/** Which fields of the loaded records the rep index reads (the assignment entity's tasks only). */
-export interface RepIndexFields {
-  repField: string;
-  userField: string;
-}
 
 /** LevelDB's options of one store, from the config's `stateStore` section (docs/configuration.md). */
 export interface LevelDbOptions {
@@ -92,26 +51,12 @@ export interface StateStoreOptions {
   leveldb?: LevelDbOptions | undefined;
 }
 
-/** Reads a key range page by page, from a snapshot taken when it was made. */
-export interface KeyPages {
-  /** The next customer keys, at most `size`; empty once the ranges are read. */
-  next(size: number): Promise<string[]>;
-  close(): Promise<void>;
-}
-
 /**
  * A task's state store: its cache of loaded records (DESIGN "state store"). Written only after the
  * deltas are committed to Kafka, in one LevelDB batch together with the changelog checkpoint, so
  * that the records and the checkpoint never disagree. Losing it costs a restore, nothing more.
  */
-/** A full compare's marking, as the store keeps it beside the marks (markSeen). */
-export interface CompareMarks {
-  id: string;
-  markedTo?: string | undefined;
-  snapshotRows?: number | undefined;
-}
-
-export class StateStore {
+export class StateStore implements TaskStore {
   private constructor(
     private readonly db: ClassicLevel<string, string>,
     private readonly repIndex: RepIndexFields | undefined,

@@ -17,6 +17,7 @@ import { decideBatch, findCaptureRestart, type PreviousRecord } from './batch-de
 import { keyRecords, rowKeyOf, type DecodedRecord, type KeyedRecord } from '../model/keyed-record.js';
 import type { Delta, DeltaSource } from '../model/delta.js';
 import type { DeltaCodec } from './delta-codec.js';
+import type { TaskStore } from '../model/task-store.js';
 import { deadLetter, sourceOffsetOf } from '../dead-letters/dead-letter.js';
 import { loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
 import type { SourceDecoder } from '../capture/source-decoder.js';
@@ -128,7 +129,7 @@ export class Task {
   private constructor(
     readonly entity: TrackedEntity,
     readonly partition: number,
-    readonly store: StateStore,
+    readonly store: TaskStore,
     private readonly producer: TransactionalProducer,
     private readonly context: TaskContext,
   ) {
@@ -358,7 +359,7 @@ export class Task {
    * turn, so that it never races live changes: REFRESH upserts, committed together with the
    * replay's position (the offset `commitOffset` of the refresh's own consumer group), then the
    * store. A page entirely before the committed position only updates the replay's state of its
-   * keys, which the store keeps (StateStore.replayState).
+   * keys, which the store keeps (TaskStore.replayState).
    */
   refreshPage(messages: readonly KafkaRecord[], refreshId: string, window: ReplayWindow, position: { groupId: string; offset: string } | undefined): Promise<{ emitted: number; failed: number }> {
     return this.inTurn(async () => {

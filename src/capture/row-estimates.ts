@@ -5,16 +5,10 @@ import { captureSettings } from './capture-monitor.js';
 import { ConnectRestClient } from './connect-rest.js';
 import { connectorDatabase, type ConnectorDatabase } from './connector-database.js';
 import { loadConnectorFiles } from './connector-file.js';
-import type { SnapshotTarget } from './snapshot-signal.js';
+import type { RowEstimates, SnapshotTarget } from '../model/snapshot-target.js';
 
 /** How long reading the estimates may take without `capture.connect.requestTimeoutMs`: a compare never waits long for them. */
 const DEFAULT_TIMEOUT_MS = 5_000;
-
-/** PostgreSQL's row estimate of each compared table, by CDC topic; for a table without one, why. */
-export interface RowEstimates {
-  estimates: Record<string, number>;
-  unknown: Record<string, string>;
-}
 
 /** What PostgreSQL keeps about the size of one table (one leaf of a partitioned table). */
 export interface TableStatistics {

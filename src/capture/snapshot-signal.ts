@@ -3,22 +3,7 @@ import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { kafkaClients } from '../kafka/kafka-client.js';
 import { cliLogger } from '../logging/logger.js';
 import { loadConnectorFiles } from './connector-file.js';
-
-/** An entity's table as the connector that captures it names it, and where to ask it for a snapshot. */
-export interface SnapshotTarget {
-  entity: string;
-  /** The entity's CDC topic, `<prefix>.<schema>.<table>`. */
-  topic: string;
-  /** `<schema>.<table>`: Debezium's data collection. */
-  dataCollection: string;
-  /** The name of the connector that captures the table (its connector file's). */
-  connector: string;
-  /** The connector's topic.prefix: a Kafka signal's key must be it. */
-  prefix: string;
-  signalTopic: string;
-  /** Where the connector writes its notifications (notification.sink.topic.name), if it does. */
-  notificationTopic: string | undefined;
-}
+import type { SnapshotTarget } from '../model/snapshot-target.js';
 
 /**
  * The connector of each entity: the one whose `topic.prefix` starts the entity's CDC topic, with a

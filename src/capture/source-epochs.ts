@@ -1,17 +1,7 @@
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { KafkaClients, PartitionReader } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
-
-/**
- * A source epoch (DESIGN "Vocabulary"): a span in which an entity's source positions only grow.
- * Epoch 0 is where every entity starts; `erp-delta capture reset --entity E` starts the next one
- * when the ERP database behind E was restored onto another server and its positions started over.
- * Versions of different epochs are never compared by position: a later epoch is newer
- * (model/version-order.ts).
- */
-export interface SourceEpochs {
-  epochOf(entity: string): number;
-}
+import type { SourceEpochs } from '../model/source-epoch.js';
 
 /** The record of the source epoch topic (compacted, key: the entity's name). */
 export interface SourceEpochRecord {

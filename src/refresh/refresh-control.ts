@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TrackerConfig } from '../config/tracker-config.js';
-import type { RowEstimates } from '../capture/row-estimates.js';
+import type { RowEstimates } from '../model/snapshot-target.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { KafkaAdmin, KafkaClients, KafkaProducer, PartitionReader } from '../kafka/kafka-port.js';
 import { assertCompacted } from './compaction-check.js';

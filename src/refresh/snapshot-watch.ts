@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSnapshotNotification, tableOutcomes, type SnapshotNotification } from '../capture/snapshot-notification.js';
-import type { SnapshotTarget } from '../capture/snapshot-signal.js';
+import type { SnapshotTarget } from '../model/snapshot-target.js';
 import type { KafkaAdmin, KafkaClients, PartitionReader } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { RefreshControl } from './refresh-control.js';

@@ -1,26 +1,7 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KafkaAdmin, KafkaClients } from '../kafka/kafka-port.js';
 import type { Delta } from '../model/delta.js';
-
-/** One record of a key on its delta topic. */
-export interface KeyDelta {
-  topic: string;
-  partition: number;
-  offset: string;
-  /** When the delta was written, ISO. */
-  timestamp: string;
-  /** The delta; null for the tombstone that follows a DELETE. */
-  delta: Delta | null;
-}
-
-export interface DeltaHistory {
-  /** Newest first, at most `limit`. */
-  deltas: KeyDelta[];
-  /** Records read to find them. */
-  scanned: number;
-  /** False when only the tail of each partition was read (`tailPerPartition`). */
-  complete: boolean;
-}
+import type { DeltaHistory, KeyDelta } from '../model/delta-history.js';
 
 /**
  * The last deltas of one key, read from its delta topic: "why was this record sent?" (reason,

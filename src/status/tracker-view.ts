@@ -3,7 +3,7 @@ import type { WrittenAssignment } from '../assignment/assignment-topic.js';
 import type { CaptureHealth } from '../capture/capture-health.js';
 import type { RefreshRequest } from '../refresh/refresh-record.js';
 import type { RefreshStatus } from '../refresh/refresh-status.js';
-import type { DeltaHistory } from '../state/delta-history.js';
+import type { DeltaHistory } from '../model/delta-history.js';
 import type { EntityCounters } from './counter-history.js';
 
 /**

@@ -7,7 +7,7 @@ import type { StateStoreConfig } from '../config/tracker-config.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { leveldbOptions, StateStore } from '../state/state-store.js';
-import type { SourceEpochs } from '../capture/source-epochs.js';
+import type { SourceEpochs } from '../model/source-epoch.js';
 import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
 import { decideSweep, decideTruncateSweep, type CompareWindow } from '../refresh/compare-decision.js';

@@ -19,8 +19,6 @@ export interface ReadinessInputs {
   tasks: number;
   kafka: { reachable: boolean; error?: string | undefined };
   registry: { reachable: boolean; error?: string | undefined };
-  /** The capture's reasons (capture/capture-health.ts): paused, failed, missing connectors; absent when not watched. */
-  capture?: string[] | undefined;
 }
 
 /**
@@ -34,10 +32,18 @@ export function readiness(inputs: ReadinessInputs): Readiness {
   if (inputs.restoring > 0) reasons.push(`${inputs.restoring} task(s) are restoring their state stores`);
   if (!inputs.kafka.reachable) reasons.push(`Kafka is not reachable${inputs.kafka.error ? `: ${inputs.kafka.error}` : ''}`);
   if (!inputs.registry.reachable) reasons.push(`the schema registry is not reachable${inputs.registry.error ? `: ${inputs.registry.error}` : ''}`);
-  // Not ready while capture stops: an instance that cannot see new changes is not doing its job.
-  if (inputs.capture === undefined) return { ready: reasons.length === 0, reasons };
-  reasons.push(...inputs.capture);
-  return { ready: reasons.length === 0, reasons, checks: { capture: inputs.capture } };
+  return { ready: reasons.length === 0, reasons };
+}
+
+/**
+ * `state` with the capture's reasons (capture/capture-health.ts: paused, failed, missing
+ * connectors) added as the check `capture`, which a probe may leave out:
+ * not ready while capture stops, since an instance that cannot see new changes is not doing its
+ * job. The watch of the capture runs beside the tracker, so its reasons join the tracker's here.
+ */
+export function withCaptureReasons(state: Readiness, capture: string[]): Readiness {
+  const reasons = [...state.reasons, ...capture];
+  return { ...state, ready: reasons.length === 0, reasons, checks: { ...state.checks, capture } };
 }
 
 /** The answer without the named checks' reasons (unknown names are ignored, so the check stays on). */

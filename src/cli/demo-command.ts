@@ -17,9 +17,9 @@ import { createLogger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import { StatusPage } from '../status/status-page.js';
 import type { Delta } from '../model/delta.js';
-import { Tracker } from '../tracker/tracker.js';
 import { stackPlaceholderValues } from './connectors-command.js';
 import { addStackDirOption, openStack } from './stack-command.js';
+import { WatchedTracker } from './watched-tracker.js';
 
 function say(line: string): void {
   process.stderr.write(`[demo] ${line}\n`);
@@ -34,9 +34,9 @@ function describeDelta(entity: string, delta: Delta): string {
 }
 
 /** The status page on the config's admin port, or any free one if that is taken (a tracker may run). */
-async function startAdmin(config: TrackerConfig, tracker: Tracker): Promise<AdminServer> {
+async function startAdmin(config: TrackerConfig, tracker: WatchedTracker): Promise<AdminServer> {
   const start = (port: number): Promise<AdminServer> =>
-    AdminServer.start(config.admin.host, port, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage: new StatusPage(tracker) });
+    AdminServer.start(config.admin.host, port, { metrics: tracker.metrics.registry, readiness: () => tracker.view.readiness(), statusPage: new StatusPage(tracker.view) });
   return start(config.admin.port ?? 0).catch((error: unknown) => {
     if (isErpDeltaError(error, 'PORT_IN_USE')) return start(0);
     throw error;
@@ -71,7 +71,7 @@ export function registerDemoCommand(program: Command): void {
         ...(base.capture ? { capture: { ...base.capture, connect: { ...base.capture.connect, url: stack.component('connect').endpoint() } } } : {}),
       };
       const logger = createLogger('erp-delta', process.env['LOG_LEVEL'] ?? 'warn');
-      const tracker = new Tracker({ config, dataDir: base.dataDir, logger });
+      const tracker = new WatchedTracker({ config, dataDir: base.dataDir, logger });
       await tracker.start();
       const admin = await startAdmin(config, tracker);
       say(`status page: http://${config.admin.host}:${admin.port}/`);

@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
 import { StatusPage } from '../status/status-page.js';
 import { tuneHeapForTracker } from '../tracker/heap-tuning.js';
-import { Tracker } from '../tracker/tracker.js';
+import { WatchedTracker } from './watched-tracker.js';
 
 /** How long a stop during start-up waits for the start to reach a point where it can be undone. */
 const START_SETTLE_MS = 5_000;
@@ -32,7 +32,7 @@ export function registerRunCommand(program: Command): void {
       if (heapFlags.length > 0) logger.debug({ flags: heapFlags }, 'V8 heap settings for the tracker');
       const adminPort = flags.adminPort ?? config.admin.port;
       const dataDir = resolve(flags.dataDir ?? config.dataDir);
-      const tracker = new Tracker({ config, dataDir, logger });
+      const tracker = new WatchedTracker({ config, dataDir, logger });
       // Handlers first: start-up can wait minutes for a CDC topic, and a process manager's SIGTERM
       // in that window must still end in a clean stop with exit code 0.
       const stopRequested = new Promise<string>((requested) => {
@@ -44,7 +44,7 @@ export function registerRunCommand(program: Command): void {
       const admin =
         adminPort === null
           ? undefined
-          : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.readiness(), statusPage: new StatusPage(tracker) });
+          : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.view.readiness(), statusPage: new StatusPage(tracker.view) });
       if (admin) logger.info({ host: config.admin.host, port: admin.port, statusPage: `http://${config.admin.host}:${admin.port}/` }, 'admin endpoint: /healthz /readyz /metrics');
       const starting = tracker.start();
       let stoppedWhileStarting: string | undefined;

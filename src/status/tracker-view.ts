@@ -7,9 +7,10 @@ import type { DeltaHistory } from '../model/delta-history.js';
 import type { EntityCounters } from './counter-history.js';
 
 /**
- * What the status page and /readyz see of the running tracker. The Tracker class implements it;
- * it is declared here, apart from the class, so that status/ and admin/ import no part of the
- * tracker's runtime and the tracker owes them no more than these members.
+ * What the status page and /readyz see of the running tracker. The Tracker class implements it,
+ * and cli/watched-tracker.ts adds the capture's health and readiness reasons to it when the
+ * capture is watched; it is declared here, apart from the class, so that status/ and admin/ import
+ * no part of the tracker's runtime and the tracker owes them no more than these members.
  */
 export interface TrackerView {
   entityNames(): string[];

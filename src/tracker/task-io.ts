@@ -1,4 +1,3 @@
-import { StateStore } from '../state/state-store.js';
 import { changelogPositions, restoreFromChangelogs } from './changelog-restore.js';
 import { Task, taskStoreDir, type TaskContext } from './task.js';
 import type { TaskIo } from './task-manager.js';
@@ -12,7 +11,7 @@ export function taskIo(context: TaskContext, entitiesByTopic: ReadonlyMap<string
       if (!entity) return Promise.reject(new Error(`no entity reads topic ${topic}`));
       return Task.open(entity, partition, context, tasksInProcess);
     },
-    wipeStore: ({ topic, partition }) => StateStore.wipe(taskStoreDir(context.dataDir, topic, partition)),
+    wipeStore: ({ topic, partition }) => context.stores.wipeStore(taskStoreDir(context.dataDir, topic, partition)),
     changelogPositions: (tasks) => changelogPositions(context.kafka, tasks),
     restore: (plans) => restoreFromChangelogs(context.kafka, plans, context.codec, context.metrics, context.logger),
   };

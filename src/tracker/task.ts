@@ -3,10 +3,8 @@ import type { AssignmentJoin } from '../assignment/assigned-user.js';
 import { reassignmentDeltas } from '../assignment/reassign.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { KafkaClients, KafkaRecord, OutgoingRecord, TransactionalProducer } from '../kafka/kafka-port.js';
-import type { StateStoreConfig } from '../config/tracker-config.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
-import { leveldbOptions, StateStore } from '../state/state-store.js';
 import type { SourceEpochs } from '../model/source-epoch.js';
 import type { PositionReport } from './position-report.js';
 import { decideReconcile, decideReplay, type ReplayState, type ReplayWindow } from '../refresh/replay-decision.js';
@@ -18,9 +16,9 @@ import { keyRecords, rowKeyOf, type DecodedRecord, type KeyedRecord } from '../m
 import type { Delta, DeltaSource } from '../model/delta.js';
 import type { DeltaCodec } from './delta-codec.js';
 import type { TaskStore } from '../model/task-store.js';
+import type { RecordDecoder, TrackerParts } from './tracker-parts.js';
 import { deadLetter, sourceOffsetOf } from '../dead-letters/dead-letter.js';
 import { loadedStateOf, type DeletedRecord, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
-import type { SourceDecoder } from '../capture/source-decoder.js';
 import type { TrackedEntity } from '../model/tracked-entity.js';
 import { taskId } from './task-state.js';
 import { trailingTransactionCut, type BatchBounds, type HeldBack, type TransactionCut } from './transaction-cut.js';
@@ -56,11 +54,11 @@ export interface TaskContext {
   kafka: KafkaClients;
   groupId: string;
   dataDir: string;
-  /** LevelDB's options for the task's store. */
-  stateStore: StateStoreConfig;
+  /** Where the task's store comes from, and goes when it is wiped (state/, through cli/). */
+  stores: Pick<TrackerParts, 'openStore' | 'wipeStore'>;
   dlqTopic: string;
   codec: DeltaCodec;
-  decoder: SourceDecoder;
+  decoder: RecordDecoder;
   metrics: TrackerMetrics;
   logger: Logger;
   /** The assignment join, for the tasks of the entity it applies to. */
@@ -140,9 +138,9 @@ export class Task {
   /** `tasksInProcess`: how many tasks this process has with this one, which share a memory budget. */
   static async open(entity: TrackedEntity, partition: number, context: TaskContext, tasksInProcess: number): Promise<Task> {
     const assignmentJoin = joinOf(entity, context);
-    const store = await StateStore.open(taskStoreDir(context.dataDir, entity.topic, partition), {
+    const store = await context.stores.openStore(taskStoreDir(context.dataDir, entity.topic, partition), {
       repIndex: assignmentJoin && { repField: assignmentJoin.repField, userField: assignmentJoin.field },
-      leveldb: leveldbOptions(context.stateStore, tasksInProcess),
+      tasksInProcess,
     });
     let producer: TransactionalProducer;
     try {

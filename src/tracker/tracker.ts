@@ -19,33 +19,26 @@ import { requestKey, truncateRequest, type RefreshRequest } from '../refresh/ref
 import { RefreshRunner } from '../refresh/refresh-runner.js';
 import { SnapshotWatch } from '../refresh/snapshot-watch.js';
 import { nextScheduledRun, scheduledRuns } from '../refresh/scheduled-runs.js';
-import { findSnapshotTargets, sendIncrementalSnapshotSignals } from '../capture/snapshot-signal.js';
-import { tableRowEstimates } from '../capture/row-estimates.js';
 import { projectFiles } from '../project-files.js';
 import { latestCompare, refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
 import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { probeRegistry, registryClient } from '../registry/registry-client.js';
-import { readDeltaHistory } from '../state/delta-history.js';
 import type { DeltaHistory } from '../model/delta-history.js';
 import type { EntityCounters } from '../status/counter-history.js';
 import type { AssignmentMapping, PositionStatus, TrackerActions, TrackerView } from '../status/tracker-view.js';
-import type { CaptureHealth } from '../capture/capture-health.js';
-import { CaptureMonitor, captureSettings } from '../capture/capture-monitor.js';
-import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
 import { registerCompareMetrics } from '../metrics/compare-metrics.js';
-import { SourceEpochFeed } from '../capture/source-epochs.js';
 import { PositionReport } from './position-report.js';
 import { DeltaCodec } from './delta-codec.js';
 import type { DeltaSource } from '../model/delta.js';
-import { SourceDecoder } from '../capture/source-decoder.js';
 import type { BatchOutcome, Task, TaskContext } from './task.js';
 import { taskIo } from './task-io.js';
 import { TaskManager, type TaskHelpers } from './task-manager.js';
 import { trackedEntities } from '../model/tracked-entity.js';
 import type { TrackedEntity } from '../model/tracked-entity.js';
 import { ensureTopics } from './topics.js';
+import type { FollowedSourceEpochs, TrackerParts } from './tracker-parts.js';
 
 /** "Why was this record sent?": the last deltas shown, and how far back each partition is read. */
 const DELTA_HISTORY_LIMIT = 10;
@@ -61,13 +54,16 @@ export interface TrackerOptions {
   config: TrackerConfig;
   dataDir: string;
   logger: Logger;
+  /** What the tracker calls of capture/ and state/, built by cli/ (tracker-parts.ts). */
+  parts: TrackerParts;
 }
 
 /**
  * The change tracker: a consumer group over the CDC topics with one task per assigned input
  * partition. Kafka distributes the partitions among instances; on each assignment the new tasks
  * restore their stores from their changelogs before they process a record, and tasks of partitions
- * that moved away are closed.
+ * that moved away are closed. What it calls of capture/ and state/ comes through `parts`; the
+ * watch of the capture runs beside it, not in it (cli/watched-tracker.ts).
  */
 export class Tracker implements TrackerView, TrackerActions {
   readonly metrics = new TrackerMetrics();
@@ -88,34 +84,19 @@ export class Tracker implements TrackerView, TrackerActions {
   private admin: KafkaAdmin | undefined;
   private started = false;
   private registry: SchemaRegistry | undefined;
-  private epochFeed: SourceEpochFeed | undefined;
+  private epochFeed: FollowedSourceEpochs | undefined;
   private positionReport: PositionReport | undefined;
   private probes: { atMs: number; kafka: ReadinessInputs['kafka']; registry: ReadinessInputs['registry'] } | undefined;
-  /** The watch of the capture (config section `capture`), when there is a Kafka Connect to ask. */
-  private readonly capture: CaptureMonitor | undefined;
 
   constructor(private readonly options: TrackerOptions) {
     const { config, logger } = options;
     this.kafka = kafkaClients(config.kafka, logger);
     this.entitiesByTopic = new Map(trackedEntities(config).map((entity) => [entity.topic, entity]));
-    if (config.capture) {
-      const capture = new CaptureMonitor({
-        settings: captureSettings(config.capture),
-        kafka: this.kafka,
-        logger,
-        entities: Object.values(config.entities).map(({ name, topic }) => ({ name, topic })),
-        newestSourceChangeMs: this.metrics.newestSourceChangeMs,
-      });
-      this.capture = capture;
-      registerCaptureMetrics(this.metrics.registry, () => capture.health());
-    }
     registerCompareMetrics(this.metrics.registry, () => (this.refreshControl ? latestCompare(this.refreshControl.board, config, Date.now()) : undefined));
   }
 
   async start(): Promise<void> {
-    const { config, logger, dataDir } = this.options;
-    // First: the capture's state is worth knowing while the tracker starts and restores.
-    this.capture?.start();
+    const { config, logger, dataDir, parts } = this.options;
     const admin = await this.kafka.connectAdmin();
     this.admin = admin;
     await ensureTopics(admin, config, logger);
@@ -127,7 +108,7 @@ export class Tracker implements TrackerView, TrackerActions {
     this.registry = registry;
     const codec = await DeltaCodec.register(config, registry, logger);
     logger.debug('start-up: delta schemas registered');
-    const epochs = await SourceEpochFeed.start(this.kafka, config.sourceEpochTopic, logger);
+    const epochs = await parts.followSourceEpochs(this.kafka, config.sourceEpochTopic, logger);
     this.epochFeed = epochs;
     this.positionReport = new PositionReport(this.metrics, logger);
     logger.debug({ topic: config.sourceEpochTopic }, 'start-up: source epochs read');
@@ -135,10 +116,10 @@ export class Tracker implements TrackerView, TrackerActions {
       kafka: this.kafka,
       groupId: config.kafka.groupId,
       dataDir,
-      stateStore: config.stateStore,
+      stores: parts,
       dlqTopic: config.dlqTopic,
       codec,
-      decoder: new SourceDecoder(registry),
+      decoder: parts.recordDecoder(registry),
       metrics: this.metrics,
       logger,
       assignment: config.assignment && (await this.startAssignmentTable(config.assignment)),
@@ -219,9 +200,9 @@ export class Tracker implements TrackerView, TrackerActions {
 
   /** Follows the connectors' snapshot notifications, for the full compares (snapshot-watch.ts). */
   private async startSnapshotWatch(admin: KafkaAdmin, control: RefreshControl): Promise<void> {
-    const { config, logger } = this.options;
+    const { config, logger, parts } = this.options;
     const connectorsDir = config.refresh.connectorsDir ?? projectFiles.connectorsDir;
-    const { found, missing } = findSnapshotTargets(config, Object.keys(config.entities), connectorsDir);
+    const { found, missing } = parts.findSnapshotTargets(Object.keys(config.entities), connectorsDir);
     if (missing.length > 0)
       logger.warn({ entities: missing, connectorsDir }, 'no connector file with a Kafka signal channel captures these entities: a full compare (refresh --from-source) cannot run for them');
     this.snapshotWatch = await SnapshotWatch.start(this.kafka, admin, control, found, logger);
@@ -233,7 +214,7 @@ export class Tracker implements TrackerView, TrackerActions {
    * next one when the one before has completed (onRefreshBoardChange).
    */
   private async requestScheduledRefresh(due: Date, run = scheduledRuns(this.options.config, due)[0]): Promise<void> {
-    const { config, logger } = this.options;
+    const { config, logger, parts } = this.options;
     const control = this.refreshControl;
     if (!control || !this.admin || run === undefined) return;
     try {
@@ -245,12 +226,12 @@ export class Tracker implements TrackerView, TrackerActions {
         id: run.id,
         entities: run.entities,
         kind: run.kind,
-        rowEstimates: () => tableRowEstimates(config, targets),
+        rowEstimates: () => parts.tableRowEstimates(targets),
       });
       for (const [topic, why] of Object.entries(request.estimatesUnknown ?? {})) {
         logger.warn({ refresh: request.id, topic, why }, "full compare: the table's row estimate is unknown, so its progress shows rows compared without a percentage or ETA");
       }
-      if (run.kind === 'compare') await sendIncrementalSnapshotSignals(config, targets, request.id);
+      if (run.kind === 'compare') await parts.sendSnapshotSignals(targets, request.id);
       logger.info({ refresh: request.id, kind: run.kind, entities: request.entities }, 'scheduled refresh requested');
     } catch (error) {
       logger.warn({ refresh: run.id, err: error }, 'scheduled refresh not started');
@@ -411,7 +392,7 @@ export class Tracker implements TrackerView, TrackerActions {
       this.probes = { atMs: Date.now(), kafka, registry };
     }
     const { restoring, tasks } = this.tasks?.counts() ?? { restoring: 0, tasks: 0 };
-    return readiness({ started: this.started, restoring, tasks, kafka: this.probes.kafka, registry: this.probes.registry, capture: this.capture?.readinessReasons() });
+    return readiness({ started: this.started, restoring, tasks, kafka: this.probes.kafka, registry: this.probes.registry });
   }
 
   private async probeKafka(): Promise<ReadinessInputs['kafka']> {
@@ -455,11 +436,6 @@ export class Tracker implements TrackerView, TrackerActions {
 
   entityCounters(): Promise<Record<string, EntityCounters>> {
     return this.metrics.entityCounters(this.entityNames());
-  }
-
-  /** The capture's last assessment; null when it is not watched or not assessed yet. */
-  captureHealth(): CaptureHealth | null {
-    return this.capture?.health() ?? null;
   }
 
   sourcePositions(): Record<string, PositionStatus & { epoch: number }> {
@@ -507,14 +483,13 @@ export class Tracker implements TrackerView, TrackerActions {
     const entity = this.options.config.entities[entityName];
     if (!entity) throw new ErpDeltaError('INVALID_OPTION', `"${entityName}" is not an entity of the config (${this.entityNames().join(', ')}).`);
     if (!this.admin || !this.registry) throw new ErpDeltaError('TASK_CLOSED', 'The tracker is not running.', { retriable: true });
-    return readDeltaHistory(this.kafka, this.admin, this.registry, entity.deltaTopic, key, { limit: DELTA_HISTORY_LIMIT, tailPerPartition: DELTA_HISTORY_TAIL });
+    return this.options.parts.readDeltaHistory(this.kafka, this.admin, this.registry, entity.deltaTopic, key, { limit: DELTA_HISTORY_LIMIT, tailPerPartition: DELTA_HISTORY_TAIL });
   }
 
   async stop(): Promise<void> {
     // A scrape after this must not reconnect the admin client (it would keep the process alive).
     this.metrics.lagSource = undefined;
     this.started = false;
-    await this.capture?.stop();
     await this.consumer?.disconnect();
     await this.tasks?.closeAll();
     this.refreshSchedule?.stop();

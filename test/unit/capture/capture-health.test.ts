@@ -13,7 +13,7 @@ import {
   type WatchedConnector,
 } from '../../../src/capture/capture-health.js';
 import type { ConnectorState, ConnectorStatus } from '../../../src/capture/connect-rest.js';
-import { excludeChecks, readiness } from '../../../src/admin/readiness.js';
+import { excludeChecks, readiness, withCaptureReasons } from '../../../src/admin/readiness.js';
 
 const URL = 'http://connect:8083';
 const T0 = 1_800_000_000_000;
@@ -226,11 +226,11 @@ describe('capture health: readiness reasons', () => {
 
   it('goes into /readyz as the named check "capture", which a probe may leave out', () => {
     const base = { started: true, restoring: 0, tasks: 3, kafka: { reachable: true }, registry: { reachable: true } };
-    const notReady = readiness({ ...base, capture: ['connector erp-postgres is PAUSED'] });
+    const notReady = withCaptureReasons(readiness(base), ['connector erp-postgres is PAUSED']);
     assert.deepEqual(notReady, { ready: false, reasons: ['connector erp-postgres is PAUSED'], checks: { capture: ['connector erp-postgres is PAUSED'] } });
     assert.deepEqual(excludeChecks(notReady, ['capture']), { ready: true, reasons: [], checks: { capture: ['connector erp-postgres is PAUSED'] }, excluded: ['capture'] });
     assert.deepEqual(excludeChecks(notReady, ['nothing-of-that-name']), notReady, 'an unknown name leaves the check on');
-    const both = readiness({ ...base, restoring: 1, capture: ['connector erp-postgres is PAUSED'] });
+    const both = withCaptureReasons(readiness({ ...base, restoring: 1 }), ['connector erp-postgres is PAUSED']);
     assert.deepEqual(excludeChecks(both, ['capture']).reasons, ['1 task(s) are restoring their state stores']);
     assert.deepEqual(readiness(base), { ready: true, reasons: [] }, 'no capture watch: no capture check');
   });

@@ -15,7 +15,7 @@ import type { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { Loader } from '../../../src/delivery/loader.js';
-import { Tracker } from '../../../src/tracker/tracker.js';
+import { WatchedTracker } from '../../../src/cli/watched-tracker.js';
 import {
   allPanels,
   dashboardSelectors,
@@ -85,7 +85,7 @@ async function registeredSeries(): Promise<Catalogue> {
   const config = loadConfig();
   assert.ok(config.capture, 'the shipped config watches the capture');
   const logger = pino({ level: 'silent' });
-  await seriesOf(new Tracker({ config, dataDir: join(tmpdir(), 'erp-delta-dashboard-test-unused'), logger }).metrics.registry, 'tracker', series);
+  await seriesOf(new WatchedTracker({ config, dataDir: join(tmpdir(), 'erp-delta-dashboard-test-unused'), logger }).metrics.registry, 'tracker', series);
   await seriesOf(new Loader({ config, target: 'http://127.0.0.1:9', logger }).metrics.registry, 'loader', series);
   for (const [name, labels] of SCRAPE_SERIES) series.set(name, { family: name, type: 'gauge', labels: new Set(labels), source: 'prometheus' });
   return series;

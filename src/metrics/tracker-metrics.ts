@@ -78,6 +78,11 @@ export class TrackerMetrics {
     labelNames: ['entity'],
     registers: [this.registry],
   });
+  private readonly groupJoins = new Counter({
+    name: 'erp_delta_group_joins_total',
+    help: 'times this instance joined its consumer group: one at start, one per rebalance (a restore must not add any)',
+    registers: [this.registry],
+  });
   /** Per entity: the source time (ts_ms) of the newest change read: the capture's freshness (issue 19). */
   readonly newestSourceChangeMs = new Map<string, number>();
   private readonly sourceChangeAge = new Gauge({
@@ -140,6 +145,10 @@ export class TrackerMetrics {
 
   recordRestored(entity: string, count: number): void {
     this.restored.inc({ entity }, count);
+  }
+
+  recordGroupJoin(): void {
+    this.groupJoins.inc();
   }
 
   /** The counters of each named entity, zero where nothing happened yet: what the status page shows. */

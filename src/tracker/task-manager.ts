@@ -111,14 +111,24 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   /**
    * A partition's running task, for a batch: opened and restored first when there is none.
    * Undefined when its task is suspended (its partition is moving away) or was closed meanwhile.
+   * A running task is handed out at once: a lifecycle change under way (another partition's
+   * restore) does not hold up its batches, and one that takes its partition away suspends it first.
    */
   async taskFor(partition: TopicPartition): Promise<T | undefined> {
+    const running = this.runningTask(partition);
+    if (running) return running;
     await this.turn;
     const id = taskId(partition.topic, partition.partition);
     if (!this.entries.has(id)) await this.inTurn(() => (this.entries.has(id) ? Promise.resolve() : this.openAndRestore([partition], [])));
     const entry = this.entries.get(id);
     if (!entry || !isActive(entry.state)) return undefined;
     return entry.running.catch(() => undefined);
+  }
+
+  /** A partition's task if it is running now; undefined if it is not (yet) or there is none. */
+  runningTask(partition: TopicPartition): T | undefined {
+    const entry = this.entries.get(taskId(partition.topic, partition.partition));
+    return entry?.state === 'RUNNING' ? entry.task : undefined;
   }
 
   /** Stops a task taking work, its store and producer kept: an assignment that brings its partition back resumes it, one without it closes it. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { StateStore } from '../../../src/state/state-store.js';
@@ -261,6 +262,33 @@ describe('task manager: the normal lifecycle', () => {
     assert.equal(io.calls.filter((call) => call.startsWith('wipe')).length, 0, 'Kafka being away wipes nothing');
     io.failOpen = undefined;
     assert.equal((await manager.taskFor(P0))?.incarnation, 2, 'opened again: the second task opened for the partition');
+  });
+});
+
+describe('task manager: a restore holds up no other partition', () => {
+  it("hands a running task to its batches at once, while another partition's task restores", async () => {
+    const io = new FakeIo();
+    io.changelogEnds.set(ID1, '1000');
+    const { manager } = managerWith(io);
+    await manager.assign([P0]);
+    const running = io.opened[0];
+    const restore = gate();
+    io.holdRestore = restore.promise;
+
+    // A rebalance brings partition 1, whose changelog is long.
+    const assigned = manager.assign([P0, P1]);
+    await settle();
+    assert.equal(manager.stateOf(P1), 'RESTORING');
+    assert.equal(manager.runningTask(P0), running);
+    assert.equal(manager.runningTask(P1), undefined);
+    assert.equal(await Promise.race([manager.taskFor(P0), sleep(50).then(() => 'waiting')]), running, "partition 0's batch does not wait for partition 1's restore");
+    const waiting = manager.taskFor(P1);
+    assert.equal(await Promise.race([waiting, sleep(50).then(() => 'waiting')]), 'waiting', "partition 1's batch has to wait");
+
+    restore.open();
+    await assigned;
+    assert.equal(await waiting, io.opened[1]);
+    assert.equal(manager.runningTask(P1), io.opened[1]);
   });
 });
 

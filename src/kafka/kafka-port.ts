@@ -214,8 +214,12 @@ export interface PartitionReaderOptions {
 export interface PartitionReader {
   /** The offset after the last record (or marker) read from a partition, or where reading starts. */
   position(topic: string, partition: number): bigint;
-  /** Resolves once every partition has been read up to its end as of this call (its last stable offset). */
-  caughtUp(): Promise<void>;
+  /**
+   * Resolves once every partition has been read up to its end as of this call (its last stable
+   * offset). `onPartition` is told of each partition as soon as it is read up to its end, once,
+   * after the last batch of it the caller handled and before any later one.
+   */
+  caughtUp(onPartition?: (topic: string, partition: number) => void): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -14,6 +14,6 @@ export function taskIo(context: TaskContext, entitiesByTopic: ReadonlyMap<string
     },
     wipeStore: ({ topic, partition }) => StateStore.wipe(taskStoreDir(context.dataDir, topic, partition)),
     changelogPositions: (tasks) => changelogPositions(context.kafka, tasks),
-    restore: (plans) => restoreFromChangelogs(context.kafka, plans, context.codec, context.metrics, context.logger),
+    restore: (plans, onRestored) => restoreFromChangelogs(context.kafka, plans, context.codec, context.metrics, context.logger, onRestored),
   };
 }

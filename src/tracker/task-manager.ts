@@ -80,6 +80,8 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   private turn: Promise<unknown> = Promise.resolve();
   /** Tasks in an open and restore that has not finished: the instance is not ready meanwhile. */
   private restoring = 0;
+  /** Resolved (and replaced) whenever a task is added: what a batch waiting for its task looks at again. */
+  private entryAdded = signal();
 
   constructor(private readonly options: TaskManagerOptions<T, H>) {}
 
@@ -121,8 +123,21 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   async taskFor(partition: TopicPartition): Promise<T | undefined> {
     const running = this.runningTask(partition);
     if (running) return running;
-    await this.turn;
     const id = taskId(partition.topic, partition.partition);
+    // The lifecycle changes queued before this batch (an assignment) may open its task; once it
+    // is opening or restoring, what the batch waits for is that task running, not the rest of
+    // those changes (the other tasks of its group, restored after it).
+    const before = this.turn;
+    let settled = false;
+    void before.then(() => {
+      settled = true;
+    });
+    for (;;) {
+      const entry = this.entries.get(id);
+      if (entry && isActive(entry.state)) return entry.running.catch(() => undefined);
+      if (settled) break;
+      await Promise.race([before, this.entryAdded.promise]);
+    }
     if (!this.entries.has(id)) await this.inTurn(() => (this.entries.has(id) ? Promise.resolve() : this.openAndRestore([partition], [])));
     const entry = this.entries.get(id);
     if (!entry || !isActive(entry.state)) return undefined;
@@ -282,6 +297,8 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
     // Its failure is the group's: openAndRestore awaits it.
     entry.opening.catch(() => undefined);
     this.entries.set(entry.id, entry);
+    this.entryAdded.resolve();
+    this.entryAdded = signal();
     this.options.logger.debug({ task: entry.id, to: 'CREATED' }, 'task state');
     return entry;
   }
@@ -387,4 +404,13 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
 /** A task that takes work or is about to: created, restoring or running. */
 function isActive(state: TaskState): boolean {
   return state === 'CREATED' || state === 'RESTORING' || state === 'RUNNING';
+}
+
+/** A promise resolved from outside. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
 }

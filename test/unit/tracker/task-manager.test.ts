@@ -318,8 +318,13 @@ describe('task manager: a restore holds up no other partition', () => {
     io.holdRestore = restore.promise;
 
     const assigned = manager.assign([P0, P1]);
+    // Batches that come as the assignment starts: each waits for its own task only.
+    const batchOf0 = manager.taskFor(P0);
+    const batchOf1 = manager.taskFor(P1);
     await settle();
     assert.equal(manager.stateOf(P0), 'RUNNING', "partition 0's small changelog is read: it runs");
+    assert.equal(await Promise.race([batchOf0, sleep(50).then(() => 'waiting')]), io.opened[0], "partition 0's batch does not wait for partition 1's restore");
+    assert.equal(await Promise.race([batchOf1, sleep(50).then(() => 'waiting')]), 'waiting');
     assert.equal(manager.stateOf(P1), 'RESTORING');
     assert.deepEqual(manager.counts(), { restoring: 1, tasks: 2 });
     assert.deepEqual(
@@ -333,6 +338,7 @@ describe('task manager: a restore holds up no other partition', () => {
     await assert.rejects(assigned, { code: 'KAFKA_UNAVAILABLE' });
     assert.equal(manager.stateOf(P0), 'RUNNING', 'restored, it runs on');
     assert.equal(manager.stateOf(P1), undefined, 'not restored, it is forgotten: its next batch tries again');
+    assert.equal(await batchOf1, undefined, 'the batch that waited for it is told there is no task');
     assert.equal(io.opened[1]?.closed, true);
     assert.deepEqual(manager.counts(), { restoring: 0, tasks: 1 });
     assert.deepEqual(log.states(ID0), ['CREATED', 'RESTORING', 'RUNNING']);

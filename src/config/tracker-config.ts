@@ -17,6 +17,11 @@ import { checkRowFilter, rowFilterSchema, type RowCondition, type RowFilterInput
 export const CONFIG_DEFAULTS = {
   clientId: 'erp-delta',
   groupId: 'erp-delta',
+  /**
+   * How long the group waits for a member's heartbeat before it gives its partitions to others
+   * (kafkajs's default; brokers accept 6 s to 30 min unless configured otherwise).
+   */
+  sessionTimeoutMs: 30_000,
   dlqTopic: 'erp-delta.dlq',
   sourceEpochTopic: 'erp-delta.source-epochs',
   /** Relative to the working directory, like every relative path erp-delta is given. */
@@ -370,6 +375,12 @@ export const configSchema = z.strictObject({
     brokers: z.array(broker).min(1, 'must list at least one broker'),
     clientId: z.string().min(1).default(CONFIG_DEFAULTS.clientId),
     groupId: z.string().min(1).default(CONFIG_DEFAULTS.groupId),
+    /**
+     * The consumer groups' session timeout (tracker and loader): a member whose heartbeats stop
+     * this long is taken out of its group, and its partitions go to the others. Heartbeats are
+     * sent every third of it (at most every 3 s), also while state stores restore.
+     */
+    sessionTimeoutMs: z.number().int().min(1_000).max(1_800_000).default(CONFIG_DEFAULTS.sessionTimeoutMs),
     /** TLS to the brokers; absent: plaintext. */
     ssl: kafkaSslSchema.optional(),
     /** SASL authentication; absent: none. Over `ssl` in production: PLAIN sends the password as it is. */

@@ -22,7 +22,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   async run(subscription: GroupSubscription): Promise<void> {
     const { consumer } = this;
     const { onAssignment, onMarkersOnly } = subscription;
-    if (onAssignment) consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onAssignment(payload.memberAssignment));
+    if (onAssignment) consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onAssignment(payload.memberAssignment, { memberId: payload.memberId }));
     // kafkajs hands a fetch that holds only transaction markers to no eachBatch; this event still tells it.
     if (onMarkersOnly) {
       consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {

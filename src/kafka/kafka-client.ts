@@ -35,7 +35,7 @@ const { Partitioners } = kafkajs;
  * What a Kafka client needs of the config's `kafka` section: where the brokers are, the client id,
  * and how to connect (`ssl`, `sasl`). The group id is the caller's business.
  */
-export type KafkaConnection = Pick<TrackerConfig['kafka'], 'brokers' | 'clientId'> & Partial<Pick<TrackerConfig['kafka'], 'ssl' | 'sasl'>>;
+export type KafkaConnection = Pick<TrackerConfig['kafka'], 'brokers' | 'clientId'> & Partial<Pick<TrackerConfig['kafka'], 'ssl' | 'sasl' | 'sessionTimeoutMs'>>;
 
 /** Timings for a client that must not wait as long as a service does (a probe, a bench, a test). */
 export interface KafkaClientTuning {
@@ -50,7 +50,20 @@ export interface KafkaClientTuning {
  * named once, here. The port the rest of the code sees.
  */
 export function kafkaClients(kafka: KafkaConnection, logger: Logger | undefined, tuning: KafkaClientTuning = {}): KafkaClients {
-  return new KafkajsClients(kafkajsClient(kafka, logger, tuning), kafka.brokers);
+  return new KafkajsClients(kafkajsClient(kafka, logger, tuning), kafka.brokers, groupTimings(kafka.sessionTimeoutMs));
+}
+
+/** kafkajs's default heartbeat interval: also the longest erp-delta uses. */
+const MAX_HEARTBEAT_INTERVAL_MS = 3_000;
+
+/**
+ * A group member's session timeout and heartbeat interval: a third of the session (as Kafka
+ * recommends, so that two heartbeats may be lost without losing the membership), at most kafkajs's
+ * default 3 s. Undefined: kafkajs's defaults (30 s, 3 s).
+ */
+export function groupTimings(sessionTimeoutMs: number | undefined): Pick<ConsumerConfig, 'sessionTimeout' | 'heartbeatInterval'> {
+  if (sessionTimeoutMs === undefined) return {};
+  return { sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(1, Math.min(MAX_HEARTBEAT_INTERVAL_MS, Math.floor(sessionTimeoutMs / 3))) };
 }
 
 /**
@@ -342,6 +355,8 @@ class KafkajsClients implements KafkaClients {
   constructor(
     private readonly kafka: Kafka,
     readonly brokers: readonly string[],
+    /** Session timeout and heartbeat interval of the tracker's and the loader's group members. */
+    private readonly timings: Pick<ConsumerConfig, 'sessionTimeout' | 'heartbeatInterval'>,
   ) {}
 
   admin(): KafkaAdmin {
@@ -380,6 +395,7 @@ class KafkajsClients implements KafkaClients {
   cdcConsumer(groupId: string): GroupConsumer {
     const consumer = this.kafka.consumer({
       groupId,
+      ...this.timings,
       readUncommitted: false,
       maxWaitTimeInMs: QUIET_FETCH_WAIT_MS,
       // Each fetched batch costs a transaction (a few round trips), which bigger batches amortize;
@@ -395,6 +411,7 @@ class KafkajsClients implements KafkaClients {
   deltaConsumer(groupId: string, options: { lingerMs: number; partitions: number }): GroupConsumer {
     const consumer = this.kafka.consumer({
       groupId,
+      ...this.timings,
       readUncommitted: false,
       // delivery.lingerMs: a fetch waits that long for 64 KiB of deltas, so that requests to the target carry more.
       maxWaitTimeInMs: Math.max(options.lingerMs, 10),

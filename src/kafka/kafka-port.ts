@@ -144,6 +144,12 @@ export interface FetchedBatch {
   resolveOffset(offset: string): void;
   /** Keeps the group membership alive during a long batch. */
   heartbeat(): Promise<void>;
+  /**
+   * Stops fetching this batch's partition: its records not resolved are fetched again, from the
+   * first one not resolved, once the function returned is called. What a handler does with a
+   * partition that cannot be processed yet, so that the other partitions go on meanwhile.
+   */
+  pause(): () => void;
   /** False once the consumer stops. */
   isRunning(): boolean;
   /** True once a rebalance or a seek made the rest of this batch out of date. */
@@ -155,8 +161,11 @@ export interface GroupSubscription {
   /** Read from their start where the group has committed nothing. */
   topics: string[];
   eachBatch(fetched: FetchedBatch): Promise<void>;
-  /** The partitions assigned to this member, on every rebalance, before their batches. */
-  onAssignment?(assignment: Readonly<Record<string, number[]>>): void;
+  /**
+   * The partitions assigned to this member, on every rebalance, before their batches, and the
+   * member's id in the group (a new one after the group had taken it out).
+   */
+  onAssignment?(assignment: Readonly<Record<string, number[]>>, member: { memberId: string }): void;
   /** A fetch that held only transaction markers (no batch for eachBatch): where the partition's reading got to. */
   onMarkersOnly?(position: TopicPartitionOffset): void;
 }
@@ -205,8 +214,12 @@ export interface PartitionReaderOptions {
 export interface PartitionReader {
   /** The offset after the last record (or marker) read from a partition, or where reading starts. */
   position(topic: string, partition: number): bigint;
-  /** Resolves once every partition has been read up to its end as of this call (its last stable offset). */
-  caughtUp(): Promise<void>;
+  /**
+   * Resolves once every partition has been read up to its end as of this call (its last stable
+   * offset). `onPartition` is told of each partition as soon as it is read up to its end, once,
+   * after the last batch of it the caller handled and before any later one.
+   */
+  caughtUp(onPartition?: (topic: string, partition: number) => void): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -88,29 +88,52 @@ export class KafkajsPartitionReader implements PartitionReader {
    * transactional topic: its last stable offset). A partition whose records before `from` were
    * all deleted counts from its low watermark.
    */
-  async caughtUp(): Promise<void> {
+  async caughtUp(onPartition?: (topic: string, partition: number) => void): Promise<void> {
     const admin = this.clients.admin();
     await admin.connect();
     const ends = new Map<string, bigint>();
+    const named = new Map<string, { topic: string; partition: number }>();
     try {
       for (const topic of new Set([...this.positions.keys()].map((partitionId) => partitionId.slice(0, partitionId.lastIndexOf('-'))))) {
         for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
           const partitionId = id(topic, partition);
           if (!this.positions.has(partitionId)) continue;
           ends.set(partitionId, BigInt(high));
+          named.set(partitionId, { topic, partition });
           if (BigInt(low) > this.position(topic, partition) && BigInt(low) === BigInt(high)) this.advance(partitionId, BigInt(low));
         }
       }
     } finally {
       await admin.disconnect();
     }
-    const done = (): boolean => [...ends].every(([partitionId, end]) => (this.positions.get(partitionId) ?? 0n) >= end);
+    const told = new Set<string>();
+    const done = (): boolean => {
+      let all = true;
+      for (const [partitionId, end] of ends) {
+        if ((this.positions.get(partitionId) ?? 0n) < end) {
+          all = false;
+          continue;
+        }
+        const name = named.get(partitionId);
+        if (onPartition === undefined || name === undefined || told.has(partitionId)) continue;
+        told.add(partitionId);
+        // Called from the batch's end (END_BATCH_PROCESS), before the next batch is handed over;
+        // what it throws fails caughtUp, not kafkajs's event.
+        try {
+          onPartition(name.topic, name.partition);
+        } catch (error) {
+          this.failure ??= error instanceof Error ? error : new Error(String(error));
+        }
+      }
+      return all;
+    };
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
+        const finished = this.failure === undefined && done();
         if (this.failure) {
           this.progress.delete(check);
           reject(this.failure);
-        } else if (done()) {
+        } else if (finished) {
           this.progress.delete(check);
           resolve();
         }

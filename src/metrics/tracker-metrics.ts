@@ -78,6 +78,22 @@ export class TrackerMetrics {
     labelNames: ['entity'],
     registers: [this.registry],
   });
+  private readonly restoreLeft = new Gauge({
+    name: 'erp_delta_restore_offsets_left',
+    help: "changelog offsets this instance has still to read to restore the partition's state store (0 once restored): an upper bound of the records left",
+    labelNames: ['entity', 'partition'],
+    registers: [this.registry],
+  });
+  private readonly restoreRate = new Gauge({
+    name: 'erp_delta_restore_records_per_second',
+    help: 'changelog records (keys) applied to state stores per second over the last 10 s of the restore under way; 0 when none runs',
+    registers: [this.registry],
+  });
+  private readonly groupJoins = new Counter({
+    name: 'erp_delta_group_joins_total',
+    help: 'times this instance joined its consumer group: one at start, one per rebalance (a restore must not add any)',
+    registers: [this.registry],
+  });
   /** Per entity: the source time (ts_ms) of the newest change read: the capture's freshness (issue 19). */
   readonly newestSourceChangeMs = new Map<string, number>();
   private readonly sourceChangeAge = new Gauge({
@@ -140,6 +156,18 @@ export class TrackerMetrics {
 
   recordRestored(entity: string, count: number): void {
     this.restored.inc({ entity }, count);
+  }
+
+  recordRestoreLeft(entity: string, partition: number, offsets: number): void {
+    this.restoreLeft.set({ entity, partition: String(partition) }, offsets);
+  }
+
+  recordRestoreRate(recordsPerSecond: number): void {
+    this.restoreRate.set(recordsPerSecond);
+  }
+
+  recordGroupJoin(): void {
+    this.groupJoins.inc();
   }
 
   /** The counters of each named entity, zero where nothing happened yet: what the status page shows. */

@@ -1,9 +1,11 @@
+import { setImmediate } from 'node:timers/promises';
 import type { KafkaClients } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { loadedStateOf, type DeletedRecord, type LoadedRecord } from '../model/loaded-record.js';
 import type { DeltaCodec } from './delta-codec.js';
 import type { Task } from './task.js';
+import { RestoreProgress, type RestoreReport } from './restore-progress.js';
 import type { ChangelogPosition } from './task-state.js';
 
 /**
@@ -31,20 +33,50 @@ export async function changelogPositions(kafka: KafkaClients, tasks: readonly Ta
   return positions;
 }
 
+/** How often a restore under way logs its progress and updates its metrics. */
+const PROGRESS_INTERVAL_MS = 10_000;
+
+/**
+ * Records decoded between two yields to the event loop: a fetch of a changelog holds up to a MiB
+ * per partition, thousands of records, and decoding them all at once would keep the consumer
+ * group's heartbeats and the other partitions' batches waiting.
+ */
+const RECORDS_PER_YIELD = 1_000;
+
 /**
  * Brings the state stores of newly assigned tasks up to the end of their changelog partitions,
- * each from the offset given, before they process anything (DESIGN guarantee 3: state is a cache).
+ * each from the offset given to the end given, before they process anything (DESIGN guarantee 3:
+ * state is a cache). Each task is handed to `onRestored` as soon as its own changelog is read, so
+ * that it can run while the others still restore; its changelog is read no further here.
  *
  * The changelog partitions are read by a PartitionReader (a consumer group of its own, since
- * kafkajs has no manual assignment).
+ * kafkajs has no manual assignment). Its progress is logged every 10 s and kept in the metrics
+ * (offsets left per partition, records per second).
  */
-export async function restoreFromChangelogs(kafka: KafkaClients, plans: ReadonlyArray<{ task: Task; from: string }>, codec: DeltaCodec, metrics: TrackerMetrics, logger: Logger): Promise<void> {
+export async function restoreFromChangelogs(
+  kafka: KafkaClients,
+  plans: ReadonlyArray<{ task: Task; from: string; end: string }>,
+  codec: DeltaCodec,
+  metrics: TrackerMetrics,
+  logger: Logger,
+  onRestored: (task: Task) => void = () => undefined,
+): Promise<void> {
   const pending = new Map(plans.map(({ task, from }) => [changelogId(task.entity.deltaTopic, task.partition), { task, from }]));
   if (pending.size === 0) return;
 
   const started = Date.now();
-  logger.info({ partitions: [...pending.keys()] }, 'restoring state stores from their changelogs');
-  let restored = 0;
+  const progress = new RestoreProgress(
+    plans.map(({ task, from, end }) => ({ id: changelogId(task.entity.deltaTopic, task.partition), entity: task.entity.name, partition: task.partition, from: BigInt(from), end: BigInt(end) })),
+    started,
+  );
+  const report = (mark: boolean): RestoreReport => {
+    const now = progress.report(Date.now(), mark);
+    for (const { id, entity, partition } of progress.partitionIds()) metrics.recordRestoreLeft(entity, partition, progress.offsetsLeft(id));
+    if (mark) metrics.recordRestoreRate(now.recentRecordsPerSecond);
+    return now;
+  };
+  const first = report(false);
+  logger.info({ partitions: [...pending.keys()], offsets: first.offsetsLeft }, 'restoring state stores from their changelogs');
   // Per changelog partition, the key of a DELETE delta just read: the tombstone written right after
   // it (task.ts) must not forget where the key was deleted (loaded-record.ts, DeletedRecord).
   const deletedJustBefore = new Map<string, string | undefined>();
@@ -52,14 +84,15 @@ export async function restoreFromChangelogs(kafka: KafkaClients, plans: Readonly
     groupPrefix: 'erp-delta-restore',
     partitions: [...pending.values()].map(({ task, from }) => ({ topic: task.entity.deltaTopic, partition: task.partition, from })),
     onBatch: async ({ topic, partition, messages, nextOffset }) => {
-      const entry = pending.get(changelogId(topic, partition));
-      if (!entry) return;
       const id = changelogId(topic, partition);
+      const entry = pending.get(id);
+      if (!entry) return;
       const put = new Map<string, LoadedRecord | DeletedRecord | undefined>();
       let applied = 0;
       for (const message of messages) {
         if (!message.key) continue;
         applied += 1;
+        if (applied % RECORDS_PER_YIELD === 0) await setImmediate();
         const key = message.key.toString();
         const deletedBefore = deletedJustBefore.get(id) === key;
         deletedJustBefore.set(id, undefined);
@@ -75,16 +108,46 @@ export async function restoreFromChangelogs(kafka: KafkaClients, plans: Readonly
       const states = [...put.values()].filter((state) => state !== undefined);
       const forgotten = [...put.entries()].filter(([, state]) => state === undefined).map(([key]) => key);
       await entry.task.store.write({ put: states, delete: forgotten, changelogNextOffset: nextOffset });
-      restored += applied;
+      progress.applied(id, applied, BigInt(nextOffset));
       metrics.recordRestored(entry.task.entity.name, applied);
     },
   });
+  const ticker = setInterval(() => {
+    // Transaction markers move a partition on too, and no batch holds them.
+    for (const [id, { task }] of pending) progress.advance(id, reader.position(task.entity.deltaTopic, task.partition));
+    const now = report(true);
+    logger.info(
+      {
+        records: now.records,
+        recordsPerSecond: now.recentRecordsPerSecond,
+        percent: Math.floor(now.ratio * 100),
+        offsetsLeft: now.offsetsLeft,
+        partitionsLeft: now.partitionsLeft,
+        etaSeconds: now.etaMs === undefined ? null : Math.ceil(now.etaMs / 1000),
+      },
+      'restoring state stores: progress',
+    );
+  }, PROGRESS_INTERVAL_MS);
   try {
-    await reader.caughtUp();
+    await reader.caughtUp((topic, partition) => {
+      const id = changelogId(topic, partition);
+      const entry = pending.get(id);
+      if (!entry) return;
+      // Read no further: from now on the running task writes its store, and a record of its own
+      // read back here could set a key back.
+      pending.delete(id);
+      progress.advance(id, reader.position(topic, partition));
+      metrics.recordRestoreLeft(entry.task.entity.name, partition, 0);
+      if (pending.size > 0) logger.info({ task: entry.task.id, partitionsLeft: pending.size }, 'state store restored; the task runs while the others restore');
+      onRestored(entry.task);
+    });
   } finally {
+    clearInterval(ticker);
+    metrics.recordRestoreRate(0);
     await reader.stop();
   }
-  logger.info({ records: restored, ms: Date.now() - started }, 'state stores restored');
+  const done = report(false);
+  logger.info({ records: done.records, ms: done.elapsedMs, recordsPerSecond: done.recordsPerSecond }, 'state stores restored');
 }
 
 function changelogId(topic: string, partition: number): string {

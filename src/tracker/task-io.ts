@@ -13,6 +13,6 @@ export function taskIo(context: TaskContext, entitiesByTopic: ReadonlyMap<string
     },
     wipeStore: ({ topic, partition }) => context.stores.wipeStore(taskStoreDir(context.dataDir, topic, partition)),
     changelogPositions: (tasks) => changelogPositions(context.kafka, tasks),
-    restore: (plans) => restoreFromChangelogs(context.kafka, plans, context.codec, context.metrics, context.logger),
+    restore: (plans, onRestored) => restoreFromChangelogs(context.kafka, plans, context.codec, context.metrics, context.logger, onRestored),
   };
 }

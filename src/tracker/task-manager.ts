@@ -35,8 +35,12 @@ export interface TaskIo<T extends ManagedTask> {
   wipeStore(partition: TopicPartition): Promise<void>;
   /** Per task, in the order given: its store's checkpoint and its changelog partition's end. */
   changelogPositions(tasks: readonly T[]): Promise<ChangelogPosition[]>;
-  /** Brings the tasks' stores up to their changelogs' ends, each from the offset given. */
-  restore(plans: ReadonlyArray<{ task: T; from: string }>): Promise<void>;
+  /**
+   * Brings the tasks' stores up to their changelogs' ends, each from the offset given to the end
+   * given, and hands each task to `onRestored` as soon as its own store has caught up (before the
+   * others have): from then on the restore writes nothing more to its store.
+   */
+  restore(plans: ReadonlyArray<{ task: T; from: string; end: string }>, onRestored: (task: T) => void): Promise<void>;
 }
 
 export interface TaskManagerOptions<T extends ManagedTask, H extends TaskHelpers> {
@@ -76,6 +80,8 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   private turn: Promise<unknown> = Promise.resolve();
   /** Tasks in an open and restore that has not finished: the instance is not ready meanwhile. */
   private restoring = 0;
+  /** Resolved (and replaced) whenever a task is added: what a batch waiting for its task looks at again. */
+  private entryAdded = signal();
 
   constructor(private readonly options: TaskManagerOptions<T, H>) {}
 
@@ -111,14 +117,37 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   /**
    * A partition's running task, for a batch: opened and restored first when there is none.
    * Undefined when its task is suspended (its partition is moving away) or was closed meanwhile.
+   * A running task is handed out at once: a lifecycle change under way (another partition's
+   * restore) does not hold up its batches, and one that takes its partition away suspends it first.
    */
   async taskFor(partition: TopicPartition): Promise<T | undefined> {
-    await this.turn;
+    const running = this.runningTask(partition);
+    if (running) return running;
     const id = taskId(partition.topic, partition.partition);
+    // The lifecycle changes queued before this batch (an assignment) may open its task; once it
+    // is opening or restoring, what the batch waits for is that task running, not the rest of
+    // those changes (the other tasks of its group, restored after it).
+    const before = this.turn;
+    let settled = false;
+    void before.then(() => {
+      settled = true;
+    });
+    for (;;) {
+      const entry = this.entries.get(id);
+      if (entry && isActive(entry.state)) return entry.running.catch(() => undefined);
+      if (settled) break;
+      await Promise.race([before, this.entryAdded.promise]);
+    }
     if (!this.entries.has(id)) await this.inTurn(() => (this.entries.has(id) ? Promise.resolve() : this.openAndRestore([partition], [])));
     const entry = this.entries.get(id);
     if (!entry || !isActive(entry.state)) return undefined;
     return entry.running.catch(() => undefined);
+  }
+
+  /** A partition's task if it is running now; undefined if it is not (yet) or there is none. */
+  runningTask(partition: TopicPartition): T | undefined {
+    const entry = this.entries.get(taskId(partition.topic, partition.partition));
+    return entry?.state === 'RUNNING' ? entry.task : undefined;
   }
 
   /** Stops a task taking work, its store and producer kept: an assignment that brings its partition back resumes it, one without it closes it. */
@@ -189,14 +218,31 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
     this.options.logger.debug({ task: entry.id, from, to }, 'task state');
   }
 
-  /** Opens tasks, restores their stores (and those of resumed tasks) together, and only then lets them run. */
+  /**
+   * Opens tasks and restores their stores (and those of resumed tasks) together; each runs as
+   * soon as its own store has caught up with its changelog, so that a small partition does not
+   * wait for a large one.
+   */
   private async openAndRestore(partitions: readonly TopicPartition[], resumed: ReadonlyArray<ManagedEntry<T, H>>): Promise<void> {
     if (partitions.length === 0 && resumed.length === 0) return;
     const { logger } = this.options;
     const tasksInProcess = new Set([...this.entries.keys(), ...partitions.map(({ topic, partition }) => taskId(topic, partition))]).size;
     const fresh = partitions.map((partition) => this.openEntry(partition, tasksInProcess));
     const group = [...fresh, ...resumed];
+    // The group's tasks not yet restored (counted in `restoring`).
+    const unrestored = new Set(group);
     this.restoring += group.length;
+    const ready: string[] = [];
+    const run = (entry: ManagedEntry<T, H>): void => {
+      if (!unrestored.delete(entry)) return;
+      this.restoring -= 1;
+      // A task suspended meanwhile (its partition moved away) never runs: its close is queued.
+      if (entry.state !== 'RESTORING' || !entry.task) return;
+      this.move(entry, 'RUNNING');
+      entry.helpers = this.options.startHelpers(entry.task);
+      entry.settleRunning.resolve(entry.task);
+      ready.push(entry.id);
+    };
     try {
       await Promise.all(fresh.map((entry) => entry.opening));
       // A task suspended while it opened (its partition moved away) stays so: its close is queued.
@@ -206,25 +252,21 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
       await this.restore(
         group.filter((entry) => entry.state === 'RESTORING'),
         tasksInProcess,
+        run,
       );
-      const ready: string[] = [];
-      for (const entry of group) {
-        if (entry.state !== 'RESTORING' || !entry.task) continue;
-        this.move(entry, 'RUNNING');
-        entry.helpers = this.options.startHelpers(entry.task);
-        entry.settleRunning.resolve(entry.task);
-        ready.push(entry.id);
-      }
+      for (const entry of group) run(entry);
       logger.info({ tasks: ready }, 'tasks ready');
     } catch (error) {
-      // A task must never compare against a store that was not restored: forget these tasks, so
-      // that their next batch opens and restores them again (or fails and is retried).
+      // A task must never compare against a store that was not restored: forget the tasks not
+      // restored yet, so that their next batch opens and restores them again (or fails and is
+      // retried). Those restored already run on.
       for (const entry of group) {
-        if (this.entries.get(entry.id) === entry) await this.closeEntry(entry).catch(() => undefined);
+        if (unrestored.has(entry) && this.entries.get(entry.id) === entry) await this.closeEntry(entry).catch(() => undefined);
       }
       throw error;
     } finally {
-      this.restoring -= group.length;
+      this.restoring -= unrestored.size;
+      unrestored.clear();
     }
   }
 
@@ -255,6 +297,8 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
     // Its failure is the group's: openAndRestore awaits it.
     entry.opening.catch(() => undefined);
     this.entries.set(entry.id, entry);
+    this.entryAdded.resolve();
+    this.entryAdded = signal();
     this.options.logger.debug({ task: entry.id, to: 'CREATED' }, 'task state');
     return entry;
   }
@@ -278,16 +322,18 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
    * and created again); the task is closed, its store wiped, and it is opened again and restored
    * from the changelog's start (Kafka Streams revives a corrupted task the same way).
    */
-  private async restore(group: ReadonlyArray<ManagedEntry<T, H>>, tasksInProcess: number): Promise<void> {
+  private async restore(group: ReadonlyArray<ManagedEntry<T, H>>, tasksInProcess: number, run: (entry: ManagedEntry<T, H>) => void): Promise<void> {
     const { io, logger } = this.options;
     const restoring = group.flatMap((entry) => (entry.task ? [{ entry, task: entry.task }] : []));
     const positions = await io.changelogPositions(restoring.map(({ task }) => task));
-    const plans: Array<{ task: T; from: string }> = [];
+    const plans: Array<{ task: T; from: string; end: string }> = [];
     for (const [index, { entry, task }] of restoring.entries()) {
       const position = positions[index];
       if (!position) throw new Error(`no changelog position came back for task ${task.id}`);
       const start = restoreStart(position);
-      if (start.kind === 'from') plans.push({ task, from: start.offset });
+      if (start.kind === 'from') plans.push({ task, from: start.offset, end: position.end });
+      // Caught up already: it runs now, whatever the others have to read.
+      if (start.kind === 'caught-up') run(entry);
       if (start.kind !== 'past-end' || entry.state !== 'RESTORING') continue;
       logger.warn(
         { task: entry.id, checkpoint: position.checkpoint, changelogEnd: position.end },
@@ -295,9 +341,13 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
       );
       const revived = await this.revive(entry, tasksInProcess);
       const fromStart = restoreStart({ checkpoint: '0', end: position.end });
-      if (revived && fromStart.kind === 'from') plans.push({ task: revived, from: fromStart.offset });
+      if (revived && fromStart.kind === 'from') plans.push({ task: revived, from: fromStart.offset, end: position.end });
+      else if (revived) run(entry);
     }
-    await io.restore(plans);
+    await io.restore(plans, (task) => {
+      const entry = this.entries.get(task.id);
+      if (entry?.task === task) run(entry);
+    });
   }
 
   /**
@@ -354,4 +404,13 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
 /** A task that takes work or is about to: created, restoring or running. */
 function isActive(state: TaskState): boolean {
   return state === 'CREATED' || state === 'RESTORING' || state === 'RUNNING';
+}
+
+/** A promise resolved from outside. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
 }

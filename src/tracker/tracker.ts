@@ -34,7 +34,8 @@ import { DeltaCodec } from './delta-codec.js';
 import type { DeltaSource } from '../model/delta.js';
 import type { BatchOutcome, Task, TaskContext } from './task.js';
 import { taskIo } from './task-io.js';
-import { TaskManager, type TaskHelpers } from './task-manager.js';
+import { TaskManager, type TaskHelpers, type TopicPartition } from './task-manager.js';
+import { taskId } from './task-state.js';
 import { trackedEntities } from '../model/tracked-entity.js';
 import type { TrackedEntity } from '../model/tracked-entity.js';
 import { ensureTopics } from './topics.js';
@@ -72,6 +73,8 @@ export class Tracker implements TrackerView, TrackerActions {
   /** The tasks of the partitions assigned here, and their lifecycle (task-manager.ts). */
   private tasks: TaskManager<Task, RunningTaskHelpers> | undefined;
   private consumer: GroupConsumer | undefined;
+  /** Per task id: the open or restore that failed while its partition was paused (awaitTask). */
+  private readonly openFailures = new Map<string, unknown>();
   private assignmentTable: AssignmentTable | undefined;
   private assignmentFeed: AssignmentFeed | undefined;
   private readonly lagGates = new Map<string, LoaderLagGate>();
@@ -137,8 +140,11 @@ export class Tracker implements TrackerView, TrackerActions {
     this.consumer = consumer;
     await consumer.run({
       topics: [...this.entitiesByTopic.keys()],
-      onAssignment: (assignment) => {
-        logger.debug({ assignment }, 'joined the group');
+      onAssignment: (assignment, { memberId }) => {
+        // Info: each join is a rebalance, and a member id that changes means the group had taken
+        // this instance out (its heartbeats had stopped for a session timeout).
+        this.metrics.recordGroupJoin();
+        logger.info({ memberId, partitions: Object.values(assignment).reduce((sum, partitions) => sum + partitions.length, 0), assignment }, 'joined the group');
         // Assignments are handled one after the other, and batches wait for theirs (taskFor).
         const assigned = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
         tasks.assign(assigned).catch((error: unknown) => {
@@ -333,10 +339,13 @@ export class Tracker implements TrackerView, TrackerActions {
     return { refresh, recheck, stop };
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: FetchedBatch): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: FetchedBatch): Promise<void> {
     if (batch.messages.length === 0) return;
+    const tasks = this.tasks;
+    if (!tasks) return;
+    const partition = { topic: batch.topic, partition: batch.partition };
     // The assignment's restore must finish before this partition's records are compared.
-    const task = await this.tasks?.taskFor({ topic: batch.topic, partition: batch.partition });
+    const task = tasks.runningTask(partition) ?? this.awaitTask(tasks, partition, pause);
     if (!task || !isRunning() || isStale()) return;
     let outcome: BatchOutcome;
     try {
@@ -356,6 +365,36 @@ export class Tracker implements TrackerView, TrackerActions {
     // A source transaction left for the rest of its records: what is not resolved is fetched again.
     if (outcome.lingerMs !== undefined) await sleep(outcome.lingerMs);
     await heartbeat();
+  }
+
+  /**
+   * A batch of a partition whose task does not run yet (it opens or restores): the partition is
+   * paused and the batch left unresolved, so that it is fetched again once the task runs (or
+   * will not: then its next batch opens a new one). A batch that waited here for the restore
+   * instead would hold up every other partition (kafkajs fetches again only once each batch of a
+   * fetch is handled) and stop the member's heartbeats: a restore longer than the session timeout
+   * would take the instance out of its group, and its partitions, restore and all, elsewhere.
+   * A failed open or restore fails the partition's next batch, which kafkajs retries as before.
+   */
+  private awaitTask(tasks: TaskManager<Task, RunningTaskHelpers>, partition: TopicPartition, pause: FetchedBatch['pause']): undefined {
+    const id = taskId(partition.topic, partition.partition);
+    const failure = this.openFailures.get(id);
+    if (failure !== undefined) {
+      this.openFailures.delete(id);
+      throw failure;
+    }
+    const resume = pause();
+    this.options.logger.debug({ task: id }, 'partition paused until its task runs');
+    tasks
+      .taskFor(partition)
+      .catch((error: unknown) => {
+        this.openFailures.set(id, error);
+      })
+      .finally(() => {
+        this.options.logger.debug({ task: id }, 'partition resumed');
+        resume();
+      });
+    return undefined;
   }
 
   /**

@@ -25,6 +25,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type pg from 'pg';
 import kafkajs, { type Admin, type Consumer, type IHeaders, type Message, type RecordMetadata } from 'kafkajs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { kafkaClients } from '../../src/kafka/kafka-client.js';
 import { projectFiles } from '../../src/project-files.js';
 import { exactLongTypeHook } from '../../src/registry/exact-long.js';
 import type { Delta } from '../../src/model/delta.js';
@@ -295,6 +296,8 @@ export interface TrackerTestOptions {
   capture?: { connect?: Record<string, unknown>; [key: string]: unknown };
   /** The tracker section of the config (transactionLingerMs); absent: the defaults. */
   tracker?: { transactionLingerMs?: number };
+  /** More keys of the kafka section (sessionTimeoutMs); brokers, clientId and groupId are the test's. */
+  kafka?: { sessionTimeoutMs?: number };
 }
 
 /** An entity as the config declares it (README, "The tracker"): what addEntity writes. */
@@ -357,6 +360,7 @@ export class TrackerTest {
     config.kafka['brokers'] = [stack.component('kafka').endpoint()];
     config.kafka['clientId'] = `erp-delta-${this.id}`;
     config.kafka['groupId'] = this.groupId;
+    Object.assign(config.kafka, options.kafka);
     Object.assign(config.registry, { url: registryUrl, ...options.registry });
     config['dlqTopic'] = this.dlqTopic;
     config['sourceEpochTopic'] = this.sourceEpochTopic;
@@ -512,8 +516,48 @@ export class TrackerTest {
     );
   }
 
+  /** Per partition of an entity's delta topic, its end now (its last stable offset). */
+  async deltaEnds(entity: EntityName): Promise<Map<number, bigint>> {
+    return withAdmin(async (admin) => new Map((await admin.fetchTopicOffsets(this.deltaTopics[entity])).map(({ partition, high }) => [partition, BigInt(high)])));
+  }
+
+  /**
+   * The deltas of an entity written from the given offsets on (per partition, as deltaEnds gave
+   * them), read committed, up to the topic's end: for a delta topic too large to read whole.
+   */
+  async readDeltasFrom(entity: EntityName, from: ReadonlyMap<number, bigint>, timeoutMs = 60_000): Promise<Deltas> {
+    const topic = this.deltaTopics[entity];
+    const raw: RawRecord[] = [];
+    const kafka = kafkaClients({ clientId: 'erp-delta-test', brokers: [testStack().component('kafka').endpoint()] }, undefined);
+    const reader = await kafka.readPartitions({
+      groupPrefix: 'erp-delta-test-reader',
+      partitions: [...from].map(([partition, offset]) => ({ topic, partition, from: String(offset) })),
+      onBatch: async ({ partition, messages }) => {
+        for (const message of messages) raw.push({ topic, partition, offset: Number(message.offset), key: message.key, value: message.value, headers: {} });
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`reading ${topic} from ${[...from].map(([partition, offset]) => `${partition}:${offset}`).join(', ')} did not reach its end within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([reader.caughtUp(), expired]);
+    } finally {
+      clearTimeout(timer);
+      await reader.stop();
+    }
+    return this.toDeltas(raw, new Map([[topic, entity]]));
+  }
+
   private async readDeltaTopics(byTopic: ReadonlyMap<string, string>, timeoutMs: number): Promise<Deltas> {
-    const raw = await readToEnd([...byTopic.keys()], timeoutMs);
+    return this.toDeltas(await readToEnd([...byTopic.keys()], timeoutMs), byTopic);
+  }
+
+  /** Records of delta topics as deltas of their entities, their schemas fetched once each. */
+  private async toDeltas(raw: readonly RawRecord[], byTopic: ReadonlyMap<string, string>): Promise<Deltas> {
     const schemas = new Map<number, Schema>();
     for (const record of raw) {
       if (record.value === null || record.value.length < 5) continue;
@@ -530,16 +574,23 @@ export class TrackerTest {
 
   /**
    * Writes deltas to an entity's delta topic as the tracker would (Avro with its registered
-   * schema): how a test gives a task loaded records its CDC topic does not explain.
+   * schema): how a test gives a task loaded records its CDC topic does not explain. `partition`:
+   * all to that partition (the changelog of that input partition's task), else by key.
    */
-  async writeDeltas(entity: EntityName, deltas: readonly Delta[]): Promise<void> {
+  async writeDeltas(entity: EntityName, deltas: readonly Delta[], options: { partition?: number } = {}): Promise<void> {
     const schemaId = await this.registry.getLatestSchemaId(`${this.deltaTopics[entity]}-value`);
     const messages: Message[] = [];
-    for (const delta of deltas) messages.push({ key: delta.key, value: await this.registry.encode(schemaId, delta) });
+    for (const delta of deltas) messages.push({ key: delta.key, value: await this.registry.encode(schemaId, delta), ...(options.partition === undefined ? {} : { partition: options.partition }) });
     const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
-      await producer.send({ topic: this.deltaTopics[entity], acks: -1, messages });
+      // A request of a few thousand records stays below the broker's largest record batch; a few
+      // requests at a time, since their order does not matter here.
+      const requests: Message[][] = [];
+      for (let index = 0; index < messages.length; index += 2_000) requests.push(messages.slice(index, index + 2_000));
+      for (let index = 0; index < requests.length; index += 4) {
+        await Promise.all(requests.slice(index, index + 4).map((part) => producer.send({ topic: this.deltaTopics[entity], acks: -1, messages: part })));
+      }
     } finally {
       await producer.disconnect();
     }

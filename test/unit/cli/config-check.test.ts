@@ -40,7 +40,7 @@ describe('erp-delta config check', () => {
     for (const secret of ['token-from-env', 'connect-secret-from-a-file', 'literal-tenant']) assert.ok(!result.stdout.includes(secret), `${secret} is not printed`);
     // biome-ignore lint/suspicious/noExplicitAny: reaching into the printed YAML
     const printed = parseYaml(result.stdout) as Record<string, any>;
-    assert.deepEqual(printed['kafka'], { brokers: ['kafka-1:9093', 'kafka-2:9093'], clientId: 'from-env', groupId: 'erp-delta' });
+    assert.deepEqual(printed['kafka'], { brokers: ['kafka-1:9093', 'kafka-2:9093'], clientId: 'from-env', groupId: 'erp-delta', sessionTimeoutMs: 30000 });
     assert.equal(printed['admin'].port, '${env:ERP_DELTA_UNIT_PORT}');
     assert.deepEqual(printed['delivery'].headers, { Authorization: '${env:ERP_DELTA_UNIT_TOKEN}', 'X-Tenant': '***' });
     assert.equal(printed['capture'].connect.password, `\${file:${secretFile}}`);

@@ -194,6 +194,18 @@ describe('tracker config', () => {
     assertRejects(missing, 'kafka', /is required/);
   });
 
+  it("takes the consumer groups' session timeout, 30 s by default, whole milliseconds from 1 s to 30 min", () => {
+    assert.equal(parseConfig(validConfig(), ORIGIN).kafka.sessionTimeoutMs, 30_000);
+    const short = validConfig();
+    short['kafka'].sessionTimeoutMs = 6_000;
+    assert.equal(parseConfig(short, ORIGIN).kafka.sessionTimeoutMs, 6_000);
+    for (const bad of [999, 1_800_001, 6_000.5, '6000']) {
+      const config = validConfig();
+      config['kafka'].sessionTimeoutMs = bad;
+      assertRejects(config, 'kafka.sessionTimeoutMs');
+    }
+  });
+
   it('checks that the assignment refers to an entity and its rep field', () => {
     const entity = validConfig();
     entity['assignment'].entity = 'clients';

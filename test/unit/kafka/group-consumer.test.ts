@@ -74,12 +74,12 @@ describe('KafkajsGroupConsumer', () => {
     assert.equal(seen[0]?.batch.messages[0], message);
   });
 
-  it('tells the assignment of each rebalance', async () => {
+  it('tells the assignment of each rebalance, with the member id', async () => {
     const { fake, consumer } = groupConsumer();
-    const assignments: Array<Readonly<Record<string, number[]>>> = [];
-    await consumer.run({ topics: ['t'], eachBatch: async () => undefined, onAssignment: (assignment) => assignments.push(assignment) });
-    fake.emit(EVENTS.GROUP_JOIN, { memberAssignment: { t: [0, 2] } });
-    assert.deepEqual(assignments, [{ t: [0, 2] }]);
+    const assignments: Array<[Readonly<Record<string, number[]>>, { memberId: string }]> = [];
+    await consumer.run({ topics: ['t'], eachBatch: async () => undefined, onAssignment: (assignment, member) => assignments.push([assignment, member]) });
+    fake.emit(EVENTS.GROUP_JOIN, { memberAssignment: { t: [0, 2] }, memberId: 'erp-delta-1a2b' });
+    assert.deepEqual(assignments, [[{ t: [0, 2] }, { memberId: 'erp-delta-1a2b' }]]);
   });
 
   it('tells a fetch of transaction markers only, with the offset after its last marker, and no other fetch', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
-import { kafkaConnectFailure, kafkaSecurity, type KafkaConnection } from '../../../src/kafka/kafka-client.js';
+import { groupTimings, kafkaConnectFailure, kafkaSecurity, type KafkaConnection } from '../../../src/kafka/kafka-client.js';
 import { makeTestCertificates, pem, type TestCertificates } from '../../support/tls-certificates.js';
 
 // kafkajs is CommonJS: its error classes are reachable through the default export only; its types
@@ -18,6 +18,20 @@ const ConnectionError = kafkajs.KafkaJSConnectionError as unknown as new (messag
 const RetriesExceeded = kafkajs.KafkaJSNumberOfRetriesExceeded as unknown as new (error: Error, details: { retryCount: number; retryTime: number }) => Error;
 
 const BROKER = 'kafka-1.example:9093';
+
+describe('groupTimings', () => {
+  it("heartbeats every third of the session timeout, at most every 3 s (kafkajs's default)", () => {
+    assert.deepEqual(groupTimings(undefined), {}, "kafkajs's defaults when the config says nothing");
+    assert.deepEqual(groupTimings(30_000), { sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    assert.deepEqual(groupTimings(6_000), { sessionTimeout: 6_000, heartbeatInterval: 2_000 });
+    assert.deepEqual(groupTimings(1_000), { sessionTimeout: 1_000, heartbeatInterval: 333 });
+    for (const sessionTimeoutMs of [1_000, 1_001, 6_000, 45_000, 1_800_000]) {
+      const timings = groupTimings(sessionTimeoutMs);
+      // kafkajs refuses an interval that is not below the session timeout.
+      assert.ok((timings.heartbeatInterval ?? 0) * 3 <= sessionTimeoutMs, `${sessionTimeoutMs}: at least three heartbeats per session`);
+    }
+  });
+});
 
 describe('kafkaSecurity', () => {
   let certificates: TestCertificates;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { StateStore } from '../../../src/state/state-store.js';
@@ -76,6 +77,8 @@ class FakeIo implements TaskIo<FakeTask> {
   holdRestore: Promise<void> | undefined;
   failOpen: Error | undefined;
   failRestore: Error | undefined;
+  /** Tasks whose changelogs are read before the restore is held (holdRestore) or fails. */
+  readonly restoredFirst = new Set<string>();
 
   store(id: string): FakeStore {
     let store = this.stores.get(id);
@@ -109,8 +112,14 @@ class FakeIo implements TaskIo<FakeTask> {
     return Promise.resolve(tasks.map((task) => ({ checkpoint: this.store(task.id).checkpoint, end: this.changelogEnds.get(task.id) ?? '0' })));
   }
 
-  async restore(plans: ReadonlyArray<{ task: FakeTask; from: string }>): Promise<void> {
+  async restore(plans: ReadonlyArray<{ task: FakeTask; from: string; end: string }>, onRestored: (task: FakeTask) => void): Promise<void> {
     this.calls.push(`restore ${plans.map(({ task, from }) => `${task.id}#${task.incarnation} from ${from}`).join(', ')}`);
+    // These changelogs are read before the others: their tasks are handed back at once.
+    for (const { task, end } of plans) {
+      if (!this.restoredFirst.has(task.id)) continue;
+      this.store(task.id).checkpoint = end;
+      onRestored(task);
+    }
     await this.holdRestore;
     if (this.failRestore) throw this.failRestore;
     for (const { task } of plans) this.store(task.id).checkpoint = this.changelogEnds.get(task.id) ?? '0';
@@ -148,7 +157,7 @@ async function settle(): Promise<void> {
 }
 
 describe('task manager: the normal lifecycle', () => {
-  it('opens the assigned tasks, restores them together from their checkpoints, and only then runs them', async () => {
+  it('opens the assigned tasks, restores them together from their checkpoints, and runs each once its store has caught up', async () => {
     const io = new FakeIo();
     io.store(ID0).checkpoint = '10';
     io.changelogEnds.set(ID0, '25');
@@ -166,8 +175,13 @@ describe('task manager: the normal lifecycle', () => {
     open.open();
     await settle();
     assert.equal(manager.stateOf(P0), 'RESTORING');
-    assert.equal(manager.stateOf(P1), 'RESTORING');
-    assert.equal(helpers.length, 0, 'nothing runs beside a task that is restoring');
+    assert.equal(manager.stateOf(P1), 'RUNNING', 'partition 1 has nothing to read: it runs while partition 0 restores');
+    assert.deepEqual(manager.counts(), { restoring: 1, tasks: 2 });
+    assert.deepEqual(
+      helpers.map((started) => started.task.id),
+      [ID1],
+      'nothing runs beside a task that is restoring',
+    );
     restore.open();
     await assigned;
 
@@ -187,9 +201,9 @@ describe('task manager: the normal lifecycle', () => {
     );
     assert.deepEqual(
       helpers.map((started) => started.task.id),
-      [ID0, ID1],
+      [ID1, ID0],
     );
-    assert.deepEqual(log.lines.find((line) => line['msg'] === 'tasks ready')?.['tasks'], [ID0, ID1]);
+    assert.deepEqual(log.lines.find((line) => line['msg'] === 'tasks ready')?.['tasks'], [ID1, ID0]);
     const task = await manager.taskFor(P0);
     assert.equal(task?.id, ID0);
 
@@ -197,8 +211,8 @@ describe('task manager: the normal lifecycle', () => {
     await manager.assign([P1]);
     assert.equal(manager.stateOf(P0), undefined);
     assert.equal(task?.closed, true);
-    assert.equal(helpers[0]?.stopped, true);
-    assert.equal(helpers[1]?.stopped, false, 'the task that stays keeps running');
+    assert.equal(helpers[1]?.stopped, true);
+    assert.equal(helpers[0]?.stopped, false, 'the task that stays keeps running');
     assert.deepEqual(log.states(ID0), ['CREATED', 'RESTORING', 'RUNNING', 'SUSPENDED', 'CLOSED']);
     assert.ok(log.lines.some((line) => line['msg'] === 'task closed: its partition moved away' && line['task'] === ID0));
     assert.deepEqual(manager.counts(), { restoring: 0, tasks: 1 });
@@ -247,13 +261,17 @@ describe('task manager: the normal lifecycle', () => {
     io.failRestore = new ErpDeltaError('KAFKA_UNAVAILABLE', 'no broker', { retriable: true });
     await assert.rejects(manager.assign([P0, P1]), { code: 'KAFKA_UNAVAILABLE' });
     assert.equal(manager.stateOf(P0), undefined);
-    assert.equal(manager.stateOf(P1), undefined);
-    assert.ok(
-      io.opened.every((task) => task.closed),
-      'every task of the group closed',
+    assert.equal(manager.stateOf(P1), 'RUNNING', 'partition 1 had nothing to restore: it ran, and runs on');
+    assert.deepEqual(
+      io.opened.map((task) => [task.id, task.closed]),
+      [
+        [ID0, true],
+        [ID1, false],
+      ],
+      'the task not restored is closed',
     );
-    assert.equal(helpers.length, 0);
-    assert.deepEqual(manager.counts(), { restoring: 0, tasks: 0 });
+    assert.equal(helpers.length, 1);
+    assert.deepEqual(manager.counts(), { restoring: 0, tasks: 1 });
 
     io.failRestore = undefined;
     io.failOpen = new ErpDeltaError('KAFKA_UNAVAILABLE', 'no broker', { retriable: true });
@@ -261,6 +279,69 @@ describe('task manager: the normal lifecycle', () => {
     assert.equal(io.calls.filter((call) => call.startsWith('wipe')).length, 0, 'Kafka being away wipes nothing');
     io.failOpen = undefined;
     assert.equal((await manager.taskFor(P0))?.incarnation, 2, 'opened again: the second task opened for the partition');
+  });
+});
+
+describe('task manager: a restore holds up no other partition', () => {
+  it("hands a running task to its batches at once, while another partition's task restores", async () => {
+    const io = new FakeIo();
+    io.changelogEnds.set(ID1, '1000');
+    const { manager } = managerWith(io);
+    await manager.assign([P0]);
+    const running = io.opened[0];
+    const restore = gate();
+    io.holdRestore = restore.promise;
+
+    // A rebalance brings partition 1, whose changelog is long.
+    const assigned = manager.assign([P0, P1]);
+    await settle();
+    assert.equal(manager.stateOf(P1), 'RESTORING');
+    assert.equal(manager.runningTask(P0), running);
+    assert.equal(manager.runningTask(P1), undefined);
+    assert.equal(await Promise.race([manager.taskFor(P0), sleep(50).then(() => 'waiting')]), running, "partition 0's batch does not wait for partition 1's restore");
+    const waiting = manager.taskFor(P1);
+    assert.equal(await Promise.race([waiting, sleep(50).then(() => 'waiting')]), 'waiting', "partition 1's batch has to wait");
+
+    restore.open();
+    await assigned;
+    assert.equal(await waiting, io.opened[1]);
+    assert.equal(manager.runningTask(P1), io.opened[1]);
+  });
+
+  it('runs each task as soon as its own store has caught up; a failure later closes only the tasks not restored', async () => {
+    const io = new FakeIo();
+    io.changelogEnds.set(ID0, '30');
+    io.changelogEnds.set(ID1, '5000');
+    io.restoredFirst.add(ID0);
+    const { manager, helpers, log } = managerWith(io);
+    const restore = gate();
+    io.holdRestore = restore.promise;
+
+    const assigned = manager.assign([P0, P1]);
+    // Batches that come as the assignment starts: each waits for its own task only.
+    const batchOf0 = manager.taskFor(P0);
+    const batchOf1 = manager.taskFor(P1);
+    await settle();
+    assert.equal(manager.stateOf(P0), 'RUNNING', "partition 0's small changelog is read: it runs");
+    assert.equal(await Promise.race([batchOf0, sleep(50).then(() => 'waiting')]), io.opened[0], "partition 0's batch does not wait for partition 1's restore");
+    assert.equal(await Promise.race([batchOf1, sleep(50).then(() => 'waiting')]), 'waiting');
+    assert.equal(manager.stateOf(P1), 'RESTORING');
+    assert.deepEqual(manager.counts(), { restoring: 1, tasks: 2 });
+    assert.deepEqual(
+      helpers.map((started) => started.task.id),
+      [ID0],
+    );
+    assert.equal(await manager.taskFor(P0), io.opened[0]);
+
+    io.failRestore = new ErpDeltaError('KAFKA_UNAVAILABLE', 'no broker', { retriable: true });
+    restore.open();
+    await assert.rejects(assigned, { code: 'KAFKA_UNAVAILABLE' });
+    assert.equal(manager.stateOf(P0), 'RUNNING', 'restored, it runs on');
+    assert.equal(manager.stateOf(P1), undefined, 'not restored, it is forgotten: its next batch tries again');
+    assert.equal(await batchOf1, undefined, 'the batch that waited for it is told there is no task');
+    assert.equal(io.opened[1]?.closed, true);
+    assert.deepEqual(manager.counts(), { restoring: 0, tasks: 1 });
+    assert.deepEqual(log.states(ID0), ['CREATED', 'RESTORING', 'RUNNING']);
   });
 });
 

@@ -81,7 +81,7 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   /** Tasks in an open and restore that has not finished: the instance is not ready meanwhile. */
   private restoring = 0;
   /** Resolved (and replaced) whenever a task is added: what a batch waiting for its task looks at again. */
-  private entryAdded = signal();
+  private entryAdded = Promise.withResolvers<void>();
 
   constructor(private readonly options: TaskManagerOptions<T, H>) {}
 
@@ -271,10 +271,8 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
   }
 
   private openEntry(partition: TopicPartition, tasksInProcess: number): ManagedEntry<T, H> {
-    let settleRunning: ManagedEntry<T, H>['settleRunning'] = { resolve: () => undefined, reject: () => undefined };
-    const running = new Promise<T>((resolve, reject) => {
-      settleRunning = { resolve, reject };
-    });
+    const { promise: running, resolve, reject } = Promise.withResolvers<T>();
+    const settleRunning = { resolve, reject };
     // Nobody may be waiting for it: its rejection is no unhandled one.
     running.catch(() => undefined);
     const entry: ManagedEntry<T, H> = {
@@ -298,7 +296,7 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
     entry.opening.catch(() => undefined);
     this.entries.set(entry.id, entry);
     this.entryAdded.resolve();
-    this.entryAdded = signal();
+    this.entryAdded = Promise.withResolvers<void>();
     this.options.logger.debug({ task: entry.id, to: 'CREATED' }, 'task state');
     return entry;
   }
@@ -404,13 +402,4 @@ export class TaskManager<T extends ManagedTask, H extends TaskHelpers> {
 /** A task that takes work or is about to: created, restoring or running. */
 function isActive(state: TaskState): boolean {
   return state === 'CREATED' || state === 'RESTORING' || state === 'RUNNING';
-}
-
-/** A promise resolved from outside. */
-function signal(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = (): void => undefined;
-  const promise = new Promise<void>((settle) => {
-    resolve = settle;
-  });
-  return { promise, resolve };
 }

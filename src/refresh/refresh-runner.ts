@@ -411,11 +411,18 @@ export class RefreshRunner {
     options.logger.info({ refresh: request.id, task: task.id, deleted: progress.reconciled, ms: Date.now() - progress.startedAtMs }, 'truncate sweep of a task done');
   }
 
-  /** The offset up to which the tracker's group has processed this task's partition. */
+  /**
+   * The offset up to which the tracker's group has processed this task's partition. A partition
+   * the group never committed (no record of the table hashed to it yet) counts as processed up
+   * to its log start: waiting for a commit there would wait for a row that may never come.
+   */
   private async processedOffset(): Promise<number> {
     const { task, options } = this;
     const offsets = await options.admin.fetchOffsets({ groupId: options.groupId, topics: [task.entity.topic] });
-    return Number(offsets[0]?.partitions.find((entry) => entry.partition === task.partition)?.offset ?? -1);
+    const committed = Number(offsets[0]?.partitions.find((entry) => entry.partition === task.partition)?.offset ?? -1);
+    if (committed >= 0) return committed;
+    const ends = await options.admin.fetchTopicOffsets(task.entity.topic);
+    return Number(ends.find((entry) => entry.partition === task.partition)?.low ?? 0);
   }
 
   /** `work`, or TASK_CLOSED as soon as the task closes first. */

@@ -171,6 +171,8 @@ async function main(): Promise<number> {
     const peakRssMb = tracker.peakRssMb;
     const peakSplit = tracker.peakSplitMb;
     const trackerCounters = tracker.lastLoggedCounters();
+    // Measured after the stop: LevelDB has written its memtables out by then, as a restart would find them.
+    const storeBytes = directoryBytes(trackerDataDir);
     if (stopped.code === 0) rmSync(trackerDataDir, { recursive: true, force: true });
 
     // 5. Report.
@@ -183,7 +185,7 @@ async function main(): Promise<number> {
     }
     if (stopped.code !== 0) failures.push(`the tracker did not exit 0 on SIGTERM (exit code ${stopped.code}, signal ${stopped.signal}); log: ${relative(ROOT, logFile)}`);
 
-    printReport({ args, machine, produceRate, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures, runId, trackerCounters });
+    printReport({ args, machine, produceRate, produceSeconds: produced.ms / 1000, storeBytes, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures, runId, trackerCounters });
     return failures.length === 0 ? 0 : 1;
   } finally {
     await tracker?.stop(10_000).catch(() => undefined);
@@ -317,6 +319,9 @@ function printReport(input: {
   args: BenchArgs;
   machine: Machine;
   produceRate: number;
+  produceSeconds: number;
+  /** The tracker's data dir (its state stores) after it stopped. */
+  storeBytes: number;
   ceiling: CeilingResult;
   warmup: WarmupResult | undefined;
   endToEnd: EndToEnd;
@@ -328,7 +333,8 @@ function printReport(input: {
   runId: string;
   trackerCounters: Record<string, number> | undefined;
 }): void {
-  const { args, machine, produceRate, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
+  const { args, machine, produceRate, produceSeconds, storeBytes, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
+  const storeMb = storeBytes / 1024 ** 2;
   const { plan } = args;
   const cpuPerMillion = cpu.trackerSeconds === undefined ? undefined : (cpu.trackerSeconds * 1_000_000) / plan.events;
   const eventsPerSecond = endToEnd.seconds === undefined ? null : plan.events / endToEnd.seconds;
@@ -341,7 +347,7 @@ function printReport(input: {
   const rows: Array<[string, string]> = [
     ['events', formatInteger(plan.events)],
     ['keys', formatInteger(plan.keys)],
-    ['produce rate', `${formatInteger(produceRate)} events/s`],
+    ['produce rate', `${formatInteger(produceRate)} events/s (${round(produceSeconds, 1)} s)`],
     ['ceiling (Kafka ConsumerPerformance)', `${formatInteger(ceiling.eventsPerSecond)} events/s`],
     ['broker warm-up (not measured)', warmup ? `${formatInteger(warmup.transactions)} transactions, ${round(warmup.ms / 1000, 1)} s` : 'skipped'],
     ['erp-delta end to end', eventsPerSecond === null ? 'n/a (did not catch up)' : `${formatInteger(eventsPerSecond)} events/s (${round(endToEnd.seconds ?? 0, 1)} s)`],
@@ -355,6 +361,7 @@ function printReport(input: {
     ['peak anonymous memory (tracker)', `${formatInteger(peakSplit.anon)} MB`],
     ['  beside it: peak file-backed', `${formatInteger(peakSplit.file)} MB (mapped files: reclaimable page cache)`],
     ['  peak RSS (both, with shared)', `${formatInteger(peakRssMb)} MB`],
+    ['state stores on disk (after the stop)', `${formatInteger(storeMb)} MB: ${round((storeMb * 1_000_000) / plan.keys, 1)} MB per million keys`],
     ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
   ];
   process.stdout.write(`${formatTable(rows)}\n`);
@@ -373,6 +380,9 @@ function printReport(input: {
     peakRssMb: round(peakRssMb, 1),
     ok: failures.length === 0,
     produceEventsPerSecond: round(produceRate),
+    produceSeconds: round(produceSeconds, 1),
+    storeMb: round(storeMb, 1),
+    storeMbPerMillionKeys: round((storeMb * 1_000_000) / plan.keys, 1),
     ceilingFetchEventsPerSecond: ceiling.fetchEventsPerSecond === undefined ? null : round(ceiling.fetchEventsPerSecond),
     ratio: ratio === null ? null : round(ratio, 3),
     trackerSeconds: endToEnd.seconds === undefined ? null : round(endToEnd.seconds, 3),
@@ -405,6 +415,15 @@ function warnIfDistStale(): void {
   const builtAt = statSync(built).mtimeMs;
   const newer = sourceFiles(join(ROOT, 'src')).filter((file) => statSync(file).mtimeMs > builtAt);
   if (newer.length > 0) progress(`WARNING: ${newer.length} file(s) in src/ are newer than dist/ (e.g. ${relative(ROOT, newer[0] as string)}): run \`npm run build\` to benchmark the current code`);
+}
+
+/** The bytes of every file under `dir` (0 when it is gone). */
+function directoryBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).reduce((sum, name) => {
+    const stats = statSync(join(dir, name));
+    return stats.isFile() ? sum + stats.size : sum;
+  }, 0);
 }
 
 function sourceFiles(dir: string): string[] {

@@ -1,5 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
+import { writeToStore } from '../errors/disk-full.js';
+import type { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { AssignmentLookup } from './assigned-user.js';
 import type { AssignmentValue } from './assignment-value.js';
 
@@ -32,19 +34,28 @@ export class AssignmentTable implements AssignmentLookup {
   private readonly users: Record<AssignmentRole, Map<string, string>> = { mapping: new Map(), manual: new Map() };
   private readonly offsets = new Map<string, string>();
 
-  private constructor(private readonly db: ClassicLevel<string, string>) {}
+  private constructor(
+    private readonly db: ClassicLevel<string, string>,
+    private readonly dir: string,
+    private readonly onDiskFull: ((error: ErpDeltaError) => void) | undefined,
+  ) {}
 
-  static async open(dir: string): Promise<AssignmentTable> {
-    mkdirSync(dir, { recursive: true });
+  /** `onDiskFull`: told when a write finds the filesystem full, besides the DISK_FULL the write throws. */
+  static async open(dir: string, onDiskFull?: (error: ErpDeltaError) => void): Promise<AssignmentTable> {
     const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    await db.open();
-    const table = new AssignmentTable(db);
+    const table = new AssignmentTable(db, dir, onDiskFull);
+    await table.guarded(mkdir(dir, { recursive: true }));
+    await table.guarded(db.open());
     for await (const [key, value] of db.iterator()) {
       if (key.startsWith(OFFSET_PREFIX)) table.offsets.set(key.slice(OFFSET_PREFIX.length), value);
       else if (key.startsWith(PREFIX.mapping)) table.users.mapping.set(key.slice(PREFIX.mapping.length), value);
       else if (key.startsWith(PREFIX.manual)) table.users.manual.set(key.slice(PREFIX.manual.length), value);
     }
     return table;
+  }
+
+  private guarded<T>(work: Promise<T>): Promise<T> {
+    return writeToStore(work, this.dir, this.onDiskFull);
   }
 
   userOfRep(repCode: string): string | undefined {
@@ -88,7 +99,7 @@ export class AssignmentTable implements AssignmentLookup {
       changes.push({ role, key, before, after, tsMs });
     }
     batch.put(`${OFFSET_PREFIX}${topic}:${partition}`, nextOffset);
-    await batch.write();
+    await this.guarded(batch.write());
     this.offsets.set(`${topic}:${partition}`, nextOffset);
     return changes;
   }
@@ -100,10 +111,10 @@ export class AssignmentTable implements AssignmentLookup {
    */
   async forget(role: AssignmentRole, topic: string): Promise<void> {
     this.users[role].clear();
-    await this.db.clear({ gte: PREFIX[role], lt: `${PREFIX[role].slice(0, -1)};` });
+    await this.guarded(this.db.clear({ gte: PREFIX[role], lt: `${PREFIX[role].slice(0, -1)};` }));
     for (const id of [...this.offsets.keys()].filter((id) => id.startsWith(`${topic}:`))) {
       this.offsets.delete(id);
-      await this.db.del(`${OFFSET_PREFIX}${id}`);
+      await this.guarded(this.db.del(`${OFFSET_PREFIX}${id}`));
     }
   }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parsePort } from './port-option.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { loadConfig } from '../config/load-config.js';
+import type { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { createLogger } from '../logging/logger.js';
 import { StatusPage } from '../status/status-page.js';
 import { tuneHeapForTracker } from '../tracker/heap-tuning.js';
@@ -46,10 +47,12 @@ export function registerRunCommand(program: Command): void {
           ? undefined
           : await AdminServer.start(config.admin.host, adminPort, { metrics: tracker.metrics.registry, readiness: () => tracker.view.readiness(), statusPage: new StatusPage(tracker.view) });
       if (admin) logger.info({ host: config.admin.host, port: admin.port, statusPage: `http://${config.admin.host}:${admin.port}/` }, 'admin endpoint: /healthz /readyz /metrics');
+      // A signal, or a failure no retry gets past (a full disk): either one stops the process.
+      const stopCause: Promise<string | ErpDeltaError> = Promise.race([stopRequested, tracker.failed]);
       const starting = tracker.start();
-      let stoppedWhileStarting: string | undefined;
+      let stoppedWhileStarting: string | ErpDeltaError | undefined;
       try {
-        stoppedWhileStarting = await Promise.race([starting.then(() => undefined), stopRequested]);
+        stoppedWhileStarting = await Promise.race([starting.then(() => undefined), stopCause]);
       } catch (error) {
         // A start-up that fails (Kafka unreachable, a bad topic) ends the process: nothing may
         // keep it alive, the admin endpoint included.
@@ -70,8 +73,9 @@ export function registerRunCommand(program: Command): void {
         );
       };
       const timer = setInterval(() => void logMetrics(), METRICS_LOG_INTERVAL_MS);
-      const signal = stoppedWhileStarting ?? (await stopRequested);
-      logger.info({ signal }, 'stopping');
+      const cause = stoppedWhileStarting ?? (await stopCause);
+      if (typeof cause === 'string') logger.info({ signal: cause }, 'stopping');
+      else logger.error({ err: cause, code: cause.code }, `stopping: ${cause.message}`);
       clearInterval(timer);
       // A process manager waits about 10 s before it kills. After a broker outage kafkajs can
       // take longer to leave its groups; past the deadline, exiting is as safe as a kill -9
@@ -84,6 +88,7 @@ export function registerRunCommand(program: Command): void {
       // remain is not ours to wait for: a start-up cut short waiting for a CDC topic, or a restart
       // kafkajs scheduled for a consumer during a broker outage, which would reconnect it.
       await new Promise<void>((flushed) => logger.flush(() => flushed()));
-      process.exit(0);
+      if (typeof cause !== 'string') process.stderr.write(`erp-delta: ${cause.message}${cause.hint ? `\n  ${cause.hint}` : ''}\n`);
+      process.exit(typeof cause === 'string' ? 0 : 1);
     });
 }

@@ -13,7 +13,7 @@ import type { TrackerParts } from '../tracker/tracker-parts.js';
  */
 export function trackerParts(config: TrackerConfig): TrackerParts {
   return {
-    openStore: (dir, { repIndex, tasksInProcess }) => StateStore.open(dir, { repIndex, leveldb: leveldbOptions(config.stateStore, tasksInProcess) }),
+    openStore: (dir, { repIndex, tasksInProcess, onDiskFull }) => StateStore.open(dir, { repIndex, leveldb: leveldbOptions(config.stateStore, tasksInProcess), onDiskFull }),
     wipeStore: (dir) => StateStore.wipe(dir),
     recordDecoder: (registry) => new SourceDecoder(registry),
     followSourceEpochs: (kafka, topic, logger) => SourceEpochFeed.start(kafka, topic, logger),

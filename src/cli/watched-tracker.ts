@@ -49,6 +49,11 @@ export class WatchedTracker {
     };
   }
 
+  /** Settles with a failure that must stop the process (Tracker.failed). */
+  get failed(): Tracker['failed'] {
+    return this.tracker.failed;
+  }
+
   get metrics(): Tracker['metrics'] {
     return this.tracker.metrics;
   }

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
+import { writeToStore } from '../errors/disk-full.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { isLoaded, type LoadedRecord, type LoadedState } from '../model/loaded-record.js';
 import type { DeltaSource } from '../model/delta.js';
@@ -49,6 +49,11 @@ export function leveldbOptions(config: StateStoreConfig, tasksInProcess: number)
 export interface StateStoreOptions {
   repIndex?: RepIndexFields | undefined;
   leveldb?: LevelDbOptions | undefined;
+  /**
+   * Told when a write finds the filesystem full, besides the DISK_FULL the write throws: whatever
+   * path wrote (a batch, a restore, a refresh page), the process must stop (cli/run-command.ts).
+   */
+  onDiskFull?: ((error: ErpDeltaError) => void) | undefined;
 }
 
 /**
@@ -60,10 +65,11 @@ export class StateStore implements TaskStore {
   private constructor(
     private readonly db: ClassicLevel<string, string>,
     private readonly repIndex: RepIndexFields | undefined,
+    private readonly dir: string,
+    private readonly onDiskFull: StateStoreOptions['onDiskFull'],
   ) {}
 
   static async open(dir: string, options: StateStoreOptions = {}): Promise<StateStore> {
-    mkdirSync(dir, { recursive: true });
     // A task's store is one of many in the process: small caches (the defaults) keep the whole
     // tracker's memory bounded whatever the key count; the OS page cache serves the rest.
     const leveldb = options.leveldb ?? DEFAULT_LEVELDB;
@@ -75,16 +81,22 @@ export class StateStore implements TaskStore {
       blockSize: leveldb.blockBytes,
       writeBufferSize: leveldb.writeBufferBytes,
     });
+    const store = new StateStore(db, options.repIndex, dir, options.onDiskFull);
+    await store.guarded(mkdir(dir, { recursive: true }));
     try {
-      await db.open();
+      await store.guarded(db.open());
     } catch (error) {
       const damage = storeDamage(error);
       if (damage === undefined) throw error;
       throw new ErpDeltaError('STORE_CORRUPT', `The state store in ${dir} cannot open: ${damage}`, { cause: error });
     }
-    const store = new StateStore(db, options.repIndex);
     await store.matchRepIndex();
     return store;
+  }
+
+  /** `work`, a write to the store: a full filesystem becomes DISK_FULL, and onDiskFull is told. */
+  private guarded<T>(work: Promise<T>): Promise<T> {
+    return writeToStore(work, this.dir, this.onDiskFull);
   }
 
   /**
@@ -97,9 +109,9 @@ export class StateStore implements TaskStore {
     const wanted = this.repIndex ? JSON.stringify(this.repIndex) : undefined;
     const built = await this.db.get(REP_INDEX_KEY);
     if (built === wanted) return;
-    await this.db.clear({ gte: REP_INDEX_PREFIX, lt: `${REP_INDEX_PREFIX.slice(0, -1)};` });
+    await this.guarded(this.db.clear({ gte: REP_INDEX_PREFIX, lt: `${REP_INDEX_PREFIX.slice(0, -1)};` }));
     if (!this.repIndex || wanted === undefined) {
-      await this.db.del(REP_INDEX_KEY);
+      await this.guarded(this.db.del(REP_INDEX_KEY));
       return;
     }
     let batch = this.db.batch();
@@ -107,12 +119,12 @@ export class StateStore implements TaskStore {
       const entry = indexEntry(record, this.repIndex);
       if (entry) batch.put(entry, '');
       if (batch.length >= REBUILD_BATCH) {
-        await batch.write();
+        await this.guarded(batch.write());
         batch = this.db.batch();
       }
     }
     batch.put(REP_INDEX_KEY, wanted);
-    await batch.write();
+    await this.guarded(batch.write());
   }
 
   /** What the store holds for many keys in one LevelDB call, in the order of `keys`: loaded, deleted or nothing. */
@@ -149,7 +161,7 @@ export class StateStore implements TaskStore {
     if (change.changelogNextOffset !== undefined) batch.put(CHECKPOINT_KEY, change.changelogNextOffset);
     if (change.lastInput !== undefined) batch.put(LAST_INPUT_KEY, JSON.stringify(change.lastInput));
     if (change.columnsSeen !== undefined) batch.put(COLUMNS_SEEN_KEY, JSON.stringify(Object.fromEntries(change.columnsSeen)));
-    await batch.write();
+    await this.guarded(batch.write());
   }
 
   /**
@@ -240,7 +252,7 @@ export class StateStore implements TaskStore {
     const rows = (same ? (current.snapshotRows ?? 0) : 0) + snapshotRows;
     if (rows > 0) marks.snapshotRows = rows;
     batch.put(COMPARE_MARKS_KEY, JSON.stringify(marks));
-    await batch.write();
+    await this.guarded(batch.write());
   }
 
   /** Which compare the marks in the store are of, how far its marking read of the window got, and the snapshot rows it read. */
@@ -255,8 +267,8 @@ export class StateStore implements TaskStore {
   }
 
   async clearSeen(): Promise<void> {
-    await this.db.clear({ gte: SEEN_PREFIX, lt: `${SEEN_PREFIX.slice(0, -1)};` });
-    await this.db.del(COMPARE_MARKS_KEY);
+    await this.guarded(this.db.clear({ gte: SEEN_PREFIX, lt: `${SEEN_PREFIX.slice(0, -1)};` }));
+    await this.guarded(this.db.del(COMPARE_MARKS_KEY));
   }
 
   /**
@@ -275,11 +287,11 @@ export class StateStore implements TaskStore {
   async writeReplayState(refreshId: string, states: ReadonlyMap<string, { present: boolean; refreshed: boolean }>): Promise<void> {
     const batch = this.db.batch();
     for (const [key, state] of states) batch.put(REPLAY_PREFIX + key, `${refreshId}${state.present ? 'p' : '-'}${state.refreshed ? 'r' : '-'}`);
-    await batch.write();
+    await this.guarded(batch.write());
   }
 
   async clearReplayState(): Promise<void> {
-    await this.db.clear({ gte: REPLAY_PREFIX, lt: `${REPLAY_PREFIX.slice(0, -1)};` });
+    await this.guarded(this.db.clear({ gte: REPLAY_PREFIX, lt: `${REPLAY_PREFIX.slice(0, -1)};` }));
   }
 
   /** The keys of the store (deleted keys included), page by page, in key order: a full compare's sweep. */

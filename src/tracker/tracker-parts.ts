@@ -1,4 +1,5 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { ErpDeltaError } from '../errors/erp-delta-error.js';
 import type { KafkaAdmin, KafkaClients } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { DeltaHistory } from '../model/delta-history.js';
@@ -14,8 +15,11 @@ import type { RepIndexFields, TaskStore } from '../model/task-store.js';
  * folders for one config (cli/tracker-parts.ts) and hands it over.
  */
 export interface TrackerParts {
-  /** Opens a task's store in `dir`; `tasksInProcess` stores share the process's write buffer budget (state/state-store.ts). */
-  openStore(dir: string, options: { repIndex: RepIndexFields | undefined; tasksInProcess: number }): Promise<TaskStore>;
+  /**
+   * Opens a task's store in `dir`; `tasksInProcess` stores share the process's write buffer budget
+   * (state/state-store.ts); `onDiskFull` is told when a write finds the filesystem full.
+   */
+  openStore(dir: string, options: { repIndex: RepIndexFields | undefined; tasksInProcess: number; onDiskFull?: (error: ErpDeltaError) => void }): Promise<TaskStore>;
   /** Deletes a closed store's files: what it held comes back from the changelog. */
   wipeStore(dir: string): Promise<void>;
   /** The decoder of the CDC records, asking `registry` for the schemas of Avro ones (capture/source-decoder.ts). */

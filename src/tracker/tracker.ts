@@ -90,6 +90,13 @@ export class Tracker implements TrackerView, TrackerActions {
   private epochFeed: FollowedSourceEpochs | undefined;
   private positionReport: PositionReport | undefined;
   private probes: { atMs: number; kafka: ReadinessInputs['kafka']; registry: ReadinessInputs['registry'] } | undefined;
+  private readonly fatal = Promise.withResolvers<ErpDeltaError>();
+  private fatalError: ErpDeltaError | undefined;
+  /**
+   * Settles with an error that no retry can get past and that must stop the process: a store
+   * that found its filesystem full. `run` waits for it beside SIGTERM (cli/run-command.ts).
+   */
+  readonly failed: Promise<ErpDeltaError> = this.fatal.promise;
 
   constructor(private readonly options: TrackerOptions) {
     const { config, logger } = options;
@@ -119,7 +126,10 @@ export class Tracker implements TrackerView, TrackerActions {
       kafka: this.kafka,
       groupId: config.kafka.groupId,
       dataDir,
-      stores: parts,
+      stores: {
+        openStore: (dir, options) => parts.openStore(dir, { ...options, onDiskFull: (error) => this.failWith(error) }),
+        wipeStore: (dir) => parts.wipeStore(dir),
+      },
       dlqTopic: config.dlqTopic,
       codec,
       decoder: parts.recordDecoder(registry),
@@ -165,7 +175,7 @@ export class Tracker implements TrackerView, TrackerActions {
    */
   private async startAssignmentTable(assignment: NonNullable<TrackerConfig['assignment']>): Promise<NonNullable<TaskContext['assignment']>> {
     const { config, dataDir, logger } = this.options;
-    const table = await AssignmentTable.open(join(dataDir, 'assignments', assignment.topic));
+    const table = await AssignmentTable.open(join(dataDir, 'assignments', assignment.topic), (error) => this.failWith(error));
     this.assignmentTable = table;
     this.assignmentFeed = await AssignmentFeed.start({
       kafka: this.kafka,
@@ -523,6 +533,14 @@ export class Tracker implements TrackerView, TrackerActions {
     if (!entity) throw new ErpDeltaError('INVALID_OPTION', `"${entityName}" is not an entity of the config (${this.entityNames().join(', ')}).`);
     if (!this.admin || !this.registry) throw new ErpDeltaError('TASK_CLOSED', 'The tracker is not running.', { retriable: true });
     return this.options.parts.readDeltaHistory(this.kafka, this.admin, this.registry, entity.deltaTopic, key, { limit: DELTA_HISTORY_LIMIT, tailPerPartition: DELTA_HISTORY_TAIL });
+  }
+
+  /** The first error that must stop the process: logged once, then `failed` settles with it. */
+  private failWith(error: ErpDeltaError): void {
+    if (this.fatalError) return;
+    this.fatalError = error;
+    this.options.logger.fatal({ err: error }, 'erp-delta must stop');
+    this.fatal.resolve(error);
   }
 
   async stop(): Promise<void> {

@@ -108,6 +108,7 @@ export class Loader {
       onMarkersOnly: ({ topic, partition, offset }) => {
         if (!this.stopping) void this.commit(topic, partition, BigInt(offset));
       },
+      onRestart: (error, inMs) => logger.error({ err: error, inMs }, 'the delta consumer stopped on an error its Kafka client does not retry; it runs again shortly'),
     });
     this.started = true;
     logger.info({ target: this.options.target, group: delivery.groupId, topics }, 'loader running');

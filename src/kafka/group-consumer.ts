@@ -1,6 +1,10 @@
 import type { Consumer } from 'kafkajs';
 import type { GroupConsumer, GroupSubscription, TopicPartitionOffset } from './kafka-port.js';
 
+/** The pause before a consumer that kafkajs left stopped runs again, doubled at each crash in a row up to the most. */
+const FIRST_RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
 /** How a group consumer runs, beside what its kafkajs consumer was made with. */
 export interface GroupConsumerRun {
   /** Partitions whose batches are handled side by side. */
@@ -14,6 +18,10 @@ export interface GroupConsumerRun {
  * committed by the tracker's transaction or the loader's commitOffsets.
  */
 export class KafkajsGroupConsumer implements GroupConsumer {
+  private disconnected = false;
+  private restartDelayMs = FIRST_RESTART_DELAY_MS;
+  private restartTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly consumer: Consumer,
     private readonly runOptions: GroupConsumerRun,
@@ -22,21 +30,54 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   async run(subscription: GroupSubscription): Promise<void> {
     const { consumer } = this;
     const { onAssignment, onMarkersOnly } = subscription;
-    if (onAssignment) consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onAssignment(payload.memberAssignment, { memberId: payload.memberId }));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.restartDelayMs = FIRST_RESTART_DELAY_MS;
+      onAssignment?.(payload.memberAssignment, { memberId: payload.memberId });
+    });
     // kafkajs hands a fetch that holds only transaction markers to no eachBatch; this event still tells it.
     if (onMarkersOnly) {
       consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
         if (payload.batchSize === 0) onMarkersOnly({ topic: payload.topic, partition: payload.partition, offset: String(BigInt(payload.lastOffset) + 1n) });
       });
     }
+    // kafkajs restarts its consumer after a retriable error only. After any other (a join that a
+    // broker just restarted answers with UNKNOWN_MEMBER_ID, say) it stops for good, and the
+    // process would go on with nobody reading: so it runs again here, after a pause.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.disconnected) return;
+      const inMs = this.restartDelayMs;
+      this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS);
+      subscription.onRestart?.(payload.error, inMs);
+      clearTimeout(this.restartTimer);
+      this.restartTimer = setTimeout(() => void this.runAgain(subscription), inMs);
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: subscription.topics, fromBeginning: true });
-    await consumer.run({
+    await this.start(subscription);
+  }
+
+  private async start(subscription: GroupSubscription): Promise<void> {
+    await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.runOptions.partitionsConsumedConcurrently,
       eachBatch: (payload) => subscription.eachBatch(payload),
     });
+  }
+
+  /** A crashed consumer stopped (so that kafkajs lets it run again) and run again; a failure crashes it again, and so comes back here. */
+  private async runAgain(subscription: GroupSubscription): Promise<void> {
+    if (this.disconnected) return;
+    try {
+      await this.consumer.stop();
+      if (!this.disconnected) await this.start(subscription);
+    } catch (error) {
+      if (this.disconnected) return;
+      const inMs = this.restartDelayMs;
+      this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS);
+      subscription.onRestart?.(error instanceof Error ? error : new Error(String(error)), inMs);
+      this.restartTimer = setTimeout(() => void this.runAgain(subscription), inMs);
+    }
   }
 
   seek(position: TopicPartitionOffset): void {
@@ -48,6 +89,8 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   }
 
   async disconnect(): Promise<void> {
+    this.disconnected = true;
+    clearTimeout(this.restartTimer);
     await this.consumer.disconnect();
   }
 }

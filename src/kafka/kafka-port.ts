@@ -168,6 +168,11 @@ export interface GroupSubscription {
   onAssignment?(assignment: Readonly<Record<string, number[]>>, member: { memberId: string }): void;
   /** A fetch that held only transaction markers (no batch for eachBatch): where the partition's reading got to. */
   onMarkersOnly?(position: TopicPartitionOffset): void;
+  /**
+   * The consumer stopped on an error its client does not retry, and runs again in `inMs`: the
+   * member rejoins its group, and reading goes on from the committed offsets.
+   */
+  onRestart?(error: Error, inMs: number): void;
 }
 
 /** A member of a consumer group, reading committed records only. */

@@ -162,6 +162,7 @@ export class Tracker implements TrackerView, TrackerActions {
         });
       },
       eachBatch: (payload) => this.onBatch(payload),
+      onRestart: (error, inMs) => logger.error({ err: error, inMs }, 'the CDC consumer stopped on an error its Kafka client does not retry; it runs again shortly'),
     });
     this.metrics.lagSource = () => this.consumerLag();
     this.started = true;

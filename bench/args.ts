@@ -10,6 +10,8 @@ export interface BenchArgs {
   seed: number;
   /** Transactions run through the broker before anything is measured (bench/broker-warmup.ts). */
   warmupTransactions: number;
+  /** After the run: the data dir deleted and the tracker started again, its restore measured. */
+  restore: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -28,6 +30,8 @@ Options:
   --warmup-transactions <n>
                           transactions run through the broker before measuring, so that a
                           broker just started is measured warm (default 600; 0 skips it)
+  --restore               then delete the tracker's data dir, start it again and measure the
+                          restore from the changelogs (records/s; nothing may be emitted)
   -h, --help              show this help
 `;
 
@@ -49,6 +53,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         'data-dir': { type: 'string' },
         seed: { type: 'string' },
         'warmup-transactions': { type: 'string' },
+        restore: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -75,7 +80,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (seed > 0xffffffff) throw new UsageError(`--seed must be at most ${0xffffffff}, not ${seed}`);
   const warmupTransactions = integerFlag(values, 'warmup-transactions', 600, 0);
   if (warmupTransactions > 100_000) throw new UsageError(`--warmup-transactions must be at most 100000, not ${warmupTransactions}`);
-  return { plan, latencySeconds, latencyRate, stackDir, seed, warmupTransactions };
+  return { plan, latencySeconds, latencyRate, stackDir, seed, warmupTransactions, restore: values['restore'] === true };
 }
 
 function integerFlag(values: Record<string, unknown>, name: string, fallback: number, minimum: number): number {

@@ -12,7 +12,7 @@
  * Exit code 0 when the counts are exact and the tracker stopped cleanly, 1 otherwise, 2 for bad flags.
  */
 import './v8-flags.js';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Producer } from 'kafkajs';
@@ -173,9 +173,16 @@ async function main(): Promise<number> {
     const trackerCounters = tracker.lastLoggedCounters();
     // Measured after the stop: LevelDB has written its memtables out by then, as a restart would find them.
     const storeBytes = directoryBytes(trackerDataDir);
+
+    // 5. The restore of a lost data dir.
+    let restore: RestoreResult | undefined;
+    if (args.restore && stopped.code === 0 && endToEnd.failure === undefined) {
+      restore = await measureRestore(configPath, trackerDataDir, join(runDir, 'tracker-restore.log'), counter);
+      tracker = undefined;
+    }
     if (stopped.code === 0) rmSync(trackerDataDir, { recursive: true, force: true });
 
-    // 5. Report.
+    // 6. Report.
     const failures: string[] = [];
     if (endToEnd.failure !== undefined) failures.push(endToEnd.failure);
     if (endToEnd.emitted !== plan.expectedEmitted) failures.push(`emitted ${endToEnd.emitted} deltas, expected exactly ${plan.expectedEmitted}`);
@@ -184,8 +191,27 @@ async function main(): Promise<number> {
       failures.push(`latency phase: ${latency.sent} changes produced, ${latency.deltas} deltas seen (${latency.unmatched} not matching a change)`);
     }
     if (stopped.code !== 0) failures.push(`the tracker did not exit 0 on SIGTERM (exit code ${stopped.code}, signal ${stopped.signal}); log: ${relative(ROOT, logFile)}`);
+    if (restore?.failure !== undefined) failures.push(`restore: ${restore.failure}`);
+    else if (restore !== undefined && restore.emitted !== 0) failures.push(`restore: ${restore.emitted} deltas emitted by the restarted tracker, none expected`);
 
-    printReport({ args, machine, produceRate, produceSeconds: produced.ms / 1000, storeBytes, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures, runId, trackerCounters });
+    printReport({
+      args,
+      machine,
+      produceRate,
+      produceSeconds: produced.ms / 1000,
+      storeBytes,
+      restore,
+      ceiling,
+      warmup,
+      endToEnd,
+      cpu,
+      latency,
+      peakRssMb,
+      peakSplit,
+      failures,
+      runId,
+      trackerCounters,
+    });
     return failures.length === 0 ? 0 : 1;
   } finally {
     await tracker?.stop(10_000).catch(() => undefined);
@@ -322,6 +348,7 @@ function printReport(input: {
   produceSeconds: number;
   /** The tracker's data dir (its state stores) after it stopped. */
   storeBytes: number;
+  restore: RestoreResult | undefined;
   ceiling: CeilingResult;
   warmup: WarmupResult | undefined;
   endToEnd: EndToEnd;
@@ -333,7 +360,7 @@ function printReport(input: {
   runId: string;
   trackerCounters: Record<string, number> | undefined;
 }): void {
-  const { args, machine, produceRate, produceSeconds, storeBytes, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
+  const { args, machine, produceRate, produceSeconds, storeBytes, restore, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
   const storeMb = storeBytes / 1024 ** 2;
   const { plan } = args;
   const cpuPerMillion = cpu.trackerSeconds === undefined ? undefined : (cpu.trackerSeconds * 1_000_000) / plan.events;
@@ -361,6 +388,15 @@ function printReport(input: {
     ['peak anonymous memory (tracker)', `${formatInteger(peakSplit.anon)} MB`],
     ['  beside it: peak file-backed', `${formatInteger(peakSplit.file)} MB (mapped files: reclaimable page cache)`],
     ['  peak RSS (both, with shared)', `${formatInteger(peakRssMb)} MB`],
+    [
+      'restore of a lost data dir',
+      restore === undefined
+        ? 'n/a (no --restore)'
+        : restore.failure !== undefined
+          ? `FAILED: ${restore.failure}`
+          : `${formatInteger(restore.records)} records in ${round(restore.ms / 1000, 1)} s: ${formatInteger(restore.records / (restore.ms / 1000))} records/s; ${restore.emitted} deltas emitted`,
+    ],
+    ['  peak anonymous memory while restoring', restore === undefined ? 'n/a' : `${formatInteger(restore.peakAnonMb)} MB`],
     ['state stores on disk (after the stop)', `${formatInteger(storeMb)} MB: ${round((storeMb * 1_000_000) / plan.keys, 1)} MB per million keys`],
     ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
   ];
@@ -383,6 +419,7 @@ function printReport(input: {
     produceSeconds: round(produceSeconds, 1),
     storeMb: round(storeMb, 1),
     storeMbPerMillionKeys: round((storeMb * 1_000_000) / plan.keys, 1),
+    restore: restore ?? null,
     ceilingFetchEventsPerSecond: ceiling.fetchEventsPerSecond === undefined ? null : round(ceiling.fetchEventsPerSecond),
     ratio: ratio === null ? null : round(ratio, 3),
     trackerSeconds: endToEnd.seconds === undefined ? null : round(endToEnd.seconds, 3),
@@ -415,6 +452,47 @@ function warnIfDistStale(): void {
   const builtAt = statSync(built).mtimeMs;
   const newer = sourceFiles(join(ROOT, 'src')).filter((file) => statSync(file).mtimeMs > builtAt);
   if (newer.length > 0) progress(`WARNING: ${newer.length} file(s) in src/ are newer than dist/ (e.g. ${relative(ROOT, newer[0] as string)}): run \`npm run build\` to benchmark the current code`);
+}
+
+interface RestoreResult {
+  records: number;
+  ms: number;
+  /** Deltas that reached the delta topic during the restart: none may. */
+  emitted: number;
+  peakAnonMb: number;
+  failure?: string;
+}
+
+/**
+ * The data dir deleted, the tracker started again: the time its tasks take to restore their
+ * stores from the changelogs (its 'state stores restored' line), and the deltas it emits: none,
+ * since every CDC record was committed with its deltas.
+ */
+async function measureRestore(configPath: string, dataDir: string, logFile: string, counter: CommittedCounter): Promise<RestoreResult> {
+  rmSync(dataDir, { recursive: true, force: true });
+  const before = counter.count(BENCH_DELTA_TOPIC);
+  progress('restore: data dir deleted; starting erp-delta again');
+  const restarted = new TrackerProcess({ ...trackerCommand(configPath, dataDir), cwd: ROOT, logFile });
+  tracker = restarted;
+  try {
+    const deadline = performance.now() + 60 * 60_000;
+    for (;;) {
+      if (restarted.exitStatus !== undefined) return { records: 0, ms: 0, emitted: 0, peakAnonMb: 0, failure: `the tracker exited:\n${restarted.logTail()}` };
+      const line = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .find((text) => text.includes('"msg":"state stores restored"'));
+      if (line !== undefined) {
+        const { records, ms } = JSON.parse(line) as { records: number; ms: number };
+        progress(`restore: ${formatInteger(records)} records in ${round(ms / 1000, 1)} s; watching ${SETTLE_SECONDS} s for deltas`);
+        await sleep(SETTLE_SECONDS * 1000);
+        return { records, ms, emitted: counter.count(BENCH_DELTA_TOPIC) - before, peakAnonMb: restarted.peakSplitMb.anon };
+      }
+      if (performance.now() > deadline) return { records: 0, ms: 0, emitted: 0, peakAnonMb: 0, failure: 'no restore within an hour' };
+      await sleep(500);
+    }
+  } finally {
+    await restarted.stop();
+  }
 }
 
 /** The bytes of every file under `dir` (0 when it is gone). */

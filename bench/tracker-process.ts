@@ -56,6 +56,10 @@ export class TrackerProcess {
     this.sample();
   }
 
+  get logFile(): string {
+    return this.spec.logFile;
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }

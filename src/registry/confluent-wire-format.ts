@@ -9,6 +9,16 @@ export function isConfluentFramed(bytes: Buffer | null): boolean {
   return bytes !== null && bytes.length >= HEADER_BYTES && bytes[0] === CONFLUENT_MAGIC_BYTE;
 }
 
+/** The schema id of a value in the Confluent wire format; undefined for anything else. */
+export function schemaIdOf(value: Buffer): number | undefined {
+  return value.length >= HEADER_BYTES && value[0] === CONFLUENT_MAGIC_BYTE ? value.readInt32BE(1) : undefined;
+}
+
+/** The Avro body of a value in the Confluent wire format (after its header). */
+export function wireFormatBody(value: Buffer): Buffer {
+  return value.subarray(HEADER_BYTES);
+}
+
 export function confluentHeader(schemaId: number): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(CONFLUENT_MAGIC_BYTE, 0);

@@ -101,7 +101,8 @@ export async function restoreFromChangelogs(
           if (!deletedBefore) put.set(key, undefined);
           continue;
         }
-        const state = loadedStateOf(await codec.decode(message.value));
+        const decoded = codec.decode(message.value);
+        const state = loadedStateOf(decoded instanceof Promise ? await decoded : decoded);
         put.set(key, state);
         if ('deleted' in state) deletedJustBefore.set(id, key);
       }

@@ -24,4 +24,11 @@ describe('bench flags', () => {
       );
     }
   });
+
+  it('measures the restore of a lost data dir only when asked, and takes 10,000,000 keys', () => {
+    assert.equal(parsed([]).restore, false);
+    const scale = parsed(['--restore', '--events', '12_000_000', '--keys', '10_000_000']);
+    assert.equal(scale.restore, true);
+    assert.deepEqual([scale.plan.keys, scale.plan.events, scale.plan.expectedEmitted], [10_000_000, 12_000_000, 10_600_000]);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Issue 22: the group consumer of the Kafka port over a kafkajs consumer. Batches reach the
  * subscription as kafkajs hands them over (no copy on the tracker's hot path), offsets move only
- * when the caller says, and the two kafkajs events erp-delta needs become the subscription's calls.
+ * when the caller says, the kafkajs events erp-delta needs become the subscription's calls, and a
+ * consumer kafkajs stopped for good runs again.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -9,7 +10,7 @@ import type { Consumer, ConsumerRunConfig, EachBatchPayload } from 'kafkajs';
 import { KafkajsGroupConsumer } from '../../../src/kafka/group-consumer.js';
 import type { FetchedBatch, TopicPartitionOffset } from '../../../src/kafka/kafka-port.js';
 
-const EVENTS = { GROUP_JOIN: 'consumer.group_join', START_BATCH_PROCESS: 'consumer.start_batch_process' } as const;
+const EVENTS = { GROUP_JOIN: 'consumer.group_join', START_BATCH_PROCESS: 'consumer.start_batch_process', CRASH: 'consumer.crash' } as const;
 
 /** What the port asks of a kafkajs consumer, recorded. */
 class FakeConsumer {
@@ -39,6 +40,14 @@ class FakeConsumer {
   async run(config: ConsumerRunConfig): Promise<void> {
     this.calls.push('run');
     this.ran = config;
+  }
+
+  async stop(): Promise<void> {
+    this.calls.push('stop');
+  }
+
+  async disconnect(): Promise<void> {
+    this.calls.push('disconnect');
   }
 }
 
@@ -91,9 +100,48 @@ describe('KafkajsGroupConsumer', () => {
     assert.deepEqual(positions, [{ topic: 't', partition: 1, offset: '9007199254740994' }]);
   });
 
-  it('listens to no event the subscription does not ask for', async () => {
+  it('listens to the group joins and crashes it needs itself, and to batch starts only when asked', async () => {
     const { fake, consumer } = groupConsumer();
     await consumer.run({ topics: ['t'], eachBatch: async () => undefined });
-    assert.equal(fake.listeners.size, 0);
+    assert.deepEqual([...fake.listeners.keys()].sort(), [EVENTS.CRASH, EVENTS.GROUP_JOIN]);
+  });
+
+  it('runs again after a crash kafkajs does not restart from: 1 s later, doubling while it keeps crashing, back to 1 s once it joined', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { fake, consumer } = groupConsumer();
+    const restarts: number[] = [];
+    await consumer.run({ topics: ['t'], eachBatch: async () => undefined, onRestart: (_error, inMs) => restarts.push(inMs) });
+    const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+    fake.emit(EVENTS.CRASH, { error: new Error('retriable'), restart: true });
+    assert.deepEqual(restarts, [], 'kafkajs restarts it itself');
+    fake.emit(EVENTS.CRASH, { error: new Error('UNKNOWN_MEMBER_ID'), restart: false });
+    assert.deepEqual(restarts, [1_000]);
+    t.mock.timers.tick(999);
+    await settle();
+    assert.deepEqual(fake.calls, ['connect', 'subscribe', 'run']);
+    t.mock.timers.tick(1);
+    await settle();
+    assert.deepEqual(fake.calls, ['connect', 'subscribe', 'run', 'stop', 'run'], 'stopped, so that kafkajs lets it run again');
+
+    fake.emit(EVENTS.CRASH, { error: new Error('again'), restart: false });
+    assert.deepEqual(restarts, [1_000, 2_000]);
+    fake.emit(EVENTS.GROUP_JOIN, { memberAssignment: {}, memberId: 'm' });
+    fake.emit(EVENTS.CRASH, { error: new Error('after a join'), restart: false });
+    assert.deepEqual(restarts, [1_000, 2_000, 1_000]);
+  });
+
+  it('does not run again once disconnected', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { fake, consumer } = groupConsumer();
+    const restarts: number[] = [];
+    await consumer.run({ topics: ['t'], eachBatch: async () => undefined, onRestart: (_error, inMs) => restarts.push(inMs) });
+    fake.emit(EVENTS.CRASH, { error: new Error('crash'), restart: false });
+    await consumer.disconnect();
+    t.mock.timers.tick(60_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    fake.emit(EVENTS.CRASH, { error: new Error('while leaving'), restart: false });
+    assert.deepEqual(restarts, [1_000]);
+    assert.deepEqual(fake.calls, ['connect', 'subscribe', 'run', 'disconnect']);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
-import { confluentHeader, isConfluentFramed, WireFormatWriter } from '../../../src/registry/confluent-wire-format.js';
+import { confluentHeader, isConfluentFramed, schemaIdOf, WireFormatWriter, wireFormatBody } from '../../../src/registry/confluent-wire-format.js';
 
 const type = avro.Type.forSchema({
   type: 'record',
@@ -16,7 +16,7 @@ const header = confluentHeader(42);
 /** Reads a value back as a registry client would: the header, then the Avro binary. */
 function read(bytes: Buffer): { schemaId: number; value: unknown } {
   assert.ok(isConfluentFramed(bytes));
-  return { schemaId: bytes.readInt32BE(1), value: { ...type.fromBuffer(bytes.subarray(5)) } };
+  return { schemaId: schemaIdOf(bytes) as number, value: { ...type.fromBuffer(wireFormatBody(bytes)) } };
 }
 
 describe('wire format writer', () => {
@@ -48,5 +48,11 @@ describe('wire format writer', () => {
     const writer = new WireFormatWriter();
     assert.throws(() => writer.write(header, type, { key: 7, text: 'wrong key type' }));
     assert.deepEqual(read(writer.write(header, type, { key: 'ok', text: 'fine' })).value, { key: 'ok', text: 'fine' });
+  });
+
+  it('finds no schema id in what is not in the wire format', () => {
+    assert.equal(schemaIdOf(Buffer.from('{"code":"A"}')), undefined);
+    assert.equal(schemaIdOf(Buffer.from([0, 0, 0])), undefined);
+    assert.equal(schemaIdOf(Buffer.concat([confluentHeader(2_000_001), Buffer.from([2, 65])])), 2_000_001);
   });
 });

@@ -44,12 +44,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     // broker just restarted answers with UNKNOWN_MEMBER_ID, say) it stops for good, and the
     // process would go on with nobody reading: so it runs again here, after a pause.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart || this.disconnected) return;
-      const inMs = this.restartDelayMs;
-      this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS);
-      subscription.onRestart?.(payload.error, inMs);
-      clearTimeout(this.restartTimer);
-      this.restartTimer = setTimeout(() => void this.runAgain(subscription), inMs);
+      if (!payload.restart) this.runAgainLater(subscription, payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: subscription.topics, fromBeginning: true });
@@ -65,19 +60,21 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     });
   }
 
-  /** A crashed consumer stopped (so that kafkajs lets it run again) and run again; a failure crashes it again, and so comes back here. */
-  private async runAgain(subscription: GroupSubscription): Promise<void> {
+  /** After the pause due, the crashed consumer stopped (so that kafkajs lets it run again) and run again. */
+  private runAgainLater(subscription: GroupSubscription, error: Error): void {
     if (this.disconnected) return;
-    try {
-      await this.consumer.stop();
-      if (!this.disconnected) await this.start(subscription);
-    } catch (error) {
+    const inMs = this.restartDelayMs;
+    this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS);
+    subscription.onRestart?.(error, inMs);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
       if (this.disconnected) return;
-      const inMs = this.restartDelayMs;
-      this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS);
-      subscription.onRestart?.(error instanceof Error ? error : new Error(String(error)), inMs);
-      this.restartTimer = setTimeout(() => void this.runAgain(subscription), inMs);
-    }
+      // A run that crashes again comes back through the CRASH event; one that throws, here.
+      this.consumer
+        .stop()
+        .then(() => (this.disconnected ? undefined : this.start(subscription)))
+        .catch((failure: unknown) => this.runAgainLater(subscription, failure instanceof Error ? failure : new Error(String(failure))));
+    }, inMs);
   }
 
   seek(position: TopicPartitionOffset): void {

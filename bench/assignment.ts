@@ -21,7 +21,7 @@ import { openBenchClients } from './delta-counter.js';
 import type { BenchEvent } from './generator.js';
 import { benchKafka, keyPartitioner, recreateTopics } from './kafka.js';
 import { produceBulk, produceSteady } from './produce.js';
-import { formatInteger, formatTable, machineInfo, percentile, round } from './report.js';
+import { formatInteger, formatTable, machineInfo, newRunId, percentile, positiveFlag, round } from './report.js';
 import { ensureStack } from './stack.js';
 import { TrackerProcess } from './tracker-process.js';
 
@@ -51,18 +51,9 @@ const { values: flags } = parseArgs({
   },
 });
 
-function positive(name: string, value: string | undefined): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) {
-    process.stderr.write(`bench:assignment: --${name} must be a positive integer, not ${JSON.stringify(value)}\n`);
-    process.exit(2);
-  }
-  return parsed;
-}
-
-const customers = positive('customers', flags.customers);
-const liveCustomers = positive('live-customers', flags['live-customers']);
-const liveRate = positive('live-rate', flags['live-rate']);
+const customers = positiveFlag('bench:assignment', 'customers', flags.customers);
+const liveCustomers = positiveFlag('bench:assignment', 'live-customers', flags['live-customers']);
+const liveRate = positiveFlag('bench:assignment', 'live-rate', flags['live-rate']);
 
 function code(rep: string, index: number): string {
   return `${rep}-${String(index).padStart(6, '0')}`;
@@ -79,10 +70,7 @@ function event(rep: string, index: number, revision: number, tsMs: number): Benc
 async function main(): Promise<number> {
   const machine = machineInfo();
   const stack = await ensureStack(ROOT, resolve(flags['data-dir'] ?? '.erp-delta/stack'), progress);
-  const runId = `${new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  const runId = newRunId();
   const runDir = join(ROOT, '.erp-delta', 'bench', `assignment-${runId}`);
   const dataDir = join(runDir, 'data');
   const configPath = join(runDir, 'erp-delta-bench.yaml');

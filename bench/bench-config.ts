@@ -1,3 +1,4 @@
+import type { TopicSpec } from './kafka.js';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { parseConfig, type TrackerConfig } from '../src/config/tracker-config.js';
@@ -12,6 +13,13 @@ export const BENCH_DELTA_TOPIC = `erp-delta.${BENCH_ENTITY}`;
 export const BENCH_DLQ_TOPIC = 'erp-delta.bench.dlq';
 /** As the tracker's delta topics are co-partitioned with their CDC topic, both have this many. */
 export const BENCH_PARTITIONS = 3;
+
+/** The bench entity's topics, deleted and created again at every run so that runs are independent. */
+export const BENCH_TOPICS: readonly TopicSpec[] = [
+  { topic: BENCH_CDC_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
+  { topic: BENCH_DELTA_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
+  { topic: BENCH_DLQ_TOPIC, partitions: 1, compact: false },
+];
 
 export interface BenchConfigInput {
   bootstrap: string;

@@ -23,12 +23,12 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from 'kafkajs';
-import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, writeBenchConfig } from './bench-config.js';
+import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, BENCH_TOPICS, writeBenchConfig } from './bench-config.js';
 import { openBenchClients } from './delta-counter.js';
 import { BenchGenerator, CHANGE_RATIO_DENOMINATOR, planStream } from './generator.js';
 import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, startOffsets } from './kafka.js';
 import { produceBulk } from './produce.js';
-import { formatInteger, formatTable, machineInfo, percentile, round } from './report.js';
+import { formatInteger, formatTable, machineInfo, newRunId, percentile, positiveFlag, round } from './report.js';
 import { ensureStack } from './stack.js';
 import { TrackerProcess } from './tracker-process.js';
 
@@ -50,17 +50,8 @@ const { values: flags } = parseArgs({
   },
 });
 
-function positive(name: string, value: string | undefined): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) {
-    process.stderr.write(`bench:rebalance: --${name} must be a positive integer, not ${JSON.stringify(value)}\n`);
-    process.exit(2);
-  }
-  return parsed;
-}
-
-const keys = positive('keys', flags.keys);
-const liveRate = positive('live-rate', flags['live-rate']);
+const keys = positiveFlag('bench:rebalance', 'keys', flags.keys);
+const liveRate = positiveFlag('bench:rebalance', 'live-rate', flags['live-rate']);
 
 /** The latencies of the live changes whose deltas arrived in [fromMs, toMs), sorted. */
 function latenciesBetween(latencies: ReadonlyArray<{ arrivedAtMs: number; latencyMs: number }>, fromMs: number, toMs: number): number[] {
@@ -81,10 +72,7 @@ function logLines(logFile: string, msg: string): Array<Record<string, unknown>> 
 async function main(): Promise<number> {
   const machine = machineInfo();
   const stack = await ensureStack(ROOT, resolve(flags['data-dir'] ?? '.erp-delta/stack'), progress);
-  const runId = `${new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  const runId = newRunId();
   const runDir = join(ROOT, '.erp-delta', 'bench', `rebalance-${runId}`);
   mkdirSync(runDir, { recursive: true });
   const configPath = join(runDir, 'erp-delta-bench.yaml');
@@ -105,15 +93,7 @@ async function main(): Promise<number> {
   let a: TrackerProcess | undefined;
   let b: TrackerProcess | undefined;
   try {
-    await recreateTopics(
-      admin,
-      [
-        { topic: BENCH_CDC_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
-        { topic: BENCH_DELTA_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
-        { topic: BENCH_DLQ_TOPIC, partitions: 1, compact: false },
-      ],
-      progress,
-    );
+    await recreateTopics(admin, BENCH_TOPICS, progress);
     // The fewest events that hold a snapshot of every key and the generator's share of changes.
     const events = Math.ceil((keys * CHANGE_RATIO_DENOMINATOR) / (CHANGE_RATIO_DENOMINATOR - 1)) + 1;
     const plan = planStream(events, keys);

@@ -40,3 +40,21 @@ export function formatTable(rows: ReadonlyArray<readonly [string, string]>): str
   const rule = `${'-'.repeat(width + 2)}+${'-'.repeat(valueWidth + 2)}`;
   return [rule, ...rows.map(([label, value]) => ` ${label.padEnd(width)} | ${value}`), rule].join('\n');
 }
+
+/** A bench run's id: its start time to the second, and the bench's pid (two runs at once differ). */
+export function newRunId(): string {
+  return `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+}
+
+/** A flag's value as a positive integer, or the bench exits 2 naming the flag. */
+export function positiveFlag(bench: string, name: string, value: string | undefined): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) {
+    process.stderr.write(`${bench}: --${name} must be a positive integer, not ${JSON.stringify(value)}\n`);
+    process.exit(2);
+  }
+  return parsed;
+}

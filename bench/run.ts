@@ -17,7 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Producer } from 'kafkajs';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.js';
-import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, writeBenchConfig } from './bench-config.js';
+import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, BENCH_TOPICS, writeBenchConfig } from './bench-config.js';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { openBenchClients, type CommittedCounter } from './delta-counter.js';
 import { busyPercent, machineTicks, processCpuSeconds } from './cpu-time.js';
@@ -25,7 +25,7 @@ import { BenchGenerator } from './generator.js';
 import { warmUpBroker, type WarmupResult } from './broker-warmup.js';
 import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, startOffsets } from './kafka.js';
 import { produceBulk, produceSteady } from './produce.js';
-import { formatInteger, formatTable, machineInfo, percentile, round, type Machine } from './report.js';
+import { formatInteger, formatTable, machineInfo, newRunId, percentile, round, type Machine } from './report.js';
 import { ensureStack } from './stack.js';
 import { TrackerProcess } from './tracker-process.js';
 
@@ -85,10 +85,7 @@ async function main(): Promise<number> {
   const stack = await ensureStack(ROOT, resolve(args.stackDir), progress);
   progress(`stack ${stack.dataDir}: Kafka ${stack.bootstrap}, registry ${stack.registryUrl}`);
 
-  const runId = `${new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  const runId = newRunId();
   const runDir = join(ROOT, '.erp-delta', 'bench', runId);
   const trackerDataDir = join(runDir, 'data');
   const configPath = join(runDir, 'erp-delta-bench.yaml');
@@ -102,15 +99,7 @@ async function main(): Promise<number> {
   const clients = await openBenchClients(kafka, runId, [BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC]);
   const { admin, producer, counter } = clients;
   try {
-    await recreateTopics(
-      admin,
-      [
-        { topic: BENCH_CDC_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
-        { topic: BENCH_DELTA_TOPIC, partitions: BENCH_PARTITIONS, compact: true },
-        { topic: BENCH_DLQ_TOPIC, partitions: 1, compact: false },
-      ],
-      progress,
-    );
+    await recreateTopics(admin, BENCH_TOPICS, progress);
 
     // 1. Produce.
     const generator = new BenchGenerator({ events: plan.events, keys: plan.keys, seed: args.seed });

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isErpDeltaError } from '../errors/erp-delta-error.js';
+import { writeErrorLines } from './error-lines.js';
 import { registerStackCommands } from './stack-command.js';
 import { registerConnectorsCommands } from './connectors-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -44,8 +45,7 @@ function reportError(error: unknown): number {
     return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
   }
   if (isErpDeltaError(error)) {
-    process.stderr.write(`erp-delta: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    writeErrorLines(error);
     return error.code === 'INVALID_OPTION' || error.code === 'INVALID_CONFIG' ? EXIT_BAD_INPUT : EXIT_FAILURE;
   }
   // An unexpected failure is a bug: keep the stack trace for the report.

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { writeErrorLines } from './error-lines.js';
 import { parsePort } from './port-option.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { loadConfig } from '../config/load-config.js';
@@ -88,7 +89,7 @@ export function registerRunCommand(program: Command): void {
       // remain is not ours to wait for: a start-up cut short waiting for a CDC topic, or a restart
       // kafkajs scheduled for a consumer during a broker outage, which would reconnect it.
       await new Promise<void>((flushed) => logger.flush(() => flushed()));
-      if (typeof cause !== 'string') process.stderr.write(`erp-delta: ${cause.message}${cause.hint ? `\n  ${cause.hint}` : ''}\n`);
+      if (typeof cause !== 'string') writeErrorLines(cause);
       process.exit(typeof cause === 'string' ? 0 : 1);
     });
 }

@@ -18,6 +18,8 @@ import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { ConnectRestClient } from '../src/capture/connect-rest.js';
+import { loadConnectorFiles } from '../src/capture/connector-file.js';
+import { ensureSignalTopics } from '../src/capture/signal-topic.js';
 import { LocalStack } from '../src/stack/local-stack.js';
 import { copyOfShippedConnector } from '../test/support/connector-copy.js';
 import { TrackerProcess } from './tracker-process.js';
@@ -112,6 +114,9 @@ try {
   const connectorsDir = join(work, 'connectors');
   mkdirSync(connectorsDir);
   writeFileSync(join(connectorsDir, `${connectorName}.json`), JSON.stringify({ name: connectorName, config: connectorConfig }, null, 2));
+  // As `erp-delta connectors apply` does: on a stack where no connector was applied yet, the
+  // shipped signal and notification topics do not exist, and the broker does not create topics.
+  for (const created of await ensureSignalTopics(loadConnectorFiles(connectorsDir))) log(`created topic ${created}`);
   const loadStart = Date.now();
   await connect.putConfig(connectorName, connectorConfig);
   const groupId = `erp-delta-bench-compare-${id}`;

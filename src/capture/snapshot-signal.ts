@@ -1,6 +1,7 @@
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError } from '../errors/erp-delta-error.js';
 import { kafkaClients } from '../kafka/kafka-client.js';
+import type { KafkaAdmin } from '../kafka/kafka-port.js';
 import { cliLogger } from '../logging/logger.js';
 import { loadConnectorFiles } from './connector-file.js';
 import type { SnapshotTarget } from '../model/snapshot-target.js';
@@ -57,6 +58,24 @@ export function findSnapshotTargets(config: TrackerConfig, entityNames: readonly
 }
 
 /**
+ * The broker does not create topics on first use, and a signal sent to a topic that is missing
+ * fails deep in the Kafka client: say which topic, and that applying the connectors creates it
+ * (capture/signal-topic.ts). A full compare checks this before it is requested, so that a compare
+ * whose snapshot can never start is not left running, refusing every refresh after it.
+ */
+export async function assertSignalTopicsExist(admin: Pick<KafkaAdmin, 'listTopics'>, targets: readonly SnapshotTarget[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = targets.filter((target) => !existing.has(target.signalTopic));
+  const [first] = missing;
+  if (first === undefined) return;
+  throw new ErpDeltaError(
+    'PREREQUISITE_MISSING',
+    `The signal topic ${first.signalTopic} of connector ${first.connector} (entity ${missing.map((target) => target.entity).join(', ')}) does not exist: Debezium cannot be asked for the snapshot a full compare needs.`,
+    { hint: '`erp-delta connectors apply` creates the signal and notification topics of the connector files it applies (or create it with one partition yourself).' },
+  );
+}
+
+/**
  * Asks Debezium, through the Kafka signal channel of each connector, for an incremental snapshot
  * of the targets' tables: one signal per connector, with `id` when given (a full compare's id,
  * which Debezium's notifications about the snapshot then carry). The snapshot's op r events go
@@ -72,7 +91,11 @@ export async function sendIncrementalSnapshotSignals(config: TrackerConfig, targ
   }
   const kafka = kafkaClients(config.kafka, cliLogger());
   const admin = await kafka.connectAdmin();
-  await admin.disconnect();
+  try {
+    await assertSignalTopicsExist(admin, targets);
+  } finally {
+    await admin.disconnect();
+  }
   const producer = kafka.producer();
   await producer.connect();
   try {

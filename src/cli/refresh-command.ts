@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { tableRowEstimates } from '../capture/row-estimates.js';
-import { sendIncrementalSnapshotSignals, snapshotTargets } from '../capture/snapshot-signal.js';
+import { assertSignalTopicsExist, sendIncrementalSnapshotSignals, snapshotTargets } from '../capture/snapshot-signal.js';
 import type { SnapshotTarget } from '../model/snapshot-target.js';
 import { loadConfig } from '../config/load-config.js';
 import type { TrackerConfig } from '../config/tracker-config.js';
@@ -49,6 +49,7 @@ export function registerRefreshCommand(program: Command): void {
       const connectorsDir = resolve(flags.connectors ?? config.refresh.connectorsDir ?? projectFiles.connectorsDir);
       const targets = flags.fromSource ? compareTargets(config, flags.entity ?? [], connectorsDir) : [];
       await withControl(config, async (control, admin) => {
+        if (kind === 'compare') await assertSignalTopicsExist(admin, targets);
         const request = await control.request(admin, config, { entities: flags.entity ?? [], trigger: 'cli', kind, rowEstimates: () => tableRowEstimates(config, targets, connectorsDir) });
         process.stdout.write(`${kind === 'compare' ? 'full compare' : 'refresh'} ${request.id} requested: ${request.entities.join(', ')}\n`);
         for (const [topic, why] of Object.entries(request.estimatesUnknown ?? {})) {

@@ -147,6 +147,21 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     await test?.cleanup();
   });
 
+  it('refuses a compare whose signal topic does not exist, naming it, and leaves no compare running', async () => {
+    const missingTopic = `erp-delta.signals-missing-${id}`;
+    const connectorsDir = join(test.dataDir('connectors'), '..', `connectors-missing-${id}`);
+    mkdirSync(connectorsDir, { recursive: true });
+    writeFileSync(join(connectorsDir, `${connectorName}.json`), JSON.stringify({ name: connectorName, config: { ...connectorConfig(), 'signal.kafka.topic': missingTopic } }, null, 2));
+    const refused = await test.cli(['refresh', '--from-source', '--entity', 'products', '--connectors', connectorsDir]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`signal topic ${missingTopic.replaceAll('.', '\\.')} of connector ${connectorName} \\(entity products\\) does not exist`));
+    assert.match(refused.stderr, /erp-delta connectors apply/);
+    assert.doesNotMatch(refused.stdout, /requested/, 'nothing was requested');
+    const status = await test.cli(['refresh', 'status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal((JSON.parse(status.stdout) as { running?: unknown }).running, undefined, 'no compare left running to refuse the next refresh');
+  });
+
   it('deletes what the publication did not carry, sends what differs, and nothing for the rest', async () => {
     const [kept, deleted1, deleted2, updated, live] = codes(5) as [string, string, string, string, string];
     // The table leaves the publication for a while: what happens to it meanwhile is never captured.

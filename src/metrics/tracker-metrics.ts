@@ -94,6 +94,16 @@ export class TrackerMetrics {
     help: 'times this instance joined its consumer group: one at start, one per rebalance (a restore must not add any)',
     registers: [this.registry],
   });
+  /** Set by the tracker: the memory its running tasks' state stores hold, read when scraped. */
+  storesMemorySource: (() => number) | undefined;
+  private readonly storesMemory = new Gauge({
+    name: 'erp_delta_state_store_memory_bytes',
+    help: "memory the running tasks' state stores hold by LevelDB's own estimate (write buffers, block caches; not the index and filter blocks of open tables)",
+    registers: [this.registry],
+    collect: () => {
+      if (this.storesMemorySource) this.storesMemory.set(this.storesMemorySource());
+    },
+  });
   /** Per entity: the source time (ts_ms) of the newest change read: the capture's freshness (issue 19). */
   readonly newestSourceChangeMs = new Map<string, number>();
   private readonly sourceChangeAge = new Gauge({

@@ -36,6 +36,11 @@ export interface TaskStore {
   replayState(refreshId: string, keys: readonly string[]): Promise<Array<{ present: boolean; refreshed: boolean }>>;
   writeReplayState(refreshId: string, states: ReadonlyMap<string, { present: boolean; refreshed: boolean }>): Promise<void>;
   clearReplayState(): Promise<void>;
+  /**
+   * What the store's engine says it holds in memory now: its write buffers and block cache (for
+   * LevelDB, not the index and filter blocks of its open tables). 0 once closed.
+   */
+  memoryBytes(): number;
   close(): Promise<void>;
 }
 

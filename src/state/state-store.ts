@@ -139,6 +139,12 @@ export class StateStore implements TaskStore {
     return (await this.lookUp(keys)).map((state) => (isLoaded(state) ? state : undefined));
   }
 
+  memoryBytes(): number {
+    if (this.db.status !== 'open') return 0;
+    const bytes = Number(this.db.getProperty('leveldb.approximate-memory-usage'));
+    return Number.isFinite(bytes) ? bytes : 0;
+  }
+
   async changelogNextOffset(): Promise<string | undefined> {
     return this.db.get(CHECKPOINT_KEY);
   }

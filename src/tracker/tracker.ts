@@ -165,6 +165,7 @@ export class Tracker implements TrackerView, TrackerActions {
       onRestart: (error, inMs) => logger.error({ err: error, inMs }, 'the CDC consumer stopped on an error its Kafka client does not retry; it runs again shortly'),
     });
     this.metrics.lagSource = () => this.consumerLag();
+    this.metrics.storesMemorySource = () => tasks.running().reduce((sum, { task }) => sum + task.store.memoryBytes(), 0);
     this.started = true;
     logger.info({ entities: [...this.entitiesByTopic.values()].map((entity) => entity.name), group: config.kafka.groupId }, 'tracker running');
   }
@@ -547,6 +548,7 @@ export class Tracker implements TrackerView, TrackerActions {
   async stop(): Promise<void> {
     // A scrape after this must not reconnect the admin client (it would keep the process alive).
     this.metrics.lagSource = undefined;
+    this.metrics.storesMemorySource = undefined;
     this.started = false;
     await this.consumer?.disconnect();
     await this.tasks?.closeAll();

@@ -36,6 +36,17 @@ describe('state store (a real LevelDB)', () => {
     await store.close();
   });
 
+  it('says how much memory its write buffer holds, and nothing once closed', async () => {
+    const store = await StateStore.open(join(dir, 'memory'));
+    const before = store.memoryBytes();
+    const records = Array.from({ length: 5_000 }, (_, index) => loaded(`C${index}`, 'Stellenbosch'.repeat(10), index));
+    await store.write({ put: records, delete: [] });
+    const after = store.memoryBytes();
+    assert.ok(after - before > 5_000 * 120, `5,000 records of more than 120 bytes each are in the write buffer: ${before} -> ${after} bytes`);
+    await store.close();
+    assert.equal(store.memoryBytes(), 0);
+  });
+
   it('keeps everything across a reopen', async () => {
     const first = await StateStore.open(join(dir, 'b'));
     await first.write({ put: [loaded('K', 'X', 1)], delete: [], changelogNextOffset: '2' });

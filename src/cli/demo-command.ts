@@ -12,13 +12,14 @@ import { Loader } from '../delivery/loader.js';
 import { kafkaClients } from '../kafka/kafka-client.js';
 import type { KafkaClients } from '../kafka/kafka-port.js';
 import { TargetServer } from '../delivery/target-server.js';
-import { isErpDeltaError } from '../errors/erp-delta-error.js';
+import { type ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import { createLogger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import { StatusPage } from '../status/status-page.js';
 import type { Delta } from '../model/delta.js';
 import { stackPlaceholderValues } from './connectors-command.js';
 import { addStackDirOption, openStack } from './stack-command.js';
+import { writeErrorLines } from './error-lines.js';
 import { WatchedTracker } from './watched-tracker.js';
 
 function say(line: string): void {
@@ -94,17 +95,19 @@ export function registerDemoCommand(program: Command): void {
       say(`try it yourself: psql ${stack.component('postgres').endpoint()} -c "UPDATE customers SET city = 'Durban' WHERE code = 'C0002'"`);
       say('Ctrl-C stops the tracker and the loader; `npx erp-delta stack down` stops the stack.');
 
-      await new Promise<void>((done) => {
-        const stop = (): void => {
-          void loader
-            .stop()
-            .then(() => tracker.stop())
-            .then(() => Promise.all([target.stop(), admin.stop()]))
-            .then(() => done());
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+      // Ctrl-C, or a failure that must stop the process (a full disk: Tracker.failed), as in `run`.
+      const cause = await new Promise<string | ErpDeltaError>((done) => {
+        process.once('SIGINT', () => done('SIGINT'));
+        process.once('SIGTERM', () => done('SIGTERM'));
+        void tracker.failed.then(done);
       });
+      await loader.stop();
+      await tracker.stop();
+      await Promise.all([target.stop(), admin.stop()]);
+      if (typeof cause !== 'string') {
+        writeErrorLines(cause);
+        process.exit(1);
+      }
       // As `run` does: a consumer restart kafkajs may have scheduled must not keep the process alive.
       process.exit(0);
     });

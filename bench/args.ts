@@ -12,6 +12,8 @@ export interface BenchArgs {
   warmupTransactions: number;
   /** After the run: the data dir deleted and the tracker started again, its restore measured. */
   restore: boolean;
+  /** After the run (and the restore): a replay refresh of every key at this many records/s, measured. */
+  replayRate: number | undefined;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -32,6 +34,9 @@ Options:
                           broker just started is measured warm (default 600; 0 skips it)
   --restore               then delete the tracker's data dir, start it again and measure the
                           restore from the changelogs (records/s; nothing may be emitted)
+  --replay <r>            then start it again and run a replay refresh (\`erp-delta refresh --wait\`)
+                          paced at r records/s (refresh.maxRecordsPerSecond): its duration and
+                          memory; every key must be re-sent once
   -h, --help              show this help
 `;
 
@@ -54,6 +59,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         seed: { type: 'string' },
         'warmup-transactions': { type: 'string' },
         restore: { type: 'boolean' },
+        replay: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -80,7 +86,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (seed > 0xffffffff) throw new UsageError(`--seed must be at most ${0xffffffff}, not ${seed}`);
   const warmupTransactions = integerFlag(values, 'warmup-transactions', 600, 0);
   if (warmupTransactions > 100_000) throw new UsageError(`--warmup-transactions must be at most 100000, not ${warmupTransactions}`);
-  return { plan, latencySeconds, latencyRate, stackDir, seed, warmupTransactions, restore: values['restore'] === true };
+  const replayRate = values['replay'] === undefined ? undefined : integerFlag(values, 'replay', 0, 1);
+  return { plan, latencySeconds, latencyRate, stackDir, seed, warmupTransactions, restore: values['restore'] === true, replayRate };
 }
 
 function integerFlag(values: Record<string, unknown>, name: string, fallback: number, minimum: number): number {

@@ -23,7 +23,7 @@ import { benchKafka, keyPartitioner, recreateTopics } from './kafka.js';
 import { produceBulk, produceSteady } from './produce.js';
 import { formatInteger, formatTable, machineInfo, newRunId, percentile, positiveFlag, round } from './report.js';
 import { ensureStack } from './stack.js';
-import { TrackerProcess } from './tracker-process.js';
+import { TrackerProcess, trackerCommand } from './tracker-process.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ENTITY = 'bench_customers';
@@ -142,7 +142,7 @@ async function main(): Promise<number> {
       else latencies.push({ arrivedAtMs, latencyMs: arrivedAtMs - sentAt });
     };
     await counter.start();
-    tracker = new TrackerProcess({ command: join(ROOT, 'bin', 'erp-delta.js'), args: ['run', '--config', configPath, '--data-dir', dataDir], cwd: ROOT, logFile });
+    tracker = new TrackerProcess({ ...trackerCommand(ROOT, configPath, dataDir), cwd: ROOT, logFile });
     const loaded = customers + liveCustomers;
     while (counter.count(DELTA_TOPIC) < loaded) {
       if (tracker.exitStatus) throw new Error(`the tracker exited early:\n${tracker.logTail()}`);

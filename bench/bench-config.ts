@@ -27,6 +27,8 @@ export interface BenchConfigInput {
   /** Fresh per run, so that the tracker reads the CDC topic from the earliest offset. */
   groupId: string;
   dataDir: string;
+  /** refresh.maxRecordsPerSecond, for the bench's replay (--replay); the config's default without it. */
+  refreshRecordsPerSecond?: number;
 }
 
 /** The tracker config of a bench run, in the format of config/erp-delta.yaml. */
@@ -38,6 +40,8 @@ export function benchConfigObject(input: BenchConfigInput): Record<string, unkno
     dataDir: input.dataDir,
     // Any free port, out of the way of a tracker the developer may run on the default one.
     admin: { port: 0 },
+    // Refreshes only when the bench asks for one: a scheduled one would land in the measurement.
+    refresh: { schedule: null, ...(input.refreshRecordsPerSecond === undefined ? {} : { maxRecordsPerSecond: input.refreshRecordsPerSecond }) },
     entities: {
       [BENCH_ENTITY]: {
         topic: BENCH_CDC_TOPIC,

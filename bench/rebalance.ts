@@ -30,7 +30,7 @@ import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, start
 import { produceBulk } from './produce.js';
 import { formatInteger, formatTable, machineInfo, newRunId, percentile, positiveFlag, round } from './report.js';
 import { ensureStack } from './stack.js';
-import { TrackerProcess } from './tracker-process.js';
+import { TrackerProcess, trackerCommand } from './tracker-process.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** The stream runs this long before B starts and after each move settled, so that latency has a baseline. */
@@ -80,8 +80,7 @@ async function main(): Promise<number> {
   writeBenchConfig(configPath, { bootstrap: stack.bootstrap, registryUrl: stack.registryUrl, groupId, dataDir: join(runDir, 'data-a') });
   const instance = (name: string): TrackerProcess =>
     new TrackerProcess({
-      command: join(ROOT, 'bin', 'erp-delta.js'),
-      args: ['run', '--config', configPath, '--data-dir', join(runDir, `data-${name}`)],
+      ...trackerCommand(ROOT, configPath, join(runDir, `data-${name}`)),
       cwd: ROOT,
       logFile: join(runDir, `tracker-${name}.log`),
     });

@@ -12,9 +12,11 @@
  * Exit code 0 when the counts are exact and the tracker stopped cleanly, 1 otherwise, 2 for bad flags.
  */
 import './v8-flags.js';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { Admin, Producer } from 'kafkajs';
 import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.js';
 import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, BENCH_TOPICS, writeBenchConfig } from './bench-config.js';
@@ -27,7 +29,7 @@ import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, start
 import { produceBulk, produceSteady } from './produce.js';
 import { formatInteger, formatTable, machineInfo, newRunId, percentile, round, type Machine } from './report.js';
 import { ensureStack } from './stack.js';
-import { TrackerProcess } from './tracker-process.js';
+import { TrackerProcess, trackerCommand } from './tracker-process.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Seconds without any progress (deltas or committed offsets) before the tracker is declared stalled. */
@@ -92,7 +94,7 @@ async function main(): Promise<number> {
   const logFile = join(runDir, 'tracker.log');
   mkdirSync(runDir, { recursive: true });
   const trackerGroup = `erp-delta-bench-${runId}`;
-  writeBenchConfig(configPath, { bootstrap: stack.bootstrap, registryUrl: stack.registryUrl, groupId: trackerGroup, dataDir: trackerDataDir });
+  writeBenchConfig(configPath, { bootstrap: stack.bootstrap, registryUrl: stack.registryUrl, groupId: trackerGroup, dataDir: trackerDataDir, refreshRecordsPerSecond: args.replayRate });
   progress(`run ${runId}: config ${relative(ROOT, configPath)}, tracker log ${relative(ROOT, logFile)}`);
 
   const kafka = benchKafka(stack.bootstrap, 'erp-delta-bench');
@@ -141,7 +143,7 @@ async function main(): Promise<number> {
 
     // 3. erp-delta end to end.
     const ticksAtStart = machineTicks();
-    tracker = new TrackerProcess({ ...trackerCommand(configPath, trackerDataDir), cwd: ROOT, logFile });
+    tracker = new TrackerProcess({ ...trackerCommand(ROOT, configPath, trackerDataDir), cwd: ROOT, logFile });
     progress(`erp-delta: started (pid ${tracker.pid}); waiting for a lag of 0 on ${BENCH_CDC_TOPIC}, then counting the deltas`);
     const catchUp = await awaitCatchUp(tracker, admin, trackerGroup, cdcEnds, cdcStarts);
     if (catchUp.seconds !== undefined) progress(`erp-delta: caught up in ${round(catchUp.seconds, 2)} s; counting the committed deltas`);
@@ -169,9 +171,16 @@ async function main(): Promise<number> {
       restore = await measureRestore(configPath, trackerDataDir, join(runDir, 'tracker-restore.log'), counter);
       tracker = undefined;
     }
+
+    // 6. A replay refresh of every key, on the store the run (or the restore) left.
+    let replay: ReplayResult | undefined;
+    if (args.replayRate !== undefined && stopped.code === 0 && endToEnd.failure === undefined && restore?.failure === undefined) {
+      replay = await measureReplay(configPath, trackerDataDir, join(runDir, 'tracker-replay.log'), counter, args.replayRate);
+      tracker = undefined;
+    }
     if (stopped.code === 0) rmSync(trackerDataDir, { recursive: true, force: true });
 
-    // 6. Report.
+    // 7. Report.
     const failures: string[] = [];
     if (endToEnd.failure !== undefined) failures.push(endToEnd.failure);
     if (endToEnd.emitted !== plan.expectedEmitted) failures.push(`emitted ${endToEnd.emitted} deltas, expected exactly ${plan.expectedEmitted}`);
@@ -182,6 +191,9 @@ async function main(): Promise<number> {
     if (stopped.code !== 0) failures.push(`the tracker did not exit 0 on SIGTERM (exit code ${stopped.code}, signal ${stopped.signal}); log: ${relative(ROOT, logFile)}`);
     if (restore?.failure !== undefined) failures.push(`restore: ${restore.failure}`);
     else if (restore !== undefined && restore.emitted !== 0) failures.push(`restore: ${restore.emitted} deltas emitted by the restarted tracker, none expected`);
+    // The generator deletes nothing: a replay re-sends every key once, as an UPSERT with reason REFRESH.
+    if (replay?.failure !== undefined) failures.push(`replay: ${replay.failure}`);
+    else if (replay !== undefined && replay.emitted !== plan.keys) failures.push(`replay: ${replay.emitted} deltas emitted, expected one per key: ${plan.keys}`);
 
     printReport({
       args,
@@ -190,6 +202,7 @@ async function main(): Promise<number> {
       produceSeconds: produced.ms / 1000,
       storeBytes,
       restore,
+      replay,
       ceiling,
       warmup,
       endToEnd,
@@ -206,18 +219,6 @@ async function main(): Promise<number> {
     await tracker?.stop(10_000).catch(() => undefined);
     await clients.close();
   }
-}
-
-/** `node bin/erp-delta.js run ...`, or ERP_DELTA_BENCH_TRACKER's command (for developing the bench) with the same arguments. */
-function trackerCommand(configPath: string, dataDir: string): { command: string; args: string[] } {
-  const args = ['run', '--config', configPath, '--data-dir', dataDir];
-  const override = process.env['ERP_DELTA_BENCH_TRACKER']?.trim();
-  if (override) {
-    const [command, ...prefix] = override.split(/\s+/);
-    return { command: command as string, args: [...prefix, ...args] };
-  }
-  // The bin itself, as `npx erp-delta` runs it: its #! line carries the V8 flags users get.
-  return { command: join(ROOT, 'bin', 'erp-delta.js'), args };
 }
 
 /**
@@ -338,6 +339,7 @@ function printReport(input: {
   /** The tracker's data dir (its state stores) after it stopped. */
   storeBytes: number;
   restore: RestoreResult | undefined;
+  replay: ReplayResult | undefined;
   ceiling: CeilingResult;
   warmup: WarmupResult | undefined;
   endToEnd: EndToEnd;
@@ -349,7 +351,7 @@ function printReport(input: {
   runId: string;
   trackerCounters: Record<string, number> | undefined;
 }): void {
-  const { args, machine, produceRate, produceSeconds, storeBytes, restore, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
+  const { args, machine, produceRate, produceSeconds, storeBytes, restore, replay, ceiling, warmup, endToEnd, cpu, latency, peakRssMb, peakSplit, failures } = input;
   const storeMb = storeBytes / 1024 ** 2;
   const { plan } = args;
   const cpuPerMillion = cpu.trackerSeconds === undefined ? undefined : (cpu.trackerSeconds * 1_000_000) / plan.events;
@@ -386,6 +388,15 @@ function printReport(input: {
           : `${formatInteger(restore.records)} records in ${round(restore.ms / 1000, 1)} s: ${formatInteger(restore.records / (restore.ms / 1000))} records/s; ${restore.emitted} deltas emitted`,
     ],
     ['  peak anonymous memory while restoring', restore === undefined ? 'n/a' : `${formatInteger(restore.peakAnonMb)} MB`],
+    [
+      'replay refresh of every key',
+      replay === undefined
+        ? 'n/a (no --replay)'
+        : replay.failure !== undefined
+          ? `FAILED: ${replay.failure}`
+          : `${formatInteger(replay.replayed)} CDC records in ${round(replay.ms / 1000, 1)} s: ${formatInteger(replay.replayed / (replay.ms / 1000))} records/s (pace ${formatInteger(replay.rate)}/s); ${formatInteger(replay.emitted)} deltas`,
+    ],
+    ['  peak anonymous memory while replaying', replay === undefined ? 'n/a' : `${formatInteger(replay.peakAnonMb)} MB (file-backed ${formatInteger(replay.peakFileMb)} MB)`],
     ['state stores on disk (after the stop)', `${formatInteger(storeMb)} MB: ${round((storeMb * 1_000_000) / plan.keys, 1)} MB per million keys`],
     ['machine', `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB RAM`],
   ];
@@ -409,6 +420,7 @@ function printReport(input: {
     storeMb: round(storeMb, 1),
     storeMbPerMillionKeys: round((storeMb * 1_000_000) / plan.keys, 1),
     restore: restore ?? null,
+    replay: replay ?? null,
     ceilingFetchEventsPerSecond: ceiling.fetchEventsPerSecond === undefined ? null : round(ceiling.fetchEventsPerSecond),
     ratio: ratio === null ? null : round(ratio, 3),
     trackerSeconds: endToEnd.seconds === undefined ? null : round(endToEnd.seconds, 3),
@@ -461,7 +473,7 @@ async function measureRestore(configPath: string, dataDir: string, logFile: stri
   rmSync(dataDir, { recursive: true, force: true });
   const before = counter.count(BENCH_DELTA_TOPIC);
   progress('restore: data dir deleted; starting erp-delta again');
-  const restarted = new TrackerProcess({ ...trackerCommand(configPath, dataDir), cwd: ROOT, logFile });
+  const restarted = new TrackerProcess({ ...trackerCommand(ROOT, configPath, dataDir), cwd: ROOT, logFile });
   tracker = restarted;
   try {
     const deadline = performance.now() + 60 * 60_000;
@@ -479,6 +491,59 @@ async function measureRestore(configPath: string, dataDir: string, logFile: stri
       if (performance.now() > deadline) return { records: 0, ms: 0, emitted: 0, peakAnonMb: 0, failure: 'no restore within an hour' };
       await sleep(500);
     }
+  } finally {
+    await restarted.stop();
+  }
+}
+
+interface ReplayResult {
+  /** The pace asked for: refresh.maxRecordsPerSecond. */
+  rate: number;
+  /** From the request to its completion, as `refresh --wait` saw them. */
+  ms: number;
+  /** CDC records replayed: every record the compacted topic still holds, superseded ones too. */
+  replayed: number;
+  /** Deltas that reached the delta topic meanwhile: one per key. */
+  emitted: number;
+  peakAnonMb: number;
+  peakFileMb: number;
+  failure?: string;
+}
+
+/**
+ * The tracker started again on its store, then `erp-delta refresh --wait` (issue 23 part 4): the
+ * replay's duration at the configured pace and the tracker's memory while every key of every
+ * partition goes through it.
+ */
+async function measureReplay(configPath: string, dataDir: string, logFile: string, counter: CommittedCounter, rate: number): Promise<ReplayResult> {
+  const before = counter.count(BENCH_DELTA_TOPIC);
+  progress(`replay: starting erp-delta again, then a replay refresh at ${formatInteger(rate)} records/s`);
+  const restarted = new TrackerProcess({ ...trackerCommand(ROOT, configPath, dataDir), cwd: ROOT, logFile });
+  tracker = restarted;
+  const failed = (failure: string): ReplayResult => ({ rate, ms: 0, replayed: 0, emitted: 0, peakAnonMb: 0, peakFileMb: 0, failure });
+  try {
+    const deadline = performance.now() + 10 * 60_000;
+    while (!readFileSync(logFile, 'utf8').includes('"msg":"tasks ready"')) {
+      const exit = restarted.exitStatus;
+      if (exit !== undefined) return failed(`the tracker exited (exit code ${exit.code}, signal ${exit.signal}):\n${restarted.logTail()}`);
+      if (performance.now() > deadline) return failed('its tasks were not ready within ten minutes');
+      await sleep(500);
+    }
+    const startedAt = performance.now();
+    // Asynchronous: the memory sampling and the delta counter run in this process meanwhile.
+    const cli = await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'erp-delta.js'), 'refresh', '--config', configPath, '--wait'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }).catch(
+      (error: { code?: number; stderr?: string }) => ({ failure: `\`erp-delta refresh --wait\` exited ${error.code}:\n${error.stderr ?? ''}` }),
+    );
+    const ms = performance.now() - startedAt;
+    if ('failure' in cli) return failed(cli.failure);
+    const last = cli.stderr.trim().split('\n').at(-1) ?? '';
+    // `refresh --wait`'s last line: "refresh <id>: 100.0% (<replayed>/<total> replayed, <emitted> emitted)".
+    const replayed = /\((\d+)\/\d+ replayed/.exec(last)?.[1];
+    if (replayed === undefined) return failed(`\`erp-delta refresh --wait\` ended without its totals: ${last}`);
+    progress(`replay: completed in ${round(ms / 1000, 1)} s (${last}); watching ${SETTLE_SECONDS} s for late deltas`);
+    await sleep(SETTLE_SECONDS * 1000);
+    const peak = restarted.peakSplitMb;
+    return { rate, ms, replayed: Number(replayed), emitted: counter.count(BENCH_DELTA_TOPIC) - before, peakAnonMb: peak.anon, peakFileMb: peak.file };
   } finally {
     await restarted.stop();
   }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface TrackerCommand {
   command: string;
@@ -11,6 +12,21 @@ export interface TrackerCommand {
 export interface TrackerExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+}
+
+/**
+ * `erp-delta run --config C --data-dir D` as the bin runs it (its launcher gives it the V8 and
+ * malloc settings users get), or with ERP_DELTA_BENCH_TRACKER's command instead of the bin (for
+ * developing the benches, e.g. `node --cpu-prof .../bin/erp-delta.js`, or the Kafka Streams peer).
+ */
+export function trackerCommand(root: string, configPath: string, dataDir: string): { command: string; args: string[] } {
+  const args = ['run', '--config', configPath, '--data-dir', dataDir];
+  const override = process.env['ERP_DELTA_BENCH_TRACKER']?.trim();
+  if (override) {
+    const [command, ...prefix] = override.split(/\s+/);
+    return { command: command as string, args: [...prefix, ...args] };
+  }
+  return { command: join(root, 'bin', 'erp-delta.js'), args };
 }
 
 /**

@@ -31,4 +31,16 @@ describe('bench flags', () => {
     assert.equal(scale.restore, true);
     assert.deepEqual([scale.plan.keys, scale.plan.events, scale.plan.expectedEmitted], [10_000_000, 12_000_000, 10_600_000]);
   });
+
+  it('runs a replay refresh only when asked, at the rate given', () => {
+    assert.equal(parsed([]).replayRate, undefined);
+    assert.equal(parsed(['--replay', '100_000']).replayRate, 100_000);
+    for (const value of ['0', 'fast', '-5']) {
+      assert.throws(
+        () => parseBenchArgs(['--replay', value], {}),
+        (error: unknown) => error instanceof UsageError && /--replay/.test(error.message),
+        value,
+      );
+    }
+  });
 });

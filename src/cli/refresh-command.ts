@@ -12,7 +12,7 @@ import type { KafkaAdmin } from '../kafka/kafka-port.js';
 import { cliLogger } from '../logging/logger.js';
 import { projectFiles } from '../project-files.js';
 import { RefreshControl } from '../refresh/refresh-control.js';
-import { compareBar, describeEntityCompare, refreshStatus, type RefreshStatus } from '../refresh/refresh-status.js';
+import { compareBar, describeEntityCompare, refreshStatus, replayProgress, type RefreshStatus } from '../refresh/refresh-status.js';
 
 interface RefreshFlags {
   config?: string;
@@ -119,14 +119,14 @@ async function waitForCompletion(control: RefreshControl, id: string): Promise<v
     const request = control.board.request(id);
     if (!request) throw new ErpDeltaError('REFRESH_REFUSED', `Refresh ${id} is no longer on the refresh topic.`);
     const status = refreshStatus(control.board, undefined, Date.now(), id);
-    const { replayed, total, emitted, reconciled } = status.running?.totals ?? status.last?.totals ?? { replayed: 0, total: 0, emitted: 0, reconciled: 0 };
+    const totals = status.running?.totals ?? status.last?.totals ?? { replayed: 0, total: 0, emitted: 0, reconciled: 0 };
+    const { emitted, reconciled } = totals;
     const compare = request.kind === 'compare';
     // A compare's progress is its snapshot rows compared against the tables' row estimates, then
     // the keys of its window marked and the unseen ones deleted (compareBar).
     const summary = status.running ?? status.last;
     const bar = compare && summary ? compareBar(summary) : undefined;
-    const ratio = request.status === 'completed' ? 1 : bar ? bar.ratio : total === 0 ? 0 : replayed / total;
-    const what = bar ? bar.text : `${replayed}/${total} replayed, ${emitted} emitted`;
+    const { ratio, text: what } = bar ? { ratio: request.status === 'completed' ? 1 : bar.ratio, text: bar.text } : replayProgress(totals, request.status === 'completed');
     if (tty) {
       const width = 30;
       const filled = Math.round(ratio * width);
@@ -138,10 +138,9 @@ async function waitForCompletion(control: RefreshControl, id: string): Promise<v
     if (request.status === 'completed') {
       if (tty) process.stderr.write('\n');
       const seconds = Math.round(((request.completedAtMs ?? Date.now()) - request.requestedAtMs) / 1000);
-      const totals = summary?.totals;
       process.stdout.write(
         compare
-          ? `full compare ${id} completed in ${seconds} s: ${totals?.compared ?? 0} rows compared, ${totals?.changed ?? 0} that differed sent (CHANGE), ${reconciled} loaded keys the ERP no longer holds deleted (RECONCILE)\n`
+          ? `full compare ${id} completed in ${seconds} s: ${totals.compared ?? 0} rows compared, ${totals.changed ?? 0} that differed sent (CHANGE), ${reconciled} loaded keys the ERP no longer holds deleted (RECONCILE)\n`
           : `refresh ${id} completed in ${seconds} s: ${emitted} deltas\n`,
       );
       return;
@@ -159,7 +158,7 @@ function describeStatus(status: RefreshStatus): string {
       lines.push(
         entity.compare
           ? `  ${entity.entity.padEnd(14)} ${describeEntityCompare(entity.compare)}`
-          : `  ${entity.entity.padEnd(14)} ${entity.replayed}/${entity.total} replayed, ${entity.emitted} emitted, ${entity.reconciled} reconciled, ${entity.recordsPerSecond} records/s${eta}${entity.done ? ', done' : ''}`,
+          : `  ${entity.entity.padEnd(14)} ${entity.replayed}/${entity.total} replayed, ${entity.emitted} emitted, ${entity.reconciled} reconciled${entity.reconcileChecked === undefined || entity.done ? '' : ` (reconciling: ${entity.reconcileChecked} loaded keys checked)`}, ${entity.recordsPerSecond} records/s${eta}${entity.done ? ', done' : ''}`,
       );
     }
   };

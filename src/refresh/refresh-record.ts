@@ -69,6 +69,12 @@ export interface RefreshProgress {
   emitted: number;
   reconciled: number;
   /**
+   * A replay's, once its range is replayed: the loaded keys its reconcile has checked so far
+   * (every loaded key is, page by page; those the replay did not see are deleted). Absent
+   * before the reconcile starts, and in progress written before it was counted.
+   */
+  reconcileChecked?: number | undefined;
+  /**
    * A compare's: the snapshot rows (op r) the task processed since the compare began, which the
    * live path compared with what was loaded, and how many of them differed (CHANGE deltas).
    * Absent in progress written before they were counted.

@@ -180,6 +180,8 @@ export class RefreshRunner {
       }
     }
     progress.replayed = progress.total;
+    progress.reconcileChecked = 0;
+    await report(true);
 
     const pages = { iterator: undefined as ReturnType<RefreshedTask['store']['recordPages']> | undefined };
     try {
@@ -194,6 +196,10 @@ export class RefreshRunner {
         );
         if (result.checked === 0) break;
         progress.reconciled += result.deleted;
+        // At 3,000,000 keys a task's reconcile took about a minute, which without this looked
+        // like a refresh stuck just short of its end.
+        progress.reconcileChecked = (progress.reconcileChecked ?? 0) + result.checked;
+        await report();
       }
     } finally {
       await pages.iterator?.close().catch(() => undefined);

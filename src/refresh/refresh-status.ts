@@ -9,6 +9,11 @@ export interface EntityRefreshStatus {
   total: number;
   emitted: number;
   reconciled: number;
+  /**
+   * A replay's loaded keys checked by the reconcile that follows it (its tasks', summed); absent
+   * until a task of the entity has replayed its whole range.
+   */
+  reconcileChecked?: number | undefined;
   /** Replayed records per second since the entity's first task started. */
   recordsPerSecond: number;
   etaSeconds: number | null;
@@ -28,7 +33,7 @@ export interface RefreshSummary {
   requestedAt: string;
   completedAt?: string | undefined;
   /** A compare's also: snapshot rows compared, and those that differed. */
-  totals: { replayed: number; total: number; emitted: number; reconciled: number; compared?: number; changed?: number };
+  totals: { replayed: number; total: number; emitted: number; reconciled: number; reconcileChecked?: number; compared?: number; changed?: number };
   entities: EntityRefreshStatus[];
 }
 
@@ -71,12 +76,14 @@ function summarize(board: RefreshBoard, request: RefreshRequest, config: Tracker
     const seconds = Math.max(0.001, ((request.status === 'completed' ? (request.completedAtMs ?? nowMs) : nowMs) - startedAtMs) / 1000);
     const recordsPerSecond = Math.round(replayed / seconds);
     const reconciled = reports.reduce((sum, report) => sum + (report?.reconciled ?? 0), 0);
+    const reconciling = reports.filter((report) => report?.reconcileChecked !== undefined);
     return {
       entity,
       replayed,
       total,
       emitted: reports.reduce((sum, report) => sum + (report?.emitted ?? 0), 0),
       reconciled,
+      ...(request.kind !== 'compare' && reconciling.length > 0 ? { reconcileChecked: reconciling.reduce((sum, report) => sum + (report?.reconcileChecked ?? 0), 0) } : {}),
       recordsPerSecond,
       etaSeconds: done ? 0 : recordsPerSecond > 0 ? Math.round((total - replayed) / recordsPerSecond) : null,
       done,
@@ -95,6 +102,7 @@ function summarize(board: RefreshBoard, request: RefreshRequest, config: Tracker
       total: sum((entity) => entity.total),
       emitted: sum((entity) => entity.emitted),
       reconciled: sum((entity) => entity.reconciled),
+      ...(entities.some((entity) => entity.reconcileChecked !== undefined) ? { reconcileChecked: sum((entity) => entity.reconcileChecked ?? 0) } : {}),
       ...(request.kind === 'compare' ? { compared: sum((entity) => entity.compare?.compared ?? 0), changed: sum((entity) => entity.compare?.changed ?? 0) } : {}),
     },
     entities,
@@ -167,4 +175,16 @@ export function compareBar(summary: RefreshSummary): { ratio: number; text: stri
   const rows = estimated ? `${compared}/${estimate} rows compared` : `${compared} rows compared (estimate unknown)`;
   const ratio = estimated ? (estimate === 0 ? 0 : Math.min(0.99, compared / estimate)) : (compares.length - reading.length) / compares.length;
   return { ratio, text: `${rows}, ${changed} changed, ${deleted} deleted, ${rate} rows/s${eta}` };
+}
+
+/**
+ * A replay's progress in words and as a ratio, for `refresh --wait`: records replayed, then the
+ * reconcile's loaded keys checked. Below 1 until the refresh has completed: a replay whose range
+ * is through still has its reconcile to run, which at millions of keys takes a minute or more.
+ */
+export function replayProgress(totals: RefreshSummary['totals'], completed: boolean): { ratio: number; text: string } {
+  const { replayed, total, emitted, reconciled, reconcileChecked } = totals;
+  const reconciling = !completed && reconcileChecked !== undefined ? `; reconciling: ${reconcileChecked} loaded keys checked, ${reconciled} deleted` : '';
+  const ratio = completed ? 1 : total === 0 ? 0 : Math.min(replayed / total, 0.999);
+  return { ratio, text: `${replayed}/${total} replayed, ${emitted} emitted${reconciling}` };
 }

@@ -1,6 +1,6 @@
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { tableRowEstimates } from '../capture/row-estimates.js';
-import { findSnapshotTargets, sendIncrementalSnapshotSignals } from '../capture/snapshot-signal.js';
+import { assertSignalTopicsExist, findSnapshotTargets, sendIncrementalSnapshotSignals } from '../capture/snapshot-signal.js';
 import { SourceDecoder } from '../capture/source-decoder.js';
 import { SourceEpochFeed } from '../capture/source-epochs.js';
 import { readDeltaHistory } from '../state/delta-history.js';
@@ -18,6 +18,7 @@ export function trackerParts(config: TrackerConfig): TrackerParts {
     recordDecoder: (registry) => new SourceDecoder(registry),
     followSourceEpochs: (kafka, topic, logger) => SourceEpochFeed.start(kafka, topic, logger),
     findSnapshotTargets: (entityNames, connectorsDir) => findSnapshotTargets(config, entityNames, connectorsDir),
+    checkSignalTopics: assertSignalTopicsExist,
     sendSnapshotSignals: (targets, refreshId) => sendIncrementalSnapshotSignals(config, targets, refreshId),
     tableRowEstimates: (targets) => tableRowEstimates(config, targets),
     readDeltaHistory,

@@ -28,6 +28,8 @@ export interface TrackerParts {
   followSourceEpochs(kafka: KafkaClients, topic: string, logger: Logger): Promise<FollowedSourceEpochs>;
   /** The snapshot targets of the entities that have one, and the entities that have none (capture/snapshot-signal.ts). */
   findSnapshotTargets(entityNames: readonly string[], connectorsDir: string): { found: SnapshotTarget[]; missing: string[] };
+  /** Throws PREREQUISITE_MISSING naming a target whose signal topic does not exist: checked before a compare is requested. */
+  checkSignalTopics(admin: KafkaAdmin, targets: readonly SnapshotTarget[]): Promise<void>;
   /** Asks the targets' connectors for an incremental snapshot, for the full compare `refreshId`. */
   sendSnapshotSignals(targets: readonly SnapshotTarget[], refreshId: string): Promise<unknown>;
   /** The row estimates of the targets' tables; never throws (capture/row-estimates.ts). */

@@ -239,6 +239,8 @@ export class Tracker implements TrackerView, TrackerActions {
       await control.caughtUp();
       if (control.board.request(run.id)) return;
       const targets = this.snapshotWatch?.targets.filter((target) => run.entities.includes(target.entity)) ?? [];
+      // Before the request: a compare whose snapshot cannot be asked for would stay running and refuse every refresh after it.
+      if (run.kind === 'compare') await parts.checkSignalTopics(this.admin, targets);
       const request = await control.request(this.admin, config, {
         trigger: `schedule ${due.toISOString()}`,
         id: run.id,

@@ -147,11 +147,17 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     await test?.cleanup();
   });
 
-  it('refuses a compare whose signal topic does not exist, naming it, and leaves no compare running', async () => {
-    const missingTopic = `erp-delta.signals-missing-${id}`;
+  const missingTopic = `erp-delta.signals-missing-${id}`;
+  /** A connectors dir whose connector for the test's table names a signal topic that does not exist. */
+  function connectorsWithoutSignalTopic(): string {
     const connectorsDir = join(test.dataDir('connectors'), '..', `connectors-missing-${id}`);
     mkdirSync(connectorsDir, { recursive: true });
     writeFileSync(join(connectorsDir, `${connectorName}.json`), JSON.stringify({ name: connectorName, config: { ...connectorConfig(), 'signal.kafka.topic': missingTopic } }, null, 2));
+    return connectorsDir;
+  }
+
+  it('refuses a compare whose signal topic does not exist, naming it, and leaves no compare running', async () => {
+    const connectorsDir = connectorsWithoutSignalTopic();
     const refused = await test.cli(['refresh', '--from-source', '--entity', 'products', '--connectors', connectorsDir]);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`signal topic ${missingTopic.replaceAll('.', '\\.')} of connector ${connectorName} \\(entity products\\) does not exist`));
@@ -278,6 +284,27 @@ describe('refresh --from-source: a full compare with the ERP', () => {
         ?.map((state) => state.split(' ').slice(0, 2).join(' ')),
       ['UPSERT REFRESH', 'DELETE RECONCILE'],
     );
+  });
+
+  it('does not request a scheduled compare whose signal topic does not exist, and logs why', async () => {
+    await tracker?.stop();
+    const original = readFileSync(test.configPath, 'utf8');
+    const config = parseYaml(original) as { refresh: Record<string, unknown> };
+    config.refresh['schedule'] = { cron: '*/5 * * * * *', timeZone: 'UTC', kinds: ['compare'], entities: { customers: [], stock_levels: [] } };
+    config.refresh['connectorsDir'] = connectorsWithoutSignalTopic();
+    writeFileSync(test.configPath, stringifyYaml(config));
+    try {
+      tracker = test.start();
+      const refused = await tracker.waitForLog((line) => line.msg === 'scheduled refresh not started', 30_000);
+      assert.match(JSON.stringify(refused['err']), new RegExp(`signal topic ${missingTopic.replaceAll('.', '\\.')} of connector ${connectorName} \\(entity products\\) does not exist`));
+      const status = await test.cli(['refresh', 'status', '--json']);
+      assert.equal(status.code, 0, status.stderr);
+      assert.equal((JSON.parse(status.stdout) as { running?: unknown }).running, undefined, 'no compare left running to refuse the next refresh');
+    } finally {
+      await tracker?.stop();
+      tracker = undefined;
+      writeFileSync(test.configPath, original);
+    }
   });
 
   /** The last completed refresh, which must be a compare, as `refresh status --json` shows it. */

@@ -18,7 +18,7 @@
  *      JSON line. Exit code 0 when every count is exact.
  */
 import './v8-flags.js';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,14 +59,6 @@ function latenciesBetween(latencies: ReadonlyArray<{ arrivedAtMs: number; latenc
     .filter((entry) => entry.arrivedAtMs >= fromMs && entry.arrivedAtMs < toMs)
     .map((entry) => entry.latencyMs)
     .sort((a, b) => a - b);
-}
-
-/** The `msg` lines of a tracker's log file, parsed. */
-function logLines(logFile: string, msg: string): Array<Record<string, unknown>> {
-  return readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((line) => line.includes(`"msg":"${msg}"`))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 async function main(): Promise<number> {
@@ -168,30 +160,30 @@ async function main(): Promise<number> {
     const joinAtMs = Date.now();
     b = instance('b');
     progress('instance b started on an empty data dir');
-    const bReady = await waitForLog(b, 'tasks ready', PHASE_TIMEOUT_MS);
+    const bReady = await b.waitForLog('tasks ready', PHASE_TIMEOUT_MS);
     const bReadyAtMs = Number(bReady['time']);
     await caughtUp('after B joined');
     progress(`instance b ready after ${round((bReadyAtMs - joinAtMs) / 1000, 1)} s (tasks ${JSON.stringify(bReady['tasks'])})`);
     await sleep(QUIET_SECONDS * 1000);
-    const bRestored = logLines(join(runDir, 'tracker-b.log'), 'state stores restored');
+    const bRestored = b.logLines('state stores restored');
 
     // 4. B leaves.
     const leaveAtMs = Date.now();
-    const aLinesBefore = logLines(join(runDir, 'tracker-a.log'), 'tasks ready').length;
+    const aLinesBefore = a.logLines('tasks ready').length;
     const bStopped = await b.stop();
     const bPeak = b.peakSplitMb;
     b = undefined;
     let aReadyAgain: Record<string, unknown> | undefined;
     const leaveDeadline = Date.now() + PHASE_TIMEOUT_MS;
     while (!aReadyAgain && Date.now() < leaveDeadline) {
-      aReadyAgain = logLines(join(runDir, 'tracker-a.log'), 'tasks ready')[aLinesBefore];
+      aReadyAgain = a.logLines('tasks ready')[aLinesBefore];
       await sleep(200);
     }
     if (!aReadyAgain) throw new Error('instance a did not take the partitions back');
     const aBackAtMs = Number(aReadyAgain['time']);
     await caughtUp('after B left');
     progress(`instance a took the partitions back after ${round((aBackAtMs - leaveAtMs) / 1000, 1)} s`);
-    const aRestoredAfter = logLines(join(runDir, 'tracker-a.log'), 'state stores restored').at(-1);
+    const aRestoredAfter = a.logLines('state stores restored').at(-1);
     await sleep(QUIET_SECONDS * 1000);
 
     // 5. The stream stops; every change's delta arrives.
@@ -259,18 +251,6 @@ async function main(): Promise<number> {
     await b?.stop(10_000).catch(() => undefined);
     await a?.stop(10_000).catch(() => undefined);
     await clients.close();
-  }
-}
-
-/** The first line of `tracker`'s log with this msg, once it is there. */
-async function waitForLog(tracker: TrackerProcess, msg: string, timeoutMs: number): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (tracker.exitStatus) throw new Error(`the tracker exited before logging "${msg}":\n${tracker.logTail()}`);
-    const line = logLines(tracker.logFile, msg)[0];
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`no "${msg}" within ${timeoutMs} ms`);
-    await sleep(200);
   }
 }
 

@@ -13,7 +13,7 @@
  */
 import './v8-flags.js';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -476,21 +476,12 @@ async function measureRestore(configPath: string, dataDir: string, logFile: stri
   const restarted = new TrackerProcess({ ...trackerCommand(ROOT, configPath, dataDir), cwd: ROOT, logFile });
   tracker = restarted;
   try {
-    const deadline = performance.now() + 60 * 60_000;
-    for (;;) {
-      if (restarted.exitStatus !== undefined) return { records: 0, ms: 0, emitted: 0, peakAnonMb: 0, failure: `the tracker exited:\n${restarted.logTail()}` };
-      const line = readFileSync(logFile, 'utf8')
-        .split('\n')
-        .find((text) => text.includes('"msg":"state stores restored"'));
-      if (line !== undefined) {
-        const { records, ms } = JSON.parse(line) as { records: number; ms: number };
-        progress(`restore: ${formatInteger(records)} records in ${round(ms / 1000, 1)} s; watching ${SETTLE_SECONDS} s for deltas`);
-        await sleep(SETTLE_SECONDS * 1000);
-        return { records, ms, emitted: counter.count(BENCH_DELTA_TOPIC) - before, peakAnonMb: restarted.peakSplitMb.anon };
-      }
-      if (performance.now() > deadline) return { records: 0, ms: 0, emitted: 0, peakAnonMb: 0, failure: 'no restore within an hour' };
-      await sleep(500);
-    }
+    const { records, ms } = (await restarted.waitForLog('state stores restored', 60 * 60_000)) as { records: number; ms: number };
+    progress(`restore: ${formatInteger(records)} records in ${round(ms / 1000, 1)} s; watching ${SETTLE_SECONDS} s for deltas`);
+    await sleep(SETTLE_SECONDS * 1000);
+    return { records, ms, emitted: counter.count(BENCH_DELTA_TOPIC) - before, peakAnonMb: restarted.peakSplitMb.anon };
+  } catch (error) {
+    return { records: 0, ms: 0, emitted: 0, peakAnonMb: 0, failure: (error as Error).message };
   } finally {
     await restarted.stop();
   }
@@ -522,12 +513,10 @@ async function measureReplay(configPath: string, dataDir: string, logFile: strin
   tracker = restarted;
   const failed = (failure: string): ReplayResult => ({ rate, ms: 0, replayed: 0, emitted: 0, peakAnonMb: 0, peakFileMb: 0, failure });
   try {
-    const deadline = performance.now() + 10 * 60_000;
-    while (!readFileSync(logFile, 'utf8').includes('"msg":"tasks ready"')) {
-      const exit = restarted.exitStatus;
-      if (exit !== undefined) return failed(`the tracker exited (exit code ${exit.code}, signal ${exit.signal}):\n${restarted.logTail()}`);
-      if (performance.now() > deadline) return failed('its tasks were not ready within ten minutes');
-      await sleep(500);
+    try {
+      await restarted.waitForLog('tasks ready', 10 * 60_000);
+    } catch (error) {
+      return failed((error as Error).message);
     }
     const startedAt = performance.now();
     // Asynchronous: the memory sampling and the delta counter run in this process meanwhile.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TrackerCommand {
   command: string;
@@ -128,6 +129,28 @@ export class TrackerProcess {
     if (outcome !== 'timeout') return { ...outcome, killed: false };
     this.child.kill('SIGKILL');
     return { ...(await this.exited), killed: true };
+  }
+
+  /** The lines of its log with this `msg`, parsed (pino JSON), oldest first. */
+  logLines(msg: string): Array<Record<string, unknown>> {
+    if (!existsSync(this.spec.logFile)) return [];
+    return readFileSync(this.spec.logFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(`"msg":"${msg}"`))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** The first line of its log with this `msg`, once it is there; throws if it exits first or after `timeoutMs`. */
+  async waitForLog(msg: string, timeoutMs: number): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const exit = this.exit;
+      if (exit) throw new Error(`the tracker exited (exit code ${exit.code}, signal ${exit.signal}) before logging "${msg}":\n${this.logTail()}`);
+      const [line] = this.logLines(msg);
+      if (line) return line;
+      if (Date.now() > deadline) throw new Error(`no "${msg}" within ${timeoutMs} ms`);
+      await sleep(200);
+    }
   }
 
   /** Resolves when the process exits by itself (or is stopped). */

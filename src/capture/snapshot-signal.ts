@@ -60,8 +60,9 @@ export function findSnapshotTargets(config: TrackerConfig, entityNames: readonly
 /**
  * The broker does not create topics on first use, and a signal sent to a topic that is missing
  * fails deep in the Kafka client: say which topic, and that applying the connectors creates it
- * (capture/signal-topic.ts). A full compare checks this before it is requested, so that a compare
- * whose snapshot can never start is not left running, refusing every refresh after it.
+ * (capture/signal-topic.ts). Both places that request a full compare (the CLI and the schedule)
+ * check this before the request, so that a compare whose snapshot can never start is not left
+ * running, refusing every refresh after it; the signal itself is sent after the request.
  */
 export async function assertSignalTopicsExist(admin: Pick<KafkaAdmin, 'listTopics'>, targets: readonly SnapshotTarget[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
@@ -91,11 +92,7 @@ export async function sendIncrementalSnapshotSignals(config: TrackerConfig, targ
   }
   const kafka = kafkaClients(config.kafka, cliLogger());
   const admin = await kafka.connectAdmin();
-  try {
-    await assertSignalTopicsExist(admin, targets);
-  } finally {
-    await admin.disconnect();
-  }
+  await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
   try {

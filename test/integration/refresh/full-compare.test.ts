@@ -250,6 +250,30 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     assert.match(status.stdout, new RegExp(`products +1/${progress.estimate} rows compared \\(100%\\), 0 changed, ${loaded.length} deleted, done`), status.stdout);
   });
 
+  // Before the scheduled compare below, not after it: a schedule's refresh ids are its due minute
+  // (scheduled-runs.ts), and a firing in the minute of that test's compare would find its id taken and
+  // rightly request nothing.
+  it('does not request a scheduled compare whose signal topic does not exist, and logs why', async () => {
+    await tracker?.stop();
+    const original = readFileSync(test.configPath, 'utf8');
+    const config = parseYaml(original) as { refresh: Record<string, unknown> };
+    config.refresh['schedule'] = { cron: '*/5 * * * * *', timeZone: 'UTC', kinds: ['compare'], entities: { customers: [], stock_levels: [] } };
+    config.refresh['connectorsDir'] = connectorsWithoutSignalTopic();
+    writeFileSync(test.configPath, stringifyYaml(config));
+    try {
+      tracker = test.start();
+      const refused = await tracker.waitForLog((line) => line.msg === 'scheduled refresh not started', 30_000);
+      assert.match(JSON.stringify(refused['err']), new RegExp(`signal topic ${missingTopic.replaceAll('.', '\\.')} of connector ${connectorName} \\(entity products\\) does not exist`));
+      const status = await test.cli(['refresh', 'status', '--json']);
+      assert.equal(status.code, 0, status.stderr);
+      assert.equal((JSON.parse(status.stdout) as { running?: unknown }).running, undefined, 'no compare left running to refuse the next refresh');
+    } finally {
+      await tracker?.stop();
+      tracker = undefined;
+      writeFileSync(test.configPath, original);
+    }
+  });
+
   it('runs on the schedule when refresh.schedule.kinds says replay and compare: the replay, then the compare', async () => {
     await tracker?.stop();
     const config = parseYaml(readFileSync(test.configPath, 'utf8')) as { refresh: Record<string, unknown> };
@@ -284,27 +308,6 @@ describe('refresh --from-source: a full compare with the ERP', () => {
         ?.map((state) => state.split(' ').slice(0, 2).join(' ')),
       ['UPSERT REFRESH', 'DELETE RECONCILE'],
     );
-  });
-
-  it('does not request a scheduled compare whose signal topic does not exist, and logs why', async () => {
-    await tracker?.stop();
-    const original = readFileSync(test.configPath, 'utf8');
-    const config = parseYaml(original) as { refresh: Record<string, unknown> };
-    config.refresh['schedule'] = { cron: '*/5 * * * * *', timeZone: 'UTC', kinds: ['compare'], entities: { customers: [], stock_levels: [] } };
-    config.refresh['connectorsDir'] = connectorsWithoutSignalTopic();
-    writeFileSync(test.configPath, stringifyYaml(config));
-    try {
-      tracker = test.start();
-      const refused = await tracker.waitForLog((line) => line.msg === 'scheduled refresh not started', 30_000);
-      assert.match(JSON.stringify(refused['err']), new RegExp(`signal topic ${missingTopic.replaceAll('.', '\\.')} of connector ${connectorName} \\(entity products\\) does not exist`));
-      const status = await test.cli(['refresh', 'status', '--json']);
-      assert.equal(status.code, 0, status.stderr);
-      assert.equal((JSON.parse(status.stdout) as { running?: unknown }).running, undefined, 'no compare left running to refuse the next refresh');
-    } finally {
-      await tracker?.stop();
-      tracker = undefined;
-      writeFileSync(test.configPath, original);
-    }
   });
 
   /** The last completed refresh, which must be a compare, as `refresh status --json` shows it. */

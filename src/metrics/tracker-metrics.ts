@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { emptyCounters, type EntityCounters } from '../status/counter-history.js';
 import type { DeltaReason } from '../model/delta.js';
+import type { CompactionStats } from '../model/compaction-stats.js';
 
 /**
  * The tracker's counters per entity (issue 3: seen, suppressed, emitted by reason, dead-lettered).
@@ -104,6 +105,33 @@ export class TrackerMetrics {
       if (this.storesMemorySource) this.storesMemory.set(this.storesMemorySource());
     },
   });
+  /** Set by the tracker: its running tasks' stores' compactions (summed), read when scraped. */
+  storesCompactionSource: (() => CompactionStats) | undefined;
+  private readonly compactionSeconds = new Gauge({
+    name: 'erp_delta_state_store_compaction_seconds',
+    help: "seconds LevelDB's background threads spent compacting the running tasks' state stores since they opened (whole seconds per store and level)",
+    registers: [this.registry],
+    collect: () => this.collectCompactions(),
+  });
+  private readonly compactionWritten = new Gauge({
+    name: 'erp_delta_state_store_compaction_written_bytes',
+    help: "bytes LevelDB's compactions (memtable flushes included) wrote for the running tasks' state stores since they opened",
+    registers: [this.registry],
+  });
+  private readonly level0Files = new Gauge({
+    name: 'erp_delta_state_store_level0_files',
+    help: "table files at level 0 of the running task's state store that has most: from 8 LevelDB delays each write by 1 ms, from 12 it stops writes until compaction catches up",
+    registers: [this.registry],
+  });
+
+  private collectCompactions(): void {
+    const stats = this.storesCompactionSource?.();
+    if (!stats) return;
+    this.compactionSeconds.set(stats.seconds);
+    this.compactionWritten.set(stats.writtenBytes);
+    this.level0Files.set(stats.level0Files);
+  }
+
   /** Per entity: the source time (ts_ms) of the newest change read: the capture's freshness (issue 19). */
   readonly newestSourceChangeMs = new Map<string, number>();
   private readonly sourceChangeAge = new Gauge({

@@ -1,4 +1,5 @@
 import type { DeltaSource } from './delta.js';
+import type { CompactionStats } from './compaction-stats.js';
 import type { DeletedRecord, LoadedRecord, LoadedState } from './loaded-record.js';
 
 /**
@@ -41,6 +42,8 @@ export interface TaskStore {
    * LevelDB, not the index and filter blocks of its open tables). 0 once closed.
    */
   memoryBytes(): number;
+  /** What the engine says of its background compactions since the store opened (model/compaction-stats.ts). */
+  compactionStats(): CompactionStats;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,8 @@ import { isLoaded, type LoadedRecord, type LoadedState } from '../model/loaded-r
 import type { DeltaSource } from '../model/delta.js';
 import type { CompareMarks, KeyPages, KeyRange, RepIndexFields, StoredLastInput, StoreWrite, TaskStore } from '../model/task-store.js';
 import { CONFIG_DEFAULTS, type StateStoreConfig } from '../config/tracker-config.js';
+import { NO_COMPACTIONS, type CompactionStats } from '../model/compaction-stats.js';
+import { parseCompactionStats } from './leveldb-stats.js';
 import { memtableBytesPerTask, MIN_MEMTABLE_BYTES } from './memtable-budget.js';
 import { parseRepIndexKey, repIndexKey, repRange, REP_INDEX_PREFIX } from './rep-index.js';
 import { decodeLoadedRecord, encodeLoadedRecord, isDeletedText, storedState } from './stored-record.js';
@@ -143,6 +145,11 @@ export class StateStore implements TaskStore {
     if (this.db.status !== 'open') return 0;
     const bytes = Number(this.db.getProperty('leveldb.approximate-memory-usage'));
     return Number.isFinite(bytes) ? bytes : 0;
+  }
+
+  compactionStats(): CompactionStats {
+    if (this.db.status !== 'open') return NO_COMPACTIONS;
+    return parseCompactionStats(this.db.getProperty('leveldb.stats')) ?? NO_COMPACTIONS;
   }
 
   async changelogNextOffset(): Promise<string | undefined> {

@@ -25,6 +25,7 @@ import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { probeRegistry, registryClient } from '../registry/registry-client.js';
+import { sumCompactionStats } from '../model/compaction-stats.js';
 import type { DeltaHistory } from '../model/delta-history.js';
 import type { EntityCounters } from '../status/counter-history.js';
 import type { AssignmentMapping, PositionStatus, TrackerActions, TrackerView } from '../status/tracker-view.js';
@@ -166,6 +167,7 @@ export class Tracker implements TrackerView, TrackerActions {
     });
     this.metrics.lagSource = () => this.consumerLag();
     this.metrics.storesMemorySource = () => tasks.running().reduce((sum, { task }) => sum + task.store.memoryBytes(), 0);
+    this.metrics.storesCompactionSource = () => sumCompactionStats(tasks.running().map(({ task }) => task.store.compactionStats()));
     this.started = true;
     logger.info({ entities: [...this.entitiesByTopic.values()].map((entity) => entity.name), group: config.kafka.groupId }, 'tracker running');
   }
@@ -551,6 +553,7 @@ export class Tracker implements TrackerView, TrackerActions {
     // A scrape after this must not reconnect the admin client (it would keep the process alive).
     this.metrics.lagSource = undefined;
     this.metrics.storesMemorySource = undefined;
+    this.metrics.storesCompactionSource = undefined;
     this.started = false;
     await this.consumer?.disconnect();
     await this.tasks?.closeAll();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,22 @@ describe('state store (a real LevelDB)', () => {
     assert.ok(after - before > 5_000 * 120, `5,000 records of more than 120 bytes each are in the write buffer: ${before} -> ${after} bytes`);
     await store.close();
     assert.equal(store.memoryBytes(), 0);
+  });
+
+  it('says what its compactions wrote, once a memtable was flushed, and nothing once closed', async () => {
+    const store = await StateStore.open(join(dir, 'compactions'));
+    assert.deepEqual(store.compactionStats(), { level0Files: 0, seconds: 0, readBytes: 0, writtenBytes: 0 });
+    // About five times the smallest write buffer: LevelDB switches to a new one only once the one
+    // before is flushed to level 0, so at least three flushes have completed when the writes return.
+    for (let page = 0; page < 8; page += 1) {
+      // Random text: LevelDB compresses its tables, and a repeated city would shrink to nothing.
+      const records = Array.from({ length: 5_000 }, (_, index) => loaded(`C${page}-${index}`, randomBytes(90).toString('base64'), index));
+      await store.write({ put: records, delete: [] });
+    }
+    const stats = store.compactionStats();
+    assert.ok(stats.writtenBytes >= 3 * 1024 * 1024, `the flushed write buffers' tables are counted: ${JSON.stringify(stats)}`);
+    await store.close();
+    assert.deepEqual(store.compactionStats(), { level0Files: 0, seconds: 0, readBytes: 0, writtenBytes: 0 });
   });
 
   it('keeps everything across a reopen', async () => {

@@ -371,6 +371,7 @@ function printReport(input: {
     ['erp-delta end to end', eventsPerSecond === null ? 'n/a (did not catch up)' : `${formatInteger(eventsPerSecond)} events/s (${round(endToEnd.seconds ?? 0, 1)} s)`],
     ['  tracker CPU (all its threads)', cpuPerMillion === undefined ? 'n/a' : `${round(cpu.trackerSeconds ?? 0, 1)} s: ${round(cpuPerMillion, 1)} s per million events`],
     ['  machine busy meanwhile', cpu.machineBusyPercent === undefined ? 'n/a' : `${round(cpu.machineBusyPercent)} % of ${machine.cpus} CPUs`],
+    ['  of which LevelDB compacting', compactionRow(input.trackerCounters, cpu.trackerSeconds)],
     ['erp-delta / ceiling', ratio === null ? 'n/a' : `${round(ratio * 100, 1)} %`],
     ['emitted / expected', `${formatInteger(endToEnd.emitted)} / ${formatInteger(plan.expectedEmitted)}${endToEnd.emitted === plan.expectedEmitted ? ' (exact)' : ' (MISMATCH)'}`],
     ['latency p50', latency ? ms(p50) : 'n/a (skipped)'],
@@ -441,6 +442,19 @@ function printReport(input: {
     failures,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * What the tracker's last logged counters say its stores' compactions took: LevelDB's background
+ * thread, on the same two cores as the hot path (model/compaction-stats.ts). Absent for a tracker
+ * that logs no such counter (the Kafka Streams peer).
+ */
+function compactionRow(counters: Record<string, number> | undefined, trackerCpuSeconds: number | undefined): string {
+  const seconds = counters?.['erp_delta_state_store_compaction_seconds{}'];
+  const written = counters?.['erp_delta_state_store_compaction_written_bytes{}'];
+  if (seconds === undefined || written === undefined) return "n/a (not in the tracker's counters)";
+  const share = trackerCpuSeconds === undefined || trackerCpuSeconds === 0 ? '' : ` (${round((seconds / trackerCpuSeconds) * 100, 1)} % of its CPU)`;
+  return `${formatInteger(seconds)} s${share}, ${formatInteger(written / 1024 ** 2)} MB written`;
 }
 
 /** The tracker runs from dist/: a source newer than the build would be benchmarked stale. */

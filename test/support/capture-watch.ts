@@ -56,7 +56,7 @@ export function waitReadyz(base: string, what: string, check: (answer: ReadyzAns
 export async function metric(base: string, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const text = await (await fetch(`${base}/metrics`)).text();
   for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key, value]));
     if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);

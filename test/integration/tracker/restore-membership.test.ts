@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Delta } from '../../../src/model/delta.js';
+import { adminBase, metric } from '../../support/capture-watch.js';
 import { codes, ProductTopic } from '../../support/product-topic.js';
 import { TrackerTest, uniqueCode, type LogLine, type TrackerProcess } from '../../support/tracker-harness.js';
 
@@ -121,6 +122,15 @@ describe('tracker: a restore longer than the session timeout', () => {
       progress.every((line) => (line['recordsPerSecond'] as number) > 0 && typeof line['etaSeconds'] === 'number'),
       JSON.stringify(progress),
     );
+
+    // What the restore cost LevelDB, as the dashboard shows it: the seeded keys' tables written
+    // (memtable flushes and compactions) on the task's store, with level 0 below the write stop.
+    const base = await adminBase(tracker);
+    const written = await metric(base, 'erp_delta_state_store_compaction_written_bytes');
+    assert.ok(written !== undefined && written >= 32 * 1024 ** 2, `LevelDB wrote the ${SEEDED_KEYS} seeded keys' tables: ${written} bytes`);
+    const level0 = await metric(base, 'erp_delta_state_store_level0_files');
+    assert.ok(level0 !== undefined && level0 < 12, `level 0's files: ${level0}`);
+    assert.ok((await metric(base, 'erp_delta_state_store_compaction_seconds')) !== undefined);
 
     await tracker.stop();
   });

@@ -75,9 +75,10 @@ function record(index: number, version: number): LoadedRecord {
 }
 
 /**
- * CPU ticks of LevelDB's background thread(s). It is started by the first store's first write,
- * from a thread of libuv's pool, whose name it inherits: the pool's threads are the first
- * UV_THREADPOOL_SIZE "libuv-worker" threads, started together before any store opened.
+ * CPU ticks of LevelDB's background thread. LevelDB starts it when a store first schedules a
+ * compaction, from the thread of libuv's pool that runs that store call, whose name it inherits:
+ * the pool's own threads are the first UV_THREADPOOL_SIZE "libuv-worker" threads, all started
+ * together at the pool's first use (the first store's mkdir), before any store opened.
  */
 function levelDbThreadTicks(): number {
   const pool = Number(process.env['UV_THREADPOOL_SIZE'] ?? 4);

@@ -109,7 +109,7 @@ export class TrackerMetrics {
   storesCompactionSource: (() => CompactionStats) | undefined;
   private readonly compactionSeconds = new Gauge({
     name: 'erp_delta_state_store_compaction_seconds',
-    help: "seconds LevelDB's background threads spent compacting the running tasks' state stores since they opened (whole seconds per store and level)",
+    help: "seconds LevelDB's background thread spent compacting the running tasks' state stores since they opened (whole seconds per store and level)",
     registers: [this.registry],
     collect: () => this.collectCompactions(),
   });

@@ -10,10 +10,9 @@ export function parseCompactionStats(text: string): CompactionStats | undefined 
     .filter((cells) => cells.length === 6 && cells.every(Number.isFinite));
   if (rows.length === 0) return undefined;
   const stats = { ...NO_COMPACTIONS };
-  for (const [level, files, , seconds, readMb, writtenMb] of rows as Array<[number, number, number, number, number, number]>) {
+  for (const [level, files, , seconds, , writtenMb] of rows as Array<[number, number, number, number, number, number]>) {
     if (level === 0) stats.level0Files = files;
     stats.seconds += seconds;
-    stats.readBytes += readMb * MB;
     stats.writtenBytes += writtenMb * MB;
   }
   return stats;

@@ -114,6 +114,8 @@ describe('desiredRecord', () => {
     const forms: ReadonlyArray<[string, unknown]> = [
       ['bytea, base64', placeholder.toString('base64')],
       ['bytea, base64-url-safe', placeholder.toString('base64url')],
+      ['bytea, base64-url-safe with padding', `${placeholder.toString('base64url')}==`],
+      ['its text itself', DEBEZIUM_UNAVAILABLE_VALUE],
       ['bytea, hex', placeholder.toString('hex')],
       ['text[]', [DEBEZIUM_UNAVAILABLE_VALUE]],
       ['bytea[]', [placeholder.toString('base64')]],
@@ -129,6 +131,9 @@ describe('desiredRecord', () => {
     }
 
     it('reads arrays and text that only resemble it as values', () => {
+      for (const lookalike of [`${DEBEZIUM_UNAVAILABLE_VALUE}_`, DEBEZIUM_UNAVAILABLE_VALUE.slice(1), 'x'.repeat(DEBEZIUM_UNAVAILABLE_VALUE.length)]) {
+        assert.equal(desiredRecord(customers, { ...ROW, address: lookalike }, loadedCustomer({ address: 'kept' })).data['address'], lookalike);
+      }
       assert.equal(desiredRecord(customers, { ...ROW, address: 'X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ' + '=' }, loadedCustomer({})).data['address'], 'X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ=');
     });
   });

@@ -90,9 +90,8 @@ export async function sendIncrementalSnapshotSignals(config: TrackerConfig, targ
     signal.entities.push(target.entity);
     signals.set(target.prefix, signal);
   }
+  // No admin client of its own: its callers reached Kafka with theirs just before, checking the signal topics.
   const kafka = kafkaClients(config.kafka, cliLogger());
-  const admin = await kafka.connectAdmin();
-  await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
   try {

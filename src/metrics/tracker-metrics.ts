@@ -1,7 +1,8 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { emptyCounters, type EntityCounters } from '../status/counter-history.js';
 import type { DeltaReason } from '../model/delta.js';
-import type { CompactionStats } from '../model/compaction-stats.js';
+import { sumCompactionStats } from '../model/compaction-stats.js';
+import type { TaskStore } from '../model/task-store.js';
 
 /**
  * The tracker's counters per entity (issue 3: seen, suppressed, emitted by reason, dead-lettered).
@@ -95,18 +96,17 @@ export class TrackerMetrics {
     help: 'times this instance joined its consumer group: one at start, one per rebalance (a restore must not add any)',
     registers: [this.registry],
   });
-  /** Set by the tracker: the memory its running tasks' state stores hold, read when scraped. */
-  storesMemorySource: (() => number) | undefined;
+  /** Set by the tracker: its running tasks' state stores, whose memory and compactions are read when scraped. */
+  runningStoresSource: (() => ReadonlyArray<Pick<TaskStore, 'memoryBytes' | 'compactionStats'>>) | undefined;
   private readonly storesMemory = new Gauge({
     name: 'erp_delta_state_store_memory_bytes',
     help: "memory the running tasks' state stores hold by LevelDB's own estimate (write buffers, block caches; not the index and filter blocks of open tables)",
     registers: [this.registry],
     collect: () => {
-      if (this.storesMemorySource) this.storesMemory.set(this.storesMemorySource());
+      const stores = this.runningStoresSource?.();
+      if (stores) this.storesMemory.set(stores.reduce((sum, store) => sum + store.memoryBytes(), 0));
     },
   });
-  /** Set by the tracker: its running tasks' stores' compactions (summed), read when scraped. */
-  storesCompactionSource: (() => CompactionStats) | undefined;
   private readonly compactionSeconds = new Gauge({
     name: 'erp_delta_state_store_compaction_seconds',
     help: "seconds LevelDB's background thread spent compacting the running tasks' state stores since they opened (whole seconds per store and level)",
@@ -125,8 +125,9 @@ export class TrackerMetrics {
   });
 
   private collectCompactions(): void {
-    const stats = this.storesCompactionSource?.();
-    if (!stats) return;
+    const stores = this.runningStoresSource?.();
+    if (!stores) return;
+    const stats = sumCompactionStats(stores.map((store) => store.compactionStats()));
     this.compactionSeconds.set(stats.seconds);
     this.compactionWritten.set(stats.writtenBytes);
     this.level0Files.set(stats.level0Files);

@@ -25,7 +25,6 @@ import { LoaderLagGate } from '../refresh/refresh-throttle.js';
 import type { Logger } from '../logging/logger.js';
 import { TrackerMetrics } from '../metrics/tracker-metrics.js';
 import { probeRegistry, registryClient } from '../registry/registry-client.js';
-import { sumCompactionStats } from '../model/compaction-stats.js';
 import type { DeltaHistory } from '../model/delta-history.js';
 import type { EntityCounters } from '../status/counter-history.js';
 import type { AssignmentMapping, PositionStatus, TrackerActions, TrackerView } from '../status/tracker-view.js';
@@ -166,8 +165,7 @@ export class Tracker implements TrackerView, TrackerActions {
       onRestart: (error, inMs) => logger.error({ err: error, inMs }, 'the CDC consumer stopped on an error its Kafka client does not retry; it runs again shortly'),
     });
     this.metrics.lagSource = () => this.consumerLag();
-    this.metrics.storesMemorySource = () => tasks.running().reduce((sum, { task }) => sum + task.store.memoryBytes(), 0);
-    this.metrics.storesCompactionSource = () => sumCompactionStats(tasks.running().map(({ task }) => task.store.compactionStats()));
+    this.metrics.runningStoresSource = () => tasks.running().map(({ task }) => task.store);
     this.started = true;
     logger.info({ entities: [...this.entitiesByTopic.values()].map((entity) => entity.name), group: config.kafka.groupId }, 'tracker running');
   }
@@ -552,8 +550,7 @@ export class Tracker implements TrackerView, TrackerActions {
   async stop(): Promise<void> {
     // A scrape after this must not reconnect the admin client (it would keep the process alive).
     this.metrics.lagSource = undefined;
-    this.metrics.storesMemorySource = undefined;
-    this.metrics.storesCompactionSource = undefined;
+    this.metrics.runningStoresSource = undefined;
     this.started = false;
     await this.consumer?.disconnect();
     await this.tasks?.closeAll();

@@ -148,6 +148,8 @@ describe('refresh --from-source: a full compare with the ERP', () => {
   });
 
   const missingTopic = `erp-delta.signals-missing-${id}`;
+  /** What the refusal says of that topic, on the CLI's stderr and in the schedule's warning alike. */
+  const missingTopicRefusal = new RegExp(`signal topic ${missingTopic.replaceAll('.', '\\.')} of connector ${connectorName} \\(entity products\\) does not exist`);
   /** A connectors dir whose connector for the test's table names a signal topic that does not exist. */
   function connectorsWithoutSignalTopic(): string {
     const connectorsDir = join(test.dataDir('connectors'), '..', `connectors-missing-${id}`);
@@ -160,7 +162,7 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     const connectorsDir = connectorsWithoutSignalTopic();
     const refused = await test.cli(['refresh', '--from-source', '--entity', 'products', '--connectors', connectorsDir]);
     assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`signal topic ${missingTopic.replaceAll('.', '\\.')} of connector ${connectorName} \\(entity products\\) does not exist`));
+    assert.match(refused.stderr, missingTopicRefusal);
     assert.match(refused.stderr, /erp-delta connectors apply/);
     assert.doesNotMatch(refused.stdout, /requested/, 'nothing was requested');
     const status = await test.cli(['refresh', 'status', '--json']);
@@ -263,7 +265,7 @@ describe('refresh --from-source: a full compare with the ERP', () => {
     try {
       tracker = test.start();
       const refused = await tracker.waitForLog((line) => line.msg === 'scheduled refresh not started', 30_000);
-      assert.match(JSON.stringify(refused['err']), new RegExp(`signal topic ${missingTopic.replaceAll('.', '\\.')} of connector ${connectorName} \\(entity products\\) does not exist`));
+      assert.match(JSON.stringify(refused['err']), missingTopicRefusal);
       const status = await test.cli(['refresh', 'status', '--json']);
       assert.equal(status.code, 0, status.stderr);
       assert.equal((JSON.parse(status.stdout) as { running?: unknown }).running, undefined, 'no compare left running to refuse the next refresh');

@@ -10,8 +10,11 @@ export interface BenchArgs {
   seed: number;
   /** Transactions run through the broker before anything is measured (bench/broker-warmup.ts). */
   warmupTransactions: number;
-  /** After the run: the data dir deleted and the tracker started again, its restore measured. */
-  restore: boolean;
+  /**
+   * After the run: the data dir deleted and the tracker started again, its restore measured, this
+   * many times (0: not at all). A restore's rate spreads by a fifth between identical rounds.
+   */
+  restoreRounds: number;
   /** After the run (and the restore): a replay refresh of every key at this many records/s, measured. */
   replayRate: number | undefined;
 }
@@ -33,7 +36,9 @@ Options:
                           transactions run through the broker before measuring, so that a
                           broker just started is measured warm (default 600; 0 skips it)
   --restore               then delete the tracker's data dir, start it again and measure the
-                          restore from the changelogs (records/s; nothing may be emitted)
+                          restore from the changelogs (records/s, the tracker's CPU by thread;
+                          nothing may be emitted)
+  --restore-rounds <n>    measure that restore n times (implies --restore; default 1)
   --replay <r>            then start it again and run a replay refresh (\`erp-delta refresh --wait\`)
                           paced at r records/s (refresh.maxRecordsPerSecond): its duration and
                           memory; every key must be re-sent once
@@ -59,6 +64,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         seed: { type: 'string' },
         'warmup-transactions': { type: 'string' },
         restore: { type: 'boolean' },
+        'restore-rounds': { type: 'string' },
         replay: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -87,7 +93,9 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const warmupTransactions = integerFlag(values, 'warmup-transactions', 600, 0);
   if (warmupTransactions > 100_000) throw new UsageError(`--warmup-transactions must be at most 100000, not ${warmupTransactions}`);
   const replayRate = values['replay'] === undefined ? undefined : integerFlag(values, 'replay', 0, 1);
-  return { plan, latencySeconds, latencyRate, stackDir, seed, warmupTransactions, restore: values['restore'] === true, replayRate };
+  const restoreRounds = values['restore-rounds'] === undefined ? (values['restore'] === true ? 1 : 0) : integerFlag(values, 'restore-rounds', 1, 1);
+  if (restoreRounds > 20) throw new UsageError(`--restore-rounds must be at most 20, not ${restoreRounds}`);
+  return { plan, latencySeconds, latencyRate, stackDir, seed, warmupTransactions, restoreRounds, replayRate };
 }
 
 function integerFlag(values: Record<string, unknown>, name: string, fallback: number, minimum: number): number {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * CPU time, from /proc, to tell the tracker's own cost from the machine's: wall-clock events/s
@@ -17,6 +17,11 @@ export function processCpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+  return cpuOfStat(stat);
+}
+
+/** User plus system CPU seconds of a /proc stat line (a process's or a thread's). */
+function cpuOfStat(stat: string): number | undefined {
   // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
@@ -50,4 +55,49 @@ export function machineTicks(): MachineTicks | undefined {
 export function busyPercent(from: MachineTicks | undefined, to: MachineTicks | undefined): number | undefined {
   if (from === undefined || to === undefined || to.total <= from.total) return undefined;
   return (100 * (to.busy - from.busy)) / (to.total - from.total);
+}
+
+/**
+ * A process's CPU seconds by the kind of thread that spent them: its main thread (JavaScript),
+ * V8's helper threads (the parallel and concurrent garbage collector, the compilers), libuv's
+ * pool (LevelDB's reads and writes) together with LevelDB's compaction thread, which is started
+ * from the pool and takes its name, and the rest. Threads that have exited are not counted.
+ */
+export interface ThreadCpu {
+  main: number;
+  v8Helpers: number;
+  libuvAndLevelDb: number;
+  other: number;
+}
+
+export function threadCpuSeconds(pid: number): ThreadCpu | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const split: ThreadCpu = { main: 0, v8Helpers: 0, libuvAndLevelDb: 0, other: 0 };
+  for (const tid of tids) {
+    let name: string;
+    let seconds: number | undefined;
+    try {
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      seconds = cpuOfStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    } catch {
+      continue; // The thread ended between the listing and the read.
+    }
+    if (seconds === undefined) continue;
+    if (tid === String(pid)) split.main += seconds;
+    else if (name.includes('V8Worker')) split.v8Helpers += seconds;
+    else if (name.startsWith('libuv-worker')) split.libuvAndLevelDb += seconds;
+    else split.other += seconds;
+  }
+  return split;
+}
+
+/** What a process spent by kind of thread between two readings. */
+export function threadCpuBetween(from: ThreadCpu | undefined, to: ThreadCpu | undefined): ThreadCpu | undefined {
+  if (from === undefined || to === undefined) return undefined;
+  return { main: to.main - from.main, v8Helpers: to.v8Helpers - from.v8Helpers, libuvAndLevelDb: to.libuvAndLevelDb - from.libuvAndLevelDb, other: to.other - from.other };
 }

@@ -22,7 +22,7 @@ import { parseBenchArgs, USAGE, UsageError, type BenchArgs } from './args.js';
 import { BENCH_CDC_TOPIC, BENCH_DELTA_TOPIC, BENCH_DLQ_TOPIC, BENCH_PARTITIONS, BENCH_TOPICS, writeBenchConfig } from './bench-config.js';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { openBenchClients, type CommittedCounter } from './delta-counter.js';
-import { busyPercent, machineTicks, processCpuSeconds } from './cpu-time.js';
+import { busyPercent, machineTicks, processCpuSeconds, threadCpuBetween, threadCpuSeconds, type ThreadCpu } from './cpu-time.js';
 import { BenchGenerator } from './generator.js';
 import { warmUpBroker, type WarmupResult } from './broker-warmup.js';
 import { benchKafka, endOffsets, groupLag, keyPartitioner, recreateTopics, startOffsets } from './kafka.js';
@@ -167,8 +167,8 @@ async function main(): Promise<number> {
 
     // 5. The restore of a lost data dir.
     let restore: RestoreResult | undefined;
-    if (args.restore && stopped.code === 0 && endToEnd.failure === undefined) {
-      restore = await measureRestore(configPath, trackerDataDir, join(runDir, 'tracker-restore.log'), counter);
+    if (args.restoreRounds > 0 && stopped.code === 0 && endToEnd.failure === undefined) {
+      restore = await measureRestore(configPath, trackerDataDir, join(runDir, 'tracker-restore.log'), counter, args.restoreRounds);
       tracker = undefined;
     }
 
@@ -386,8 +386,11 @@ function printReport(input: {
         ? 'n/a (no --restore)'
         : restore.failure !== undefined
           ? `FAILED: ${restore.failure}`
-          : `${formatInteger(restore.records)} records in ${round(restore.ms / 1000, 1)} s: ${formatInteger(restore.records / (restore.ms / 1000))} records/s; ${restore.emitted} deltas emitted`,
+          : `${formatInteger(restore.records)} records in ${round(restore.ms / 1000, 1)} s: ${formatInteger(restore.records / (restore.ms / 1000))} records/s; ${restore.emitted} deltas emitted${
+              restore.rounds.length > 1 ? ` (the median of ${restore.rounds.length} rounds: ${restore.rounds.map((one) => formatInteger(one.records / (one.ms / 1000))).join(', ')} records/s)` : ''
+            }`,
     ],
+    ['  restore CPU by thread (that round)', restoreCpuRow(restore)],
     ['  peak anonymous memory while restoring', restore === undefined ? 'n/a' : `${formatInteger(restore.peakAnonMb)} MB`],
     [
       'replay refresh of every key',
@@ -469,36 +472,85 @@ function warnIfDistStale(): void {
   if (newer.length > 0) progress(`WARNING: ${newer.length} file(s) in src/ are newer than dist/ (e.g. ${relative(ROOT, newer[0] as string)}): run \`npm run build\` to benchmark the current code`);
 }
 
-interface RestoreResult {
+interface RestoreRound {
   records: number;
   ms: number;
   /** Deltas that reached the delta topic during the restart: none may. */
+  emitted: number;
+  peakAnonMb: number;
+  /** The tracker's CPU from its "restoring" line to its "restored" line, by kind of thread. */
+  cpu: ThreadCpu | undefined;
+  machineBusyPercent: number | undefined;
+}
+
+interface RestoreResult {
+  rounds: RestoreRound[];
+  /** The index in `rounds` of the round with the median rate, whose figures follow. */
+  medianRound: number;
+  records: number;
+  ms: number;
+  /** Over every round. */
   emitted: number;
   peakAnonMb: number;
   failure?: string;
 }
 
 /**
- * The data dir deleted, the tracker started again: the time its tasks take to restore their
- * stores from the changelogs (its 'state stores restored' line), and the deltas it emits: none,
- * since every CDC record was committed with its deltas.
+ * `rounds` times: the data dir deleted, the tracker started again, and the time its tasks take to
+ * restore their stores from the changelogs (its 'state stores restored' line), the CPU it spends
+ * on that by kind of thread, and the deltas it emits: none, since every CDC record was committed
+ * with its deltas. Identical rounds spread by a fifth on a shared 2-core VM: the median counts.
  */
-async function measureRestore(configPath: string, dataDir: string, logFile: string, counter: CommittedCounter): Promise<RestoreResult> {
-  rmSync(dataDir, { recursive: true, force: true });
-  const before = counter.count(BENCH_DELTA_TOPIC);
-  progress('restore: data dir deleted; starting erp-delta again');
-  const restarted = new TrackerProcess({ ...trackerCommand(ROOT, configPath, dataDir), cwd: ROOT, logFile });
-  tracker = restarted;
-  try {
-    const { records, ms } = (await restarted.waitForLog('state stores restored', 60 * 60_000)) as { records: number; ms: number };
-    progress(`restore: ${formatInteger(records)} records in ${round(ms / 1000, 1)} s; watching ${SETTLE_SECONDS} s for deltas`);
-    await sleep(SETTLE_SECONDS * 1000);
-    return { records, ms, emitted: counter.count(BENCH_DELTA_TOPIC) - before, peakAnonMb: restarted.peakSplitMb.anon };
-  } catch (error) {
-    return { records: 0, ms: 0, emitted: 0, peakAnonMb: 0, failure: (error as Error).message };
-  } finally {
-    await restarted.stop();
+async function measureRestore(configPath: string, dataDir: string, logFile: string, counter: CommittedCounter, rounds: number): Promise<RestoreResult> {
+  const done: RestoreRound[] = [];
+  const result = (failure?: string): RestoreResult => {
+    const byRate = [...done].sort((a, b) => a.records / a.ms - b.records / b.ms);
+    const median = byRate[Math.floor((byRate.length - 1) / 2)];
+    return {
+      rounds: done,
+      medianRound: median === undefined ? -1 : done.indexOf(median),
+      records: median?.records ?? 0,
+      ms: median?.ms ?? 0,
+      emitted: done.reduce((sum, one) => sum + one.emitted, 0),
+      peakAnonMb: Math.max(0, ...done.map((one) => one.peakAnonMb)),
+      ...(failure !== undefined && { failure }),
+    };
+  };
+  for (let turn = 1; turn <= rounds; turn += 1) {
+    rmSync(dataDir, { recursive: true, force: true });
+    const before = counter.count(BENCH_DELTA_TOPIC);
+    progress(`restore${rounds > 1 ? ` ${turn} of ${rounds}` : ''}: data dir deleted; starting erp-delta again`);
+    // A log of its own per round: the lines waited for are each log's first.
+    const roundLog = rounds > 1 ? logFile.replace(/\.log$/, `-${turn}.log`) : logFile;
+    const restarted = new TrackerProcess({ ...trackerCommand(ROOT, configPath, dataDir), cwd: ROOT, logFile: roundLog });
+    tracker = restarted;
+    try {
+      await restarted.waitForLog('restoring state stores from their changelogs', 10 * 60_000);
+      const pid = restarted.pid;
+      const [cpuFrom, ticksFrom] = [pid === undefined ? undefined : threadCpuSeconds(pid), machineTicks()];
+      const { records, ms } = (await restarted.waitForLog('state stores restored', 60 * 60_000)) as { records: number; ms: number };
+      const [cpuTo, ticksTo] = [pid === undefined ? undefined : threadCpuSeconds(pid), machineTicks()];
+      progress(`restore: ${formatInteger(records)} records in ${round(ms / 1000, 1)} s; watching ${SETTLE_SECONDS} s for deltas`);
+      await sleep(SETTLE_SECONDS * 1000);
+      const emitted = counter.count(BENCH_DELTA_TOPIC) - before;
+      done.push({ records, ms, emitted, peakAnonMb: restarted.peakSplitMb.anon, cpu: threadCpuBetween(cpuFrom, cpuTo), machineBusyPercent: busyPercent(ticksFrom, ticksTo) });
+    } catch (error) {
+      return result((error as Error).message);
+    } finally {
+      await restarted.stop();
+    }
   }
+  return result();
+}
+
+/** The restore's CPU per million records restored, by kind of thread, for the report. */
+function restoreCpuRow(restore: RestoreResult | undefined): string {
+  const median = restore?.rounds[restore.medianRound];
+  if (median?.cpu === undefined || median.records === 0) return 'n/a';
+  const perMillion = (seconds: number): number => round((seconds * 1_000_000) / median.records, 1);
+  const { main, v8Helpers, libuvAndLevelDb, other } = median.cpu;
+  const busy = median.machineBusyPercent === undefined ? '' : `; machine ${round(median.machineBusyPercent)} % busy`;
+  return `${perMillion(main + v8Helpers + libuvAndLevelDb + other)} s per million records: main thread ${perMillion(main)}, V8's helpers (GC) ${perMillion(v8Helpers)}, libuv's pool and LevelDB ${perMillion(libuvAndLevelDb)}, other ${perMillion(other)}${busy}`;
 }
 
 interface ReplayResult {

@@ -26,9 +26,11 @@ describe('bench flags', () => {
   });
 
   it('measures the restore of a lost data dir only when asked, and takes 10,000,000 keys', () => {
-    assert.equal(parsed([]).restore, false);
+    assert.equal(parsed([]).restoreRounds, 0);
     const scale = parsed(['--restore', '--events', '12_000_000', '--keys', '10_000_000']);
-    assert.equal(scale.restore, true);
+    assert.equal(scale.restoreRounds, 1);
+    assert.equal(parsed(['--restore-rounds', '3']).restoreRounds, 3, '--restore-rounds implies --restore');
+    assert.throws(() => parsed(['--restore-rounds', '0']), /--restore-rounds must be at least 1/);
     assert.deepEqual([scale.plan.keys, scale.plan.events, scale.plan.expectedEmitted], [10_000_000, 12_000_000, 10_600_000]);
   });
 

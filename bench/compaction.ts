@@ -17,7 +17,7 @@
  * LevelDB says it compacted, and how long level 0 stood at LevelDB's write slowdown (8 files) or
  * stop (12).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ import { sumCompactionStats, type CompactionStats } from '../src/model/compactio
 import type { LoadedRecord } from '../src/model/loaded-record.js';
 import { leveldbOptions, StateStore } from '../src/state/state-store.js';
 import { encodeLoadedRecord } from '../src/state/stored-record.js';
+import { threadsOf } from './cpu-time.js';
 import { formatInteger, formatTable, machineInfo, percentile, positiveFlag, round } from './report.js';
 
 const WINDOW_MS = 250;
@@ -35,7 +36,6 @@ const LOAD_BATCH = 5_000;
 /** LevelDB's level-0 triggers (db/dbformat.h): each write delayed 1 ms from 8 files, writes stopped from 12. */
 const LEVEL0_SLOWDOWN = 8;
 const LEVEL0_STOP = 12;
-const TICKS_PER_SECOND = 100;
 
 function progress(line: string): void {
   process.stderr.write(`[bench:compaction] ${line}\n`);
@@ -75,22 +75,15 @@ function record(index: number, version: number): LoadedRecord {
 }
 
 /**
- * CPU ticks of LevelDB's background thread. LevelDB starts it when a store first schedules a
+ * CPU seconds of LevelDB's background thread. LevelDB starts it when a store first schedules a
  * compaction, from the thread of libuv's pool that runs that store call, whose name it inherits:
  * the pool's own threads are the first UV_THREADPOOL_SIZE "libuv-worker" threads, all started
  * together at the pool's first use (the first store's mkdir), before any store opened.
  */
-function levelDbThreadTicks(): number {
+function levelDbThreadSeconds(): number {
   const pool = Number(process.env['UV_THREADPOOL_SIZE'] ?? 4);
-  const workers = readdirSync('/proc/self/task')
-    .map(Number)
-    .sort((a, b) => a - b)
-    .filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'libuv-worker');
-  return workers.slice(pool).reduce((sum, tid) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return sum + Number(fields[11]) + Number(fields[12]);
-  }, 0);
+  const workers = (threadsOf('self') ?? []).filter(({ name }) => name === 'libuv-worker');
+  return workers.slice(pool).reduce((sum, { seconds }) => sum + seconds, 0);
 }
 
 interface Window {
@@ -125,18 +118,18 @@ try {
   // 2. The hot path, windows of 250 ms.
   const windows: Window[] = [];
   let current: Window = { compacting: false, batches: [], level0Files: 0 };
-  let ticksBefore = levelDbThreadTicks();
+  let spentBefore = levelDbThreadSeconds();
   const statsBefore = stats();
   const sampler = setInterval(() => {
-    const ticks = levelDbThreadTicks();
-    current.compacting = ((ticks - ticksBefore) / TICKS_PER_SECOND) * 1000 >= WINDOW_MS * COMPACTING_SHARE;
+    const spent = levelDbThreadSeconds();
+    current.compacting = (spent - spentBefore) * 1000 >= WINDOW_MS * COMPACTING_SHARE;
     current.level0Files = stats().level0Files;
-    ticksBefore = ticks;
+    spentBefore = spent;
     windows.push(current);
     current = { compacting: false, batches: [], level0Files: 0 };
   }, WINDOW_MS);
   const hotStart = performance.now();
-  const threadTicksStart = levelDbThreadTicks();
+  const threadSecondsStart = levelDbThreadSeconds();
   let version = 1;
   let written = 0;
   while (performance.now() - hotStart < seconds * 1000) {
@@ -154,7 +147,7 @@ try {
     version += 1;
   }
   const hotSeconds = (performance.now() - hotStart) / 1000;
-  const threadSeconds = (levelDbThreadTicks() - threadTicksStart) / TICKS_PER_SECOND;
+  const threadSeconds = levelDbThreadSeconds() - threadSecondsStart;
   clearInterval(sampler);
   const statsAfter = stats();
 

@@ -71,29 +71,38 @@ export interface ThreadCpu {
 }
 
 export function threadCpuSeconds(pid: number): ThreadCpu | undefined {
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return undefined;
-  }
+  const threads = threadsOf(pid);
+  if (threads === undefined) return undefined;
   const split: ThreadCpu = { main: 0, v8Helpers: 0, libuvAndLevelDb: 0, other: 0 };
-  for (const tid of tids) {
-    let name: string;
-    let seconds: number | undefined;
-    try {
-      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      seconds = cpuOfStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-    } catch {
-      continue; // The thread ended between the listing and the read.
-    }
-    if (seconds === undefined) continue;
-    if (tid === String(pid)) split.main += seconds;
+  for (const { tid, name, seconds } of threads) {
+    if (tid === pid) split.main += seconds;
     else if (name.includes('V8Worker')) split.v8Helpers += seconds;
     else if (name.startsWith('libuv-worker')) split.libuvAndLevelDb += seconds;
     else split.other += seconds;
   }
   return split;
+}
+
+/** A process's threads (this process's for 'self'), in the order they started, with their names and CPU seconds. */
+export function threadsOf(pid: number | 'self'): Array<{ tid: number; name: string; seconds: number }> | undefined {
+  let tids: number[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .sort((a, b) => a - b);
+  } catch {
+    return undefined;
+  }
+  const threads: Array<{ tid: number; name: string; seconds: number }> = [];
+  for (const tid of tids) {
+    try {
+      const seconds = cpuOfStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      if (seconds !== undefined) threads.push({ tid, name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), seconds });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
 }
 
 /** What a process spent by kind of thread between two readings. */

@@ -91,6 +91,11 @@ const PLACEHOLDER_TEXTS: ReadonlySet<string> = new Set([
 /** Their lengths: most values are of none of them, and are then not hashed for the set (every column of every record passes here). */
 const PLACEHOLDER_TEXT_LENGTHS: ReadonlySet<number> = new Set([...PLACEHOLDER_TEXTS].map((text) => text.length));
 
+/** Whether a text is the placeholder in one of its text forms; a text of another length is not looked up. */
+function isPlaceholderText(text: string): boolean {
+  return PLACEHOLDER_TEXT_LENGTHS.has(text.length) && PLACEHOLDER_TEXTS.has(text);
+}
+
 /** An int[] or bigint[] column's placeholder: the placeholder's bytes as numbers. */
 const PLACEHOLDER_NUMBERS: readonly number[] = [...PLACEHOLDER_BYTES];
 
@@ -112,9 +117,9 @@ const PLACEHOLDER_UUID = (() => {
  */
 export function isUnavailableValue(raw: unknown): boolean {
   if (raw === DEBEZIUM_UNAVAILABLE_VALUE) return true;
-  if (typeof raw === 'string') return PLACEHOLDER_TEXT_LENGTHS.has(raw.length) && PLACEHOLDER_TEXTS.has(raw);
+  if (typeof raw === 'string') return isPlaceholderText(raw);
   if (Array.isArray(raw)) {
-    if (raw.length === 1) return raw[0] === PLACEHOLDER_UUID || (typeof raw[0] === 'string' && PLACEHOLDER_TEXT_LENGTHS.has(raw[0].length) && PLACEHOLDER_TEXTS.has(raw[0]));
+    if (raw.length === 1) return raw[0] === PLACEHOLDER_UUID || (typeof raw[0] === 'string' && isPlaceholderText(raw[0]));
     return raw.length === PLACEHOLDER_NUMBERS.length && raw.every((value, index) => value === PLACEHOLDER_NUMBERS[index]);
   }
   if (typeof raw === 'object' && raw !== null) {

@@ -81,19 +81,24 @@ const PLACEHOLDER_BYTES = Buffer.from(DEBEZIUM_UNAVAILABLE_VALUE);
  * (In hex mode the test stack's Debezium 3.6 sends the placeholder text itself; its hex is kept
  * for a version that converts it.)
  */
-const PLACEHOLDER_TEXTS: ReadonlySet<string> = new Set([
+const PLACEHOLDER_TEXTS: readonly string[] = [
   DEBEZIUM_UNAVAILABLE_VALUE,
   PLACEHOLDER_BYTES.toString('base64'),
   PLACEHOLDER_BYTES.toString('base64url'),
   `${PLACEHOLDER_BYTES.toString('base64url')}==`,
   PLACEHOLDER_BYTES.toString('hex'),
-]);
-/** Their lengths: most values are of none of them, and are then not hashed for the set (every column of every record passes here). */
-const PLACEHOLDER_TEXT_LENGTHS: ReadonlySet<number> = new Set([...PLACEHOLDER_TEXTS].map((text) => text.length));
+];
 
-/** Whether a text is the placeholder in one of its text forms; a text of another length is not looked up. */
+/**
+ * Whether a text is the placeholder in one of its text forms. Compared one form at a time, not
+ * looked up in a set: every text column of every record passes here, a comparison of texts of
+ * different lengths or first characters ends at once, and a set would hash each text of a
+ * placeholder's length (the bench's item names are 28 characters long, as the placeholder is:
+ * the set's lookups were 2.4 % of the tracker's catch-up in a CPU profile).
+ */
 function isPlaceholderText(text: string): boolean {
-  return PLACEHOLDER_TEXT_LENGTHS.has(text.length) && PLACEHOLDER_TEXTS.has(text);
+  for (const form of PLACEHOLDER_TEXTS) if (text === form) return true;
+  return false;
 }
 
 /** An int[] or bigint[] column's placeholder: the placeholder's bytes as numbers. */

@@ -44,7 +44,7 @@ export function loadedOf(state: LoadedState): LoadedRecord | undefined {
  * The state a delta leaves behind once it is committed: the UPSERT's record, or the DELETE's
  * position. Used after emitting and when restoring from the changelog alike.
  */
-export function loadedStateOf(delta: Delta): LoadedRecord | DeletedRecord {
+export function loadedStateOf(delta: Pick<Delta, 'key' | 'op' | 'data' | 'source'>): LoadedRecord | DeletedRecord {
   const source = deltaSourceOf(delta.source);
   if (delta.op === 'DELETE' || delta.data === null) return { key: delta.key, deleted: true, source };
   return { key: delta.key, data: delta.data, source };

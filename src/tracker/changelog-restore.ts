@@ -2,7 +2,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { KafkaClients } from '../kafka/kafka-port.js';
 import type { Logger } from '../logging/logger.js';
 import type { TrackerMetrics } from '../metrics/tracker-metrics.js';
-import { loadedStateOf, type DeletedRecord, type LoadedRecord } from '../model/loaded-record.js';
+import type { DeletedRecord, LoadedRecord } from '../model/loaded-record.js';
 import type { DeltaCodec } from './delta-codec.js';
 import type { Task } from './task.js';
 import { RestoreProgress, type RestoreReport } from './restore-progress.js';
@@ -101,8 +101,8 @@ export async function restoreFromChangelogs(
           if (!deletedBefore) put.set(key, undefined);
           continue;
         }
-        const decoded = codec.decode(message.value);
-        const state = loadedStateOf(decoded instanceof Promise ? await decoded : decoded);
+        const decoded = codec.decodeLoadedState(message.value, key);
+        const state = decoded instanceof Promise ? await decoded : decoded;
         put.set(key, state);
         if ('deleted' in state) deletedJustBefore.set(id, key);
       }

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { Type as AvroType } from 'avsc';
+import avro, { type Schema, type Type as AvroType } from 'avsc';
 import type { TrackerConfig } from '../config/tracker-config.js';
 import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { Logger } from '../logging/logger.js';
 import { isRegistryUnreachable } from '../registry/registry-client.js';
+import { exactLongTypeHook } from '../registry/exact-long.js';
 import type { Delta } from '../model/delta.js';
+import { loadedStateOf, type DeletedRecord, type LoadedRecord } from '../model/loaded-record.js';
 import { confluentHeader, schemaIdOf, WireFormatWriter, wireFormatBody, type AvroWriterType } from '../registry/confluent-wire-format.js';
 import { type AvroField, deltaSchemaFor, fieldsMissingFrom, incompatibleChanges } from './delta-schema.js';
 import { trackedEntity } from '../model/tracked-entity.js';
@@ -22,6 +24,8 @@ export class DeltaCodec {
   private readonly output = new WireFormatWriter();
   /** Per schema id: the Avro type a value written with it decodes with (decode). */
   private readonly readers = new Map<number, AvroType>();
+  /** Per schema id: what a restore reads a value written with it by (decodeLoadedState). */
+  private readonly restoreReaders = new Map<number, RestoreReader>();
 
   private constructor(
     private readonly registry: SchemaRegistry,
@@ -77,15 +81,36 @@ export class DeltaCodec {
   }
 
   /**
-   * Reads a delta back (restoring a store from its changelog); any registered version decodes.
-   * Synchronous once the version it was written with has been read here: the registry client
-   * takes several promises per value, which cost a restore of millions of records more than the
-   * Avro decoding itself. The first value of each version goes through the client, which fetches
-   * and checks its schema.
+   * Reads a delta back; any registered version decodes. Synchronous once the version it was
+   * written with has been read here: the registry client takes several promises per value, which
+   * cost a restore of millions of records more than the Avro decoding itself. The first value of
+   * each version goes through the client, which fetches and checks its schema.
    */
-  decode(value: Buffer): Delta | Promise<Delta> {
+  private decode(value: Buffer): Delta | Promise<Delta> {
     const reader = this.readers.get(schemaIdOf(value) ?? -1);
     return reader ? (reader.fromBuffer(wireFormatBody(value)) as Delta) : this.decodeFirst(value);
+  }
+
+  /**
+   * What a changelog record leaves in the store, for a restore: the loaded record of an UPSERT, or
+   * where a DELETE deleted its key (loadedStateOf). `key` is the Kafka record's key, which the
+   * tracker writes equal to the delta's. Read with a reader of the fields the store keeps
+   * (restoreReaderFor): avsc skips the delta's key, reason, changedFields and emittedAtMs instead
+   * of building strings and an array per record that the restore would drop.
+   */
+  decodeLoadedState(value: Buffer, key: string): LoadedRecord | DeletedRecord | Promise<LoadedRecord | DeletedRecord> {
+    const restore = this.restoreReaders.get(schemaIdOf(value) ?? -1);
+    if (restore === undefined) return this.decodeFirstLoadedState(value);
+    const { op, data, source } = restore.type.fromBuffer(wireFormatBody(value), restore.resolver) as RestoredFields;
+    return loadedStateOf({ key, op, data, source });
+  }
+
+  private async decodeFirstLoadedState(value: Buffer): Promise<LoadedRecord | DeletedRecord> {
+    const delta = await this.decode(value);
+    const id = schemaIdOf(value);
+    const writer = id === undefined ? undefined : this.readers.get(id);
+    if (id !== undefined && writer !== undefined) this.restoreReaders.set(id, restoreReaderFor(writer));
+    return loadedStateOf(delta);
   }
 
   private async decodeFirst(value: Buffer): Promise<Delta> {
@@ -93,6 +118,35 @@ export class DeltaCodec {
     const id = schemaIdOf(value);
     if (id !== undefined) this.readers.set(id, (await this.registry.getSchema(id)) as unknown as AvroType);
     return delta;
+  }
+}
+
+/** The fields of a delta that a restore keeps (loadedStateOf); its key is the Kafka record's. */
+const RESTORED_FIELDS = ['op', 'data', 'source'] as const;
+
+type RestoredFields = Pick<Delta, (typeof RESTORED_FIELDS)[number]>;
+
+/** An Avro type to read a delta's restored fields with, and its resolver of the schema the delta was written with. */
+export interface RestoreReader {
+  type: AvroType;
+  resolver: ReturnType<AvroType['createResolver']> | undefined;
+}
+
+/**
+ * How a restore reads deltas written with `writer`: by the writer's own schema cut down to
+ * RESTORED_FIELDS, which Avro's schema resolution reads while it skips the other fields (a
+ * delta's changedFields name every field of a new key: most of a restore's records). A schema it
+ * cannot be cut from (a named type of a dropped field used by a kept one) is read whole.
+ */
+export function restoreReaderFor(writer: AvroType): RestoreReader {
+  const schema = writer.schema({ exportAttrs: true }) as { fields?: Array<{ name: string }> };
+  const kept = (schema.fields ?? []).filter((field) => (RESTORED_FIELDS as readonly string[]).includes(field.name));
+  if (kept.length !== RESTORED_FIELDS.length) return { type: writer, resolver: undefined };
+  try {
+    const type = avro.Type.forSchema({ ...schema, fields: kept } as Schema, { typeHook: exactLongTypeHook });
+    return { type, resolver: type.createResolver(writer) };
+  } catch {
+    return { type: writer, resolver: undefined };
   }
 }
 

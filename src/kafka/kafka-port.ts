@@ -209,6 +209,12 @@ export interface PartitionReaderOptions {
   groupPrefix: string;
   partitions: readonly PartitionStart[];
   onBatch: (batch: PartitionBatch) => Promise<void>;
+  /**
+   * Whether batches of different partitions may be handled at the same time (one partition's
+   * batches always in order): for a caller whose partitions share nothing, such as a restore
+   * writing each partition to its own store. Default: one batch at a time.
+   */
+  partitionsInParallel?: boolean | undefined;
 }
 
 /**

@@ -50,12 +50,14 @@ export class KafkajsPartitionReader implements PartitionReader {
       await consumer.subscribe({ topics: Object.keys(wanted), fromBeginning: true });
       await consumer.run({
         eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: options.partitionsInParallel ? Math.max(1, options.partitions.length) : 1,
         eachBatch: async ({ batch, heartbeat }) => {
           const start = from.get(id(batch.topic, batch.partition)) ?? 0n;
-          // Until the seek below lands, the consumer may read from the partition's start: records
-          // before `from` were already seen by the caller and would set its state back.
-          const messages = batch.messages.filter((message) => BigInt(message.offset) >= start);
           if (BigInt(batch.lastOffset()) < start) return;
+          // Until the seek below lands, the consumer may read from the partition's start: records
+          // before `from` were already seen by the caller and would set its state back. Only a
+          // batch that begins before it is filtered (a restore reads millions of records).
+          const messages = BigInt(batch.firstOffset() ?? '0') >= start ? batch.messages : batch.messages.filter((message) => BigInt(message.offset) >= start);
           await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, nextOffset: String(BigInt(batch.lastOffset()) + 1n), heartbeat });
         },
       });

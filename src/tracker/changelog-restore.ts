@@ -82,6 +82,9 @@ export async function restoreFromChangelogs(
   const deletedJustBefore = new Map<string, string | undefined>();
   const reader = await kafka.readPartitions({
     groupPrefix: 'erp-delta-restore',
+    // Each changelog partition goes to its own task's store: one partition's batch is decoded
+    // while another's is written.
+    partitionsInParallel: true,
     partitions: [...pending.values()].map(({ task, from }) => ({ topic: task.entity.deltaTopic, partition: task.partition, from })),
     onBatch: async ({ topic, partition, messages, nextOffset }) => {
       const id = changelogId(topic, partition);

@@ -22,8 +22,6 @@ const REGISTRY_STARTUP_WAIT_MS = 60_000;
  */
 export class DeltaCodec {
   private readonly output = new WireFormatWriter();
-  /** Per schema id: the Avro type a value written with it decodes with (decode). */
-  private readonly readers = new Map<number, AvroType>();
   /** Per schema id: what a restore reads a value written with it by (decodeLoadedState). */
   private readonly restoreReaders = new Map<number, RestoreReader>();
 
@@ -81,22 +79,16 @@ export class DeltaCodec {
   }
 
   /**
-   * Reads a delta back; any registered version decodes. Synchronous once the version it was
-   * written with has been read here: the registry client takes several promises per value, which
-   * cost a restore of millions of records more than the Avro decoding itself. The first value of
-   * each version goes through the client, which fetches and checks its schema.
-   */
-  private decode(value: Buffer): Delta | Promise<Delta> {
-    const reader = this.readers.get(schemaIdOf(value) ?? -1);
-    return reader ? (reader.fromBuffer(wireFormatBody(value)) as Delta) : this.decodeFirst(value);
-  }
-
-  /**
    * What a changelog record leaves in the store, for a restore: the loaded record of an UPSERT, or
    * where a DELETE deleted its key (loadedStateOf). `key` is the Kafka record's key, which the
    * tracker writes equal to the delta's. Read with a reader of the fields the store keeps
    * (restoreReaderFor): avsc skips the delta's key, reason, changedFields and emittedAtMs instead
    * of building strings and an array per record that the restore would drop.
+   *
+   * Any registered version decodes. Synchronous once the version a value was written with has been
+   * read here: the registry client takes several promises per value, which cost a restore of
+   * millions of records more than the Avro decoding itself. The first value of each version goes
+   * through the client, which fetches and checks its schema.
    */
   decodeLoadedState(value: Buffer, key: string): LoadedRecord | DeletedRecord | Promise<LoadedRecord | DeletedRecord> {
     const restore = this.restoreReaders.get(schemaIdOf(value) ?? -1);
@@ -106,18 +98,10 @@ export class DeltaCodec {
   }
 
   private async decodeFirstLoadedState(value: Buffer): Promise<LoadedRecord | DeletedRecord> {
-    const delta = await this.decode(value);
-    const id = schemaIdOf(value);
-    const writer = id === undefined ? undefined : this.readers.get(id);
-    if (id !== undefined && writer !== undefined) this.restoreReaders.set(id, restoreReaderFor(writer));
-    return loadedStateOf(delta);
-  }
-
-  private async decodeFirst(value: Buffer): Promise<Delta> {
     const delta = (await this.registry.decode(value)) as Delta;
     const id = schemaIdOf(value);
-    if (id !== undefined) this.readers.set(id, (await this.registry.getSchema(id)) as unknown as AvroType);
-    return delta;
+    if (id !== undefined) this.restoreReaders.set(id, restoreReaderFor((await this.registry.getSchema(id)) as unknown as AvroType));
+    return loadedStateOf(delta);
   }
 }
 

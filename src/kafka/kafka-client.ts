@@ -25,6 +25,7 @@ import { KafkajsGroupConsumer } from './group-consumer.js';
 import type { GroupConsumer, KafkaAdmin, KafkaClients, KafkaProducer, PartitionReader, PartitionReaderOptions, TransactionalProducer } from './kafka-port.js';
 import { kafkajsLogSeverity } from './kafkajs-log-severity.js';
 import { KafkajsPartitionReader } from './partition-reader.js';
+import { type PlatformaticConnection, platformaticTransactionalProducer } from './platformatic-producer.js';
 
 // kafkajs is CommonJS: its error classes and partitioners are reachable through the default export
 // only. Its types declare this error's constructor without the message its code takes (errors.js).
@@ -50,7 +51,25 @@ export interface KafkaClientTuning {
  * named once, here. The port the rest of the code sees.
  */
 export function kafkaClients(kafka: KafkaConnection, logger: Logger | undefined, tuning: KafkaClientTuning = {}): KafkaClients {
-  return new KafkajsClients(kafkajsClient(kafka, logger, tuning), kafka.brokers, groupTimings(kafka.sessionTimeoutMs));
+  return new KafkajsClients(kafkajsClient(kafka, logger, tuning), kafka.brokers, groupTimings(kafka.sessionTimeoutMs), platformaticConnection(kafka, tuning));
+}
+
+/** The same cluster, TLS and SASL for the transactional producers' client, PEM files and secrets read now. */
+function platformaticConnection(kafka: KafkaConnection, tuning: KafkaClientTuning): PlatformaticConnection {
+  const { sasl } = kafka;
+  return {
+    clientId: kafka.clientId,
+    brokers: kafka.brokers,
+    tls: kafka.ssl === undefined ? undefined : { ...readTlsMaterial(kafka.ssl, 'kafka.ssl'), rejectUnauthorized: kafka.ssl.rejectUnauthorized },
+    sasl:
+      sasl === undefined
+        ? undefined
+        : sasl.mechanism === 'oauthbearer'
+          ? { mechanism: 'oauthbearer', token: () => readToken(sasl.tokenFile) }
+          : { mechanism: sasl.mechanism, username: resolveSecretReference(sasl.username, 'kafka.sasl.username'), password: resolveSecretReference(sasl.password, 'kafka.sasl.password') },
+    connectionTimeoutMs: tuning.connectionTimeoutMs,
+    requestTimeoutMs: tuning.requestTimeoutMs,
+  };
 }
 
 /** kafkajs's default heartbeat interval: also the longest erp-delta uses. */
@@ -335,9 +354,6 @@ async function connectAdmin(admin: KafkaAdmin, brokers: readonly string[]): Prom
   return admin;
 }
 
-/** Transaction coordinator retries: see transactionalProducer. */
-const TRANSACTION_RETRY = { initialRetryTime: 20, maxRetryTime: 2000 };
-
 /**
  * How long a fetch waits for records on a quiet partition: kafkajs waits 5 s by default, and a
  * change would wait as long to be seen.
@@ -357,6 +373,8 @@ class KafkajsClients implements KafkaClients {
     readonly brokers: readonly string[],
     /** Session timeout and heartbeat interval of the tracker's and the loader's group members. */
     private readonly timings: Pick<ConsumerConfig, 'sessionTimeout' | 'heartbeatInterval'>,
+    /** The tasks' transactional producers are @platformatic/kafka's (platformatic-producer.ts). */
+    private readonly transactional: PlatformaticConnection,
   ) {}
 
   admin(): KafkaAdmin {
@@ -371,25 +389,8 @@ class KafkajsClients implements KafkaClients {
     return this.kafka.producer(producerOptions());
   }
 
-  async transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
-    const producer = this.kafka.producer({
-      ...producerOptions(),
-      transactionalId,
-      // A new transaction right after a commit can meet CONCURRENT_TRANSACTIONS while the broker
-      // writes the markers; kafkajs's 300 ms first retry would then dominate each batch.
-      retry: TRANSACTION_RETRY,
-    });
-    await producer.connect();
-    try {
-      // kafkajs sends InitProducerId with the transactional id only when the first transaction
-      // begins; that is what fences a zombie of this id and settles its open transaction, so it
-      // must happen now, before the caller reads what the zombie may have left (a changelog's end).
-      await (await producer.transaction()).abort();
-    } catch (error) {
-      await producer.disconnect().catch(() => undefined);
-      throw error;
-    }
-    return producer;
+  transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
+    return platformaticTransactionalProducer(this.transactional, transactionalId);
   }
 
   cdcConsumer(groupId: string): GroupConsumer {

@@ -5,6 +5,7 @@
  * naming the broker and what to check, at once rather than after kafkajs's retries.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +15,18 @@ import { kafkaClients, type KafkaConnection } from '../../../src/kafka/kafka-cli
 import { secureKafkaSection, secureStackSecurity, type SecureWay } from '../../support/secure-test-stack.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/tls-certificates.js';
 
-/** Connects an admin, asks for the cluster, disconnects: the brokers it saw. */
+/**
+ * Connects an admin and asks for the cluster, and starts a task's transactional producer (the
+ * other client library, platformatic-producer.ts: its InitProducerId fences through the same
+ * listener); the brokers the admin saw.
+ */
 async function describeCluster(connection: KafkaConnection): Promise<string[]> {
-  const admin = kafkaClients(connection, undefined).admin();
+  const clients = kafkaClients(connection, undefined);
+  const admin = clients.admin();
   await admin.connect();
   try {
+    const producer = await clients.transactionalProducer(`erp-delta-test-security-${randomUUID()}`);
+    await producer.disconnect();
     return (await admin.describeCluster()).brokers.map((broker) => `${broker.host}:${broker.port}`);
   } finally {
     await admin.disconnect();

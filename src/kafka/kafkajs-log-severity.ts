@@ -1,12 +1,5 @@
 import { logLevel } from 'kafkajs';
 
-/**
- * kafkajs's own text for CONCURRENT_TRANSACTIONS (code 51): its log lines carry the text, not the
- * code, and its error table is not public API. kafkajs is pinned; the unit test compares this
- * text with the table's.
- */
-const CONCURRENT_TRANSACTIONS_MESSAGE = 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
-
 export type LogSeverity = 'debug' | 'warn' | 'error';
 
 /** kafkajs's lines about a SASL refusal or a TLS handshake over a certificate, and its giving up after one. */
@@ -17,16 +10,13 @@ const AUTH_OR_TLS_FAILURE = /authentication failed|certificate|alert|brokers arr
  * response of a request it then retries; what it gives up on reaches the caller as an exception,
  * which the caller reports. So:
  * - connection chatter and anything below an error: debug;
- * - CONCURRENT_TRANSACTIONS: debug. A transaction begun right after the previous commit meets it
- *   until the broker has written that commit's markers, and Kafka expects the client to retry: at a
- *   steady trickle of changes every task meets it every few seconds;
- * - other retries (a leader moving, a coordinator loading): a warning;
+ * - retries (a leader moving, a coordinator loading): a warning (the tasks' transactions, which
+ *   meet CONCURRENT_TRANSACTIONS as a matter of course, are another client's: platformatic-producer.ts);
  * - a refused authentication or certificate: debug, as the caller's error says it;
  * - the rest: an error.
  */
 export function kafkajsLogSeverity(namespace: string, level: logLevel, message: string, extra: Readonly<Record<string, unknown>>): LogSeverity {
   if (namespace === 'Connection' || level > logLevel.ERROR) return 'debug';
-  if (message.includes(CONCURRENT_TRANSACTIONS_MESSAGE)) return 'debug';
   // Refused credentials and certificates reach the caller as KAFKA_AUTH_FAILED or KAFKA_TLS_FAILED
   // (kafka-client.ts), which says it once, with the broker and what to check.
   if (namespace.startsWith('SaslAuthenticator') || AUTH_OR_TLS_FAILURE.test(message)) return 'debug';

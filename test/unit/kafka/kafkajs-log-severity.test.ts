@@ -10,11 +10,7 @@ const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { cr
 const retryLine = (code: number): string => `Failed to send messages: ${createErrorFromCode(code).message}`;
 
 describe('kafkajsLogSeverity', () => {
-  it("keeps a send retried after CONCURRENT_TRANSACTIONS, Kafka's normal answer right after a commit, out of the error log", () => {
-    assert.equal(kafkajsLogSeverity('Producer', logLevel.ERROR, retryLine(51), { retryCount: 0, retryTime: 20 }), 'debug');
-  });
-
-  it('reports other retries as warnings and what kafkajs logs without retrying as errors', () => {
+  it('reports retries as warnings and what kafkajs logs without retrying as errors', () => {
     assert.equal(kafkajsLogSeverity('Producer', logLevel.ERROR, retryLine(6), { retryCount: 1, retryTime: 40 }), 'warn');
     assert.equal(kafkajsLogSeverity('Consumer', logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded', { groupId: 'g' }), 'error');
   });

@@ -125,7 +125,7 @@ describe('a task transactional producer', () => {
     const producer = await open(`erp-delta-test-${randomUUID()}`);
     const transaction = await producer.transaction();
     const start = (await committed()).length;
-    await transaction.send({
+    const written = await transaction.send({
       topic,
       messages: [
         { key: Buffer.from('bytes-key'), value: Buffer.from([0, 1, 2]), partition: 0, headers: { reason: 'RECONCILE', trace: [Buffer.from('a'), 'b'] } },
@@ -139,6 +139,8 @@ describe('a task transactional producer', () => {
 
     const records = (await committed()).slice(start);
     assert.equal(records.length, 2);
+    // The task keeps the offset after its deltas as its store's changelog checkpoint.
+    assert.equal(written[0]?.baseOffset, records[0]?.offset, "a send's base offset is its first record's");
     assert.equal(String(records[0]?.key), 'bytes-key');
     assert.deepEqual([...(records[0]?.value ?? [])], [0, 1, 2]);
     assert.equal(String(records[0]?.headers?.['reason']), 'RECONCILE');

@@ -30,8 +30,8 @@ export interface PlatformaticConnection {
  * Retries of a transaction's request. A transaction begun right after a commit is answered
  * CONCURRENT_TRANSACTIONS until the broker has written the commit's markers, a few ms: the first
  * retries come soon (the client's default waits a whole second, which took a transactional
- * producer from 100,000 to 2,225 messages/s in bench:clients), later ones back off (10 ms doubling, at most
- * 2 s): about 2.5 s in all before the transaction fails and its task is reopened.
+ * producer from 100,000 to 2,225 messages/s in bench:clients), later ones back off (10 ms
+ * doubling, at most 2 s): about 2.5 s in all before the transaction fails and its task is reopened.
  */
 const RETRIES = 8;
 const FIRST_RETRY_MS = 10;

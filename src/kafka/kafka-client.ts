@@ -51,10 +51,14 @@ export interface KafkaClientTuning {
  * named once, here. The port the rest of the code sees.
  */
 export function kafkaClients(kafka: KafkaConnection, logger: Logger | undefined, tuning: KafkaClientTuning = {}): KafkaClients {
-  return new KafkajsClients(kafkajsClient(kafka, logger, tuning), kafka.brokers, groupTimings(kafka.sessionTimeoutMs), platformaticConnection(kafka, tuning));
+  return new KafkajsClients(kafkajsClient(kafka, logger, tuning), kafka.brokers, groupTimings(kafka.sessionTimeoutMs), () => platformaticConnection(kafka, tuning));
 }
 
-/** The same cluster, TLS and SASL for the transactional producers' client, PEM files and secrets read now. */
+/**
+ * The same cluster, TLS and SASL for the transactional producers' client. Made when the first
+ * producer is (most commands make none); kafkajsClient has read the same PEM files and secrets at
+ * start, so a bad one has stopped the command before.
+ */
 function platformaticConnection(kafka: KafkaConnection, tuning: KafkaClientTuning): PlatformaticConnection {
   const { sasl } = kafka;
   return {
@@ -374,8 +378,10 @@ class KafkajsClients implements KafkaClients {
     /** Session timeout and heartbeat interval of the tracker's and the loader's group members. */
     private readonly timings: Pick<ConsumerConfig, 'sessionTimeout' | 'heartbeatInterval'>,
     /** The tasks' transactional producers are @platformatic/kafka's (platformatic-producer.ts). */
-    private readonly transactional: PlatformaticConnection,
+    private readonly transactionalConnection: () => PlatformaticConnection,
   ) {}
+
+  private transactional: PlatformaticConnection | undefined;
 
   admin(): KafkaAdmin {
     return this.kafka.admin();
@@ -390,6 +396,7 @@ class KafkajsClients implements KafkaClients {
   }
 
   transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
+    this.transactional ??= this.transactionalConnection();
     return platformaticTransactionalProducer(this.transactional, transactionalId);
   }
 

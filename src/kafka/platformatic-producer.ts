@@ -74,7 +74,7 @@ export async function platformaticTransactionalProducer(connection: Platformatic
   return {
     transaction: async () => new PlatformaticTransaction(await producer.beginTransaction(), coordinators),
     disconnect: async () => {
-      await Promise.all([producer.close(true).catch(() => undefined), coordinators.close()]);
+      await producer.close(true).catch(() => undefined);
     },
   };
 }
@@ -106,14 +106,16 @@ function saslOptions(sasl: NonNullable<PlatformaticConnection['sasl']>): SASLOpt
   return { mechanism: sasl.mechanism === 'plain' ? 'PLAIN' : sasl.mechanism === 'scram-sha-256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512', username: sasl.username, password: sasl.password };
 }
 
+/** The host of a broker: the config allows only `host:port` and `[v6 address]:port`. */
 function hostOf(broker: string): string {
-  const bracketed = /^\[([^\]]+)\]/.exec(broker);
-  return bracketed?.[1] ?? broker.slice(0, broker.lastIndexOf(':') === -1 ? undefined : broker.lastIndexOf(':'));
+  return broker.slice(0, broker.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
 }
 
-/** The broker that coordinates a consumer group's offsets, asked once per group and producer. */
+/**
+ * The broker that coordinates a consumer group's offsets, asked once per group and producer by an
+ * admin client of its own that closes after the answer: a task's producer keeps no idle connection.
+ */
 class GroupCoordinators {
-  private admin: Admin | undefined;
   private readonly known = new Map<string, number>();
 
   constructor(private readonly connection: PlatformaticConnection) {}
@@ -121,17 +123,14 @@ class GroupCoordinators {
   async of(groupId: string): Promise<number> {
     const known = this.known.get(groupId);
     if (known !== undefined) return known;
-    this.admin ??= new Admin(clientOptions(this.connection));
-    const found = (await this.admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] })).find((entry) => entry.key === groupId);
+    const admin = new Admin(clientOptions(this.connection));
+    const answer = await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] }).finally(() => admin.close().catch(() => undefined));
+    const found = answer.find((entry) => entry.key === groupId);
     if (found === undefined)
       throw new ErpDeltaError('KAFKA_UNAVAILABLE', `Kafka at ${this.connection.brokers.join(', ')} named no coordinator for the consumer group ${groupId}.`, { retriable: true });
     // A coordinator that moves later fails the transaction: the task is reopened with a new producer, which asks again.
     this.known.set(groupId, found.nodeId);
     return found.nodeId;
-  }
-
-  async close(): Promise<void> {
-    await this.admin?.close().catch(() => undefined);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   compatibilityPartitioner,
   type Consumer,
   FindCoordinatorKeyTypes,
+  findErrorBy,
   type Message,
   type MessageConsumerMetadata,
   type MessageToProduce,
@@ -11,7 +12,7 @@ import {
   type ProducerOptions,
   type SASLOptions,
 } from '@platformatic/kafka';
-import { ErpDeltaError } from '../errors/erp-delta-error.js';
+import { ErpDeltaError, isErpDeltaError } from '../errors/erp-delta-error.js';
 import type { OutgoingRecord, ProduceRequest, ProducerTransaction, TransactionalProducer, WrittenPartition } from './kafka-port.js';
 
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
@@ -72,7 +73,10 @@ export async function platformaticTransactionalProducer(connection: Platformatic
     throw unavailable(connection, `the transactional producer ${transactionalId} could not start`, error);
   }
   return {
-    transaction: async () => new PlatformaticTransaction(await producer.beginTransaction(), coordinators),
+    transaction: async () => {
+      const failed = (what: string, error: unknown) => transactionFailed(connection, transactionalId, what, error);
+      return new PlatformaticTransaction(await producer.beginTransaction().catch((error: unknown) => Promise.reject(failed('beginning a transaction', error))), coordinators, failed);
+    },
     disconnect: async () => {
       await producer.close(true).catch(() => undefined);
     },
@@ -141,11 +145,12 @@ class PlatformaticTransaction implements ProducerTransaction {
   constructor(
     private readonly transaction: Transaction,
     private readonly coordinators: GroupCoordinators,
+    private readonly failed: (what: string, error: unknown) => ErpDeltaError,
   ) {}
 
   async send(request: ProduceRequest): Promise<WrittenPartition[]> {
     this.begun = true;
-    const result = await this.transaction.send({ messages: request.messages.map((message) => outgoing(request.topic, message)) });
+    const result = await this.step(`writing to ${request.topic}`, () => this.transaction.send({ messages: request.messages.map((message) => outgoing(request.topic, message)) }));
     return (result.offsets ?? []).map(({ topic, partition, offset }) => ({ topicName: topic, partition, baseOffset: String(offset) }));
   }
 
@@ -154,22 +159,54 @@ class PlatformaticTransaction implements ProducerTransaction {
     const consumer: MessageConsumerMetadata = { groupId, generationId: -1, memberId: '', coordinatorId: await this.coordinators.of(groupId) };
     this.begun = true;
     // The client asks only a consumer's group id of it here; erp-delta's consumers are kafkajs's.
-    await this.transaction.addConsumer({ groupId } as Consumer);
+    await this.step(`adding the offsets of group ${groupId}`, () => this.transaction.addConsumer({ groupId } as Consumer));
     for (const { topic, partitions } of offsets.topics) {
       for (const { partition, offset } of partitions) {
         // The client commits the offset after a consumed message's, and reads no more of it than these.
-        await this.transaction.addOffset({ topic, partition, offset: BigInt(offset) - 1n, metadata: { consumer } } as unknown as Message);
+        await this.step(`committing offset ${offset} of ${topic}-${partition} for group ${groupId}`, () =>
+          this.transaction.addOffset({ topic, partition, offset: BigInt(offset) - 1n, metadata: { consumer } } as unknown as Message),
+        );
       }
     }
   }
 
   async commit(): Promise<void> {
-    await (this.begun ? this.transaction.commit() : this.transaction.cancel());
+    await this.step('committing', () => (this.begun ? this.transaction.commit() : this.transaction.cancel()));
   }
 
   async abort(): Promise<void> {
-    await (this.begun ? this.transaction.abort() : this.transaction.cancel());
+    await this.step('aborting', () => (this.begun ? this.transaction.abort() : this.transaction.cancel()));
   }
+
+  private async step<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.failed(what, error);
+    }
+  }
+}
+
+/** The broker's answers that mean a newer producer holds the transactional id. */
+const FENCED = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
+
+/**
+ * A transaction's request that failed, as erp-delta's error: PRODUCER_FENCED when a newer producer
+ * holds the transactional id (a task of the same partition opened elsewhere after a rebalance, or
+ * here again), else KAFKA_UNAVAILABLE with what the broker answered. Either way nothing of the
+ * transaction is committed, and its task is replaced (tracker.ts).
+ */
+export function transactionFailed(connection: Pick<PlatformaticConnection, 'brokers'>, transactionalId: string, what: string, error: unknown): ErpDeltaError {
+  if (isErpDeltaError(error)) return error;
+  const fenced = error instanceof Error ? FENCED.find((apiId) => findErrorBy(error, 'apiId', apiId) !== null) : undefined;
+  if (fenced !== undefined) {
+    return new ErpDeltaError(
+      'PRODUCER_FENCED',
+      `The transactional producer ${transactionalId} was fenced while ${what} (${fenced}): a newer producer holds its transactional id, as when its partition moved to another instance or its task was opened again. Nothing of the transaction is committed; a new task reads the batch again.`,
+      { retriable: true, cause: error },
+    );
+  }
+  return unavailable(connection, `${what} in a transaction of ${transactionalId}`, error);
 }
 
 /** A record as the client writes it: bytes for the key and value (none for a tombstone), headers by name. */
@@ -190,7 +227,7 @@ export function outgoing(topic: string, message: OutgoingRecord): MessageToProdu
   return record;
 }
 
-function unavailable(connection: PlatformaticConnection, what: string, error: unknown): ErpDeltaError {
+function unavailable(connection: Pick<PlatformaticConnection, 'brokers'>, what: string, error: unknown): ErpDeltaError {
   return new ErpDeltaError('KAFKA_UNAVAILABLE', `Kafka at ${connection.brokers.join(', ')}: ${what}: ${reasons(error)}`, { retriable: true, cause: error });
 }
 

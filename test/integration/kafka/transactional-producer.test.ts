@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import kafkajs, { type Admin } from 'kafkajs';
+import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { kafkaClients } from '../../../src/kafka/kafka-client.js';
 import type { KafkaClients, KafkaRecord, TransactionalProducer } from '../../../src/kafka/kafka-port.js';
 import { testKafka, testStack } from '../../support/test-stack.js';
@@ -69,7 +70,11 @@ describe('a task transactional producer', () => {
     await open1.send({ topic, messages: [{ key: 'k', value: 'from the zombie', partition: 0 }] });
 
     const successor = await open(transactionalId);
-    await assert.rejects(open1.commit(), 'the fenced producer must not commit');
+    await assert.rejects(
+      open1.commit(),
+      (error: unknown) => isErpDeltaError(error, 'PRODUCER_FENCED') && error.message.includes(transactionalId),
+      'the fenced producer must not commit, and says it was fenced',
+    );
     const next = await successor.transaction();
     await next.send({ topic, messages: [{ key: 'k', value: 'from the successor', partition: 0 }] });
     await next.commit();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { outgoing } from '../../../src/kafka/platformatic-producer.js';
+import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
+import { isErpDeltaError } from '../../../src/errors/erp-delta-error.js';
+import { outgoing, transactionFailed } from '../../../src/kafka/platformatic-producer.js';
 
 describe("a record as the transactional producer's client writes it", () => {
   it('carries the key and value as bytes, and the partition given', () => {
@@ -28,5 +30,36 @@ describe("a record as the transactional producer's client writes it", () => {
       ['trace', 'a'],
       ['trace', 'b'],
     ]);
+  });
+});
+
+describe("a transaction's failed request, as erp-delta's error", () => {
+  const connection = { brokers: ['kafka-1:9092'] };
+
+  it('is PRODUCER_FENCED when the broker answered that a newer producer holds the id, however deep in the retries', () => {
+    // What the client threw when another producer had taken the id (test/integration/tracker/fenced-task.test.ts).
+    const answered = new MultipleErrors('Received response with error while executing API AddPartitionsToTxn(v5)', [new ProtocolError('PRODUCER_FENCED')]);
+    const error = transactionFailed(connection, 'group-erp.public.products-2', 'writing to erp-delta.products', new MultipleErrors('addPartitions failed 1 times.', [answered]));
+    assert.ok(isErpDeltaError(error, 'PRODUCER_FENCED'));
+    assert.equal(error.retriable, true);
+    assert.match(error.message, /group-erp\.public\.products-2 was fenced while writing to erp-delta\.products \(PRODUCER_FENCED\)/);
+    assert.ok(isErpDeltaError(transactionFailed(connection, 'id', 'committing', new ProtocolError('INVALID_PRODUCER_EPOCH')), 'PRODUCER_FENCED'));
+  });
+
+  it("is KAFKA_UNAVAILABLE for anything else, naming the broker's answers and what was under way", () => {
+    const error = transactionFailed(
+      connection,
+      'id-1',
+      'committing',
+      new MultipleErrors('endTransaction failed 9 times.', [new NetworkError('Connection closed'), new ProtocolError('NOT_COORDINATOR')]),
+    );
+    assert.ok(isErpDeltaError(error, 'KAFKA_UNAVAILABLE'));
+    assert.equal(error.retriable, true);
+    assert.match(error.message, /^Kafka at kafka-1:9092: committing in a transaction of id-1: endTransaction failed 9 times\. \(Connection closed; .*coordinator/i);
+  });
+
+  it("keeps an error that is erp-delta's already", () => {
+    const own = transactionFailed(connection, 'id', 'committing', new ProtocolError('PRODUCER_FENCED'));
+    assert.equal(transactionFailed(connection, 'id', 'aborting', own), own);
   });
 });

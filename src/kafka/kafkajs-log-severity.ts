@@ -1,4 +1,5 @@
 import { logLevel } from 'kafkajs';
+import { isErpDeltaError } from '../errors/erp-delta-error.js';
 
 export type LogSeverity = 'debug' | 'warn' | 'error';
 
@@ -13,6 +14,8 @@ const AUTH_OR_TLS_FAILURE = /authentication failed|certificate|alert|brokers arr
  * - retries (a leader moving, a coordinator loading): a warning (the tasks' transactions, which
  *   meet CONCURRENT_TRANSACTIONS as a matter of course, are another client's: platformatic-producer.ts);
  * - a refused authentication or certificate: debug, as the caller's error says it;
+ * - a batch whose task's producer was fenced (PRODUCER_FENCED): a warning. A rebalance fences the
+ *   tasks that moved away as a matter of course, and the batch is read again by a new task;
  * - the rest: an error.
  */
 export function kafkajsLogSeverity(namespace: string, level: logLevel, message: string, extra: Readonly<Record<string, unknown>>): LogSeverity {
@@ -20,6 +23,6 @@ export function kafkajsLogSeverity(namespace: string, level: logLevel, message: 
   // Refused credentials and certificates reach the caller as KAFKA_AUTH_FAILED or KAFKA_TLS_FAILED
   // (kafka-client.ts), which says it once, with the broker and what to check.
   if (namespace.startsWith('SaslAuthenticator') || AUTH_OR_TLS_FAILURE.test(message)) return 'debug';
-  if ('retryCount' in extra) return 'warn';
+  if ('retryCount' in extra || isErpDeltaError(extra['error'], 'PRODUCER_FENCED')) return 'warn';
   return 'error';
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { logLevel } from 'kafkajs';
+import { ErpDeltaError } from '../../../src/errors/erp-delta-error.js';
 import { kafkajsLogSeverity } from '../../../src/kafka/kafkajs-log-severity.js';
 
 const require = createRequire(import.meta.url);
@@ -13,6 +14,14 @@ describe('kafkajsLogSeverity', () => {
   it('reports retries as warnings and what kafkajs logs without retrying as errors', () => {
     assert.equal(kafkajsLogSeverity('Producer', logLevel.ERROR, retryLine(6), { retryCount: 1, retryTime: 40 }), 'warn');
     assert.equal(kafkajsLogSeverity('Consumer', logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded', { groupId: 'g' }), 'error');
+  });
+
+  it("reports a batch whose task's producer was fenced as a warning: a rebalance does that as a matter of course", () => {
+    const extra = { topic: 'erp.public.products', partition: 2, offset: '162' };
+    const fenced = new ErpDeltaError('PRODUCER_FENCED', 'The transactional producer g-erp.public.products-2 was fenced while writing', { retriable: true });
+    assert.equal(kafkajsLogSeverity('Runner', logLevel.ERROR, 'Error when calling eachBatch', { ...extra, error: fenced }), 'warn');
+    const unavailable = new ErpDeltaError('KAFKA_UNAVAILABLE', 'Kafka at k:9092: committing', { retriable: true });
+    assert.equal(kafkajsLogSeverity('Runner', logLevel.ERROR, 'Error when calling eachBatch', { ...extra, error: unavailable }), 'error');
   });
 
   it('leaves a refused authentication or certificate to the error the caller reports', () => {

@@ -2,11 +2,12 @@
  * A stream of real changes to products rows of the ERP database, recording every state each row
  * went through, in commit order: the desired records the tracker must emit, each exactly once.
  */
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { erpDatabase } from './test-stack.js';
-import { CdcRecorder, TrackerTest, type Deltas } from './tracker-harness.js';
+import { CdcRecorder, keyCode, TrackerTest, type Deltas } from './tracker-harness.js';
 
 /** A products row as the tracker's desired record writes it (config/erp-delta.yaml). */
 export interface ProductRecord {
@@ -159,4 +160,25 @@ export function useProductStream(name: string): ProductStream {
     await fixture.test?.cleanup();
   });
   return fixture;
+}
+
+/** Waits until the CDC topic holds every change the writer made to its rows; returns how many. */
+export async function waitForWriterChanges(cdc: CdcRecorder, writer: ProductWriter): Promise<number> {
+  const codes = new Set(writer.codes);
+  const changes = writer.changes;
+  await cdc.waitFor(
+    `${changes} CDC records of the test's products`,
+    (records) => records.filter((record) => record.topic === 'erp.public.products' && record.value !== null && codes.has(keyCode(record.key) ?? '')).length >= changes,
+    120_000,
+  );
+  return changes;
+}
+
+/** Each of the writer's `changes` emitted exactly once: none missing, none twice, per key in order, each an UPSERT of reason CHANGE. */
+export function assertExactlyOnce(report: ExactlyOnceReport, changes: number): void {
+  assert.equal(report.missing, 0, 'no change is missing');
+  assert.equal(report.duplicates, 0, 'no change is emitted twice');
+  assert.deepEqual(report.unexpected, [], 'every delta is an UPSERT of reason CHANGE');
+  assert.deepEqual(report.wrongKeys, [], `per key, the deltas are the row's states in order; ${report.firstWrong}`);
+  assert.equal(report.deltas, changes);
 }

@@ -72,10 +72,13 @@ export async function platformaticTransactionalProducer(connection: Platformatic
     await producer.close(true).catch(() => undefined);
     throw unavailable(connection, `the transactional producer ${transactionalId} could not start`, error);
   }
+  const failed = (what: string, error: unknown) => transactionFailed(connection, transactionalId, what, error);
   return {
     transaction: async () => {
-      const failed = (what: string, error: unknown) => transactionFailed(connection, transactionalId, what, error);
-      return new PlatformaticTransaction(await producer.beginTransaction().catch((error: unknown) => Promise.reject(failed('beginning a transaction', error))), coordinators, failed);
+      const transaction = await producer.beginTransaction().catch((error: unknown) => {
+        throw failed('beginning a transaction', error);
+      });
+      return new PlatformaticTransaction(transaction, coordinators, failed);
     },
     disconnect: async () => {
       await producer.close(true).catch(() => undefined);
@@ -193,8 +196,9 @@ const FENCED = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
 /**
  * A transaction's request that failed, as erp-delta's error: PRODUCER_FENCED when a newer producer
  * holds the transactional id (a task of the same partition opened elsewhere after a rebalance, or
- * here again), else KAFKA_UNAVAILABLE with what the broker answered. Either way nothing of the
- * transaction is committed, and its task is replaced (tracker.ts).
+ * here again: nothing of the transaction is committed), else KAFKA_UNAVAILABLE with what the broker
+ * answered (a commit whose answer was lost may have committed). Either way its task is replaced,
+ * and the new task's restore reads whatever did commit (tracker.ts).
  */
 export function transactionFailed(connection: Pick<PlatformaticConnection, 'brokers'>, transactionalId: string, what: string, error: unknown): ErpDeltaError {
   if (isErpDeltaError(error)) return error;
